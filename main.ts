@@ -1,0 +1,52 @@
+// The all-in-one playground: gateway + registry + one worker host in one process, zero config.
+import pino from 'pino';
+import { PlaygroundError } from './protocol/index.ts';
+import { formatConfigIssuesList } from './protocol/config-source.ts';
+import { configSource } from './protocol/config-source.ts';
+import { loadGatewayConfig } from './server/src/config.ts';
+import { createRegistry } from './server/src/registry/create.ts';
+import { generateLeaseSecret } from './server/src/lease-token.ts';
+import { startGateway } from './server/main.ts';
+import { loadWorkerHostConfig } from './workers/src/config.ts';
+import { startWorkerHost, workerHealth, exitOnStartupError } from './workers/main.ts';
+
+async function main(): Promise<void> {
+  const source = configSource(process.env, process.argv.slice(2));
+  // Both halves validate; their problems are reported together.
+  const problems: string[] = [];
+  const gatewayConfig = (() => {
+    try {
+      return loadGatewayConfig(source);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  })();
+  const workerConfig = (() => {
+    try {
+      return loadWorkerHostConfig(source);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  })();
+  if (!gatewayConfig || !workerConfig) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssuesList(problems));
+  const config = Object.freeze({ gateway: gatewayConfig, workers: workerConfig });
+  const log = pino({ level: config.gateway.logLevel, base: { proc: 'playground' } });
+  const registry = await createRegistry(config.gateway.redisUrl, log, config.gateway.queueMax);
+  const leaseSecret = config.gateway.leaseSecret ?? generateLeaseSecret();
+  const host = await startWorkerHost(config.workers, registry, leaseSecret, log);
+  const gateway = await startGateway(config.gateway, registry, leaseSecret, log, () => workerHealth(host));
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await gateway.close();
+    await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
+    await host.stop();
+    await registry.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,16 @@
+/** Contract defaults. Operators may change them by config; a request may only lower them. */
+export const DEFAULT_LIMITS = Object.freeze({
+  timeoutMs: 10_000,
+  /** Operators cannot configure a wall-clock timeout above this. */
+  maxTimeoutMs: 60_000,
+  memoryMb: 256,
+  /** Below this Node itself cannot start: requests asking for less are raised to it. */
+  minMemoryMb: 64,
+  maxOutputBytes: 1024 * 1024,
+  maxCodeBytes: 256 * 1024,
+  maxStdinBytes: 1024 * 1024,
+  maxProcesses: 64,
+  tmpSizeBytes: 64 * 1024 * 1024,
+});
+
+export type Limits = typeof DEFAULT_LIMITS;

@@ -1,0 +1,43 @@
+import { pathToFileURL } from 'node:url';
+import pino, { type Logger } from 'pino';
+import { PlaygroundError } from '../protocol/index.ts';
+import { configSource } from '../protocol/config-source.ts';
+import { loadGatewayConfig, type GatewayConfig } from './src/config.ts';
+import { Gateway, type HealthExtras } from './src/gateway.ts';
+import type { Registry } from './src/registry/registry.ts';
+import { createRegistry } from './src/registry/create.ts';
+
+export async function startGateway(config: GatewayConfig, registry: Registry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras): Promise<Gateway> {
+  const gateway = new Gateway({ config, registry, log, leaseSecret, healthExtras });
+  const address = await gateway.listen();
+  log.info({ url: `http://${address.address}:${address.port}`, registry: registry.kind }, 'gateway listening');
+  return gateway;
+}
+
+async function main(): Promise<void> {
+  const source = configSource(process.env, process.argv.slice(2));
+  const config = loadGatewayConfig(source);
+  const log = pino({ level: config.logLevel, base: { proc: 'gateway' } });
+  if (!config.redisUrl || !config.leaseSecret) {
+    throw new PlaygroundError(
+      'PG_ERR_CONFIG_INVALID',
+      'a gateway on its own finds worker hosts through Redis: set PLAYGROUND_REDIS_URL and PLAYGROUND_LEASE_SECRET (the same as the worker hosts\'), or use `npm start` for the all-in-one playground.',
+    );
+  }
+  const registry = await createRegistry(config.redisUrl, log, config.queueMax);
+  const gateway = await startGateway(config, registry, config.leaseSecret, log);
+  const shutdown = async () => {
+    await gateway.close();
+    await registry.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: Error) => {
+    process.stderr.write(`\n[playground] cannot start (${err instanceof PlaygroundError ? err.code : 'PG_ERR_STARTUP'}):\n${err.message}\n\n`);
+    process.exit(1);
+  });
+}

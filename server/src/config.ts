@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { PlaygroundError, DEFAULT_LIMITS } from '../../protocol/index.ts';
+import { formatConfigIssues } from '../../protocol/config-source.ts';
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+const schema = z.object({
+  PLAYGROUND_HOST: z.string().min(1).default('127.0.0.1'),
+  PLAYGROUND_PORT: int(8080, 0, 65535),
+  PLAYGROUND_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  PLAYGROUND_QUEUE_WAIT_MS: int(10_000, 0, 300_000),
+  PLAYGROUND_QUEUE_MAX: int(1000, 0, 100_000),
+  PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
+  PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  PLAYGROUND_WEB_DIR: z.string().optional(),
+  PLAYGROUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type GatewayConfig = Readonly<{
+  host: string;
+  port: number;
+  redisUrl: string | undefined;
+  queueWaitMs: number;
+  queueMax: number;
+  /** Wall-clock cap of a run; a lease is held at most this plus slack. */
+  timeoutMs: number;
+  leaseSecret: string | undefined;
+  webDir: string | undefined;
+  logLevel: string;
+}>;
+
+export function loadGatewayConfig(source: Record<string, string>): GatewayConfig {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssues(parsed.error.issues));
+  const c = parsed.data;
+  return Object.freeze({
+    host: c.PLAYGROUND_HOST,
+    port: c.PLAYGROUND_PORT,
+    redisUrl: c.PLAYGROUND_REDIS_URL,
+    queueWaitMs: c.PLAYGROUND_QUEUE_WAIT_MS,
+    queueMax: c.PLAYGROUND_QUEUE_MAX,
+    timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
+    leaseSecret: c.PLAYGROUND_LEASE_SECRET,
+    webDir: c.PLAYGROUND_WEB_DIR,
+    logLevel: c.PLAYGROUND_LOG_LEVEL,
+  });
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { BusyError, type Lease, type LeaseOptions, type Registry, type RegistryStats, type SlotRecord } from './registry.ts';
+
+interface Entry {
+  slot: SlotRecord;
+  ready: boolean;
+  lease: Lease | undefined;
+}
+
+interface Waiter {
+  resolve: (lease: Lease) => void;
+  reject: (err: Error) => void;
+  holdMs: number;
+  cleanup: () => void;
+}
+
+/**
+ * The zero-configuration registry: one process's memory. Idle slots are kept in a FIFO so
+ * work spreads over all slots; waiting gateways are served first come, first served.
+ */
+export class MemoryRegistry implements Registry {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, Entry>();
+  private readonly idle = new Set<string>();
+  private readonly waiters: Waiter[] = [];
+  private readonly reaper: NodeJS.Timeout;
+
+  constructor(private readonly maxWaiters = 1000) {
+    // A lease past its deadline belongs to a gateway that forgot it: reclaim it.
+    this.reaper = setInterval(() => this.reclaimExpired(), 1000);
+    this.reaper.unref();
+  }
+
+  async registerSlots(slots: SlotRecord[]): Promise<void> {
+    for (const slot of slots) {
+      if (!this.entries.has(slot.id)) this.entries.set(slot.id, { slot, ready: false, lease: undefined });
+    }
+  }
+
+  async markReady(slotId: string): Promise<void> {
+    const e = this.entries.get(slotId);
+    if (!e) return;
+    e.ready = true;
+    this.refresh(e);
+  }
+
+  async markUnavailable(slotId: string): Promise<void> {
+    const e = this.entries.get(slotId);
+    if (!e) return;
+    e.ready = false;
+    this.idle.delete(slotId);
+  }
+
+  async removeSlots(slotIds: string[]): Promise<void> {
+    for (const id of slotIds) {
+      this.entries.delete(id);
+      this.idle.delete(id);
+    }
+  }
+
+  lease(options: LeaseOptions): Promise<Lease> {
+    const now = this.takeIdle(options.holdMs);
+    if (now) return Promise.resolve(now);
+    if (this.waiters.length >= this.maxWaiters) return Promise.reject(new BusyError('queue-full'));
+    return new Promise<Lease>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        remove();
+        reject(new BusyError('timeout'));
+      }, options.waitMs);
+      const onAbort = () => {
+        remove();
+        reject(new BusyError('aborted'));
+      };
+      const remove = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+      };
+      const waiter: Waiter = { resolve, reject, holdMs: options.holdMs, cleanup: remove };
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  async release(lease: Lease): Promise<void> {
+    const e = this.entries.get(lease.slot.id);
+    if (!e || e.lease?.leaseId !== lease.leaseId) return;
+    e.lease = undefined;
+    this.refresh(e);
+  }
+
+  async stats(): Promise<RegistryStats> {
+    let busy = 0;
+    for (const e of this.entries.values()) if (e.lease || !e.ready) busy++;
+    return { total: this.entries.size, idle: this.idle.size, busy, waiting: this.waiters.length };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reaper);
+    for (const w of this.waiters.splice(0)) {
+      w.cleanup();
+      w.reject(new BusyError('aborted'));
+    }
+  }
+
+  private makeLease(e: Entry, holdMs: number): Lease {
+    const lease: Lease = { leaseId: randomUUID(), slot: e.slot, deadline: Date.now() + holdMs };
+    e.lease = lease;
+    this.idle.delete(e.slot.id);
+    return lease;
+  }
+
+  private takeIdle(holdMs: number): Lease | undefined {
+    for (const id of this.idle) {
+      const e = this.entries.get(id)!;
+      return this.makeLease(e, holdMs);
+    }
+    return undefined;
+  }
+
+  /** Puts a ready, unleased slot back in service: first to a waiter, else at the idle tail. */
+  private refresh(e: Entry): void {
+    if (!e.ready || e.lease) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter.cleanup();
+      waiter.resolve(this.makeLease(e, waiter.holdMs));
+      return;
+    }
+    this.idle.delete(e.slot.id);
+    this.idle.add(e.slot.id);
+  }
+
+  private reclaimExpired(): void {
+    const now = Date.now();
+    for (const e of this.entries.values()) {
+      if (e.lease && e.lease.deadline < now) {
+        e.lease = undefined;
+        this.refresh(e);
+      }
+    }
+  }
+}

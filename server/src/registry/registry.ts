@@ -1,0 +1,57 @@
+/** A slot as the registry knows it: where to connect and which worker host serves it. */
+export interface SlotRecord {
+  /** Stable id, "ip:port" as the worker host listens. */
+  id: string;
+  /** "ip:port" a gateway connects to. */
+  address: string;
+  hostId: string;
+}
+
+export interface Lease {
+  leaseId: string;
+  slot: SlotRecord;
+  /** Epoch ms after which the registry may reclaim the slot from a dead gateway. */
+  deadline: number;
+}
+
+export interface RegistryStats {
+  total: number;
+  idle: number;
+  busy: number;
+  waiting: number;
+}
+
+export interface LeaseOptions {
+  /** How long to wait in the FIFO queue for an idle slot before BUSY. */
+  waitMs: number;
+  /** How long the lease may be held (the run's timeout plus slack). */
+  holdMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * How gateways lease idle slots and worker hosts publish them. A slot is idle only when its
+ * worker host said its fresh sandbox is ready AND no lease holds it; both orders of
+ * `markReady` and `release` therefore end in the same state.
+ */
+export interface Registry {
+  readonly kind: 'memory' | 'redis';
+  // Worker-host side.
+  registerSlots(slots: SlotRecord[]): Promise<void>;
+  markReady(slotId: string): Promise<void>;
+  markUnavailable(slotId: string): Promise<void>;
+  removeSlots(slotIds: string[]): Promise<void>;
+  // Gateway side.
+  /** Atomic: never hands one slot to two holders. Rejects with BusyError after waitMs. */
+  lease(options: LeaseOptions): Promise<Lease>;
+  release(lease: Lease): Promise<void>;
+  stats(): Promise<RegistryStats>;
+  close(): Promise<void>;
+}
+
+export class BusyError extends Error {
+  constructor(readonly reason: 'timeout' | 'queue-full' | 'aborted') {
+    super(reason === 'queue-full' ? 'the wait queue is full' : reason === 'aborted' ? 'the client went away' : 'no worker slot became idle in time');
+    this.name = 'BusyError';
+  }
+}

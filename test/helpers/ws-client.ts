@@ -1,0 +1,58 @@
+import WebSocket from 'ws';
+import type { ServerMessage, ExitMessage, ErrorMessage, StartedMessage } from '../../protocol/index.ts';
+
+export interface Received {
+  messages: Array<ServerMessage & { at: number }>;
+  stdout: string;
+  stderr: string;
+  started?: StartedMessage;
+  exit?: ExitMessage;
+  error?: ErrorMessage;
+  closeCode?: number;
+}
+
+export interface RunOptions {
+  /** Called for each message; may send more frames. */
+  onMessage?: (msg: ServerMessage, ws: WebSocket) => void;
+  /** Hard cap so a broken server cannot hang a test. */
+  deadlineMs?: number;
+  /** Sent instead of a JSON run message. */
+  raw?: string | Buffer;
+  binary?: boolean;
+}
+
+/** Opens one run over a real WebSocket and collects everything until the server closes. */
+export function runOverWs(url: string, run: Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
+    const got: Received = { messages: [], stdout: '', stderr: '' };
+    const t0 = performance.now();
+    const deadline = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no close within ${opts.deadlineMs ?? 30_000} ms; got ${JSON.stringify(got.messages.slice(-5))}`));
+    }, opts.deadlineMs ?? 30_000);
+    ws.on('open', () => {
+      if (opts.raw !== undefined) ws.send(opts.raw, { binary: opts.binary ?? false });
+      else if (run) ws.send(JSON.stringify(run));
+    });
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as ServerMessage;
+      got.messages.push({ ...msg, at: performance.now() - t0 });
+      if (msg.type === 'stdout') got.stdout += msg.data;
+      else if (msg.type === 'stderr') got.stderr += msg.data;
+      else if (msg.type === 'started') got.started = msg;
+      else if (msg.type === 'exit') got.exit = msg;
+      else if (msg.type === 'error') got.error = msg;
+      opts.onMessage?.(msg, ws);
+    });
+    ws.on('close', (code) => {
+      clearTimeout(deadline);
+      got.closeCode = code;
+      resolve(got);
+    });
+    ws.on('error', (err) => {
+      clearTimeout(deadline);
+      reject(err);
+    });
+  });
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_LIMITS, PlaygroundError } from '../../protocol/index.ts';
+import { formatConfigIssues } from '../../protocol/config-source.ts';
+import { parseAddressList } from './addresses.ts';
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const flag = z
+  .enum(['1', 'true', 'yes', '0', 'false', 'no', ''])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  PLAYGROUND_WORKER_ADDRESSES: z.string().default('127.77.0.1-127.77.0.16'),
+  PLAYGROUND_WORKER_SLOTS: z.coerce.number().int().min(1).max(10_000).optional(),
+  PLAYGROUND_WORKER_PORT: int(7070, 1, 65535),
+  PLAYGROUND_WORKER_ADVERTISE_ADDRESSES: z.string().optional(),
+  PLAYGROUND_HOST_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
+  PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
+  PLAYGROUND_MEMORY_MB: int(DEFAULT_LIMITS.memoryMb, DEFAULT_LIMITS.minMemoryMb, 64 * 1024),
+  PLAYGROUND_MAX_OUTPUT_BYTES: int(DEFAULT_LIMITS.maxOutputBytes, 1024, 1024 ** 3),
+  PLAYGROUND_MAX_CODE_BYTES: int(DEFAULT_LIMITS.maxCodeBytes, 1024, 16 * 1024 * 1024),
+  PLAYGROUND_MAX_STDIN_BYTES: int(DEFAULT_LIMITS.maxStdinBytes, 0, 64 * 1024 * 1024),
+  PLAYGROUND_MAX_PROCESSES: int(DEFAULT_LIMITS.maxProcesses, 16, 4096),
+  PLAYGROUND_TMP_SIZE_BYTES: int(DEFAULT_LIMITS.tmpSizeBytes, 1024 * 1024, 1024 ** 3),
+  PLAYGROUND_CPU_CORES_PER_RUN: z.coerce.number().min(0).max(64).default(1),
+  PLAYGROUND_SANDBOX_UID_BASE: int(61_000, 1000, 2 ** 31 - 20_000),
+  PLAYGROUND_SANDBOX_START_CONCURRENCY: int(4, 1, 256),
+  PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS: int(10_000, 100, 120_000),
+  PLAYGROUND_NODE_PATH: z.string().default(process.execPath),
+  PLAYGROUND_UNSAFE_NO_SANDBOX: flag,
+  PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS: flag,
+  PLAYGROUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type WorkerHostConfig = Readonly<{
+  hostId: string;
+  addresses: readonly string[];
+  advertiseAddresses: readonly string[];
+  port: number;
+  limits: Readonly<{
+    timeoutMs: number;
+    memoryMb: number;
+    minMemoryMb: number;
+    maxOutputBytes: number;
+    maxCodeBytes: number;
+    maxStdinBytes: number;
+    maxProcesses: number;
+    tmpSizeBytes: number;
+    cpuCoresPerRun: number;
+    firstMessageTimeoutMs: number;
+  }>;
+  sandboxUidBase: number;
+  sandboxStartConcurrency: number;
+  nodePath: string;
+  unsafeNoSandbox: boolean;
+  unsafeNoCgroupLimits: boolean;
+  logLevel: string;
+}>;
+
+/** Validates the worker host's settings; every problem is reported in one error. */
+export function loadWorkerHostConfig(source: Record<string, string>): WorkerHostConfig {
+  const parsed = schema.safeParse(source);
+  const issues: Array<{ path: PropertyKey[]; message: string }> = parsed.success ? [] : [...parsed.error.issues];
+  let addresses: string[] = [];
+  let advertise: string[] = [];
+  if (parsed.success) {
+    const c = parsed.data;
+    try {
+      addresses = parseAddressList(c.PLAYGROUND_WORKER_ADDRESSES);
+      if (c.PLAYGROUND_WORKER_SLOTS !== undefined) {
+        if (c.PLAYGROUND_WORKER_SLOTS > addresses.length) {
+          issues.push({ path: ['PLAYGROUND_WORKER_SLOTS'], message: `asks for ${c.PLAYGROUND_WORKER_SLOTS} slots but PLAYGROUND_WORKER_ADDRESSES has ${addresses.length}` });
+        }
+        addresses = addresses.slice(0, c.PLAYGROUND_WORKER_SLOTS);
+      }
+    } catch (err) {
+      issues.push({ path: ['PLAYGROUND_WORKER_ADDRESSES'], message: (err as Error).message });
+    }
+    try {
+      advertise = c.PLAYGROUND_WORKER_ADVERTISE_ADDRESSES ? parseAddressList(c.PLAYGROUND_WORKER_ADVERTISE_ADDRESSES) : addresses;
+      if (advertise.length < addresses.length) {
+        issues.push({ path: ['PLAYGROUND_WORKER_ADVERTISE_ADDRESSES'], message: `needs one address per slot (${addresses.length}), has ${advertise.length}` });
+      }
+    } catch (err) {
+      issues.push({ path: ['PLAYGROUND_WORKER_ADVERTISE_ADDRESSES'], message: (err as Error).message });
+    }
+  }
+  if (issues.length || !parsed.success) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssues(issues));
+  const c = parsed.data;
+  return Object.freeze({
+    hostId: c.PLAYGROUND_HOST_ID ?? randomBytes(4).toString('hex'),
+    addresses: Object.freeze(addresses),
+    advertiseAddresses: Object.freeze(advertise.slice(0, addresses.length)),
+    port: c.PLAYGROUND_WORKER_PORT,
+    limits: Object.freeze({
+      timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
+      memoryMb: c.PLAYGROUND_MEMORY_MB,
+      minMemoryMb: DEFAULT_LIMITS.minMemoryMb,
+      maxOutputBytes: c.PLAYGROUND_MAX_OUTPUT_BYTES,
+      maxCodeBytes: c.PLAYGROUND_MAX_CODE_BYTES,
+      maxStdinBytes: c.PLAYGROUND_MAX_STDIN_BYTES,
+      maxProcesses: c.PLAYGROUND_MAX_PROCESSES,
+      tmpSizeBytes: c.PLAYGROUND_TMP_SIZE_BYTES,
+      cpuCoresPerRun: c.PLAYGROUND_CPU_CORES_PER_RUN,
+      firstMessageTimeoutMs: c.PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS,
+    }),
+    sandboxUidBase: c.PLAYGROUND_SANDBOX_UID_BASE,
+    sandboxStartConcurrency: c.PLAYGROUND_SANDBOX_START_CONCURRENCY,
+    nodePath: c.PLAYGROUND_NODE_PATH,
+    unsafeNoSandbox: c.PLAYGROUND_UNSAFE_NO_SANDBOX,
+    unsafeNoCgroupLimits: c.PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS,
+    logLevel: c.PLAYGROUND_LOG_LEVEL,
+  });
+}

@@ -1,0 +1,154 @@
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Logger } from 'pino';
+import { RUN_ID_HEADER } from '../../protocol/index.ts';
+import type { WorkerHostConfig } from './config.ts';
+import type { PreflightResult } from './sandbox/preflight.ts';
+import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
+import { Slot } from './slot.ts';
+import type { RunSummary } from './run-session.ts';
+
+/** Decides whether a connection to a slot may start a run (the lease credential check). */
+export type Authorizer = (req: http.IncomingMessage, slotId: string) => boolean;
+
+export interface SlotDescriptor {
+  /** The address:port the worker host listens on. */
+  id: string;
+  /** The address:port gateways should connect to (differs when addresses are translated). */
+  advertised: string;
+  hostId: string;
+}
+
+export interface WorkerHostEvents {
+  'slot-ready': [slot: SlotDescriptor];
+  'slot-unavailable': [slot: SlotDescriptor];
+  'run-end': [summary: RunSummary & { slotId: string }];
+}
+
+/** Frames larger than this are refused by ws itself (close 1009) before they are buffered. */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The worker host: one process serving N slots, each one IP address on the same port with one
+ * warm sandbox. It knows nothing of registries or gateways; its events are wired to a
+ * registry by a main.ts.
+ */
+export class WorkerHost extends EventEmitter<WorkerHostEvents> {
+  readonly slots: Slot[];
+  private readonly servers: http.Server[] = [];
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  private readonly descriptors = new Map<string, SlotDescriptor>();
+
+  constructor(
+    readonly config: WorkerHostConfig,
+    readonly sandboxing: PreflightResult,
+    private readonly log: Logger,
+    private readonly authorize: Authorizer = () => true,
+  ) {
+    super();
+    const factory: SandboxFactoryOptions = {
+      mode: sandboxing.mode,
+      cgroups: sandboxing.cgroups,
+      tools: sandboxing.tools,
+      layout: sandboxing.layout,
+      limits: {
+        maxOpenFiles: 256,
+        maxFileBytes: config.limits.tmpSizeBytes,
+        // The wall clock is the real limit; this only backstops a runaway CPU consumer.
+        cpuSeconds: Math.ceil((config.limits.timeoutMs * 2) / 1000) + 5,
+        tmpSizeBytes: config.limits.tmpSizeBytes,
+        shmSizeBytes: 16 * 1024 * 1024,
+        heapMb: Math.max(32, Math.floor(config.limits.memoryMb * 0.75)),
+      },
+      memoryBytes: config.limits.memoryMb * 1024 * 1024,
+      maxProcesses: config.limits.maxProcesses,
+      cpuCores: config.limits.cpuCoresPerRun,
+      readyTimeoutMs: 30_000,
+    };
+    this.slots = config.addresses.map((address, i) => {
+      const uid = sandboxing.dropsPrivileges ? config.sandboxUidBase + i : undefined;
+      const slotLog = log.child({ worker: `${address}:${config.port}` });
+      const slot = new Slot(address, config.port, () => Sandbox.start(factory, `${address}:${config.port}`, uid), slotLog, {
+        limits: config.limits,
+        unsafe: sandboxing.mode !== 'bwrap',
+      });
+      const descriptor: SlotDescriptor = {
+        id: slot.id,
+        advertised: `${config.advertiseAddresses[i] ?? address}:${config.port}`,
+        hostId: config.hostId,
+      };
+      this.descriptors.set(slot.id, descriptor);
+      slot.on('ready', () => this.emit('slot-ready', descriptor));
+      slot.on('unavailable', () => this.emit('slot-unavailable', descriptor));
+      slot.on('run-end', (summary) => this.emit('run-end', { ...summary, slotId: slot.id }));
+      return slot;
+    });
+  }
+
+  descriptor(slotId: string): SlotDescriptor | undefined {
+    return this.descriptors.get(slotId);
+  }
+
+  /** Listens on every slot address, then warms every slot's sandbox (bounded concurrency). */
+  async start(): Promise<void> {
+    for (const slot of this.slots) {
+      const server = http.createServer((req, res) => {
+        res.writeHead(req.url === '/healthz' ? 200 : 426, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ slot: slot.id, state: slot.currentState }));
+      });
+      server.on('upgrade', (req, socket, head) => this.onUpgrade(slot, req, socket, head));
+      server.on('clientError', (_err, socket) => socket.destroy());
+      // Slowloris: a client that never finishes its request head is dropped.
+      server.headersTimeout = 10_000;
+      server.requestTimeout = 15_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.config.port, slot.address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+    }
+    const queue = [...this.slots];
+    const workers = Array.from({ length: Math.min(this.config.sandboxStartConcurrency, queue.length) }, async () => {
+      for (let slot = queue.shift(); slot; slot = queue.shift()) await slot.init();
+    });
+    await Promise.all(workers);
+    this.log.info({ slots: this.slots.length, port: this.config.port, sandbox: this.sandboxing.mode, cgroups: this.sandboxing.cgroups.version }, 'worker host ready');
+  }
+
+  private onUpgrade(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!this.authorize(req, slot.id)) return refuse(403, 'Forbidden');
+    if (slot.isBusy || slot.currentState === 'stopped') return refuse(409, 'Conflict');
+    const header = req.headers[RUN_ID_HEADER];
+    const runId = typeof header === 'string' && RUN_ID_PATTERN.test(header) ? header : randomUUID();
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      void slot.serve(ws, runId);
+    });
+  }
+
+  status(): { total: number; idle: number; busy: number; warm: number } {
+    let idle = 0;
+    let warm = 0;
+    for (const s of this.slots) {
+      if (s.currentState === 'idle') idle++;
+      if (s.hasWarmSandbox) warm++;
+    }
+    return { total: this.slots.length, idle, busy: this.slots.length - idle, warm };
+  }
+
+  async stop(): Promise<void> {
+    for (const server of this.servers) server.close();
+    for (const client of this.wss.clients) client.terminate();
+    await Promise.all(this.slots.map((s) => s.stop()));
+  }
+}

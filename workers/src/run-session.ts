@@ -1,0 +1,265 @@
+import type { WebSocket, RawData } from 'ws';
+import type { Logger } from 'pino';
+import {
+  PUBLIC_ERROR_CODES,
+  type ExitMessage,
+  type ExitReason,
+  type PublicErrorCode,
+  type ServerMessage,
+} from '../../protocol/index.ts';
+import { parseLaterMessage, parseRunMessage, type RunLimits, type RunRequest } from './client-message.ts';
+import { OutputMeter } from './output-meter.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
+import { transpileTypeScript } from './transpile.ts';
+
+export interface SessionOptions {
+  ws: WebSocket;
+  runId: string;
+  /** "ip:port" of the slot, reported in `started`. */
+  worker: string;
+  limits: RunLimits & { maxOutputBytes: number; firstMessageTimeoutMs: number };
+  /** Resolves with the slot's warm sandbox. */
+  sandbox: () => Promise<Sandbox>;
+  log: Logger;
+  unsafe: boolean;
+  onRunEnd?: (summary: RunSummary) => void;
+}
+
+export interface RunSummary {
+  runId: string;
+  language: string;
+  reason: ExitReason;
+  durationMs: number;
+  outputBytes: number;
+}
+
+/** Close codes: the typed error frame before them says what happened. */
+const CLOSE_NORMAL = 1000;
+const CLOSE_POLICY = 1008;
+const CLOSE_INTERNAL = 1011;
+/** Above this much unsent data the session stops reading the program's output. */
+const HIGH_WATER_BYTES = 1024 * 1024;
+const HEAP_OOM_MARKER = 'JavaScript heap out of memory';
+
+/**
+ * One run over one WebSocket: validate the `run`, hand it to the warm sandbox, stream output
+ * as produced, relay stdin and stop, and end with exactly one `exit`. Resolves once the
+ * sandbox is destroyed; `usedSandbox` tells the slot whether it must start a fresh one.
+ */
+export class RunSession {
+  private request: RunRequest | undefined;
+  private sandbox: Sandbox | undefined;
+  private reason: ExitReason | undefined;
+  private meter: OutputMeter;
+  private stdinBytes = 0;
+  private stdinClosed = false;
+  private startedAt = 0;
+  private stderrTail = '';
+  private ended = false;
+  private readonly opts: SessionOptions;
+  private resolveDone!: (usedSandbox: boolean) => void;
+  readonly done: Promise<boolean>;
+
+  constructor(opts: SessionOptions) {
+    this.opts = opts;
+    this.meter = new OutputMeter(opts.limits.maxOutputBytes);
+    this.done = new Promise((r) => (this.resolveDone = r));
+    const { ws } = opts;
+    const firstTimer = setTimeout(() => this.reject('BAD_REQUEST', `no run message within ${opts.limits.firstMessageTimeoutMs} ms`), opts.limits.firstMessageTimeoutMs);
+    ws.on('message', (data, isBinary) => {
+      clearTimeout(firstTimer);
+      this.onMessage(data, isBinary);
+    });
+    ws.on('close', () => {
+      clearTimeout(firstTimer);
+      if (this.sandbox && !this.ended) this.finish('disconnected');
+      else if (!this.request) this.resolveDone(false);
+    });
+    ws.on('error', (err) => opts.log.warn({ err: err.message }, 'client socket error'));
+  }
+
+  private send(msg: ServerMessage, cb?: () => void): void {
+    if (this.opts.ws.readyState !== this.opts.ws.OPEN) return;
+    this.opts.ws.send(JSON.stringify(msg), cb);
+  }
+
+  private sendError(code: PublicErrorCode, message: string): void {
+    this.send({ type: 'error', code, message, retryable: PUBLIC_ERROR_CODES[code].retryable });
+  }
+
+  /** A typed error before any program ran, then close. */
+  private reject(code: PublicErrorCode, message: string): void {
+    if (this.request) return;
+    this.request = undefined;
+    this.opts.log.info({ code, message }, 'run rejected');
+    this.sendError(code, message);
+    this.opts.ws.close(code === 'INTERNAL' ? CLOSE_INTERNAL : CLOSE_POLICY, code);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.ended) return;
+    if (isBinary) return this.protocolError('binary frames are not accepted; send JSON text frames');
+    const raw = data.toString();
+    if (!this.request) {
+      const parsed = parseRunMessage(raw, this.opts.limits);
+      if (!parsed.ok) return this.reject(parsed.code, parsed.message);
+      this.request = parsed.value;
+      void this.start(parsed.value).catch((err: Error) => {
+        this.opts.log.error({ err: err.message }, 'run failed to start');
+        this.sendError('INTERNAL', 'the run could not start');
+        if (this.sandbox) this.finish('error');
+        else {
+          this.opts.ws.close(CLOSE_INTERNAL, 'INTERNAL');
+          this.resolveDone(false);
+        }
+      });
+      return;
+    }
+    const parsed = parseLaterMessage(raw);
+    if (!parsed.ok) return this.protocolError(parsed.message, parsed.code);
+    const msg = parsed.value;
+    if (msg.type === 'run') return this.protocolError('only one run per connection');
+    if (msg.type === 'stop') return this.finish('stopped');
+    if (msg.data !== undefined && msg.data !== '') this.writeStdin(msg.data);
+    if (msg.eof) this.closeStdin();
+  }
+
+  /** A bad frame: typed error; a running program is ended with reason `error`. */
+  private protocolError(message: string, code: PublicErrorCode = 'BAD_REQUEST'): void {
+    if (!this.request) return this.reject(code, message);
+    this.sendError(code, message);
+    if (this.sandbox) this.finish('error');
+  }
+
+  private writeStdin(data: string): void {
+    if (this.stdinClosed || !this.sandbox) return;
+    const bytes = Buffer.byteLength(data, 'utf8');
+    if (this.stdinBytes + bytes > this.opts.limits.maxStdinBytes) {
+      this.sendError('BAD_REQUEST', `stdin exceeds ${this.opts.limits.maxStdinBytes} bytes; input closed`);
+      this.closeStdin();
+      return;
+    }
+    this.stdinBytes += bytes;
+    this.sandbox.stdin.write(data);
+  }
+
+  private closeStdin(): void {
+    if (this.stdinClosed || !this.sandbox) return;
+    this.stdinClosed = true;
+    this.sandbox.stdin.end();
+  }
+
+  private async start(req: RunRequest): Promise<void> {
+    const { log } = this.opts;
+    let code = req.code;
+    let compileError: string | undefined;
+    if (req.language === 'typescript') {
+      const out = await transpileTypeScript(req.code);
+      if (out.ok) code = out.code;
+      else compileError = out.message;
+    }
+    const sandbox = await this.opts.sandbox();
+    this.sandbox = sandbox;
+    if (this.opts.ws.readyState !== this.opts.ws.OPEN) return this.finish('disconnected');
+    if (this.opts.unsafe) log.warn('UNSAFE: running untrusted code WITHOUT a sandbox (PLAYGROUND_UNSAFE_NO_SANDBOX)');
+    await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).catch((err: Error) => log.warn({ err: err.message }, 'could not lower memory limit'));
+    await sandbox.cgroup.resetPeak();
+    const cpuBefore = (await sandbox.stats()).cpuUsageNs;
+    this.pipeOutput(sandbox);
+    sandbox.exited.then(() => this.finish('exit'));
+    this.startedAt = performance.now();
+    this.send({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language });
+    log.info({ language: req.language, codeBytes: Buffer.byteLength(req.code), timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started');
+    if (compileError !== undefined) {
+      // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.
+      this.send({ type: 'stderr', data: compileError });
+      this.compileFailed = true;
+      return this.finish('exit');
+    }
+    sandbox.handoff({ code, sourceMaps: req.language === 'typescript' });
+    if (req.stdin) this.writeStdin(req.stdin);
+    this.cpuBeforeNs = cpuBefore;
+    this.timer = setTimeout(() => this.finish('timeout'), req.timeoutMs);
+  }
+
+  private compileFailed = false;
+  private cpuBeforeNs: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pendingBytes = 0;
+
+  private pipeOutput(sandbox: Sandbox): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const source = sandbox[stream];
+      source.on('data', (chunk: Buffer) => {
+        if (stream === 'stderr') this.stderrTail = (this.stderrTail + chunk.toString('latin1')).slice(-512);
+        const { text, capped } = this.meter.take(stream, chunk);
+        if (text) this.sendOutput(stream, text, source);
+        if (capped) this.finish('output-limit');
+      });
+      source.on('end', () => {
+        const rest = this.meter.flush(stream);
+        if (rest) this.send({ type: stream, data: rest });
+      });
+    }
+  }
+
+  /** Backpressure: a slow client pauses the program's pipes instead of growing our buffers. */
+  private sendOutput(stream: 'stdout' | 'stderr', data: string, source: NodeJS.ReadableStream): void {
+    const size = data.length;
+    this.pendingBytes += size;
+    this.send({ type: stream, data }, () => {
+      this.pendingBytes -= size;
+      if (this.pendingBytes < HIGH_WATER_BYTES / 2 && source.isPaused()) source.resume();
+    });
+    if (this.pendingBytes > HIGH_WATER_BYTES) source.pause();
+  }
+
+  /**
+   * Ends the run once: the first cause wins (`exit` only if nothing else ended it first). Kills
+   * the whole tree, waits until every byte of output is read, then sends `exit` and closes.
+   */
+  private finish(cause: ExitReason): void {
+    if (this.reason) return;
+    this.reason = cause;
+    clearTimeout(this.timer);
+    const sandbox = this.sandbox!;
+    void (async () => {
+      if (cause !== 'exit' || this.compileFailed) await sandbox.kill();
+      const exit = await sandbox.exited;
+      const durationMs = Math.round(this.startedAt ? performance.now() - this.startedAt : 0);
+      const stats = await sandbox.stats().catch(() => ({ oomKills: 0, cpuUsageNs: undefined, memoryPeakBytes: undefined }));
+      let reason = cause;
+      if (cause === 'exit' && (stats.oomKills > 0 || (exit.signal === 'SIGABRT' && this.stderrTail.includes(HEAP_OOM_MARKER)))) {
+        reason = 'memory';
+      }
+      const killedByUs = reason !== 'exit' && reason !== 'memory';
+      const message: ExitMessage = {
+        type: 'exit',
+        code: this.compileFailed ? 1 : killedByUs ? null : exit.code,
+        signal: this.compileFailed ? null : killedByUs ? 'SIGKILL' : exit.signal,
+        reason,
+        durationMs,
+      };
+      if (stats.cpuUsageNs !== undefined && this.cpuBeforeNs !== undefined) {
+        message.cpuMs = Math.max(0, Math.round((stats.cpuUsageNs - this.cpuBeforeNs) / 1e6));
+      }
+      if (stats.memoryPeakBytes !== undefined) message.memoryBytes = stats.memoryPeakBytes;
+      this.ended = true;
+      this.send(message);
+      this.opts.log.info({ reason, code: message.code, signal: message.signal, durationMs, outputBytes: this.meter.bytes }, 'run ended');
+      this.opts.onRunEnd?.({
+        runId: this.opts.runId,
+        language: this.request?.language ?? 'unknown',
+        reason,
+        durationMs,
+        outputBytes: this.meter.bytes,
+      });
+      this.opts.ws.close(CLOSE_NORMAL, 'run ended');
+      this.resolveDone(true);
+    })().catch((err: Error) => {
+      this.opts.log.error({ err: err.message }, 'finishing a run failed');
+      this.opts.ws.terminate();
+      this.resolveDone(true);
+    });
+  }
+}

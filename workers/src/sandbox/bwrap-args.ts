@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+
+/** Host paths the sandbox sees, resolved once when the worker host starts. */
+export interface SandboxLayout {
+  nodePath: string;
+  /** [hostRealPath, pathInsideSandbox] for each shared library node links. */
+  libraries: Array<[string, string]>;
+  runnerPath: string;
+  passwdPath: string;
+  groupPath: string;
+}
+
+export interface SandboxLimits {
+  maxOpenFiles: number;
+  maxFileBytes: number;
+  cpuSeconds: number;
+  tmpSizeBytes: number;
+  shmSizeBytes: number;
+  heapMb: number;
+}
+
+export const RUNNER_IN_SANDBOX = '/sandbox/runner.cjs';
+
+/** The libraries `ldd` lists for node, each bound read-only at the path the loader asks for. */
+export function resolveLibraries(nodePath: string): Array<[string, string]> {
+  const out = execFileSync('ldd', [nodePath], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+  const libs: Array<[string, string]> = [];
+  for (const line of out.split('\n')) {
+    const arrow = line.match(/^\s*(\S+)\s+=>\s+(\/\S+)/);
+    const bare = line.match(/^\s*(\/\S+)\s+\(/);
+    const inside = arrow?.[2] ?? bare?.[1];
+    if (!inside) continue;
+    // Debian's /lib is a symlink to /usr/lib; the sandbox gets the same symlinks, so bind at
+    // the /usr path the loader ends up opening.
+    libs.push([realpathSync(inside), inside.replace(/^\/lib(64)?\//, '/usr/lib$1/')]);
+  }
+  return libs;
+}
+
+/**
+ * bubblewrap arguments: every namespace unshared (no network device at all), no nested user
+ * namespaces, node as pid 1 (no bwrap reaper holding the original environment), a read-only
+ * root with only node, its libraries and the runner, a size-capped /tmp as the working
+ * directory, a read-only /dev with a capped /dev/shm, and a clean environment.
+ */
+export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits): string[] {
+  const args = [
+    '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
+    '--die-with-parent',
+    '--new-session',
+    '--as-pid-1',
+    '--cap-drop', 'ALL',
+    '--uid', '65534',
+    '--gid', '65534',
+    '--hostname', 'playground',
+    '--ro-bind', layout.nodePath, '/usr/bin/node',
+  ];
+  for (const [host, inside] of layout.libraries) args.push('--ro-bind', host, inside);
+  args.push(
+    '--symlink', 'usr/lib', '/lib',
+    '--symlink', 'usr/lib64', '/lib64',
+    '--symlink', 'usr/bin', '/bin',
+    '--ro-bind', layout.passwdPath, '/etc/passwd',
+    '--ro-bind', layout.groupPath, '/etc/group',
+    '--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX,
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--size', String(limits.shmSizeBytes), '--tmpfs', '/dev/shm',
+    '--remount-ro', '/dev',
+    '--size', String(limits.tmpSizeBytes), '--tmpfs', '/tmp',
+    '--remount-ro', '/',
+    '--chdir', '/tmp',
+    '--clearenv',
+    '--setenv', 'PATH', '/usr/bin',
+    '--setenv', 'HOME', '/tmp',
+    '--setenv', 'LANG', 'C.UTF-8',
+    '--setenv', 'TMPDIR', '/tmp',
+    '--',
+    '/usr/bin/node',
+    `--max-old-space-size=${limits.heapMb}`,
+    RUNNER_IN_SANDBOX,
+  );
+  return args;
+}
+
+/**
+ * The full command: a shell that moves itself into the run's cgroups (so bwrap and every
+ * descendant are born inside them, race-free), then drops to the sandbox uid, applies rlimits
+ * and execs bwrap.
+ */
+export function sandboxCommand(opts: {
+  procsFiles: readonly string[];
+  uid: number | undefined;
+  tools: { sh: string; setpriv: string; prlimit: string; bwrap: string };
+  layout: SandboxLayout;
+  limits: SandboxLimits;
+}): { file: string; args: string[] } {
+  const joins = opts.procsFiles.map((_, i) => `echo $$ > "$${i + 1}"`).join(' && ');
+  const script = `${joins ? `${joins} && ` : ''}shift ${opts.procsFiles.length}; exec "$@"`;
+  const drop =
+    opts.uid === undefined
+      ? []
+      : [opts.tools.setpriv, `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', '--no-new-privs'];
+  const prlimit = [
+    opts.tools.prlimit,
+    `--nofile=${opts.limits.maxOpenFiles}`,
+    `--fsize=${opts.limits.maxFileBytes}`,
+    '--core=0',
+    `--cpu=${opts.limits.cpuSeconds}`,
+    '--',
+  ];
+  return {
+    file: opts.tools.sh,
+    args: ['-c', script, 'sh', ...opts.procsFiles, ...drop, ...prlimit, opts.tools.bwrap, ...bwrapArgs(opts.layout, opts.limits)],
+  };
+}

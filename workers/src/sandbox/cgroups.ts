@@ -1,0 +1,351 @@
+import { promises as fsp, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Per-run limits a cgroup enforces. */
+export interface CgroupLimits {
+  memoryBytes: number;
+  maxProcesses: number;
+  /** CPU quota in cores (1 = one full core); 0 = no quota. */
+  cpuCores: number;
+}
+
+export interface CgroupStats {
+  cpuUsageNs?: number;
+  memoryPeakBytes?: number;
+  oomKills: number;
+}
+
+/** One sandbox's cgroup(s): created before the sandbox is spawned so it is born inside. */
+export interface RunCgroup {
+  /** `cgroup.procs` files the spawning shell writes its own pid into before exec. */
+  readonly procsFiles: readonly string[];
+  setMemoryLimit(bytes: number): Promise<void>;
+  /** Restarts peak-memory accounting (v1) so a run's peak excludes Node's boot. */
+  resetPeak(): Promise<void>;
+  stats(): Promise<CgroupStats>;
+  /** SIGKILLs every process in the cgroup until it is empty. */
+  killAll(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export interface CgroupDriver {
+  readonly version: 'v1' | 'v2' | 'none';
+  /** Where run cgroups are created, per controller, for /healthz and logs. */
+  readonly bases: Readonly<Record<string, string>>;
+  create(name: string, limits: CgroupLimits): Promise<RunCgroup>;
+}
+
+interface MountEntry {
+  mountPoint: string;
+  fsType: string;
+  options: string[];
+}
+
+/** Parses /proc/self/mounts (or a test fixture). */
+export function parseMounts(text: string): MountEntry[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [, mountPoint = '', fsType = '', opts = ''] = line.split(' ');
+      return { mountPoint: mountPoint.replace(/\\040/g, ' '), fsType, options: opts.split(',') };
+    });
+}
+
+/** Parses /proc/self/cgroup into controller → path ("" key for the v2 unified entry). */
+export function parseProcCgroup(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n').filter(Boolean)) {
+    const [, controllers = '', p = '/'] = line.split(':');
+    if (controllers === '') out.set('', p);
+    for (const c of controllers.split(',')) if (c) out.set(c, p);
+  }
+  return out;
+}
+
+export interface DetectOptions {
+  /** Prefix for every path (tests point this at a fake tree). */
+  root?: string;
+  mountsText?: string;
+  procCgroupText?: string;
+  /** Name of this worker host's cgroup subtree, e.g. "playground-<hostId>". */
+  groupName: string;
+}
+
+async function writeFile(file: string, value: string | number): Promise<void> {
+  await fsp.writeFile(file, String(value));
+}
+
+async function readNumber(file: string): Promise<number | undefined> {
+  try {
+    const n = Number((await fsp.readFile(file, 'utf8')).trim().split(/\s+/)[0]);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readKeyed(file: string, key: string): Promise<number | undefined> {
+  try {
+    const text = await fsp.readFile(file, 'utf8');
+    const m = text.match(new RegExp(`^${key} (\\d+)$`, 'm'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function killProcsIn(procsFile: string): Promise<number> {
+  let text = '';
+  try {
+    text = await fsp.readFile(procsFile, 'utf8');
+  } catch {
+    return 0;
+  }
+  const pids = text.split('\n').filter(Boolean).map(Number);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  return pids.length;
+}
+
+/** rmdir with retries: a pid namespace takes a moment to tear down after SIGKILL. */
+async function removeDir(dir: string, procsFile: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await fsp.rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY') throw err;
+      await killProcsIn(procsFile);
+      await sleep(attempt < 10 ? 5 : 50);
+    }
+  }
+  throw new Error(`cgroup ${dir} still busy after kill`);
+}
+
+async function killUntilEmpty(procsFiles: readonly string[]): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    let found = 0;
+    for (const f of procsFiles) found += await killProcsIn(f);
+    if (found === 0) return;
+    await sleep(attempt < 10 ? 2 : 20);
+  }
+}
+
+class V1RunCgroup implements RunCgroup {
+  readonly procsFiles: string[];
+  constructor(private readonly dirs: Record<'memory' | 'pids' | 'cpu' | 'cpuacct', string | undefined>) {
+    this.procsFiles = Object.values(dirs)
+      .filter((d): d is string => Boolean(d))
+      .filter((d, i, all) => all.indexOf(d) === i)
+      .map((d) => path.join(d, 'cgroup.procs'));
+  }
+  async setMemoryLimit(bytes: number): Promise<void> {
+    const mem = this.dirs.memory!;
+    const memsw = path.join(mem, 'memory.memsw.limit_in_bytes');
+    const current = (await readNumber(path.join(mem, 'memory.limit_in_bytes'))) ?? Infinity;
+    // v1 requires memsw >= mem at every moment: order the two writes by direction.
+    if (bytes < current) {
+      await writeFile(path.join(mem, 'memory.limit_in_bytes'), bytes);
+      if (existsSync(memsw)) await writeFile(memsw, bytes);
+    } else {
+      if (existsSync(memsw)) await writeFile(memsw, bytes);
+      await writeFile(path.join(mem, 'memory.limit_in_bytes'), bytes);
+    }
+  }
+  async resetPeak(): Promise<void> {
+    await writeFile(path.join(this.dirs.memory!, 'memory.max_usage_in_bytes'), 0).catch(() => undefined);
+  }
+  async stats(): Promise<CgroupStats> {
+    const mem = this.dirs.memory!;
+    return {
+      cpuUsageNs: this.dirs.cpuacct ? await readNumber(path.join(this.dirs.cpuacct, 'cpuacct.usage')) : undefined,
+      memoryPeakBytes: await readNumber(path.join(mem, 'memory.max_usage_in_bytes')),
+      oomKills: (await readKeyed(path.join(mem, 'memory.oom_control'), 'oom_kill')) ?? 0,
+    };
+  }
+  async killAll(): Promise<void> {
+    await killUntilEmpty(this.procsFiles);
+  }
+  async remove(): Promise<void> {
+    for (const dir of new Set(Object.values(this.dirs).filter((d): d is string => Boolean(d)))) {
+      await removeDir(dir, path.join(dir, 'cgroup.procs'));
+    }
+  }
+}
+
+class V2RunCgroup implements RunCgroup {
+  readonly procsFiles: string[];
+  constructor(private readonly dir: string) {
+    this.procsFiles = [path.join(dir, 'cgroup.procs')];
+  }
+  async setMemoryLimit(bytes: number): Promise<void> {
+    await writeFile(path.join(this.dir, 'memory.max'), bytes);
+  }
+  async resetPeak(): Promise<void> {
+    // memory.peak accepts a write to reset only on newer kernels (6.12+); older ones keep the
+    // boot peak in the figure, which we accept.
+    await writeFile(path.join(this.dir, 'memory.peak'), 'reset').catch(() => undefined);
+  }
+  async stats(): Promise<CgroupStats> {
+    const usageUsec = await readKeyed(path.join(this.dir, 'cpu.stat'), 'usage_usec');
+    return {
+      cpuUsageNs: usageUsec === undefined ? undefined : usageUsec * 1000,
+      memoryPeakBytes: await readNumber(path.join(this.dir, 'memory.peak')),
+      oomKills: (await readKeyed(path.join(this.dir, 'memory.events'), 'oom_kill')) ?? 0,
+    };
+  }
+  async killAll(): Promise<void> {
+    const killFile = path.join(this.dir, 'cgroup.kill');
+    if (existsSync(killFile)) await writeFile(killFile, 1).catch(() => undefined);
+    await killUntilEmpty(this.procsFiles);
+  }
+  async remove(): Promise<void> {
+    await removeDir(this.dir, this.procsFiles[0]!);
+  }
+}
+
+function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, groupName: string): CgroupDriver | undefined {
+  const base = (controller: string): string | undefined => {
+    const m = mounts.find((e) => e.fsType === 'cgroup' && e.options.includes(controller));
+    if (!m) return undefined;
+    const dir = path.join(root, m.mountPoint, own.get(controller) ?? '/', groupName);
+    return dir;
+  };
+  const memory = base('memory');
+  const pids = base('pids');
+  if (!memory || !pids) return undefined;
+  const cpu = base('cpu');
+  const cpuacct = base('cpuacct');
+  const bases: Record<string, string> = { memory, pids };
+  if (cpu) bases.cpu = cpu;
+  if (cpuacct) bases.cpuacct = cpuacct;
+  return {
+    version: 'v1',
+    bases,
+    async create(name, limits) {
+      const dirs = {
+        memory: path.join(memory, name),
+        pids: path.join(pids, name),
+        cpu: cpu ? path.join(cpu, name) : undefined,
+        cpuacct: cpuacct ? path.join(cpuacct, name) : undefined,
+      };
+      for (const d of new Set(Object.values(dirs))) if (d) await fsp.mkdir(d, { recursive: true });
+      const cg = new V1RunCgroup(dirs);
+      await cg.setMemoryLimit(limits.memoryBytes);
+      await writeFile(path.join(dirs.memory, 'memory.swappiness'), 0).catch(() => undefined);
+      await writeFile(path.join(dirs.pids, 'pids.max'), limits.maxProcesses);
+      if (dirs.cpu && limits.cpuCores > 0) {
+        const periodUs = 100_000;
+        await writeFile(path.join(dirs.cpu, 'cpu.cfs_period_us'), periodUs).catch(() => undefined);
+        await writeFile(path.join(dirs.cpu, 'cpu.cfs_quota_us'), Math.round(periodUs * limits.cpuCores)).catch(() => undefined);
+      }
+      return cg;
+    },
+  };
+}
+
+function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, groupName: string): CgroupDriver | undefined {
+  const m = mounts.find((e) => e.fsType === 'cgroup2');
+  if (!m) return undefined;
+  const mountDir = path.join(root, m.mountPoint);
+  let controllers: string[] = [];
+  try {
+    controllers = readFileSync(path.join(mountDir, own.get('') ?? '/', 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+  } catch {
+    return undefined;
+  }
+  if (!controllers.includes('memory') || !controllers.includes('pids')) return undefined;
+  const ownDir = path.join(mountDir, own.get('') ?? '/');
+  const groupDir = path.join(ownDir, groupName);
+  const runsDir = path.join(groupDir, 'runs');
+  const hostDir = path.join(groupDir, 'host');
+  const enable = controllers.includes('cpu') ? '+memory +pids +cpu' : '+memory +pids';
+  let prepared: Promise<void> | undefined;
+  // v2 forbids processes in inner nodes: the worker host moves itself into a leaf ("host")
+  // before it turns on controllers for the sibling subtree that holds the runs.
+  const prepare = async (): Promise<void> => {
+    await fsp.mkdir(hostDir, { recursive: true });
+    await fsp.mkdir(runsDir, { recursive: true });
+    if (ownDir !== mountDir) {
+      await writeFile(path.join(hostDir, 'cgroup.procs'), process.pid).catch(() => undefined);
+      await writeFile(path.join(ownDir, 'cgroup.subtree_control'), enable).catch(() => undefined);
+    }
+    await writeFile(path.join(groupDir, 'cgroup.subtree_control'), enable);
+    await writeFile(path.join(runsDir, 'cgroup.subtree_control'), enable);
+  };
+  return {
+    version: 'v2',
+    bases: { unified: runsDir },
+    async create(name, limits) {
+      prepared ??= prepare();
+      await prepared;
+      const dir = path.join(runsDir, name);
+      await fsp.mkdir(dir, { recursive: true });
+      const cg = new V2RunCgroup(dir);
+      await writeFile(path.join(dir, 'memory.max'), limits.memoryBytes);
+      await writeFile(path.join(dir, 'memory.swap.max'), 0).catch(() => undefined);
+      await writeFile(path.join(dir, 'memory.oom.group'), 1).catch(() => undefined);
+      await writeFile(path.join(dir, 'pids.max'), limits.maxProcesses);
+      if (limits.cpuCores > 0) {
+        await writeFile(path.join(dir, 'cpu.max'), `${Math.round(100_000 * limits.cpuCores)} 100000`).catch(() => undefined);
+      }
+      return cg;
+    },
+  };
+}
+
+const noCgroups: CgroupDriver = {
+  version: 'none',
+  bases: {},
+  async create() {
+    return {
+      procsFiles: [],
+      async setMemoryLimit() {},
+      async resetPeak() {},
+      async stats() {
+        return { oomKills: 0 };
+      },
+      async killAll() {},
+      async remove() {},
+    };
+  },
+};
+
+/**
+ * Finds a cgroup hierarchy with memory and pids controllers this process can write. v2 is
+ * preferred when it has both controllers; otherwise v1 (this machine kind binds memory and pids
+ * to v1). Returns the 'none' driver when neither is usable; the caller decides whether that is
+ * allowed (it is not, by default).
+ */
+export async function detectCgroups(options: DetectOptions): Promise<{ driver: CgroupDriver; problem?: string }> {
+  const root = options.root ?? '/';
+  const mounts = parseMounts(options.mountsText ?? readFileSync(path.join(root, 'proc/self/mounts'), 'utf8'));
+  const own = parseProcCgroup(options.procCgroupText ?? readFileSync(path.join(root, 'proc/self/cgroup'), 'utf8'));
+  const candidates = [v2Driver(root, mounts, own, options.groupName), v1Driver(root, mounts, own, options.groupName)];
+  const problems: string[] = [];
+  for (const driver of candidates) {
+    if (!driver) continue;
+    try {
+      const probe = await driver.create(`probe-${process.pid}`, { memoryBytes: 64 * 1024 * 1024, maxProcesses: 16, cpuCores: 0 });
+      await probe.remove();
+      return { driver };
+    } catch (err) {
+      problems.push(`cgroup ${driver.version} at ${Object.values(driver.bases).join(', ')}: ${(err as Error).message}`);
+    }
+  }
+  return {
+    driver: noCgroups,
+    problem: problems.length ? problems.join('; ') : 'no cgroup v1 or v2 hierarchy with the memory and pids controllers is mounted',
+  };
+}
+
+export const NO_CGROUPS = noCgroups;

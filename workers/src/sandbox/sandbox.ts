@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable, Duplex } from 'node:stream';
+import type { CgroupDriver, RunCgroup, CgroupStats } from './cgroups.ts';
+import { sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
+
+/** What the runner inside the sandbox receives over fd 3. */
+export interface SandboxJob {
+  code: string;
+  /** Force a module system; by default the runner detects ES module syntax like Node does. */
+  module?: 'cjs' | 'esm';
+  /** Map stack traces through an inline source map (TypeScript). */
+  sourceMaps?: boolean;
+}
+
+export interface SandboxExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SandboxFactoryOptions {
+  mode: 'bwrap' | 'unsafe-none';
+  cgroups: CgroupDriver;
+  tools: { sh: string; setpriv: string; prlimit: string; bwrap: string };
+  layout: SandboxLayout;
+  limits: SandboxLimits;
+  memoryBytes: number;
+  maxProcesses: number;
+  cpuCores: number;
+  readyTimeoutMs: number;
+}
+
+const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>(
+  Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+/**
+ * bwrap reports a child killed by signal N as exit status 128+N (it is a parent, not the
+ * kernel). Map it back so the exit looks like `node main.js` run directly.
+ */
+export function decodeExit(code: number | null, signal: NodeJS.Signals | null): SandboxExit {
+  if (signal) return { code: null, signal };
+  if (code !== null && code > 128 && SIGNAL_BY_NUMBER.has(code - 128)) {
+    return { code: null, signal: SIGNAL_BY_NUMBER.get(code - 128)! };
+  }
+  return { code, signal: null };
+}
+
+let sequence = 0;
+
+/** One pre-started sandbox: Node booted inside bubblewrap, waiting for one program. */
+export class Sandbox {
+  readonly id: string;
+  readonly exited: Promise<SandboxExit>;
+  readonly startedAt = performance.now();
+  readyAt = 0;
+  private handedOff = false;
+  private killed = false;
+  private cleaned: Promise<void> | undefined;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly cgroup: RunCgroup,
+    private readonly workDir: string | undefined,
+    id: string,
+  ) {
+    this.id = id;
+    this.exited = new Promise((resolve) => {
+      // 'close' waits for stdout/stderr to end, so every byte is read before the exit.
+      child.once('close', (code, signal) => resolve(decodeExit(code, signal)));
+    });
+  }
+
+  get stdin(): Writable {
+    return this.child.stdin!;
+  }
+  get stdout(): Readable {
+    return this.child.stdout!;
+  }
+  get stderr(): Readable {
+    return this.child.stderr!;
+  }
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+  get wasHandedOff(): boolean {
+    return this.handedOff;
+  }
+
+  static async start(opts: SandboxFactoryOptions, slotName: string, uid: number | undefined): Promise<Sandbox> {
+    const id = `${slotName.replace(/[^a-zA-Z0-9]/g, '_')}-${process.pid}-${++sequence}`;
+    const cgroup = await opts.cgroups.create(id, {
+      memoryBytes: opts.memoryBytes,
+      maxProcesses: opts.maxProcesses,
+      cpuCores: opts.cpuCores,
+    });
+    let child: ChildProcess;
+    let workDir: string | undefined;
+    try {
+      if (opts.mode === 'bwrap') {
+        const cmd = sandboxCommand({ procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits });
+        child = spawn(cmd.file, cmd.args, {
+          // Only the spawn's own PATH: nothing of the worker host's environment reaches bwrap,
+          // whose original environment would otherwise be readable in /proc.
+          env: { PATH: '/usr/bin:/bin' },
+          stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
+      } else {
+        // UNSAFE: no isolation at all. Only with the loudly named operator flag.
+        workDir = mkdtempSync(path.join(os.tmpdir(), 'playground-unsafe-'));
+        child = spawn(opts.layout.nodePath, [`--max-old-space-size=${opts.limits.heapMb}`, opts.layout.runnerPath], {
+          env: { PATH: '/usr/bin:/bin', HOME: workDir, LANG: 'C.UTF-8', RUNNER_WORK_DIR: workDir },
+          cwd: workDir,
+          stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
+      }
+    } catch (err) {
+      await cgroup.remove().catch(() => undefined);
+      throw err;
+    }
+    const sandbox = new Sandbox(child, cgroup, workDir, id);
+    // Pipes to a dying sandbox may EPIPE; the exit path reports what happened.
+    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
+    try {
+      await sandbox.waitReady(opts.readyTimeoutMs);
+    } catch (err) {
+      await sandbox.destroy();
+      throw err;
+    }
+    return sandbox;
+  }
+
+  private get channel(): Duplex {
+    return this.child.stdio[3] as Duplex;
+  }
+
+  private waitReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let stderr = '';
+      const onErr = (d: Buffer) => {
+        if (stderr.length < 4096) stderr += d.toString();
+      };
+      const timer = setTimeout(() => finish(new Error(`sandbox not ready after ${timeoutMs} ms`)), timeoutMs);
+      const onData = (d: Buffer) => {
+        if (d.toString().includes('ready')) finish();
+      };
+      const onExit = () => finish(new Error(`sandbox exited before ready: ${stderr.trim() || 'no output'}`));
+      const finish = (err?: Error) => {
+        clearTimeout(timer);
+        this.channel.off('data', onData);
+        this.child.stderr!.off('data', onErr);
+        this.child.off('exit', onExit);
+        if (err) reject(err);
+        else {
+          this.readyAt = performance.now();
+          resolve();
+        }
+      };
+      this.channel.on('data', onData);
+      this.child.stderr!.on('data', onErr);
+      this.child.once('exit', onExit);
+      this.child.once('error', (e) => finish(e));
+      // A zero-length frame warms the runner's read path before a real program arrives.
+      this.channel.write(Buffer.alloc(4));
+    });
+  }
+
+  /** Hands the program to the waiting runner. One job per sandbox, ever. */
+  handoff(job: SandboxJob): void {
+    if (this.handedOff) throw new Error('sandbox already used');
+    this.handedOff = true;
+    const body = Buffer.from(JSON.stringify(job), 'utf8');
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(body.length, 0);
+    this.channel.end(Buffer.concat([header, body]));
+  }
+
+  stats(): Promise<CgroupStats> {
+    return this.cgroup.stats();
+  }
+
+  /** Kills the whole process tree now (bwrap's pid, then everything in the cgroup). */
+  async kill(): Promise<void> {
+    this.killed = true;
+    const pid = this.child.pid;
+    if (pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    await this.cgroup.killAll();
+  }
+
+  get wasKilled(): boolean {
+    return this.killed;
+  }
+
+  /** Kill, wait for the exit, remove the cgroup and any unsafe-mode directory. Idempotent. */
+  destroy(): Promise<void> {
+    this.cleaned ??= (async () => {
+      await this.kill();
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
+      await this.cgroup.remove();
+      if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+    })();
+    return this.cleaned;
+  }
+}

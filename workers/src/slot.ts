@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import type { WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { RunSession, type RunSummary, type SessionOptions } from './run-session.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
+
+export type SlotState = 'starting' | 'idle' | 'running' | 'recycling' | 'stopped';
+
+export interface SlotEvents {
+  /** A fresh sandbox is warm and no run holds the slot: it may be leased. */
+  ready: [slotId: string];
+  /** The slot cannot take a run right now (running, recycling or failing to start). */
+  unavailable: [slotId: string];
+  'run-end': [summary: RunSummary];
+}
+
+/**
+ * One worker slot: one address:port, one warm sandbox. A run consumes the sandbox; the slot
+ * destroys it (whole process tree, cgroup) and starts a fresh one before it is ready again,
+ * so nothing of one run reaches the next.
+ */
+export class Slot extends EventEmitter<SlotEvents> {
+  readonly id: string;
+  private state: SlotState = 'starting';
+  private warm: Sandbox | undefined;
+  private warming: Promise<Sandbox> | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    private readonly startSandbox: () => Promise<Sandbox>,
+    private readonly log: Logger,
+    private readonly sessionDefaults: Omit<SessionOptions, 'ws' | 'runId' | 'worker' | 'sandbox' | 'log'>,
+  ) {
+    super();
+    this.id = `${address}:${port}`;
+  }
+
+  get currentState(): SlotState {
+    return this.state;
+  }
+
+  get hasWarmSandbox(): boolean {
+    return this.warm !== undefined && !this.warm.wasHandedOff;
+  }
+
+  /** Starts (or restarts) the slot's warm sandbox; retries with backoff when that fails. */
+  prepare(): Promise<Sandbox> {
+    this.warming ??= (async () => {
+      for (;;) {
+        if (this.stopped) throw new Error('slot stopped');
+        try {
+          const sandbox = await this.startSandbox();
+          this.failures = 0;
+          this.warm = sandbox;
+          this.watchIdle(sandbox);
+          return sandbox;
+        } catch (err) {
+          this.failures++;
+          const delayMs = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
+          this.log.error({ err: (err as Error).message, retryInMs: delayMs }, 'sandbox failed to start');
+          await new Promise((r) => setTimeout(r, delayMs));
+        }
+      }
+    })().finally(() => {
+      this.warming = undefined;
+    });
+    return this.warming;
+  }
+
+  /** A warm sandbox that dies before it gets a program is replaced. */
+  private watchIdle(sandbox: Sandbox): void {
+    void sandbox.exited.then(() => {
+      if (this.warm !== sandbox || sandbox.wasHandedOff || sandbox.wasKilled || this.stopped) return;
+      this.log.warn('warm sandbox exited while idle; replacing it');
+      this.warm = undefined;
+      void sandbox.destroy();
+      if (this.state === 'idle') {
+        this.setState('starting');
+        void this.prepare().then(() => this.state === 'starting' && this.setState('idle'));
+      }
+    });
+  }
+
+  private setState(state: SlotState): void {
+    this.state = state;
+    if (state === 'idle') this.emit('ready', this.id);
+    else this.emit('unavailable', this.id);
+  }
+
+  async init(): Promise<void> {
+    await this.prepare();
+    if (!this.stopped) this.setState('idle');
+  }
+
+  get isBusy(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Serves one run on this connection. The caller has checked the slot is not busy. */
+  async serve(ws: WebSocket, runId: string): Promise<void> {
+    this.setState('running');
+    const log = this.log.child({ runId });
+    const session = new RunSession({
+      ...this.sessionDefaults,
+      ws,
+      runId,
+      worker: this.id,
+      log,
+      sandbox: async () => {
+        const sandbox = this.warm && !this.warm.wasHandedOff ? this.warm : await this.prepare();
+        return sandbox;
+      },
+      onRunEnd: (summary) => this.emit('run-end', summary),
+    });
+    const used = await session.done;
+    if (used && this.warm) {
+      const old = this.warm;
+      this.warm = undefined;
+      this.setState('recycling');
+      await old.destroy().catch((err: Error) => log.error({ err: err.message }, 'sandbox cleanup failed'));
+      if (this.stopped) return;
+      await this.prepare().catch(() => undefined);
+    }
+    if (!this.stopped) this.setState('idle');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.state = 'stopped';
+    await this.warm?.destroy();
+  }
+}
