@@ -31,8 +31,9 @@ const runSchema = z.object({
 });
 
 const laterSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('stdin'), data: z.string(), eof: z.literal(false).optional() }),
-  z.object({ type: z.literal('stdin'), eof: z.literal(true), data: z.string().optional() }),
+  z
+    .object({ type: z.literal('stdin'), data: z.string().optional(), eof: z.boolean().optional() })
+    .refine((m) => m.data !== undefined || m.eof === true, 'stdin needs "data" or "eof": true'),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('run') }),
 ]);

@@ -55,6 +55,7 @@ export class RunSession {
   private stdinClosed = false;
   private startedAt = 0;
   private stderrTail = '';
+  private sawHeapOom = false;
   private ended = false;
   private readonly opts: SessionOptions;
   private resolveDone!: (usedSandbox: boolean) => void;
@@ -68,7 +69,13 @@ export class RunSession {
     const firstTimer = setTimeout(() => this.reject('BAD_REQUEST', `no run message within ${opts.limits.firstMessageTimeoutMs} ms`), opts.limits.firstMessageTimeoutMs);
     ws.on('message', (data, isBinary) => {
       clearTimeout(firstTimer);
-      this.onMessage(data, isBinary);
+      try {
+        this.onMessage(data, isBinary);
+      } catch (err) {
+        // A bug handling one frame must not take the worker host (and every run) down.
+        opts.log.error({ err: (err as Error).message }, 'frame handling failed');
+        this.protocolError('the server could not handle this frame', 'INTERNAL');
+      }
     });
     ws.on('close', () => {
       clearTimeout(firstTimer);
@@ -191,7 +198,12 @@ export class RunSession {
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = sandbox[stream];
       source.on('data', (chunk: Buffer) => {
-        if (stream === 'stderr') this.stderrTail = (this.stderrTail + chunk.toString('latin1')).slice(-512);
+        if (stream === 'stderr' && !this.sawHeapOom) {
+          // Keep a short tail so a marker split across chunks is still found.
+          const text = this.stderrTail + chunk.toString('latin1');
+          this.sawHeapOom = text.includes(HEAP_OOM_MARKER);
+          this.stderrTail = text.slice(-HEAP_OOM_MARKER.length);
+        }
         const { text, capped } = this.meter.take(stream, chunk);
         if (text) this.sendOutput(stream, text, source);
         if (capped) this.finish('output-limit');
@@ -229,7 +241,7 @@ export class RunSession {
       const durationMs = Math.round(this.startedAt ? performance.now() - this.startedAt : 0);
       const stats = await sandbox.stats().catch(() => ({ oomKills: 0, cpuUsageNs: undefined, memoryPeakBytes: undefined }));
       let reason = cause;
-      if (cause === 'exit' && (stats.oomKills > 0 || (exit.signal === 'SIGABRT' && this.stderrTail.includes(HEAP_OOM_MARKER)))) {
+      if (cause === 'exit' && (stats.oomKills > 0 || (exit.signal !== null && this.sawHeapOom))) {
         reason = 'memory';
       }
       const killedByUs = reason !== 'exit' && reason !== 'memory';

@@ -49,6 +49,10 @@ function run(job) {
   const file = `${WORK_DIR}/${esm ? 'main.mjs' : 'main.js'}`;
   fs.writeFileSync(file, job.code);
   if (job.sourceMaps) process.setSourceMapsEnabled(true);
+  // Node documents stdout/stderr pipes as synchronous on Linux; make it so, so a program that
+  // floods output in a tight loop blocks on the pipe (and meets the output cap) instead of
+  // queueing it in its own memory.
+  for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
   process.argv[1] = file;
   process.title = 'node';
   // runMain resolves the entry, picks the CJS or ESM loader, sets require.main and reports an

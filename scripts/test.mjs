@@ -1,0 +1,30 @@
+// Runs the whole suite: unit and integration tests with Node's test runner (which prints the
+// closing summary), after the Playwright e2e specs when they exist.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+function find(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) find(p, out);
+    else if (/\.test\.ts$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.argv.slice(2);
+const pick = (files) => (filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files);
+let failed = false;
+
+if (!process.env.PLAYGROUND_SKIP_E2E && existsSync('e2e/playwright.config.ts') && !filter.length) {
+  const e2e = spawnSync('npx', ['playwright', 'test'], { stdio: 'inherit' });
+  if (e2e.status !== 0) failed = true;
+}
+
+const files = [...pick(find('test/unit')), ...pick(find('test/integration'))];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
+process.exit(failed || r.status !== 0 ? 1 : 0);

@@ -1,0 +1,169 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startPlayground, waitFor, getJson, type Playground } from '../helpers/playground.ts';
+import { runOverWs } from '../helpers/ws-client.ts';
+import { pidsOfUids, isAlive } from '../helpers/host-processes.ts';
+import WebSocket from 'ws';
+
+// One slot, so every run lands on the same slot and "the same slot runs the next program" holds.
+const UID_BASE = 63_100;
+let pg: Playground;
+before(async () => {
+  pg = await startPlayground({
+    slots: 1,
+    env: { PLAYGROUND_SANDBOX_UID_BASE: String(UID_BASE), PLAYGROUND_CANARY_SECRET: 'canary-7f3a9c', SECRET_TOKEN_FOR_TEST: 'canary-7f3a9c' },
+  });
+});
+after(async () => {
+  await pg?.stop();
+});
+
+const run = (msg: Record<string, unknown>, opts = {}) => runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', ...msg }, opts);
+const slotIdle = () => waitFor('slot idle', async () => ((await getJson(`${pg.httpUrl}/healthz`)).body.slots.idle === 1 ? true : undefined), 30_000);
+
+test('while(true) with a 1 s timeout ends with reason timeout well before 2 s; nothing of it survives; the slot runs the next program', async () => {
+  let pidsDuringRun: number[] = [];
+  const r = await run({ code: 'console.log("spin"); while(true){}', timeoutMs: 1000 }, {
+    onMessage: (m: { type: string }) => {
+      if (m.type === 'stdout') pidsDuringRun = pidsOfUids(UID_BASE, UID_BASE);
+    },
+  });
+  assert.equal(r.exit?.reason, 'timeout');
+  assert.equal(r.exit?.signal, 'SIGKILL');
+  assert.equal(r.exit?.code, null);
+  assert.ok(r.exit!.durationMs >= 1000 && r.exit!.durationMs < 2000, `durationMs ${r.exit!.durationMs}`);
+  assert.ok(pidsDuringRun.length > 0, 'saw the run\'s processes');
+  await slotIdle();
+  const survivors = pidsDuringRun.filter(isAlive);
+  assert.deepEqual(survivors, [], 'no process of the timed-out run remains');
+  const next = await run({ code: 'console.log("next")' });
+  assert.equal(next.stdout, 'next\n');
+  assert.equal(next.started?.worker, r.started?.worker);
+});
+
+test('stop during an infinite loop ends it promptly with reason stopped', async () => {
+  const r = await run({ code: 'console.log("go"); for(;;){}' }, {
+    onMessage: (m: { type: string }, ws: WebSocket) => {
+      if (m.type === 'stdout') ws.send(JSON.stringify({ type: 'stop' }));
+    },
+  });
+  assert.equal(r.exit?.reason, 'stopped');
+  assert.equal(r.exit?.signal, 'SIGKILL');
+  const exitAt = r.messages.find((m) => m.type === 'exit')!.at;
+  const stdoutAt = r.messages.find((m) => m.type === 'stdout')!.at;
+  // Generous for a busy 2-core CI machine; the benchmark holds the real target.
+  assert.ok(exitAt - stdoutAt < 1500, `stop took ${exitAt - stdoutAt} ms`);
+  await slotIdle();
+});
+
+test('closing the socket mid-run kills the program and frees the slot', async () => {
+  let pids: number[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(pg.wsUrl);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'run', language: 'js', code: 'console.log("up"); setInterval(() => {}, 1000)' })));
+    ws.on('message', (d) => {
+      if (JSON.parse(d.toString()).type === 'stdout') {
+        pids = pidsOfUids(UID_BASE, UID_BASE);
+        ws.terminate();
+        resolve();
+      }
+    });
+    ws.on('error', reject);
+  });
+  await slotIdle();
+  assert.ok(pids.length > 0);
+  assert.deepEqual(pids.filter(isAlive), []);
+  const next = await run({ code: 'console.log("after disconnect")' });
+  assert.equal(next.stdout, 'after disconnect\n');
+});
+
+test('a memory bomb ends with reason memory', async () => {
+  const r = await run({ code: 'const keep = []; for (;;) keep.push(Buffer.alloc(8 * 1024 * 1024, 1));' });
+  assert.equal(r.exit?.reason, 'memory');
+  assert.ok((r.exit?.memoryBytes ?? 0) > 200 * 1024 * 1024, `memoryBytes ${r.exit?.memoryBytes}`);
+});
+
+test('a heap bomb (plain JS objects) ends with reason memory', async () => {
+  const r = await run({ code: 'const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3], c: "x".repeat(10) + Math.random() });' });
+  assert.equal(r.exit?.reason, 'memory');
+});
+
+test('a lower memoryMb in the request is enforced', async () => {
+  const r = await run({ code: 'const keep = []; for (let i = 0; i < 30; i++) keep.push(Buffer.alloc(8 * 1024 * 1024, 1)); console.log("survived");', memoryMb: 96 });
+  assert.equal(r.exit?.reason, 'memory');
+  assert.equal(r.stdout, '');
+});
+
+test('an output flood ends with output-limit, delivering exactly the cap', async () => {
+  const r = await run({ code: 'const s = "x".repeat(65536); for (;;) process.stdout.write(s);' });
+  assert.equal(r.exit?.reason, 'output-limit');
+  assert.equal(r.stdout.length, 1024 * 1024);
+});
+
+test('a fork bomb is contained by the pids limit and the server keeps serving', async () => {
+  const r = await run({
+    code: `const { spawn } = require('child_process'); let ok = 0, failed = 0;
+      for (let i = 0; i < 500; i++) { try { const c = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e3)']); c.on('error', () => failed++); ok++; } catch { failed++; } }
+      setTimeout(() => { console.log('spawned', ok, 'failed', failed); process.exit(0); }, 1500);`,
+    timeoutMs: 5000,
+  });
+  assert.ok(['exit', 'timeout', 'memory'].includes(r.exit!.reason), r.exit!.reason);
+  await slotIdle();
+  assert.deepEqual(pidsOfUids(UID_BASE, UID_BASE).filter((p) => isAlive(p)).length <= 2, true, 'only the fresh warm sandbox (bwrap + node) remains');
+  const next = await run({ code: 'console.log("alive")' });
+  assert.equal(next.stdout, 'alive\n');
+});
+
+test('a thread bomb is contained', async () => {
+  const r = await run({
+    code: `const { Worker } = require('worker_threads'); let n = 0;
+      try { for (let i = 0; i < 200; i++) { new Worker('setInterval(()=>{},1e3)', { eval: true }).on('error', () => {}); n++; } } catch (e) { console.log('stopped at', n, e.code); }
+      setTimeout(() => process.exit(0), 1000);`,
+    timeoutMs: 5000,
+  });
+  assert.ok(['exit', 'timeout', 'memory'].includes(r.exit!.reason), r.exit!.reason);
+  await slotIdle();
+});
+
+test('network connects fail: the gateway port, Redis, another address', async () => {
+  const r = await run({
+    code: `const net = require('net');
+      const targets = [['127.0.0.1', ${pg.port}], ['127.0.0.1', 6379], ['${pg.slots[0]!.split(':')[0]}', ${pg.slots[0]!.split(':')[1]}], ['10.255.255.1', 80]];
+      let left = targets.length;
+      for (const [host, port] of targets) {
+        const s = net.connect({ host, port, timeout: 2000 });
+        s.on('connect', () => { console.log('CONNECTED', host, port); s.destroy(); if (!--left) process.exit(0); });
+        s.on('error', (e) => { console.log('blocked', host, port, e.code); if (!--left) process.exit(0); });
+        s.on('timeout', () => { console.log('blocked', host, port, 'timeout'); s.destroy(); if (!--left) process.exit(0); });
+      }`,
+  });
+  assert.doesNotMatch(r.stdout, /CONNECTED/);
+  assert.equal(r.stdout.match(/blocked/g)?.length, 4, r.stdout);
+});
+
+test('the program sees none of the worker host environment, not even in /proc/1/environ', async () => {
+  const r = await run({
+    code: `const fs = require('fs'); console.log(JSON.stringify(Object.keys(process.env).sort()));
+      for (const f of ['/proc/1/environ', '/proc/self/environ']) { try { console.log(f, fs.readFileSync(f, 'utf8').includes('canary-7f3a9c') ? 'LEAK' : 'clean'); } catch (e) { console.log(f, e.code); } }
+      console.log(JSON.stringify(process.env).includes('canary') ? 'LEAK' : 'clean');`,
+  });
+  assert.doesNotMatch(r.stdout, /LEAK/);
+  const keys = JSON.parse(r.stdout.split('\n')[0]!) as string[];
+  assert.deepEqual(keys.filter((k) => !['HOME', 'LANG', 'PATH', 'PWD', 'TMPDIR'].includes(k)), []);
+  assert.ok(!keys.includes('NODE_EXTRA_CA_CERTS'));
+});
+
+test('the filesystem is read-only outside a size-capped /tmp', async () => {
+  const r = await run({
+    code: `const fs = require('fs');
+      for (const f of ['/etc/x', '/usr/bin/x', '/x', '/sandbox/x', '/proc/x']) { try { fs.writeFileSync(f, 'x'); console.log('WROTE', f); } catch (e) { console.log('denied', f); } }
+      fs.writeFileSync('/tmp/ok', 'y'); console.log('tmp ok', fs.readFileSync('/tmp/ok', 'utf8'));
+      try { fs.writeFileSync('/tmp/big', Buffer.alloc(100 * 1024 * 1024)); console.log('WROTE big'); } catch (e) { console.log('big', e.code); }
+      console.log(fs.existsSync('/etc/shadow') ? 'shadow visible' : 'no shadow');`,
+  });
+  assert.doesNotMatch(r.stdout, /WROTE/);
+  assert.match(r.stdout, /tmp ok y/);
+  assert.match(r.stdout, /big (EFBIG|ENOSPC)/);
+  assert.match(r.stdout, /no shadow/);
+});
