@@ -64,27 +64,28 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
   const issues: Array<{ path: PropertyKey[]; message: string }> = parsed.success ? [] : [...parsed.error.issues];
   let addresses: string[] = [];
   let advertise: string[] = [];
-  if (parsed.success) {
-    const c = parsed.data;
-    try {
-      addresses = parseAddressList(c.PLAYGROUND_WORKER_ADDRESSES);
-      if (c.PLAYGROUND_WORKER_SLOTS !== undefined) {
-        if (c.PLAYGROUND_WORKER_SLOTS > addresses.length) {
-          issues.push({ path: ['PLAYGROUND_WORKER_SLOTS'], message: `asks for ${c.PLAYGROUND_WORKER_SLOTS} slots but PLAYGROUND_WORKER_ADDRESSES has ${addresses.length}` });
-        }
-        addresses = addresses.slice(0, c.PLAYGROUND_WORKER_SLOTS);
+  // Address lists are checked even when other settings failed, so every problem shows at once.
+  const addressSpec = source.PLAYGROUND_WORKER_ADDRESSES ?? '127.77.0.1-127.77.0.16';
+  try {
+    addresses = parseAddressList(addressSpec);
+    const wanted = parsed.success ? parsed.data.PLAYGROUND_WORKER_SLOTS : undefined;
+    if (wanted !== undefined) {
+      if (wanted > addresses.length) {
+        issues.push({ path: ['PLAYGROUND_WORKER_SLOTS'], message: `asks for ${wanted} slots but PLAYGROUND_WORKER_ADDRESSES has ${addresses.length}` });
       }
-    } catch (err) {
-      issues.push({ path: ['PLAYGROUND_WORKER_ADDRESSES'], message: (err as Error).message });
+      addresses = addresses.slice(0, wanted);
     }
-    try {
-      advertise = c.PLAYGROUND_WORKER_ADVERTISE_ADDRESSES ? parseAddressList(c.PLAYGROUND_WORKER_ADVERTISE_ADDRESSES) : addresses;
-      if (advertise.length < addresses.length) {
-        issues.push({ path: ['PLAYGROUND_WORKER_ADVERTISE_ADDRESSES'], message: `needs one address per slot (${addresses.length}), has ${advertise.length}` });
-      }
-    } catch (err) {
-      issues.push({ path: ['PLAYGROUND_WORKER_ADVERTISE_ADDRESSES'], message: (err as Error).message });
+  } catch (err) {
+    issues.push({ path: ['PLAYGROUND_WORKER_ADDRESSES'], message: (err as Error).message });
+  }
+  try {
+    const spec = source.PLAYGROUND_WORKER_ADVERTISE_ADDRESSES;
+    advertise = spec ? parseAddressList(spec) : addresses;
+    if (advertise.length < addresses.length) {
+      issues.push({ path: ['PLAYGROUND_WORKER_ADVERTISE_ADDRESSES'], message: `needs one address per slot (${addresses.length}), has ${advertise.length}` });
     }
+  } catch (err) {
+    issues.push({ path: ['PLAYGROUND_WORKER_ADVERTISE_ADDRESSES'], message: (err as Error).message });
   }
   if (issues.length || !parsed.success) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssues(issues));
   const c = parsed.data;

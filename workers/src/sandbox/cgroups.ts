@@ -71,6 +71,8 @@ export interface DetectOptions {
   procCgroupText?: string;
   /** Name of this worker host's cgroup subtree, e.g. "playground-<hostId>". */
   groupName: string;
+  /** Create and remove a probe cgroup to prove the hierarchy is writable (default true). */
+  probe?: boolean;
 }
 
 async function writeFile(file: string, value: string | number): Promise<void> {
@@ -334,6 +336,7 @@ export async function detectCgroups(options: DetectOptions): Promise<{ driver: C
   const problems: string[] = [];
   for (const driver of candidates) {
     if (!driver) continue;
+    if (options.probe === false) return { driver };
     try {
       const probe = await driver.create(`probe-${process.pid}`, { memoryBytes: 64 * 1024 * 1024, maxProcesses: 16, cpuCores: 0 });
       await probe.remove();

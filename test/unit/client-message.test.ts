@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRunMessage, parseLaterMessage } from '../../workers/src/client-message.ts';
+
+const limits = { timeoutMs: 10_000, memoryMb: 256, minMemoryMb: 64, maxCodeBytes: 1000, maxStdinBytes: 100 };
+
+test('a valid run takes server defaults; aliases resolve', () => {
+  const r = parseRunMessage(JSON.stringify({ type: 'run', language: 'ts', code: 'x' }), limits);
+  assert.deepEqual(r, { ok: true, value: { language: 'typescript', code: 'x', stdin: '', timeoutMs: 10_000, memoryMb: 256 } });
+  for (const alias of ['js', 'node', 'node-js', 'JavaScript']) {
+    const a = parseRunMessage(JSON.stringify({ type: 'run', language: alias, code: '' }), limits);
+    assert.equal(a.ok && a.value.language, 'javascript');
+  }
+});
+
+test('requests may only lower limits: larger values are clamped, memory has a floor', () => {
+  const r = parseRunMessage(JSON.stringify({ type: 'run', language: 'js', code: '', timeoutMs: 999_999, memoryMb: 4096 }), limits);
+  assert.ok(r.ok);
+  assert.equal(r.value.timeoutMs, 10_000);
+  assert.equal(r.value.memoryMb, 256);
+  const low = parseRunMessage(JSON.stringify({ type: 'run', language: 'js', code: '', timeoutMs: 50, memoryMb: 1 }), limits);
+  assert.ok(low.ok);
+  assert.equal(low.value.timeoutMs, 50);
+  assert.equal(low.value.memoryMb, 64);
+});
+
+test('typed errors for each kind of bad first frame', () => {
+  const code = (raw: string) => {
+    const r = parseRunMessage(raw, limits);
+    return r.ok ? 'ok' : r.code;
+  };
+  assert.equal(code('{'), 'BAD_REQUEST');
+  assert.equal(code('null'), 'BAD_REQUEST');
+  assert.equal(code('"run"'), 'BAD_REQUEST');
+  assert.equal(code('{"type":"stop"}'), 'BAD_REQUEST');
+  assert.equal(code('{"type":"run","language":"js"}'), 'BAD_REQUEST');
+  assert.equal(code('{"type":"run","language":"js","code":"","timeoutMs":1.5}'), 'BAD_REQUEST');
+  assert.equal(code('{"type":"run","language":"js","code":"","timeoutMs":1e400}'), 'BAD_REQUEST');
+  assert.equal(code('{"type":"run","language":"rust","code":""}'), 'UNSUPPORTED_LANGUAGE');
+  assert.equal(code(JSON.stringify({ type: 'run', language: 'js', code: 'é'.repeat(501) })), 'CODE_TOO_LARGE');
+  assert.equal(code(JSON.stringify({ type: 'run', language: 'js', code: '', stdin: 'x'.repeat(101) })), 'BAD_REQUEST');
+});
+
+test('later frames: stdin data, eof, stop; anything else is BAD_REQUEST', () => {
+  assert.deepEqual(parseLaterMessage('{"type":"stdin","data":"hi"}'), { ok: true, value: { type: 'stdin', data: 'hi' } });
+  assert.deepEqual(parseLaterMessage('{"type":"stdin","eof":true}'), { ok: true, value: { type: 'stdin', eof: true } });
+  assert.deepEqual(parseLaterMessage('{"type":"stop","extra":1}'), { ok: true, value: { type: 'stop' } });
+  for (const bad of ['{"type":"stdin"}', '{"type":"stdin","data":5}', '{"type":"nope"}', '[]', '{']) {
+    const r = parseLaterMessage(bad);
+    assert.equal(r.ok ? 'ok' : r.code, 'BAD_REQUEST', bad);
+  }
+});

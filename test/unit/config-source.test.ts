@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configSource } from '../../protocol/config-source.ts';
+import { loadGatewayConfig } from '../../server/src/config.ts';
+import { loadWorkerHostConfig } from '../../workers/src/config.ts';
+
+test('PLAYGROUND_* env vars and --flags merge; flags win; other env is ignored', () => {
+  const s = configSource({ PLAYGROUND_PORT: '1', HOME: '/root', PLAYGROUND_HOST: '0.0.0.0' }, ['--port=2', '--queue-wait-ms', '5', '--unsafe-no-sandbox']);
+  assert.deepEqual(s, { PLAYGROUND_PORT: '2', PLAYGROUND_HOST: '0.0.0.0', PLAYGROUND_QUEUE_WAIT_MS: '5', PLAYGROUND_UNSAFE_NO_SANDBOX: 'true' });
+});
+
+test('contract defaults with zero configuration; the result is frozen', () => {
+  const g = loadGatewayConfig({});
+  assert.equal(g.host, '127.0.0.1');
+  assert.equal(g.port, 8080);
+  assert.equal(g.redisUrl, undefined);
+  assert.ok(Object.isFrozen(g));
+  const w = loadWorkerHostConfig({});
+  assert.equal(w.addresses.length, 16);
+  assert.equal(w.addresses[0], '127.77.0.1');
+  assert.equal(w.addresses[15], '127.77.0.16');
+  assert.equal(w.port, 7070);
+  assert.deepEqual(
+    { t: w.limits.timeoutMs, m: w.limits.memoryMb, o: w.limits.maxOutputBytes, c: w.limits.maxCodeBytes, s: w.limits.maxStdinBytes, p: w.limits.maxProcesses },
+    { t: 10_000, m: 256, o: 1024 * 1024, c: 256 * 1024, s: 1024 * 1024, p: 64 },
+  );
+  assert.ok(Object.isFrozen(w) && Object.isFrozen(w.limits));
+});
+
+test('every problem is reported at once', () => {
+  assert.throws(
+    () => loadWorkerHostConfig({ PLAYGROUND_TIMEOUT_MS: '70000', PLAYGROUND_WORKER_PORT: '-1', PLAYGROUND_WORKER_ADDRESSES: 'x', PLAYGROUND_UNSAFE_NO_SANDBOX: 'maybe' }),
+    (err: Error) =>
+      ['PLAYGROUND_TIMEOUT_MS', 'PLAYGROUND_WORKER_PORT', 'PLAYGROUND_WORKER_ADDRESSES', 'PLAYGROUND_UNSAFE_NO_SANDBOX'].every((k) => err.message.includes(k)),
+  );
+  assert.throws(() => loadGatewayConfig({ PLAYGROUND_PORT: 'x', PLAYGROUND_REDIS_URL: 'http://nope' }), /PLAYGROUND_PORT[\s\S]*PLAYGROUND_REDIS_URL/);
+});

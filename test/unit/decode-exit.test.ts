@@ -1,0 +1,12 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeExit } from '../../workers/src/sandbox/sandbox.ts';
+
+test('bwrap exit statuses 128+N map back to signals; plain codes stay codes', () => {
+  assert.deepEqual(decodeExit(0, null), { code: 0, signal: null });
+  assert.deepEqual(decodeExit(1, null), { code: 1, signal: null });
+  assert.deepEqual(decodeExit(137, null), { code: null, signal: 'SIGKILL' });
+  assert.deepEqual(decodeExit(139, null), { code: null, signal: 'SIGSEGV' });
+  assert.deepEqual(decodeExit(null, 'SIGTERM'), { code: null, signal: 'SIGTERM' });
+  assert.deepEqual(decodeExit(255, null), { code: 255, signal: null });
+});
