@@ -17,6 +17,7 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: Regist
     nodePath: config.nodePath,
     searchPath: process.env.PATH ?? '/usr/bin:/bin',
     hostId: config.hostId,
+    trialUid: config.sandboxUidBase,
     limits: {
       maxOpenFiles: 256,
       maxFileBytes: config.limits.tmpSizeBytes,

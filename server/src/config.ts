@@ -13,6 +13,14 @@ const schema = z.object({
   PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
   PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   PLAYGROUND_WEB_DIR: z.string().optional(),
+  PLAYGROUND_ALLOWED_ORIGINS: z.string().default(''),
+  PLAYGROUND_TRUSTED_PROXIES: z.string().default(''),
+  PLAYGROUND_API_KEYS: z.string().default(''),
+  PLAYGROUND_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
+  PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: int(32, 1, 100_000),
+  PLAYGROUND_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+  PLAYGROUND_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
+  PLAYGROUND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('playground:'),
   PLAYGROUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -26,8 +34,18 @@ export type GatewayConfig = Readonly<{
   timeoutMs: number;
   leaseSecret: string | undefined;
   webDir: string | undefined;
+  allowedOrigins: readonly string[];
+  trustedProxies: readonly string[];
+  apiKeys: readonly string[];
+  runsPerMinute: number;
+  maxConcurrentPerClient: number;
+  maxBodyBytes: number;
+  shutdownGraceMs: number;
+  redisPrefix: string;
   logLevel: string;
 }>;
+
+const list = (s: string) => Object.freeze(s.split(',').map((x) => x.trim()).filter(Boolean));
 
 export function loadGatewayConfig(source: Record<string, string>): GatewayConfig {
   const parsed = schema.safeParse(source);
@@ -42,6 +60,14 @@ export function loadGatewayConfig(source: Record<string, string>): GatewayConfig
     timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,
     webDir: c.PLAYGROUND_WEB_DIR,
+    allowedOrigins: list(c.PLAYGROUND_ALLOWED_ORIGINS),
+    trustedProxies: list(c.PLAYGROUND_TRUSTED_PROXIES),
+    apiKeys: list(c.PLAYGROUND_API_KEYS),
+    runsPerMinute: c.PLAYGROUND_RATE_LIMIT_PER_MINUTE,
+    maxConcurrentPerClient: c.PLAYGROUND_MAX_CONCURRENT_PER_CLIENT,
+    maxBodyBytes: c.PLAYGROUND_MAX_BODY_BYTES,
+    shutdownGraceMs: c.PLAYGROUND_SHUTDOWN_GRACE_MS,
+    redisPrefix: c.PLAYGROUND_REDIS_PREFIX,
     logLevel: c.PLAYGROUND_LOG_LEVEL,
   });
 }

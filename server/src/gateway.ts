@@ -1,11 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WS_PATH, PUBLIC_ERROR_CODES, type PublicErrorCode } from '../../protocol/index.ts';
+import type { Redis } from 'ioredis';
+import { WebSocketServer } from 'ws';
+import { WS_PATH } from '../../protocol/index.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Registry } from './registry/registry.ts';
 import { WsProxy } from './ws-proxy.ts';
 import { StaticFiles } from './static-files.ts';
+import { Edge } from './edge.ts';
+import { Metrics } from './metrics.ts';
+import { sendError, sendJson, type GatewayContext } from './gateway-context.ts';
+import { handleRunApi } from './run-api.ts';
+import { handlePistonExecute, handlePistonRuntimes } from './piston.ts';
+import { servePistonConnect } from './piston-connect.ts';
 
 /** What the process running the gateway knows about sandboxes (wired in by a main.ts). */
 export type HealthExtras = () => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -16,90 +25,141 @@ export interface GatewayOptions {
   log: Logger;
   leaseSecret: string;
   healthExtras?: HealthExtras;
+  metrics?: Metrics;
+  redis?: Redis;
 }
 
 /** Slack on top of the run timeout before a lease counts as abandoned. */
 const LEASE_SLACK_MS = 30_000;
-
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-export function sendError(res: http.ServerResponse, code: PublicErrorCode, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, PUBLIC_ERROR_CODES[code].httpStatus, { error: { code, message } }, headers);
-}
+const PISTON_CONNECT_PATH = '/api/v2/connect';
 
 /**
- * The gateway: serves the web UI, /healthz and the HTTP APIs, and turns each `/api/ws`
- * upgrade into a lease + proxied connection to a worker slot.
+ * The gateway: serves the web UI, /healthz, /metrics and the HTTP APIs, and turns each
+ * `/api/ws` upgrade into a lease + proxied connection to a worker slot.
  */
 export class Gateway {
   readonly server: http.Server;
-  readonly wsProxy: WsProxy;
+  readonly ctx: GatewayContext;
+  private readonly wsProxy: WsProxy;
   private readonly staticFiles: StaticFiles;
+  private readonly pistonWss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024, perMessageDeflate: false });
+  private stopping = false;
 
   constructor(private readonly opts: GatewayOptions) {
     const { config, registry, log } = opts;
-    this.wsProxy = new WsProxy({
+    this.ctx = {
+      config,
       registry,
       log,
-      queueWaitMs: config.queueWaitMs,
-      leaseHoldMs: config.timeoutMs + LEASE_SLACK_MS,
+      metrics: opts.metrics ?? new Metrics(registry),
+      edge: new Edge({
+        allowedOrigins: config.allowedOrigins,
+        trustedProxies: config.trustedProxies,
+        apiKeys: config.apiKeys,
+        runsPerMinute: config.runsPerMinute,
+        maxConcurrentPerClient: config.maxConcurrentPerClient,
+        redis: opts.redis,
+        keyPrefix: config.redisPrefix,
+      }),
       leaseSecret: opts.leaseSecret,
-    });
+      leaseHoldMs: config.timeoutMs + LEASE_SLACK_MS,
+      activeRuns: new Set(),
+      shuttingDown: () => this.stopping,
+    };
+    this.wsProxy = new WsProxy(this.ctx);
     this.staticFiles = new StaticFiles(config.webDir);
     this.server = http.createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
         log.error({ err: err.message, url: req.url }, 'request failed');
-        if (!res.headersSent) sendError(res, 'INTERNAL', 'internal error');
+        if (!res.headersSent) sendError(this.ctx, res, 'INTERNAL', 'internal error');
         else res.destroy();
       });
     });
-    this.server.on('upgrade', (req, socket, head) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path !== WS_PATH) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      this.wsProxy.handle(req, socket, head).catch((err: Error) => {
-        log.error({ err: err.message }, 'upgrade failed');
-        socket.destroy();
-      });
-    });
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
     });
+    // Slowloris: a request head must arrive within 10 s.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 120_000;
   }
 
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === WS_PATH) {
+      this.wsProxy.handle(req, socket, head).catch((err: Error) => {
+        this.ctx.log.error({ err: err.message }, 'upgrade failed');
+        socket.destroy();
+      });
+      return;
+    }
+    if (path === PISTON_CONNECT_PATH) {
+      void this.pistonUpgrade(req, socket, head);
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+
+  private async pistonUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const refuse = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!this.ctx.edge.originAllowed(req)) return refuse(403, 'Forbidden');
+    if (!this.ctx.edge.apiKeyValid(req)) return refuse(401, 'Unauthorized');
+    if (this.stopping) return refuse(503, 'Service Unavailable');
+    const admission = await this.ctx.edge.admit(this.ctx.edge.clientIp(req));
+    if (!admission.ok) {
+      this.ctx.metrics.rateLimited.inc();
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${admission.retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, admission.release));
+  }
+
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
-    if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return this.health(res);
-    if (url.pathname === WS_PATH) return sendError(res, 'BAD_REQUEST', 'this endpoint needs a WebSocket upgrade');
-    if (url.pathname.startsWith('/api/')) return sendError(res, 'BAD_REQUEST', `no route ${req.method} ${url.pathname}`, {});
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'BAD_REQUEST', 'method not allowed');
-    return this.staticFiles.serve(url.pathname, req, res);
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (path.startsWith('/api/') && method === 'OPTIONS') {
+      res.writeHead(204, this.ctx.edge.corsHeaders(req));
+      return void res.end();
+    }
+    if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) return this.health(res);
+    if (path === '/metrics' && method === 'GET') {
+      const text = await this.ctx.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': this.ctx.metrics.registry.contentType });
+      return void res.end(text);
+    }
+    if (path === '/api/run' && method === 'POST') return handleRunApi(this.ctx, req, res);
+    if (path === '/api/v2/runtimes' && method === 'GET') return handlePistonRuntimes(this.ctx, req, res);
+    if (path === '/api/v2/execute' && method === 'POST') return handlePistonExecute(this.ctx, req, res);
+    if (path === WS_PATH || path === PISTON_CONNECT_PATH) return sendError(this.ctx, res, 'BAD_REQUEST', 'this endpoint needs a WebSocket upgrade');
+    if (path.startsWith('/api/')) {
+      const known = ['/api/run', '/api/v2/runtimes', '/api/v2/execute'].includes(path);
+      return sendError(this.ctx, res, 'BAD_REQUEST', known ? `method ${method} not allowed on ${path}` : `no route ${method} ${path}`, {}, known ? 405 : 404);
+    }
+    if (method !== 'GET' && method !== 'HEAD') return sendError(this.ctx, res, 'BAD_REQUEST', 'method not allowed', {}, 405);
+    return this.staticFiles.serve(path, req, res);
   }
 
   private async health(res: http.ServerResponse): Promise<void> {
     let stats;
     try {
-      stats = await this.opts.registry.stats();
+      stats = await this.ctx.registry.stats();
     } catch (err) {
-      return sendJson(res, 503, { ok: false, registry: this.opts.registry.kind, error: (err as Error).message });
+      return sendJson(res, 503, { ok: false, registry: this.ctx.registry.kind, registryReachable: false, error: (err as Error).message });
     }
     const extras = (await this.opts.healthExtras?.()) ?? {};
-    const ok = stats.total > 0;
+    const ok = stats.total > 0 && !this.stopping;
     sendJson(res, ok ? 200 : 503, {
       ok,
-      registry: this.opts.registry.kind,
+      registry: this.ctx.registry.kind,
+      registryReachable: true,
       slots: { idle: stats.idle, busy: stats.busy, total: stats.total },
       waiting: stats.waiting,
-      activeRuns: this.wsProxy.activeConnections,
+      activeRuns: this.ctx.activeRuns.size,
       ...extras,
     });
   }
@@ -115,11 +175,22 @@ export class Gateway {
     return this.server.address() as AddressInfo;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Graceful shutdown: stop accepting, let running programs finish up to the grace period,
+   * then stop the rest (their clients get a clear verdict), then close.
+   */
+  async close(graceMs = this.opts.config.shutdownGraceMs): Promise<void> {
+    this.stopping = true;
+    this.server.close();
+    const deadline = Date.now() + graceMs;
+    while (this.ctx.activeRuns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const run of this.ctx.activeRuns) run.stop();
+    const hardDeadline = Date.now() + 3000;
+    while (this.ctx.activeRuns.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
     this.wsProxy.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    for (const c of this.pistonWss.clients) c.terminate();
+    this.server.closeAllConnections();
   }
 }
+
+export { sendJson, sendError };

@@ -1,10 +1,10 @@
-import { accessSync, constants, mkdtempSync, realpathSync, writeFileSync, chmodSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, realpathSync, writeFileSync, chmodSync, copyFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlaygroundError } from '../../../protocol/index.ts';
-import { bwrapArgs, resolveLibraries, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
+import { resolveLibraries, sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 
 export const RUNNER_PATH = fileURLToPath(new URL('./runner.cjs', import.meta.url));
@@ -17,6 +17,8 @@ export interface PreflightOptions {
   searchPath: string;
   hostId: string;
   limits: SandboxLimits;
+  /** The uid the first slot's sandboxes run as (used for the trial run). */
+  trialUid: number;
 }
 
 export interface PreflightResult {
@@ -46,15 +48,23 @@ function fail(code: 'PG_ERR_SANDBOX_UNAVAILABLE' | 'PG_ERR_CGROUP_UNAVAILABLE', 
   throw new PlaygroundError(code, `${what}\nFix: ${fix}`);
 }
 
-/** Writes the sandbox's tiny /etc/passwd and /etc/group into a root-owned host directory. */
-function writeEtcFiles(): { passwdPath: string; groupPath: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'playground-etc-'));
+/**
+ * Everything a sandbox binds from the host besides node and its libraries — the runner and a
+ * tiny /etc/passwd and /etc/group — goes into one root-owned, world-readable directory: the
+ * sandbox uid must be able to reach what bwrap binds, wherever the project is checked out.
+ */
+function writeSandboxFiles(): { passwdPath: string; groupPath: string; runnerPath: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'playground-sandbox-'));
   chmodSync(dir, 0o755);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const runnerPath = path.join(dir, 'runner.cjs');
+  copyFileSync(RUNNER_PATH, runnerPath);
+  chmodSync(runnerPath, 0o644);
   const passwdPath = path.join(dir, 'passwd');
   const groupPath = path.join(dir, 'group');
   writeFileSync(passwdPath, 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:65534:65534:sandbox:/tmp:/sbin/nologin\n', { mode: 0o644 });
   writeFileSync(groupPath, 'root:x:0:\nsandbox:x:65534:\n', { mode: 0o644 });
-  return { passwdPath, groupPath };
+  return { passwdPath, groupPath, runnerPath };
 }
 
 /**
@@ -65,8 +75,8 @@ function writeEtcFiles(): { passwdPath: string; groupPath: string } {
 export async function preflight(opts: PreflightOptions): Promise<PreflightResult> {
   const warnings: string[] = [];
   const nodePath = realpathSync(opts.nodePath);
-  const etc = writeEtcFiles();
-  const layout: SandboxLayout = { nodePath, libraries: [], runnerPath: RUNNER_PATH, ...etc };
+  const files = writeSandboxFiles();
+  const layout: SandboxLayout = { nodePath, libraries: [], ...files };
   const tools = { sh: '/bin/sh', setpriv: '', prlimit: '', bwrap: '' };
 
   if (opts.unsafeNoSandbox) {
@@ -107,9 +117,11 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
     warnings.push(`PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS is set: runs have no memory or process limits (${problem}).`);
   }
 
-  // A real sandbox, end to end: catches a kernel without unprivileged user namespaces, a
-  // bwrap too old for the flags we need, or a library we failed to bind.
-  const trial = spawnSync(bwrap, [...bwrapArgs(layout, opts.limits).slice(0, -2), '-e', 'process.stdout.write("ok")'], {
+  // A real sandbox, end to end, as the sandbox uid: catches a kernel without unprivileged user
+  // namespaces, a bwrap too old for our flags, a library we failed to bind, or a path the
+  // sandbox uid cannot reach.
+  const cmd = sandboxCommand({ procsFiles: [], uid: isRoot ? opts.trialUid : undefined, tools, layout, limits: opts.limits });
+  const trial = spawnSync(cmd.file, [...cmd.args.slice(0, -2), '-e', 'process.stdout.write("ok")'], {
     env: { PATH: '/usr/bin:/bin' },
     encoding: 'utf8',
     timeout: 20_000,

@@ -1,0 +1,47 @@
+import type http from 'node:http';
+import type { Logger } from 'pino';
+import { PUBLIC_ERROR_CODES, type PublicErrorCode } from '../../protocol/index.ts';
+import type { GatewayConfig } from './config.ts';
+import type { Edge } from './edge.ts';
+import type { Metrics } from './metrics.ts';
+import type { Registry } from './registry/registry.ts';
+import type { SlotClientOptions } from './slot-client.ts';
+
+/** What every gateway route needs; built once per gateway. */
+export interface GatewayContext {
+  config: GatewayConfig;
+  registry: Registry;
+  log: Logger;
+  metrics: Metrics;
+  edge: Edge;
+  leaseSecret: string;
+  /** Slack on top of the run timeout before a lease counts as abandoned. */
+  leaseHoldMs: number;
+  /** Runs the gateway is serving right now (all APIs), for graceful shutdown. */
+  activeRuns: Set<{ stop: () => void }>;
+  shuttingDown: () => boolean;
+}
+
+export function slotClientOptions(ctx: GatewayContext, signal?: AbortSignal): SlotClientOptions {
+  return {
+    registry: ctx.registry,
+    leaseSecret: ctx.leaseSecret,
+    queueWaitMs: ctx.config.queueWaitMs,
+    leaseHoldMs: ctx.leaseHoldMs,
+    signal,
+    onLease: (ms) => ctx.metrics.queueWait.observe(ms / 1000),
+  };
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** The contract's HTTP error body: `{"error":{"code","message"}}` with the code's status. */
+export function sendError(ctx: GatewayContext | undefined, res: http.ServerResponse, code: PublicErrorCode | 'UNAUTHORIZED', message: string, headers: Record<string, string> = {}, status?: number): void {
+  ctx?.metrics.errors.inc({ code });
+  const httpStatus = status ?? (code === 'UNAUTHORIZED' ? 401 : PUBLIC_ERROR_CODES[code].httpStatus);
+  sendJson(res, httpStatus, { error: { code, message } }, headers);
+}

@@ -1,0 +1,101 @@
+import os from 'node:os';
+import type { WebSocket } from 'ws';
+import { BusyError } from './registry/registry.ts';
+import { SlotClient } from './slot-client.ts';
+import { slotClientOptions, type GatewayContext } from './gateway-context.ts';
+import { parsePistonRequest } from './piston.ts';
+
+const INIT_TIMEOUT_MS = 1000;
+/** Piston's close codes for /api/v2/connect. */
+export const PISTON_CLOSE = Object.freeze({
+  DONE: 4999,
+  ALREADY_INITIALIZED: 4000,
+  INIT_TIMEOUT: 4001,
+  ERROR: 4002,
+  NOT_INITIALIZED: 4003,
+  ONLY_STDIN: 4004,
+  INVALID_SIGNAL: 4005,
+});
+
+/**
+ * Piston's interactive WebSocket protocol, bridged onto a worker slot. Unlike Piston, a
+ * `signal` really stops the program, `{"type":"data","stream":"stdin","eof":true}` (or
+ * `{"type":"eof"}`) closes its stdin, output is capped and never splits a UTF-8 character,
+ * and a client that disconnects kills the program.
+ */
+export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, release: () => void): void {
+  let client: SlotClient | undefined;
+  let initialized = false;
+  let closed = false;
+  const send = (msg: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(msg));
+  const close = (code: number, reason: string) => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(initTimer);
+    ws.close(code, reason);
+  };
+  const fail = (message: string) => {
+    send({ type: 'error', message });
+    close(PISTON_CLOSE.ERROR, 'Error');
+  };
+  const initTimer = setTimeout(() => close(PISTON_CLOSE.INIT_TIMEOUT, 'Initialization Timeout'), INIT_TIMEOUT_MS);
+  const handle = { stop: () => client?.stop() };
+  ctx.activeRuns.add(handle);
+  ws.on('close', () => {
+    closed = true;
+    clearTimeout(initTimer);
+    client?.abort();
+    ctx.activeRuns.delete(handle);
+    release();
+  });
+  ws.on('error', () => undefined);
+  ws.on('message', (data, isBinary) => {
+    let msg: Record<string, unknown>;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(data.toString()) as Record<string, unknown>;
+      if (typeof msg !== 'object' || msg === null) throw new Error('not an object');
+    } catch {
+      return fail('Invalid JSON message');
+    }
+    switch (msg.type) {
+      case 'init': {
+        if (initialized) return close(PISTON_CLOSE.ALREADY_INITIALIZED, 'Already Initialized');
+        initialized = true;
+        clearTimeout(initTimer);
+        const parsed = parsePistonRequest(msg, ctx.config.timeoutMs);
+        if (!parsed.ok) return fail(parsed.message);
+        const r = parsed.value;
+        send({ type: 'runtime', language: r.language, version: process.versions.node });
+        client = new SlotClient();
+        client.on('started', () => send({ type: 'stage', stage: 'run' }));
+        client.on('output', (stream, text) => send({ type: 'data', stream, data: text }));
+        client.on('exit', (exit) => send({ type: 'exit', stage: 'run', code: exit.code, signal: exit.signal }));
+        client.on('run-error', (e) => send({ type: 'error', message: e.message }));
+        client.on('close', () => close(PISTON_CLOSE.DONE, 'Job Completed'));
+        client
+          .start(slotClientOptions(ctx), { language: r.language, code: r.code, stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args })
+          .catch((err: Error) => fail(err instanceof BusyError ? `all worker slots are busy (${err.message}); retry shortly` : 'the registry is unavailable'));
+        return;
+      }
+      case 'data':
+        if (!initialized) return close(PISTON_CLOSE.NOT_INITIALIZED, 'Not yet Initialized');
+        if (msg.stream !== 'stdin') return close(PISTON_CLOSE.ONLY_STDIN, 'Can only write to stdin');
+        if (typeof msg.data === 'string' && msg.data) client?.sendStdin(msg.data);
+        if (msg.eof === true) client?.closeStdin();
+        return;
+      case 'eof':
+        if (!initialized) return close(PISTON_CLOSE.NOT_INITIALIZED, 'Not yet Initialized');
+        client?.closeStdin();
+        return;
+      case 'signal':
+        if (!initialized) return close(PISTON_CLOSE.NOT_INITIALIZED, 'Not yet Initialized');
+        if (typeof msg.signal !== 'string' || !(msg.signal in os.constants.signals)) return close(PISTON_CLOSE.INVALID_SIGNAL, 'Invalid signal');
+        // Every signal ends the run: the sandbox's whole tree is killed.
+        client?.stop();
+        return;
+      default:
+        return; // Piston ignores unknown message types.
+    }
+  });
+}

@@ -1,0 +1,144 @@
+import type http from 'node:http';
+import { LANGUAGE_ALIASES, resolveLanguage, type ExitMessage, type LanguageId } from '../../protocol/index.ts';
+import { readJsonBody } from './http-body.ts';
+import { sendJson, type GatewayContext } from './gateway-context.ts';
+import { admitHttp, runToCompletion } from './run-api.ts';
+
+// Piston v2 compatibility: request/response shapes, status codes and error bodies as Piston
+// documents them, so existing Piston clients work unchanged.
+
+const NODE_VERSION = process.versions.node;
+
+export function pistonRuntimes(): Array<{ language: LanguageId; version: string; aliases: string[]; runtime: string }> {
+  const aliases = (id: LanguageId) => Object.entries(LANGUAGE_ALIASES).filter(([k, v]) => v === id && k !== id).map(([k]) => k);
+  return [
+    { language: 'javascript', version: NODE_VERSION, aliases: aliases('javascript'), runtime: 'node' },
+    { language: 'typescript', version: NODE_VERSION, aliases: aliases('typescript'), runtime: 'node' },
+  ];
+}
+
+export interface PistonRequest {
+  language: LanguageId;
+  code: string;
+  stdin: string;
+  args: string[];
+  timeoutMs?: number;
+  memoryMb?: number;
+}
+
+/** Validates a Piston request body (`/execute`, or `init` on `/connect`); errors are Piston's messages. */
+export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: number): { ok: true; value: PistonRequest } | { ok: false; message: string } {
+  const language = typeof body.language === 'string' ? body.language : undefined;
+  if (!language) return { ok: false, message: 'language is required as a string' };
+  const version = body.version === undefined ? '*' : String(body.version);
+  const id = resolveLanguage(language);
+  // Versions are accepted leniently (clients pin the versions they saw elsewhere); the reply
+  // names the version that actually ran.
+  if (!id) return { ok: false, message: `${language}-${version} runtime is unknown` };
+  if (!Array.isArray(body.files) || body.files.length === 0) return { ok: false, message: 'files is required as an array' };
+  let code: string | undefined;
+  for (const [i, f] of (body.files as unknown[]).entries()) {
+    const file = f as { content?: unknown; encoding?: unknown; name?: unknown };
+    if (typeof file !== 'object' || file === null || typeof file.content !== 'string') return { ok: false, message: `files[${i}].content is required as a string` };
+    if (typeof file.name === 'string' && file.name.includes('..')) return { ok: false, message: `files[${i}].name must not contain ..` };
+    if (code === undefined) {
+      const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
+      code = enc === 'utf8' ? file.content : Buffer.from(file.content, enc).toString('utf8');
+    }
+  }
+  const stdin = body.stdin === undefined ? '' : typeof body.stdin === 'string' ? body.stdin : undefined;
+  if (stdin === undefined) return { ok: false, message: 'stdin must be a string' };
+  const args = body.args === undefined ? [] : Array.isArray(body.args) && body.args.every((a) => typeof a === 'string') ? (body.args as string[]) : undefined;
+  if (!args || args.length > 64) return { ok: false, message: 'args must be an array of at most 64 strings' };
+  const value: PistonRequest = { language: id, code: code!, stdin, args };
+  for (const key of ['run_timeout', 'run_cpu_time'] as const) {
+    const v = body[key];
+    if (v === undefined || v === null || v === 0) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return { ok: false, message: `${key} must be a non-negative integer` };
+    if (v > maxTimeoutMs) return { ok: false, message: `${key} cannot exceed the configured limit of ${maxTimeoutMs}` };
+    value.timeoutMs = Math.min(value.timeoutMs ?? v, v);
+  }
+  const mem = body.run_memory_limit;
+  if (typeof mem === 'number' && mem > 0) value.memoryMb = Math.max(1, Math.floor(mem / (1024 * 1024)));
+  return { ok: true, value };
+}
+
+/** Piston's `run.status`: RE runtime error, SG signal, TO timeout, OL output limit, XX internal. */
+export function pistonStatus(exit: ExitMessage): { status: string | null; message: string | null } {
+  switch (exit.reason) {
+    case 'timeout':
+      return { status: 'TO', message: 'Time limit exceeded' };
+    case 'output-limit':
+      return { status: 'OL', message: 'Output limit exceeded' };
+    case 'memory':
+      return { status: 'SG', message: 'Memory limit exceeded' };
+    case 'error':
+      return { status: 'XX', message: 'Internal error' };
+    case 'stopped':
+    case 'disconnected':
+      return { status: 'SG', message: `Killed by ${exit.signal ?? 'SIGKILL'}` };
+    default:
+      if (exit.signal) return { status: 'SG', message: `Killed by ${exit.signal}` };
+      if (exit.code !== 0) return { status: 'RE', message: `Exited with error status ${exit.code}` };
+      return { status: null, message: null };
+  }
+}
+
+export function handlePistonRuntimes(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): void {
+  sendJson(res, 200, pistonRuntimes(), ctx.edge.corsHeaders(req));
+}
+
+/** POST /api/v2/execute */
+export async function handlePistonExecute(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const cors = ctx.edge.corsHeaders(req);
+  const body = await readJsonBody(req, ctx.config.maxBodyBytes);
+  if (!body.ok) return sendJson(res, body.status, { message: body.message }, cors);
+  const parsed = parsePistonRequest(body.value, ctx.config.timeoutMs);
+  if (!parsed.ok) return sendJson(res, 400, { message: parsed.message }, cors);
+  const release = await admitHttp(ctx, req, res, cors);
+  if (!release) return;
+  try {
+    const r = parsed.value;
+    const result = await runToCompletion(ctx, req, {
+      language: r.language,
+      code: r.code,
+      stdin: r.stdin,
+      closeStdin: true,
+      timeoutMs: r.timeoutMs,
+      memoryMb: r.memoryMb,
+      args: r.args,
+    });
+    if ('busy' in result) return sendJson(res, 503, { message: `all worker slots are busy (${result.busy}); retry shortly` }, { ...cors, 'retry-after': '1' });
+    if ('internal' in result) return sendJson(res, 500, { message: result.internal }, cors);
+    if (!result.exit) {
+      const e = result.error;
+      const status = e?.code === 'CODE_TOO_LARGE' ? 413 : e?.code === 'INTERNAL' || !e ? 500 : 400;
+      return sendJson(res, status, { message: e?.message ?? 'the run ended without an exit' }, cors);
+    }
+    const exit = result.exit;
+    const { status, message } = pistonStatus(exit);
+    sendJson(
+      res,
+      200,
+      {
+        language: r.language,
+        version: NODE_VERSION,
+        run: {
+          stdout: result.stdout,
+          stderr: result.stderr,
+          output: result.output,
+          code: exit.code,
+          signal: exit.signal,
+          message,
+          status,
+          cpu_time: exit.cpuMs ?? null,
+          wall_time: exit.durationMs,
+          memory: exit.memoryBytes ?? null,
+        },
+      },
+      cors,
+    );
+  } finally {
+    release();
+  }
+}

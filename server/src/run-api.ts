@@ -1,0 +1,90 @@
+import type http from 'node:http';
+import { z } from 'zod';
+import { resolveLanguage } from '../../protocol/index.ts';
+import { BusyError } from './registry/registry.ts';
+import { readJsonBody } from './http-body.ts';
+import { collectRun, type CollectedRun } from './run-collector.ts';
+import { sendError, sendJson, slotClientOptions, type GatewayContext } from './gateway-context.ts';
+import type { SlotRunRequest } from './slot-client.ts';
+
+const bodySchema = z.object({
+  language: z.string(),
+  code: z.string(),
+  stdin: z.string().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  memoryMb: z.number().int().positive().optional(),
+});
+
+/**
+ * Admission shared by the HTTP APIs: API key, origin, per-client rate and concurrency. Returns
+ * the release callback, or undefined after answering the refusal.
+ */
+export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>): Promise<(() => void) | undefined> {
+  if (!ctx.edge.originAllowed(req)) {
+    sendError(ctx, res, 'FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin)} is not allowed`);
+    return undefined;
+  }
+  if (!ctx.edge.apiKeyValid(req)) {
+    sendError(ctx, res, 'UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer <key> or X-API-Key)', { ...cors, 'www-authenticate': 'Bearer' });
+    return undefined;
+  }
+  if (ctx.shuttingDown()) {
+    sendError(ctx, res, 'BUSY', 'the server is shutting down; retry on another gateway', { ...cors, 'retry-after': '1' });
+    return undefined;
+  }
+  const admission = await ctx.edge.admit(ctx.edge.clientIp(req));
+  if (!admission.ok) {
+    ctx.metrics.rateLimited.inc();
+    sendError(ctx, res, 'RATE_LIMITED', admission.message, { ...cors, 'retry-after': String(admission.retryAfterS) });
+    return undefined;
+  }
+  return admission.release;
+}
+
+/** Runs the request on a slot; maps registry failures onto typed errors. */
+export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMessage, run: SlotRunRequest): Promise<CollectedRun | { busy: string } | { internal: string }> {
+  const abort = new AbortController();
+  const onClose = () => abort.abort();
+  req.socket.once('close', onClose);
+  const handle = { stop: () => abort.abort() };
+  ctx.activeRuns.add(handle);
+  try {
+    return await collectRun(slotClientOptions(ctx, abort.signal), run);
+  } catch (err) {
+    if (err instanceof BusyError) return { busy: err.message };
+    ctx.log.error({ err: (err as Error).message }, 'run over HTTP failed');
+    return { internal: 'the registry is unavailable; retry shortly' };
+  } finally {
+    req.socket.off('close', onClose);
+    ctx.activeRuns.delete(handle);
+  }
+}
+
+/** POST /api/run → 200 {stdout, stderr, exit} (contract). */
+export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const cors = ctx.edge.corsHeaders(req);
+  const body = await readJsonBody(req, ctx.config.maxBodyBytes);
+  if (!body.ok) return sendError(ctx, res, body.code, body.message, cors, body.status);
+  const parsed = bodySchema.safeParse(body.value);
+  if (!parsed.success) {
+    return sendError(ctx, res, 'BAD_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), cors);
+  }
+  if (!resolveLanguage(parsed.data.language)) {
+    return sendError(ctx, res, 'UNSUPPORTED_LANGUAGE', `unsupported language ${JSON.stringify(parsed.data.language.slice(0, 40))}; use javascript or typescript`, cors);
+  }
+  const release = await admitHttp(ctx, req, res, cors);
+  if (!release) return;
+  try {
+    const result = await runToCompletion(ctx, req, { ...parsed.data, closeStdin: true });
+    if ('busy' in result) return sendError(ctx, res, 'BUSY', `all worker slots are busy (${result.busy}); retry shortly`, { ...cors, 'retry-after': '1' });
+    if ('internal' in result) return sendError(ctx, res, 'INTERNAL', result.internal, cors);
+    if (!result.exit) {
+      const e = result.error ?? { code: 'INTERNAL' as const, message: 'the run ended without an exit' };
+      return sendError(ctx, res, e.code, e.message, cors);
+    }
+    const { type: _type, ...exit } = result.exit;
+    sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit }, cors);
+  } finally {
+    release();
+  }
+}
