@@ -7,6 +7,7 @@ import { loadGatewayConfig } from './server/src/config.ts';
 import { createRegistry } from './server/src/registry/create.ts';
 import { generateLeaseSecret } from './server/src/lease-token.ts';
 import { startGateway } from './server/main.ts';
+import { Metrics } from './server/src/metrics.ts';
 import { loadWorkerHostConfig } from './workers/src/config.ts';
 import { startWorkerHost, workerHealth, exitOnStartupError } from './workers/main.ts';
 
@@ -34,19 +35,24 @@ async function main(): Promise<void> {
   const registry = await createRegistry(config.gateway.redisUrl, log, config.gateway.queueMax);
   const leaseSecret = config.gateway.leaseSecret ?? generateLeaseSecret();
   const host = await startWorkerHost(config.workers, registry, leaseSecret, log);
-  const gateway = await startGateway(config.gateway, registry, leaseSecret, log, () => workerHealth(host));
+  const metrics = new Metrics(registry, () => host.status().warm);
+  host.on('run-end', (summary) => metrics.recordRunEnd(summary));
+  host.on('sandbox-start', (ms) => metrics.sandboxStart.observe(ms / 1000));
+  const gateway = await startGateway(config.gateway, registry, leaseSecret, log, () => workerHealth(host), metrics);
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    log.info({ signal, graceMs: config.gateway.shutdownGraceMs }, 'shutting down: draining runs');
     await gateway.close();
     await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
-    await host.stop();
+    await host.drain(1000);
     await registry.close();
+    log.info('shutdown complete');
     process.exit(0);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch(exitOnStartupError);

@@ -7,9 +7,9 @@ export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: fa
  * Reads a JSON object body: the content type must be JSON (415 otherwise), the size is capped
  * while reading (413, the connection is not read further), and the text must be a JSON object.
  */
-export function readJsonBody(req: http.IncomingMessage, maxBytes: number): Promise<BodyResult> {
+export function readJsonBody(req: http.IncomingMessage, maxBytes: number, alsoAccept: readonly string[] = []): Promise<BodyResult> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') {
+  if (type !== 'application/json' && !alsoAccept.includes(type)) {
     req.resume();
     return Promise.resolve({ ok: false, status: 415, code: 'BAD_REQUEST', message: 'the body must be JSON (Content-Type: application/json)' });
   }

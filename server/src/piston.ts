@@ -91,7 +91,8 @@ export function handlePistonRuntimes(ctx: GatewayContext, req: http.IncomingMess
 /** POST /api/v2/execute */
 export async function handlePistonExecute(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const cors = ctx.edge.corsHeaders(req);
-  const body = await readJsonBody(req, ctx.config.maxBodyBytes);
+  // piston-client (and other fetch-based clients) post JSON without a JSON content type.
+  const body = await readJsonBody(req, ctx.config.maxBodyBytes, ['text/plain', '']);
   if (!body.ok) return sendJson(res, body.status, { message: body.message }, cors);
   const parsed = parsePistonRequest(body.value, ctx.config.timeoutMs);
   if (!parsed.ok) return sendJson(res, 400, { message: parsed.message }, cors);

@@ -6,7 +6,7 @@ const limits = { timeoutMs: 10_000, memoryMb: 256, minMemoryMb: 64, maxCodeBytes
 
 test('a valid run takes server defaults; aliases resolve', () => {
   const r = parseRunMessage(JSON.stringify({ type: 'run', language: 'ts', code: 'x' }), limits);
-  assert.deepEqual(r, { ok: true, value: { language: 'typescript', code: 'x', stdin: '', timeoutMs: 10_000, memoryMb: 256 } });
+  assert.deepEqual(r, { ok: true, value: { language: 'typescript', code: 'x', stdin: '', timeoutMs: 10_000, memoryMb: 256, args: [] } });
   for (const alias of ['js', 'node', 'node-js', 'JavaScript']) {
     const a = parseRunMessage(JSON.stringify({ type: 'run', language: alias, code: '' }), limits);
     assert.equal(a.ok && a.value.language, 'javascript');

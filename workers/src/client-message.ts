@@ -15,6 +15,7 @@ export interface RunRequest {
   stdin: string;
   timeoutMs: number;
   memoryMb: number;
+  args: string[];
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: PublicErrorCode; message: string };
@@ -28,6 +29,8 @@ const runSchema = z.object({
   stdin: z.string().optional(),
   timeoutMs: positiveInt.optional(),
   memoryMb: positiveInt.optional(),
+  // Extension (Piston's `args`): extra process.argv entries.
+  args: z.array(z.string().max(4096)).max(64).optional(),
 });
 
 const laterSchema = z.discriminatedUnion('type', [
@@ -90,6 +93,7 @@ export function parseRunMessage(raw: string, limits: RunLimits): Parsed<RunReque
       stdin,
       timeoutMs: Math.min(msg.timeoutMs ?? limits.timeoutMs, limits.timeoutMs),
       memoryMb: Math.max(limits.minMemoryMb, Math.min(msg.memoryMb ?? limits.memoryMb, limits.memoryMb)),
+      args: msg.args ?? [],
     },
   };
 }

@@ -26,6 +26,7 @@ export interface WorkerHostEvents {
   'slot-ready': [slot: SlotDescriptor];
   'slot-unavailable': [slot: SlotDescriptor];
   'run-end': [summary: RunSummary & { slotId: string }];
+  'sandbox-start': [durationMs: number];
 }
 
 /** Frames larger than this are refused by ws itself (close 1009) before they are buffered. */
@@ -42,6 +43,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private readonly servers: http.Server[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly descriptors = new Map<string, SlotDescriptor>();
+  private draining = false;
 
   constructor(
     readonly config: WorkerHostConfig,
@@ -85,6 +87,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       slot.on('ready', () => this.emit('slot-ready', descriptor));
       slot.on('unavailable', () => this.emit('slot-unavailable', descriptor));
       slot.on('run-end', (summary) => this.emit('run-end', { ...summary, slotId: slot.id }));
+      slot.on('sandbox-start', (ms) => this.emit('sandbox-start', ms));
       return slot;
     });
   }
@@ -128,6 +131,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!this.authorize(req, slot.id)) return refuse(403, 'Forbidden');
+    if (this.draining) return refuse(503, 'Service Unavailable');
     if (slot.isBusy || slot.currentState === 'stopped') return refuse(409, 'Conflict');
     const header = req.headers[RUN_ID_HEADER];
     const runId = typeof header === 'string' && RUN_ID_PATTERN.test(header) ? header : randomUUID();
@@ -146,7 +150,23 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     return { total: this.slots.length, idle, busy: this.slots.length - idle, warm };
   }
 
+  /**
+   * Graceful drain: idle slots leave service at once, running programs get up to graceMs to
+   * finish, then are ended with a clear error; then everything is stopped and cleaned up.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    for (const slot of this.slots) slot.retire();
+    const deadline = Date.now() + graceMs;
+    while (this.slots.some((s) => s.isBusy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const slot of this.slots) slot.shutdownRun();
+    const hard = Date.now() + 5000;
+    while (this.slots.some((s) => s.isBusy) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+    await this.stop();
+  }
+
   async stop(): Promise<void> {
+    this.draining = true;
     for (const server of this.servers) server.close();
     for (const client of this.wss.clients) client.terminate();
     await Promise.all(this.slots.map((s) => s.stop()));

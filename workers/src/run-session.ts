@@ -131,6 +131,14 @@ export class RunSession {
     if (msg.eof) this.closeStdin();
   }
 
+  /** Shutdown: the client learns why, then gets its `exit` (reason `error`). */
+  shutdown(): void {
+    if (this.reason) return;
+    if (!this.sandbox) return this.reject('INTERNAL', 'the worker host is shutting down; retry');
+    this.sendError('INTERNAL', 'the worker host is shutting down; retry');
+    this.finish('error');
+  }
+
   /** A bad frame: typed error; a running program is ended with reason `error`. */
   private protocolError(message: string, code: PublicErrorCode = 'BAD_REQUEST'): void {
     if (!this.request) return this.reject(code, message);
@@ -139,6 +147,10 @@ export class RunSession {
   }
 
   private writeStdin(data: string): void {
+    if (!this.handedOff) {
+      this.pendingInput.push(data);
+      return;
+    }
     if (this.stdinClosed || !this.sandbox) return;
     const bytes = Buffer.byteLength(data, 'utf8');
     if (this.stdinBytes + bytes > this.opts.limits.maxStdinBytes) {
@@ -151,6 +163,10 @@ export class RunSession {
   }
 
   private closeStdin(): void {
+    if (!this.handedOff) {
+      this.pendingInput.push(null);
+      return;
+    }
     if (this.stdinClosed || !this.sandbox) return;
     this.stdinClosed = true;
     this.sandbox.stdin.end();
@@ -183,13 +199,22 @@ export class RunSession {
       this.compileFailed = true;
       return this.finish('exit');
     }
-    sandbox.handoff({ code, sourceMaps: req.language === 'typescript' });
+    sandbox.handoff({ code, sourceMaps: req.language === 'typescript', args: req.args.length ? req.args : undefined });
+    this.handedOff = true;
+    // Input that arrived while the run was being set up, in order, after the run's own stdin.
     if (req.stdin) this.writeStdin(req.stdin);
+    for (const item of this.pendingInput.splice(0)) {
+      if (item === null) this.closeStdin();
+      else this.writeStdin(item);
+    }
     this.cpuBeforeNs = cpuBefore;
     this.timer = setTimeout(() => this.finish('timeout'), req.timeoutMs);
   }
 
   private compileFailed = false;
+  private handedOff = false;
+  /** stdin frames (null = EOF) received before the hand-off. */
+  private readonly pendingInput: Array<string | null> = [];
   private cpuBeforeNs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pendingBytes = 0;

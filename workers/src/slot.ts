@@ -12,6 +12,7 @@ export interface SlotEvents {
   /** The slot cannot take a run right now (running, recycling or failing to start). */
   unavailable: [slotId: string];
   'run-end': [summary: RunSummary];
+  'sandbox-start': [durationMs: number];
 }
 
 /**
@@ -26,6 +27,7 @@ export class Slot extends EventEmitter<SlotEvents> {
   private warming: Promise<Sandbox> | undefined;
   private failures = 0;
   private stopped = false;
+  private session: RunSession | undefined;
 
   constructor(
     readonly address: string,
@@ -52,7 +54,9 @@ export class Slot extends EventEmitter<SlotEvents> {
       for (;;) {
         if (this.stopped) throw new Error('slot stopped');
         try {
+          const t0 = performance.now();
           const sandbox = await this.startSandbox();
+          this.emit('sandbox-start', performance.now() - t0);
           this.failures = 0;
           this.warm = sandbox;
           this.watchIdle(sandbox);
@@ -115,16 +119,29 @@ export class Slot extends EventEmitter<SlotEvents> {
       },
       onRunEnd: (summary) => this.emit('run-end', summary),
     });
+    this.session = session;
     const used = await session.done;
+    this.session = undefined;
     if (used && this.warm) {
       const old = this.warm;
       this.warm = undefined;
       this.setState('recycling');
       await old.destroy().catch((err: Error) => log.error({ err: err.message }, 'sandbox cleanup failed'));
-      if (this.stopped) return;
-      await this.prepare().catch(() => undefined);
+      if (!this.stopped) await this.prepare().catch(() => undefined);
     }
-    if (!this.stopped) this.setState('idle');
+    if (this.stopped) this.state = 'stopped';
+    else this.setState('idle');
+  }
+
+  /** Ends a running program for shutdown (its client gets an error and an exit). */
+  shutdownRun(): void {
+    this.session?.shutdown();
+  }
+
+  /** Takes an idle slot out of service (draining). */
+  retire(): void {
+    this.stopped = true;
+    if (this.state !== 'running') this.setState('stopped');
   }
 
   async stop(): Promise<void> {

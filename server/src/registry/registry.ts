@@ -36,6 +36,8 @@ export interface LeaseOptions {
  */
 export interface Registry {
   readonly kind: 'memory' | 'redis';
+  /** The Redis connection, when there is one, for other shared state (rate limits). */
+  readonly redisClient?: import('ioredis').Redis;
   // Worker-host side.
   registerSlots(slots: SlotRecord[]): Promise<void>;
   markReady(slotId: string): Promise<void>;

@@ -53,7 +53,7 @@ function run(job) {
   // floods output in a tight loop blocks on the pipe (and meets the output cap) instead of
   // queueing it in its own memory.
   for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
-  process.argv[1] = file;
+  process.argv.splice(1, process.argv.length - 1, file, ...(job.args || []));
   process.title = 'node';
   // runMain resolves the entry, picks the CJS or ESM loader, sets require.main and reports an
   // uncaught error with its stack and exit code 1 — the same path `node main.js` takes.

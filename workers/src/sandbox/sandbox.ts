@@ -13,6 +13,8 @@ export interface SandboxJob {
   module?: 'cjs' | 'esm';
   /** Map stack traces through an inline source map (TypeScript). */
   sourceMaps?: boolean;
+  /** Extra process.argv entries after the script path. */
+  args?: string[];
 }
 
 export interface SandboxExit {

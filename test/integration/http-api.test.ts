@@ -1,0 +1,74 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPlayground, type Playground } from '../helpers/playground.ts';
+
+let pg: Playground;
+before(async () => {
+  pg = await startPlayground({ slots: 2, env: { PLAYGROUND_MAX_BODY_BYTES: String(2 * 1024 * 1024) } });
+});
+after(async () => {
+  await pg?.stop();
+});
+
+async function post(path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const res = await fetch(`${pg.httpUrl}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => undefined)) as any };
+}
+
+test('POST /api/run returns stdout, stderr and the exit of the run', async () => {
+  const r = await post('/api/run', { language: 'javascript', code: 'console.log("out"); console.error("err"); process.exitCode = 2' });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.stdout, 'out\n');
+  assert.equal(r.body.stderr, 'err\n');
+  assert.equal(r.body.exit.code, 2);
+  assert.equal(r.body.exit.reason, 'exit');
+  assert.equal(r.body.exit.signal, null);
+  assert.equal(typeof r.body.exit.durationMs, 'number');
+  assert.equal(r.body.exit.type, undefined);
+});
+
+test('POST /api/run: stdin is the whole input (closed after it); TypeScript; timeouts are verdicts', async () => {
+  const echo = await post('/api/run', { language: 'ts', code: 'const s: string = require("fs").readFileSync(0, "utf8"); console.log(s.toUpperCase())', stdin: 'abc' });
+  assert.equal(echo.body.stdout, 'ABC\n');
+  const slow = await post('/api/run', { language: 'js', code: 'setInterval(() => {}, 1000)', timeoutMs: 500 });
+  assert.equal(slow.status, 200);
+  assert.equal(slow.body.exit.reason, 'timeout');
+});
+
+test('POST /api/run errors: bad JSON, wrong content type, missing fields, unknown language, body and code over caps', async () => {
+  const cases: Array<[string, unknown, Record<string, string> | undefined, number, string]> = [
+    ['bad JSON', '{"language":', undefined, 400, 'BAD_REQUEST'],
+    ['wrong content type', '{}', { 'content-type': 'text/plain' }, 415, 'BAD_REQUEST'],
+    ['missing code', { language: 'js' }, undefined, 400, 'BAD_REQUEST'],
+    ['not an object', '[1]', undefined, 400, 'BAD_REQUEST'],
+    ['unknown language', { language: 'brainfuck', code: '+' }, undefined, 400, 'UNSUPPORTED_LANGUAGE'],
+    ['body over cap', { language: 'js', code: 'x'.repeat(3 * 1024 * 1024) }, undefined, 413, 'CODE_TOO_LARGE'],
+    ['code over cap', { language: 'js', code: `//${'x'.repeat(300 * 1024)}` }, undefined, 413, 'CODE_TOO_LARGE'],
+  ];
+  for (const [name, body, headers, status, code] of cases) {
+    const r = await post('/api/run', body, headers);
+    assert.equal(r.status, status, name);
+    assert.equal(r.body?.error?.code, code, name);
+    assert.equal(typeof r.body.error.message, 'string', name);
+  }
+  const wrongMethod = await fetch(`${pg.httpUrl}/api/run`);
+  assert.equal(wrongMethod.status, 405);
+});
+
+test('/metrics exposes Prometheus text whose run counters move as runs happen', async () => {
+  const read = async () => {
+    const text = await (await fetch(`${pg.httpUrl}/metrics`)).text();
+    const m = text.match(/^playground_runs_total\{language="javascript",reason="exit"\} (\d+)/m);
+    return { text, runs: m ? Number(m[1]) : 0 };
+  };
+  const before = await read();
+  await post('/api/run', { language: 'javascript', code: 'console.log(1)' });
+  await post('/api/run', { language: 'javascript', code: 'console.log(2)' });
+  const after = await read();
+  assert.equal(after.runs, before.runs + 2);
+  for (const name of ['playground_run_duration_seconds_bucket', 'playground_queue_wait_seconds_bucket', 'playground_slots{state="idle"}', 'playground_sandbox_start_seconds_count', 'playground_output_bytes_total', 'playground_warm_sandboxes']) {
+    assert.ok(after.text.includes(name), name);
+  }
+  await post('/api/run', { language: 'cobol', code: '' });
+  assert.match((await read()).text, /^playground_errors_total\{code="UNSUPPORTED_LANGUAGE"\} [1-9]/m);
+});

@@ -1,0 +1,128 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { piston } from 'piston-client';
+import { startPlayground, type Playground } from '../helpers/playground.ts';
+
+let pg: Playground;
+before(async () => {
+  pg = await startPlayground({ slots: 2, env: { PLAYGROUND_MAX_OUTPUT_BYTES: '4096' } });
+});
+after(async () => {
+  await pg?.stop();
+});
+
+test('piston-client: runtimes list javascript and typescript with aliases', async () => {
+  const client = piston({ server: pg.httpUrl });
+  const runtimes = (await client.runtimes()) as Array<{ language: string; version: string; aliases: string[] }>;
+  const js = runtimes.find((r) => r.language === 'javascript');
+  assert.ok(js);
+  assert.equal(js.version, process.versions.node);
+  assert.deepEqual([...js.aliases].sort(), ['js', 'node', 'node-js']);
+  assert.deepEqual(runtimes.find((r) => r.language === 'typescript')?.aliases, ['ts']);
+});
+
+test('piston-client: execute runs the program with args and returns Piston\'s fields', async () => {
+  const client = piston({ server: pg.httpUrl });
+  const result = (await client.execute('javascript', 'console.log(process.argv.slice(2).join(",")); console.error("e")')) as any;
+  assert.equal(result.language, 'javascript');
+  assert.equal(result.version, process.versions.node);
+  assert.equal(result.run.stdout, '1,2,3\n');
+  assert.equal(result.run.stderr, 'e\n');
+  assert.equal(result.run.output, '1,2,3\ne\n');
+  assert.equal(result.run.code, 0);
+  assert.equal(result.run.signal, null);
+  assert.equal(result.run.status, null);
+  assert.equal(typeof result.run.wall_time, 'number');
+  assert.equal(typeof result.run.cpu_time, 'number');
+  assert.equal(typeof result.run.memory, 'number');
+  const ts = (await client.execute('typescript', 'const n: number = 6; console.log(n * 7)', { args: [] })) as any;
+  assert.equal(ts.run.stdout, '42\n');
+});
+
+test('piston-client: timeout, output limit and runtime error statuses', async () => {
+  const client = piston({ server: pg.httpUrl });
+  const to = (await client.execute('javascript', 'for(;;){}', { runTimeout: 500 })) as any;
+  assert.equal(to.run.status, 'TO');
+  assert.equal(to.run.signal, 'SIGKILL');
+  const ol = (await client.execute('javascript', 'for(;;) process.stdout.write("x".repeat(1000))')) as any;
+  assert.equal(ol.run.status, 'OL');
+  assert.equal(ol.run.stdout.length, 4096);
+  const re = (await client.execute('javascript', 'throw new Error("x")')) as any;
+  assert.equal(re.run.status, 'RE');
+  assert.equal(re.run.code, 1);
+});
+
+test('/api/v2/execute errors use Piston\'s messages and status codes', async () => {
+  const post = async (body: unknown, type = 'application/json') => {
+    const res = await fetch(`${pg.httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as { message: string } };
+  };
+  const unknown = await post({ language: 'cobol', version: '1.0', files: [{ content: '' }] });
+  assert.deepEqual(unknown, { status: 400, body: { message: 'cobol-1.0 runtime is unknown' } });
+  const tooLong = await post({ language: 'js', version: '*', files: [{ content: '1' }], run_timeout: 999_999 });
+  assert.deepEqual(tooLong, { status: 400, body: { message: 'run_timeout cannot exceed the configured limit of 10000' } });
+  const noFiles = await post({ language: 'js', version: '*' });
+  assert.equal(noFiles.status, 400);
+  const wrongType = await post({ language: 'js' }, 'application/xml');
+  assert.equal(wrongType.status, 415);
+  const b64 = await post({ language: 'js', version: '*', files: [{ content: Buffer.from('console.log("b64")').toString('base64'), encoding: 'base64' }] });
+  assert.equal((b64.body as any).run.stdout, 'b64\n');
+});
+
+function connect(): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${pg.port}/api/v2/connect`);
+    const messages: any[] = [];
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+    ws.on('open', () => resolve({ ws, messages, closed }));
+    ws.on('error', reject);
+  });
+}
+
+test('/api/v2/connect: init → runtime, stage, data, exit, close 4999; stdin with EOF', async () => {
+  const { ws, messages, closed } = await connect();
+  ws.send(JSON.stringify({ type: 'init', language: 'javascript', version: '*', files: [{ content: 'process.stdin.on("data", d => console.log("got " + d)); process.stdin.on("end", () => console.log("bye"))' }] }));
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString());
+    if (m.type === 'stage') {
+      ws.send(JSON.stringify({ type: 'data', stream: 'stdin', data: 'hi' }));
+      ws.send(JSON.stringify({ type: 'data', stream: 'stdin', data: '', eof: true }));
+    }
+  });
+  assert.equal(await closed, 4999);
+  assert.deepEqual(messages[0], { type: 'runtime', language: 'javascript', version: process.versions.node });
+  assert.deepEqual(messages[1], { type: 'stage', stage: 'run' });
+  const out = messages.filter((m) => m.type === 'data').map((m) => m.data).join('');
+  assert.equal(out, 'got hi\nbye\n');
+  assert.deepEqual(messages.at(-1), { type: 'exit', stage: 'run', code: 0, signal: null });
+});
+
+test('/api/v2/connect: a signal really stops the program', async () => {
+  const { ws, messages, closed } = await connect();
+  ws.send(JSON.stringify({ type: 'init', language: 'js', version: '*', files: [{ content: 'console.log("spin"); for(;;){}' }] }));
+  ws.on('message', (d) => {
+    if (JSON.parse(d.toString()).type === 'data') ws.send(JSON.stringify({ type: 'signal', signal: 'SIGINT' }));
+  });
+  assert.equal(await closed, 4999);
+  assert.deepEqual(messages.at(-1), { type: 'exit', stage: 'run', code: null, signal: 'SIGKILL' });
+});
+
+test('/api/v2/connect close codes: 4003 not initialized, 4004 non-stdin, 4005 bad signal, 4000 second init, 4001 init timeout, 4002 bad JSON', async () => {
+  const expectClose = async (frames: unknown[], code: number, afterInit = false) => {
+    const c = await connect();
+    if (afterInit) {
+      c.ws.send(JSON.stringify({ type: 'init', language: 'js', version: '*', files: [{ content: 'setTimeout(() => {}, 3000)' }] }));
+    }
+    for (const f of frames) c.ws.send(typeof f === 'string' ? f : JSON.stringify(f));
+    assert.equal(await c.closed, code, JSON.stringify(frames));
+  };
+  await expectClose([{ type: 'data', stream: 'stdin', data: 'x' }], 4003);
+  await expectClose([{ type: 'signal', signal: 'SIGKILL' }], 4003);
+  await expectClose([{ type: 'data', stream: 'stdout', data: 'x' }], 4004, true);
+  await expectClose([{ type: 'signal', signal: 'SIGNOPE' }], 4005, true);
+  await expectClose([{ type: 'init', language: 'js', version: '*', files: [{ content: '' }] }], 4000, true);
+  await expectClose(['{nope'], 4002);
+  await expectClose([], 4001);
+});
