@@ -170,5 +170,6 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     for (const server of this.servers) server.close();
     for (const client of this.wss.clients) client.terminate();
     await Promise.all(this.slots.map((s) => s.stop()));
+    await this.sandboxing.cgroups.removeGroup();
   }
 }

@@ -34,6 +34,8 @@ export interface CgroupDriver {
   /** Where run cgroups are created, per controller, for /healthz and logs. */
   readonly bases: Readonly<Record<string, string>>;
   create(name: string, limits: CgroupLimits): Promise<RunCgroup>;
+  /** Removes this worker host's (now empty) subtree at shutdown. */
+  removeGroup(): Promise<void>;
 }
 
 interface MountEntry {
@@ -233,6 +235,9 @@ function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
   return {
     version: 'v1',
     bases,
+    async removeGroup() {
+      for (const dir of new Set(Object.values(bases))) await fsp.rmdir(dir).catch(() => undefined);
+    },
     async create(name, limits) {
       const dirs = {
         memory: path.join(memory, name),
@@ -287,6 +292,9 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
   return {
     version: 'v2',
     bases: { unified: runsDir },
+    async removeGroup() {
+      await fsp.rmdir(runsDir).catch(() => undefined);
+    },
     async create(name, limits) {
       prepared ??= prepare();
       await prepared;
@@ -308,6 +316,7 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
 const noCgroups: CgroupDriver = {
   version: 'none',
   bases: {},
+  async removeGroup() {},
   async create() {
     return {
       procsFiles: [],

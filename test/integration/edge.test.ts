@@ -1,0 +1,80 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { runOverWs } from '../helpers/ws-client.ts';
+import WebSocket from 'ws';
+
+let pg: Playground;
+before(async () => {
+  pg = await startPlayground({
+    slots: 2,
+    env: {
+      PLAYGROUND_RATE_LIMIT_PER_MINUTE: '3',
+      PLAYGROUND_ALLOWED_ORIGINS: 'https://docs.example',
+      PLAYGROUND_API_KEYS: 'key-one,key-two',
+      PLAYGROUND_TRUSTED_PROXIES: '127.0.0.1',
+    },
+  });
+});
+after(async () => {
+  await pg?.stop();
+});
+
+const runBody = JSON.stringify({ language: 'js', code: 'console.log(1)' });
+const post = (headers: Record<string, string>) =>
+  fetch(`${pg.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: runBody });
+
+test('a WebSocket from a foreign origin gets FORBIDDEN_ORIGIN; allowlisted and same origins run', async () => {
+  const wsWithOrigin = (origin: string) => runOverWsWithHeaders({ origin, 'x-forwarded-for': `10.9.0.${Math.floor(Math.random() * 200)}` });
+  const evil = await wsWithOrigin('https://evil.example');
+  assert.equal(evil.error?.code, 'FORBIDDEN_ORIGIN');
+  assert.equal(evil.error?.retryable, false);
+  const good = await wsWithOrigin('https://docs.example');
+  assert.equal(good.stdout, '1\n');
+  const same = await wsWithOrigin(`http://127.0.0.1:${pg.port}`);
+  assert.equal(same.stdout, '1\n');
+});
+
+test('HTTP APIs: no key or a bad key → 401; a valid key (Bearer or X-API-Key) runs; a foreign origin → 403', async () => {
+  const ip = { 'x-forwarded-for': '10.8.0.1' };
+  const none = await post(ip);
+  assert.equal(none.status, 401);
+  assert.equal(((await none.json()) as any).error.code, 'UNAUTHORIZED');
+  assert.equal((await post({ ...ip, authorization: 'Bearer wrong' })).status, 401);
+  const bearer = await post({ ...ip, authorization: 'Bearer key-one' });
+  assert.equal(bearer.status, 200);
+  assert.equal((await post({ ...ip, 'x-api-key': 'key-two' })).status, 200);
+  const foreign = await post({ ...ip, 'x-api-key': 'key-two', origin: 'https://evil.example' });
+  assert.equal(foreign.status, 403);
+  assert.equal(((await foreign.json()) as any).error.code, 'FORBIDDEN_ORIGIN');
+});
+
+test('per-client rate limit: RATE_LIMITED with Retry-After; clients are told apart by X-Forwarded-For from a trusted proxy', async () => {
+  const ip = { 'x-forwarded-for': '10.7.0.1', 'x-api-key': 'key-one' };
+  for (let i = 0; i < 3; i++) assert.equal((await post(ip)).status, 200);
+  const limited = await post(ip);
+  assert.equal(limited.status, 429);
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  assert.equal(((await limited.json()) as any).error.code, 'RATE_LIMITED');
+  const ws = await runOverWsWithHeaders({ 'x-forwarded-for': '10.7.0.1' });
+  assert.equal(ws.error?.code, 'RATE_LIMITED');
+  assert.equal(ws.error?.retryable, true);
+  assert.equal((await post({ 'x-forwarded-for': '10.7.0.2', 'x-api-key': 'key-one' })).status, 200, 'another client is not limited');
+});
+
+function runOverWsWithHeaders(headers: Record<string, string>) {
+  return new Promise<Awaited<ReturnType<typeof runOverWs>>>((resolve, reject) => {
+    const ws = new WebSocket(pg.wsUrl, { headers });
+    const got: any = { messages: [], stdout: '', stderr: '' };
+    ws.on('open', () => ws.send(runBody.replace('{', '{"type":"run",')));
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      got.messages.push(m);
+      if (m.type === 'stdout') got.stdout += m.data;
+      if (m.type === 'error') got.error = m;
+      if (m.type === 'exit') got.exit = m;
+    });
+    ws.on('close', () => resolve(got));
+    ws.on('error', reject);
+  });
+}
