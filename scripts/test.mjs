@@ -19,7 +19,7 @@ const pick = (files) => (filter.length ? files.filter((f) => filter.some((x) => 
 let failed = false;
 
 if (!process.env.PLAYGROUND_SKIP_E2E && existsSync('e2e/playwright.config.ts') && !filter.length) {
-  const e2e = spawnSync('npx', ['playwright', 'test'], { stdio: 'inherit' });
+  const e2e = spawnSync('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { stdio: 'inherit' });
   if (e2e.status !== 0) failed = true;
 }
 

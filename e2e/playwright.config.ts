@@ -1,0 +1,44 @@
+import { defineConfig } from '@playwright/test';
+
+// The real playground (gateway + worker host with real sandboxes) on its own port and slot
+// addresses, driven by Debian's Chromium (never a downloaded browser).
+export const PORT = 18931;
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: /.*\.spec\.ts$/,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: '../test-results/e2e',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    },
+    screenshot: 'only-on-failure',
+    trace: 'off',
+    viewport: { width: 1280, height: 800 },
+  },
+  webServer: {
+    command: 'node --import tsx main.ts',
+    cwd: '..',
+    url: `http://127.0.0.1:${PORT}/healthz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      PLAYGROUND_PORT: String(PORT),
+      PLAYGROUND_WORKER_ADDRESSES: '127.77.240.1-127.77.240.6',
+      PLAYGROUND_WORKER_PORT: '17070',
+      PLAYGROUND_TIMEOUT_MS: '3000',
+      PLAYGROUND_LOG_LEVEL: 'warn',
+      PLAYGROUND_SHUTDOWN_GRACE_MS: '500',
+    },
+  },
+});

@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { decompressFromEncodedURIComponent } from 'lz-string';
+import { Editor, type EditorApi } from './Editor.tsx';
+import { Console, type ConsoleApi } from './Console.tsx';
+import { StatusLine } from './StatusLine.tsx';
+import { useRun } from '../use-run.ts';
+import { shareUrl, type Language } from '../share.ts';
+import { applyTheme, parseThemeChoice, type Theme, type ThemeChoice } from '../theme.ts';
+import { CHANNEL, isCommand, originAllowed, type EmbedEventName } from '../embed-api.ts';
+
+interface Options {
+  code: string;
+  language: Language;
+  theme: ThemeChoice;
+  readOnly: boolean;
+  autorun: boolean;
+  showEditor: boolean;
+  maxHeightPx: number | undefined;
+  origins: string[];
+}
+
+function readOptions(search: string): Options {
+  const q = new URLSearchParams(search);
+  const lz = q.get('lz');
+  const lang = q.get('lang') ?? q.get('language');
+  const flag = (name: string, def: boolean) => {
+    const v = q.get(name);
+    return v === null ? def : v === '' || v === '1' || v === 'true' || v === 'yes';
+  };
+  const maxHeight = Number(q.get('maxHeight') ?? q.get('max-height'));
+  return {
+    code: (lz ? decompressFromEncodedURIComponent(lz) : null) ?? q.get('code') ?? '',
+    language: lang === 'typescript' || lang === 'ts' ? 'typescript' : 'javascript',
+    theme: parseThemeChoice(q.get('theme')),
+    readOnly: flag('readonly', false),
+    autorun: flag('autorun', false),
+    showEditor: flag('editor', true),
+    maxHeightPx: Number.isFinite(maxHeight) && maxHeight > 0 ? maxHeight : undefined,
+    origins: (q.get('origins') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+function post(event: EmbedEventName, data: unknown = {}): void {
+  if (window.parent === window) return;
+  window.parent.postMessage({ channel: CHANNEL, type: 'event', event, data }, '*');
+}
+
+export function Embed() {
+  const [opts] = useState(() => readOptions(location.search));
+  const [code, setCode] = useState(opts.code);
+  const [readOnly, setReadOnly] = useState(opts.readOnly);
+  const [themeChoice, setThemeChoice] = useState<ThemeChoice>(opts.theme);
+  const [theme, setTheme] = useState<Theme>('light');
+  const consoleRef = useRef<ConsoleApi>(null);
+  const editorApi = useRef<EditorApi | undefined>(undefined);
+  const root = useRef<HTMLDivElement>(null);
+  const codeRef = useRef(code);
+  codeRef.current = code;
+  const { state, run, stop, sendStdin } = useRun(consoleRef, {
+    onStart: (s) => post('run-start', { runId: s.runId, worker: s.worker }),
+    onOutput: (stream, data) => post('output', { stream, data }),
+    onEnd: (exit, error) => post('run-end', exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs } : { code: null, reason: 'error', error: error?.code ?? 'DISCONNECTED' }),
+  });
+  const running = state.phase !== 'idle';
+  const doRun = useCallback(() => run({ language: opts.language, code: codeRef.current }), [run, opts.language]);
+
+  useEffect(() => applyTheme(themeChoice, setTheme), [themeChoice]);
+
+  // Autosize: report the content height to the host page (our protocol and RunKit's).
+  useEffect(() => {
+    const el = root.current;
+    if (!el) return;
+    let last = 0;
+    const report = () => {
+      const height = Math.ceil(el.getBoundingClientRect().height);
+      if (height === last) return;
+      last = height;
+      post('resize', { height });
+      if (window.parent !== window) window.parent.postMessage({ context: 'iframe.resize', src: location.href, height }, '*');
+    };
+    const ro = new ResizeObserver(report);
+    ro.observe(el);
+    report();
+    return () => ro.disconnect();
+  }, []);
+
+  // Debounced change events.
+  useEffect(() => {
+    const t = setTimeout(() => post('change', { code }), 300);
+    return () => clearTimeout(t);
+  }, [code]);
+
+  useEffect(() => {
+    const onMessage = (ev: MessageEvent) => {
+      if (!isCommand(ev.data) || !originAllowed(ev.origin, opts.origins)) return;
+      const { id, command, args = {} } = ev.data;
+      const reply = (ok: boolean, result?: unknown, error?: string) =>
+        (ev.source as Window | null)?.postMessage({ channel: CHANNEL, type: 'reply', id, command, ok, result, error }, ev.origin === 'null' ? '*' : ev.origin);
+      switch (command) {
+        case 'ping':
+          return reply(true, { ready: true });
+        case 'run':
+          doRun();
+          return reply(true);
+        case 'stop':
+          stop();
+          return reply(true);
+        case 'getSource':
+          return reply(true, { code: codeRef.current, language: opts.language });
+        case 'setSource':
+          if (typeof args.code !== 'string') return reply(false, undefined, 'args.code must be a string');
+          setCode(args.code);
+          return reply(true);
+        case 'setTheme':
+          setThemeChoice(parseThemeChoice(String(args.theme)));
+          return reply(true);
+        case 'setReadOnly':
+          setReadOnly(Boolean(args.readOnly));
+          return reply(true);
+        case 'sendStdin':
+          if (typeof args.data !== 'string') return reply(false, undefined, 'args.data must be a string');
+          sendStdin(args.data);
+          return reply(true);
+        default:
+          return reply(false, undefined, `unknown command ${String(command)}`);
+      }
+    };
+    window.addEventListener('message', onMessage);
+    post('ready', { version: 1, language: opts.language });
+    if (opts.autorun) doRun();
+    return () => window.removeEventListener('message', onMessage);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const lines = Math.max(3, code.split('\n').length);
+  const editorHeight = Math.min(lines * 19 + 16, opts.maxHeightPx ? Math.max(80, opts.maxHeightPx - 120) : 420);
+
+  return (
+    <div className="embed-root" ref={root} style={opts.maxHeightPx ? { maxHeight: opts.maxHeightPx, overflow: 'auto' } : undefined}>
+      <div className="embed-bar">
+        {running ? (
+          <button type="button" className="primary stop" onClick={stop}>
+            ■ Stop
+          </button>
+        ) : (
+          <button type="button" className="primary run" onClick={doRun}>
+            ▶ Run
+          </button>
+        )}
+        <StatusLine state={state} onRetry={doRun} />
+        <a className="open" href={shareUrl({ language: opts.language, code })} target="_blank" rel="noopener">
+          Open in playground ↗
+        </a>
+      </div>
+      {opts.showEditor && (
+        <div style={{ height: editorHeight }}>
+          <Editor value={code} language={opts.language} theme={theme} readOnly={readOnly} onChange={setCode} onRun={() => !running && doRun()} apiRef={editorApi} />
+        </div>
+      )}
+      <Console ref={consoleRef} />
+    </div>
+  );
+}

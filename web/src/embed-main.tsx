@@ -1,0 +1,5 @@
+import { createRoot } from 'react-dom/client';
+import { Embed } from './components/Embed.tsx';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(<Embed />);
