@@ -19,6 +19,9 @@ const pick = (files) => (filter.length ? files.filter((f) => filter.some((x) => 
 let failed = false;
 
 if (!process.env.PLAYGROUND_SKIP_E2E && existsSync('e2e/playwright.config.ts') && !filter.length) {
+  // The specs drive the built UI: build it from the current sources first.
+  const build = spawnSync('npx', ['vite', 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (build.status !== 0) failed = true;
   const e2e = spawnSync('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { stdio: 'inherit' });
   if (e2e.status !== 0) failed = true;
 }

@@ -27,8 +27,8 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<import("monaco-editor/editor").editor.IStandaloneCodeEditor | undefined>(undefined);
   const monacoRef = useRef<typeof import("monaco-editor/editor") | undefined>(undefined);
-  const latest = useRef({ onChange, onRun, value });
-  latest.current = { onChange, onRun, value };
+  const latest = useRef({ onChange, onRun, value, theme, readOnly });
+  latest.current = { onChange, onRun, value, theme, readOnly };
 
   useEffect(() => {
     let disposed = false;
@@ -42,8 +42,9 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
       const model = monaco.editor.getModel(uri) ?? monaco.editor.createModel(latest.current.value, language, uri);
       const editor = monaco.editor.create(host.current, {
         model,
-        theme: theme === 'dark' ? 'vs-dark' : 'vs',
-        readOnly: !!readOnly,
+        // Monaco arrives after the first render: use the props current now, not at mount.
+        theme: latest.current.theme === 'dark' ? 'vs-dark' : 'vs',
+        readOnly: !!latest.current.readOnly,
         automaticLayout: true,
         minimap: { enabled: false },
         fontSize: 14,
