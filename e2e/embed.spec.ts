@@ -1,0 +1,83 @@
+import { test, expect, type Page } from '@playwright/test';
+import { startHostPage } from './host-page.ts';
+import { shot } from './helpers.ts';
+
+const events = (page: Page, name: string) => page.evaluate((n) => (window as any).events.filter((e: any) => e.event === n), name);
+const reply = (page: Page, id: string) => page.waitForFunction((i) => (window as any).replies[i], id).then((h) => h.jsonValue() as Promise<any>);
+
+test('the embed inside a host page answers postMessage commands, emits output/run-end events and resizes', async ({ page, baseURL }) => {
+  const host = await startHostPage(baseURL!, new URLSearchParams({ code: 'console.log("from the embed")', lang: 'js' }).toString());
+  try {
+    await page.goto(host.url);
+    await expect.poll(() => events(page, 'ready').then((e) => e.length)).toBe(1);
+    const frame = page.frameLocator('#pg');
+    await expect(frame.locator('.editor[data-ready="true"]')).toBeVisible();
+
+    const pong = await reply(page, await page.evaluate(() => (window as any).send('ping')));
+    expect(pong).toMatchObject({ ok: true, command: 'ping' });
+    const source = await reply(page, await page.evaluate(() => (window as any).send('getSource')));
+    expect(source.result).toEqual({ code: 'console.log("from the embed")', language: 'javascript' });
+
+    await reply(page, await page.evaluate(() => (window as any).send('setSource', { code: 'for (let i = 1; i <= 3; i++) console.log("line " + i)' })));
+    await expect(frame.locator('.monaco-editor .view-lines')).toContainText('line');
+    await expect.poll(() => events(page, 'change').then((e) => e.at(-1)?.data.code)).toContain('line " + i');
+
+    const heightBefore = await page.locator('#pg').evaluate((el) => el.getBoundingClientRect().height);
+    const runReply = await reply(page, await page.evaluate(() => (window as any).send('run')));
+    expect(runReply.ok).toBe(true);
+    await expect.poll(() => events(page, 'run-end').then((e) => e.length)).toBe(1);
+    const [start] = await events(page, 'run-start');
+    expect(start.data.worker).toMatch(/^127\.77\.240\.\d+:17070$/);
+    const output = (await events(page, 'output')).map((e: any) => e.data);
+    expect(output.map((o: any) => o.data).join('')).toBe('line 1\nline 2\nline 3\n');
+    expect(output.every((o: any) => o.stream === 'stdout')).toBe(true);
+    const [end] = await events(page, 'run-end');
+    expect(end.data).toMatchObject({ code: 0, reason: 'exit' });
+    expect(typeof end.data.durationMs).toBe('number');
+    // The output made the content taller: the iframe reported it and the host resized it.
+    await expect.poll(() => page.locator('#pg').evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(heightBefore);
+    expect((await events(page, 'resize')).length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => (window as any).legacyResize.length)).toBeGreaterThan(0);
+
+    await reply(page, await page.evaluate(() => (window as any).send('setTheme', { theme: 'dark' })));
+    await expect(frame.locator('html')).toHaveAttribute('data-theme', 'dark');
+    const bad = await reply(page, await page.evaluate(() => (window as any).send('launch')));
+    expect(bad).toMatchObject({ ok: false });
+    await shot(page, 'embed-in-host-page');
+  } finally {
+    await host.close();
+  }
+});
+
+test('stop and stdin over postMessage', async ({ page, baseURL }) => {
+  const code = 'process.stdin.setEncoding("utf8"); process.stdin.on("data", d => console.log("in:" + d.trim())); console.log("waiting");';
+  const host = await startHostPage(baseURL!, new URLSearchParams({ code, lang: 'js', editor: '0' }).toString());
+  try {
+    await page.goto(host.url);
+    await expect.poll(() => events(page, 'ready').then((e) => e.length)).toBe(1);
+    await reply(page, await page.evaluate(() => (window as any).send('run')));
+    await expect.poll(() => events(page, 'output').then((e) => e.map((x: any) => x.data.data).join(''))).toContain('waiting');
+    await reply(page, await page.evaluate(() => (window as any).send('sendStdin', { data: 'abc\n' })));
+    await expect.poll(() => events(page, 'output').then((e) => e.map((x: any) => x.data.data).join(''))).toContain('in:abc');
+    await reply(page, await page.evaluate(() => (window as any).send('stop')));
+    await expect.poll(() => events(page, 'run-end').then((e) => e[0]?.data.reason)).toBe('stopped');
+  } finally {
+    await host.close();
+  }
+});
+
+test('embed.js turns <pre data-playground> into an autosizing embed', async ({ page, baseURL }) => {
+  // A page on another loopback origin, the way a docs site would include the script.
+  const host = await startHostPage(baseURL!, '', `<!doctype html><h1>Docs</h1><pre data-playground data-lang="ts">const x: number = 2;\nconsole.log(x * 21);</pre><script src="${baseURL}/embed.js"></script>`);
+  test.info().attach('host', { body: host.url });
+  await page.goto(host.url);
+  const iframe = page.locator('iframe[title="Runnable code example"]');
+  await expect(iframe).toBeVisible();
+  const frame = page.frameLocator('iframe[title="Runnable code example"]');
+  await frame.getByRole('button', { name: /Run/ }).click();
+  await expect(frame.getByTestId('console')).toHaveText('42\n');
+  const iframeHeight = await iframe.evaluate((el) => el.getBoundingClientRect().height);
+  const contentHeight = await frame.locator('.embed-root').evaluate((el) => el.getBoundingClientRect().height);
+  expect(Math.abs(iframeHeight - Math.ceil(contentHeight))).toBeLessThanOrEqual(2);
+  await host.close();
+});
