@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (!gatewayConfig || !workerConfig) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssuesList(problems));
   const config = Object.freeze({ gateway: gatewayConfig, workers: workerConfig });
   const log = pino({ level: config.gateway.logLevel, base: { proc: 'playground' } });
-  const registry = await createRegistry(config.gateway.redisUrl, log, config.gateway.queueMax);
+  const registry = await createRegistry(config.gateway.redisUrl, log, config.gateway.queueMax, config.gateway.redisPrefix, config.workers.heartbeatTtlMs);
   const leaseSecret = config.gateway.leaseSecret ?? generateLeaseSecret();
   const host = await startWorkerHost(config.workers, registry, leaseSecret, log);
   const metrics = new Metrics(registry, () => host.status().warm);
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     log.info({ signal, graceMs: config.gateway.shutdownGraceMs }, 'shutting down: draining runs');
     await gateway.close();
     await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
+    await registry.removeHost?.(config.workers.hostId);
     await host.drain(1000);
     await registry.close();
     log.info('shutdown complete');

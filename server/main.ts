@@ -25,15 +25,29 @@ async function main(): Promise<void> {
       'a gateway on its own finds worker hosts through Redis: set PLAYGROUND_REDIS_URL and PLAYGROUND_LEASE_SECRET (the same as the worker hosts\'), or use `npm start` for the all-in-one playground.',
     );
   }
-  const registry = await createRegistry(config.redisUrl, log, config.queueMax);
-  const gateway = await startGateway(config, registry, config.leaseSecret, log);
+  const registry = await createRegistry(config.redisUrl, log, config.queueMax, config.redisPrefix);
+  // What worker hosts report in their heartbeats: sandbox mode, cgroups, warm sandboxes.
+  const healthExtras = async () => {
+    const hosts = (await registry.hosts?.()) ?? [];
+    const modes = [...new Set(hosts.map((h) => h.sandbox))];
+    return {
+      sandbox: modes.length === 1 ? modes[0] : modes,
+      workerHosts: hosts.length,
+      warm: hosts.reduce((n, h) => n + (typeof h.warm === 'number' ? h.warm : 0), 0),
+      hosts,
+    };
+  };
+  const gateway = await startGateway(config, registry, config.leaseSecret, log, healthExtras);
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     await gateway.close();
     await registry.close();
     process.exit(0);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

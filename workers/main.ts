@@ -30,10 +30,24 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: Regist
   for (const w of sandboxing.warnings) log.warn(`UNSAFE: ${w}`);
   const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecret));
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
-  await registry.registerSlots(host.slots.map((s) => record(host.descriptor(s.id)!)));
-  const report = (err: Error) => log.error({ err: err.message }, 'registry update failed');
+  const records = host.slots.map((s) => record(host.descriptor(s.id)!));
+  registry.keepAlive?.(config.hostId, () => workerHealth(host));
+  await registry.registerSlots(records);
+  const report = (err: Error) => log.warn({ err: err.message }, 'registry update failed');
   host.on('slot-ready', (d) => void registry.markReady(d.id).catch(report));
   host.on('slot-unavailable', (d) => void registry.markUnavailable(d.id).catch(report));
+  // The worker host releases the lease itself when a connection ends, so a slot whose gateway
+  // died returns to service as soon as its fresh sandbox is up.
+  host.on('lease-end', (slotId, leaseId) => void registry.release({ leaseId, slot: record(host.descriptor(slotId)!), deadline: 0 }).catch(report));
+  registry.onKill?.((slotId, leaseId) => host.killLease(slotId, leaseId));
+  // A restarted Redis has forgotten everything: register again and say which slots are idle.
+  registry.onReconnect?.(() => {
+    void (async () => {
+      await registry.registerSlots(records);
+      for (const slot of host.slots) if (slot.currentState === 'idle') await registry.markReady(slot.id);
+      log.info('re-registered slots after the registry came back');
+    })().catch(report);
+  });
   await host.start();
   return host;
 }
@@ -45,6 +59,8 @@ export function workerHealth(host: WorkerHost): Record<string, unknown> {
     cgroups: host.sandboxing.cgroups.version,
     limits: host.config.limits,
     warm: s.warm,
+    hostId: host.config.hostId,
+    slotCount: s.total,
   };
 }
 
@@ -56,25 +72,29 @@ export function exitOnStartupError(err: unknown): never {
 }
 
 async function main(): Promise<void> {
-  const source = configSource(process.env, process.argv.slice(2));
-  const config = loadWorkerHostConfig(source);
+  const config = loadWorkerHostConfig(configSource(process.env, process.argv.slice(2)));
   const log = pino({ level: config.logLevel, base: { proc: 'worker-host' } });
-  if (!source.PLAYGROUND_REDIS_URL || !source.PLAYGROUND_LEASE_SECRET) {
+  if (!config.redisUrl || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',
       'a worker host on its own serves gateways through Redis: set PLAYGROUND_REDIS_URL and PLAYGROUND_LEASE_SECRET (the same as the gateways\'), or use `npm start` for the all-in-one playground.',
     );
   }
-  const registry = await createRegistry(source.PLAYGROUND_REDIS_URL, log);
-  const host = await startWorkerHost(config, registry, source.PLAYGROUND_LEASE_SECRET, log);
+  const registry = await createRegistry(config.redisUrl, log, 1000, config.redisPrefix, config.heartbeatTtlMs);
+  const host = await startWorkerHost(config, registry, config.leaseSecret, log);
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Deregister first so no gateway leases a slot of a host that is going away.
     await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
-    await host.stop();
+    await registry.removeHost?.(config.hostId);
+    await host.drain(10_000);
     await registry.close();
     process.exit(0);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch(exitOnStartupError);

@@ -153,14 +153,15 @@ export class Gateway {
     }
     const extras = (await this.opts.healthExtras?.()) ?? {};
     const ok = stats.total > 0 && !this.stopping;
+    // The gateway's own fields come last: extras describe sandboxes and cannot override them.
     sendJson(res, ok ? 200 : 503, {
+      ...extras,
       ok,
       registry: this.ctx.registry.kind,
       registryReachable: true,
       slots: { idle: stats.idle, busy: stats.busy, total: stats.total },
       waiting: stats.waiting,
       activeRuns: this.ctx.activeRuns.size,
-      ...extras,
     });
   }
 

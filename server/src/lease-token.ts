@@ -21,7 +21,8 @@ export function signLease(secret: string, slotId: string, leaseId: string, ttlMs
   return `${leaseId}.${expiresAtMs}.${mac(secret, slotId, leaseId, expiresAtMs)}`;
 }
 
-export function createLeaseVerifier(secret: string): (req: IncomingMessage, slotId: string) => boolean {
+/** Returns the lease id of a valid credential, or false. */
+export function createLeaseVerifier(secret: string): (req: IncomingMessage, slotId: string) => string | false {
   const used = new Map<string, number>();
   return (req, slotId) => {
     const token = req.headers[LEASE_HEADER];
@@ -36,6 +37,6 @@ export function createLeaseVerifier(secret: string): (req: IncomingMessage, slot
     if (used.has(leaseId)) return false;
     used.set(leaseId, expiresAtMs);
     if (used.size > 10_000) for (const [id, exp] of used) if (exp < now) used.delete(id);
-    return true;
+    return leaseId;
   };
 }

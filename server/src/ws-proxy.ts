@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, type PublicErrorCode } from '../../protocol/index.ts';
 import { BusyError, type Lease } from './registry/registry.ts';
 import { signLease } from './lease-token.ts';
+import { CloseFrameWatcher, serverCloseFrame, serverTextFrame } from './ws-frame-watch.ts';
 import type { GatewayContext } from './gateway-context.ts';
 
 /** A masked client→server WebSocket text frame (payload < 126 bytes). */
@@ -27,10 +28,15 @@ export class WsProxy {
   private readonly proxy = httpProxy.createProxyServer({ ws: true, xfwd: false });
   private readonly errorWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly upstream = new WeakMap<http.IncomingMessage, Duplex>();
+  private readonly notified = new WeakSet<Duplex>();
 
   constructor(private readonly ctx: GatewayContext) {
-    this.proxy.on('proxyReqWs', (proxyReq, req) => {
-      proxyReq.on('upgrade', (_res, proxySocket: Duplex) => this.upstream.set(req, proxySocket));
+    this.proxy.on('proxyReqWs', (proxyReq, req, clientSocket) => {
+      // Registered before http-proxy's own upgrade handler, so these listeners run before its pipes.
+      proxyReq.on('upgrade', (_res, proxySocket: Duplex) => {
+        this.upstream.set(req, proxySocket);
+        this.watchUpstream(proxySocket, clientSocket as Duplex);
+      });
     });
     this.proxy.on('open', (proxySocket) => proxySocket.on('error', () => undefined));
     this.proxy.on('error', (err, req, target) => {
@@ -38,6 +44,7 @@ export class WsProxy {
       ctx.log.error({ err: err.message, url: req.url }, 'proxy to worker slot failed');
       // Nothing written to the client yet means no handshake answer went out: answer with our
       // own handshake and a typed error.
+      if (socket && this.notified.has(socket)) return;
       if (socket && !socket.destroyed && socket.bytesWritten === 0) {
         this.sendErrorAndClose(req, socket, Buffer.alloc(0), 'INTERNAL', 'the worker slot could not be reached; retry');
       } else socket?.destroy();
@@ -96,6 +103,25 @@ export class WsProxy {
         [LEASE_HEADER]: signLease(ctx.leaseSecret, lease.slot.id, lease.leaseId, 30_000),
       },
     });
+  }
+
+  /**
+   * A worker that vanishes mid-run (host killed, link broken) never sends its close frame; the
+   * client then gets a typed, retryable error and a close of its own, not a silent hang-up.
+   */
+  private watchUpstream(proxySocket: Duplex, client: Duplex): void {
+    const watcher = new CloseFrameWatcher();
+    proxySocket.on('data', (chunk: Buffer) => watcher.push(chunk));
+    const onGone = () => {
+      if (watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable) return;
+      this.notified.add(client);
+      this.ctx.metrics.errors.inc({ code: 'INTERNAL' });
+      const msg = { type: 'error', code: 'INTERNAL', message: 'the worker running this program went away; retry', retryable: true };
+      client.end(Buffer.concat([serverTextFrame(JSON.stringify(msg)), serverCloseFrame(1011, 'INTERNAL')]));
+    };
+    proxySocket.once('end', onGone);
+    proxySocket.once('error', onGone);
+    proxySocket.once('close', onGone);
   }
 
   /** Shutdown: ask the worker to stop the program so the client still gets its `exit`. */

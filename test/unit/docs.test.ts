@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PUBLIC_ERROR_CODES, INTERNAL_ERROR_CODES, EXIT_REASONS } from '../../protocol/index.ts';
 
@@ -16,6 +16,7 @@ test('docs/protocol.md lists every error code and every exit reason', () => {
 });
 
 function sources(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;

@@ -30,6 +30,10 @@ const schema = z.object({
   PLAYGROUND_NODE_PATH: z.string().default(process.execPath),
   PLAYGROUND_UNSAFE_NO_SANDBOX: flag,
   PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS: flag,
+  PLAYGROUND_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  PLAYGROUND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('playground:'),
+  PLAYGROUND_HEARTBEAT_TTL_MS: int(5000, 500, 120_000),
+  PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   PLAYGROUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -55,6 +59,10 @@ export type WorkerHostConfig = Readonly<{
   nodePath: string;
   unsafeNoSandbox: boolean;
   unsafeNoCgroupLimits: boolean;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  heartbeatTtlMs: number;
+  leaseSecret: string | undefined;
   logLevel: string;
 }>;
 
@@ -111,6 +119,10 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
     nodePath: c.PLAYGROUND_NODE_PATH,
     unsafeNoSandbox: c.PLAYGROUND_UNSAFE_NO_SANDBOX,
     unsafeNoCgroupLimits: c.PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS,
+    redisUrl: c.PLAYGROUND_REDIS_URL,
+    redisPrefix: c.PLAYGROUND_REDIS_PREFIX,
+    heartbeatTtlMs: c.PLAYGROUND_HEARTBEAT_TTL_MS,
+    leaseSecret: c.PLAYGROUND_LEASE_SECRET,
     logLevel: c.PLAYGROUND_LOG_LEVEL,
   });
 }

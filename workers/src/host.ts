@@ -11,8 +11,8 @@ import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
 import { Slot } from './slot.ts';
 import type { RunSummary } from './run-session.ts';
 
-/** Decides whether a connection to a slot may start a run (the lease credential check). */
-export type Authorizer = (req: http.IncomingMessage, slotId: string) => boolean;
+/** Checks a connection's lease credential: the lease id when valid, false otherwise. */
+export type Authorizer = (req: http.IncomingMessage, slotId: string) => string | false;
 
 export interface SlotDescriptor {
   /** The address:port the worker host listens on. */
@@ -27,6 +27,8 @@ export interface WorkerHostEvents {
   'slot-unavailable': [slot: SlotDescriptor];
   'run-end': [summary: RunSummary & { slotId: string }];
   'sandbox-start': [durationMs: number];
+  /** A leased connection ended: the lease can be released even if its gateway died. */
+  'lease-end': [slotId: string, leaseId: string];
 }
 
 /** Frames larger than this are refused by ws itself (close 1009) before they are buffered. */
@@ -44,12 +46,14 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly descriptors = new Map<string, SlotDescriptor>();
   private draining = false;
+  /** The lease each running slot was opened with. */
+  private readonly leases = new Map<string, string>();
 
   constructor(
     readonly config: WorkerHostConfig,
     readonly sandboxing: PreflightResult,
     private readonly log: Logger,
-    private readonly authorize: Authorizer = () => true,
+    private readonly authorize: Authorizer = () => 'unchecked',
   ) {
     super();
     const factory: SandboxFactoryOptions = {
@@ -130,14 +134,26 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (!this.authorize(req, slot.id)) return refuse(403, 'Forbidden');
+    const leaseId = this.authorize(req, slot.id);
+    if (!leaseId) return refuse(403, 'Forbidden');
     if (this.draining) return refuse(503, 'Service Unavailable');
     if (slot.isBusy || slot.currentState === 'stopped') return refuse(409, 'Conflict');
     const header = req.headers[RUN_ID_HEADER];
     const runId = typeof header === 'string' && RUN_ID_PATTERN.test(header) ? header : randomUUID();
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      void slot.serve(ws, runId);
+      this.leases.set(slot.id, leaseId);
+      void slot.serve(ws, runId, () => {
+        if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);
+        this.emit('lease-end', slot.id, leaseId);
+      });
     });
+  }
+
+  /** A lease deadline passed elsewhere: end that slot's run if it still holds that lease. */
+  killLease(slotId: string, leaseId: string): void {
+    if (this.leases.get(slotId) !== leaseId) return;
+    this.log.warn({ worker: slotId }, 'lease deadline passed: ending the run');
+    this.slots.find((s) => s.id === slotId)?.shutdownRun();
   }
 
   status(): { total: number; idle: number; busy: number; warm: number } {

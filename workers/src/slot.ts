@@ -56,6 +56,11 @@ export class Slot extends EventEmitter<SlotEvents> {
         try {
           const t0 = performance.now();
           const sandbox = await this.startSandbox();
+          if (this.stopped) {
+            // Stopped while this one booted: never leave it (or its cgroup) behind.
+            await sandbox.destroy();
+            throw new Error('slot stopped');
+          }
           this.emit('sandbox-start', performance.now() - t0);
           this.failures = 0;
           this.warm = sandbox;
@@ -104,7 +109,7 @@ export class Slot extends EventEmitter<SlotEvents> {
   }
 
   /** Serves one run on this connection. The caller has checked the slot is not busy. */
-  async serve(ws: WebSocket, runId: string): Promise<void> {
+  async serve(ws: WebSocket, runId: string, onSessionEnd?: () => void): Promise<void> {
     this.setState('running');
     const log = this.log.child({ runId });
     const session = new RunSession({
@@ -122,6 +127,7 @@ export class Slot extends EventEmitter<SlotEvents> {
     this.session = session;
     const used = await session.done;
     this.session = undefined;
+    onSessionEnd?.();
     if (used && this.warm) {
       const old = this.warm;
       this.warm = undefined;
@@ -147,6 +153,7 @@ export class Slot extends EventEmitter<SlotEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
+    await this.warming?.catch(() => undefined);
     await this.warm?.destroy();
   }
 }

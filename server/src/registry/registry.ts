@@ -49,6 +49,16 @@ export interface Registry {
   release(lease: Lease): Promise<void>;
   stats(): Promise<RegistryStats>;
   close(): Promise<void>;
+  // Optional, for registries shared between processes (Redis).
+  /** Keeps a worker host's liveness renewed, with what /healthz should report about it. */
+  keepAlive?(hostId: string, info: () => Record<string, unknown>): void;
+  removeHost?(hostId: string): Promise<void>;
+  /** Runs after the registry's store came back (and may have lost everything). */
+  onReconnect?(handler: () => void): void;
+  /** A lease deadline passed: the host running that slot must kill the program. */
+  onKill?(handler: (slotId: string, leaseId: string) => void): void;
+  /** Heartbeat payloads of live worker hosts. */
+  hosts?(): Promise<Array<Record<string, unknown>>>;
 }
 
 export class BusyError extends Error {

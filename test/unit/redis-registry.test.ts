@@ -1,0 +1,129 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { Redis } from 'ioredis';
+import { RedisRegistry } from '../../server/src/registry/redis-registry.ts';
+import { BusyError, type Lease } from '../../server/src/registry/registry.ts';
+
+// Against the real Redis on 127.0.0.1:6379 (.ci/run starts one); every test uses its own prefix.
+const URL = process.env.PLAYGROUND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const log = pino({ level: 'silent' });
+const opened: RedisRegistry[] = [];
+const prefixes: string[] = [];
+
+async function registries(n: number, prefix: string, ttlMs = 5000): Promise<RedisRegistry[]> {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await RedisRegistry.connect(URL, log, 1000, prefix, ttlMs));
+  opened.push(...out);
+  return out;
+}
+
+async function withSlots(prefix: string, count: number, ttlMs = 5000): Promise<RedisRegistry> {
+  const [host] = await registries(1, prefix, ttlMs);
+  const slots = Array.from({ length: count }, (_, i) => ({ id: `127.0.0.${i + 1}:7070`, address: `127.0.0.${i + 1}:7070`, hostId: 'h1' }));
+  host!.keepAlive('h1', () => ({ sandbox: 'bwrap' }));
+  await host!.registerSlots(slots);
+  for (const s of slots) await host!.markReady(s.id);
+  return host!;
+}
+
+const newPrefix = () => {
+  const p = `pgtest:${randomUUID().slice(0, 8)}:`;
+  prefixes.push(p);
+  return p;
+};
+
+after(async () => {
+  for (const r of opened) await r.close();
+  const redis = new Redis(URL);
+  for (const p of prefixes) {
+    const keys = await redis.keys(`${p}*`);
+    if (keys.length) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+
+test('lease is atomic across gateways: 60 concurrent leasers on 5 connections, 4 slots → 4 unique leases, the rest BUSY', async () => {
+  const prefix = newPrefix();
+  await withSlots(prefix, 4);
+  const gateways = await registries(5, prefix);
+  const results = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => gateways[i % 5]!.lease({ waitMs: 0, holdMs: 10_000 })));
+  const won = results.filter((r): r is PromiseFulfilledResult<Lease> => r.status === 'fulfilled').map((r) => r.value.slot.id);
+  assert.equal(won.length, 4);
+  assert.equal(new Set(won).size, 4);
+  for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof BusyError);
+  assert.deepEqual(await gateways[0]!.stats(), { total: 4, idle: 0, busy: 4, waiting: 0 });
+});
+
+test('under churn no slot is ever held twice and no lease is lost: 40 waiters over 3 slots', async () => {
+  const prefix = newPrefix();
+  const host = await withSlots(prefix, 3);
+  const gateways = await registries(4, prefix);
+  const holding = new Set<string>();
+  let maxConcurrent = 0;
+  let served = 0;
+  await Promise.all(
+    Array.from({ length: 40 }, async (_, i) => {
+      const lease = await gateways[i % 4]!.lease({ waitMs: 20_000, holdMs: 10_000 });
+      assert.ok(!holding.has(lease.slot.id), `slot ${lease.slot.id} leased twice`);
+      holding.add(lease.slot.id);
+      maxConcurrent = Math.max(maxConcurrent, holding.size);
+      await new Promise((r) => setTimeout(r, 5));
+      holding.delete(lease.slot.id);
+      served++;
+      // The worker side: slot busy, then a fresh sandbox, then ready again; the gateway releases.
+      await host.markUnavailable(lease.slot.id);
+      await gateways[i % 4]!.release(lease);
+      await host.markReady(lease.slot.id);
+    }),
+  );
+  assert.equal(served, 40);
+  assert.ok(maxConcurrent <= 3);
+  assert.deepEqual(await host.stats(), { total: 3, idle: 3, busy: 0, waiting: 0 });
+});
+
+test('waiting gateways are served first come, first served', async () => {
+  const prefix = newPrefix();
+  const host = await withSlots(prefix, 1);
+  const [a, b] = await registries(2, prefix);
+  const first = await a!.lease({ waitMs: 0, holdMs: 10_000 });
+  const order: string[] = [];
+  const w1 = a!.lease({ waitMs: 10_000, holdMs: 10_000 }).then((l) => (order.push('w1'), l));
+  await new Promise((r) => setTimeout(r, 50));
+  const w2 = b!.lease({ waitMs: 10_000, holdMs: 10_000 }).then((l) => (order.push('w2'), l));
+  await new Promise((r) => setTimeout(r, 50));
+  await a!.release(first);
+  const l1 = await w1;
+  await b!.release(l1);
+  await w2;
+  assert.deepEqual(order, ['w1', 'w2']);
+  void host;
+});
+
+test('a bounded wait ends in BUSY; a lease past its deadline is reclaimed and announced on the kill channel', async () => {
+  const prefix = newPrefix();
+  const host = await withSlots(prefix, 1);
+  const [gw] = await registries(1, prefix);
+  const kills: string[] = [];
+  host.onKill((slotId, leaseId) => kills.push(`${slotId}|${leaseId}`));
+  const stale = await gw!.lease({ waitMs: 0, holdMs: 200 });
+  await assert.rejects(gw!.lease({ waitMs: 100, holdMs: 1000 }), (e: BusyError) => e.reason === 'timeout');
+  const next = await gw!.lease({ waitMs: 5000, holdMs: 10_000 });
+  assert.equal(next.slot.id, stale.slot.id);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(kills.includes(`${stale.slot.id}|${stale.leaseId}`), JSON.stringify(kills));
+  await gw!.release(stale);
+  assert.equal((await gw!.stats()).idle, 0, 'the stale release does not free the new holder');
+});
+
+test('slots of a host whose heartbeat stops vanish within the TTL', async () => {
+  const prefix = newPrefix();
+  const host = await withSlots(prefix, 2, 600);
+  const [gw] = await registries(1, prefix, 600);
+  assert.equal((await gw!.stats()).total, 2);
+  await host.close(); // heartbeats stop
+  await new Promise((r) => setTimeout(r, 900));
+  assert.deepEqual(await gw!.stats(), { total: 0, idle: 0, busy: 0, waiting: 0 });
+  await assert.rejects(gw!.lease({ waitMs: 0, holdMs: 1000 }), BusyError);
+});

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CloseFrameWatcher, serverTextFrame, serverCloseFrame } from '../../server/src/ws-frame-watch.ts';
+
+test('finds a close frame after text frames of every length encoding, split at every byte', () => {
+  const stream = Buffer.concat([
+    serverTextFrame('{"type":"stdout","data":"hi"}'),
+    serverTextFrame('x'.repeat(300)),
+    serverTextFrame('y'.repeat(70_000 > 65535 ? 60_000 : 70_000)),
+    serverCloseFrame(1000, 'run ended'),
+  ]);
+  for (const size of [1, 2, 3, 7, 13, 64, 1000, stream.length]) {
+    const w = new CloseFrameWatcher();
+    for (let i = 0; i < stream.length; i += size) w.push(stream.subarray(i, i + size));
+    assert.equal(w.sawClose, true, `chunk size ${size}`);
+  }
+});
+
+test('text containing 0x88 bytes is not mistaken for a close frame', () => {
+  const w = new CloseFrameWatcher();
+  const tricky = serverTextFrame(Buffer.from([0x88, 0x02, 0x03, 0xe8]).toString('latin1').repeat(50));
+  for (let i = 0; i < tricky.length; i += 5) w.push(tricky.subarray(i, i + 5));
+  assert.equal(w.sawClose, false);
+});
