@@ -8,7 +8,9 @@ export function pidsOfUids(uidMin: number, uidMax: number): number[] {
     try {
       const status = readFileSync(`/proc/${name}/status`, 'utf8');
       const uid = Number(status.match(/^Uid:\s+(\d+)/m)?.[1]);
-      if (uid >= uidMin && uid <= uidMax) out.push(Number(name));
+      // A zombie is already dead, only waiting for its (host) reaper.
+      const zombie = /^State:\s+Z/m.test(status);
+      if (uid >= uidMin && uid <= uidMax && !zombie) out.push(Number(name));
     } catch {
       /* exited meanwhile */
     }
