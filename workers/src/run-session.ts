@@ -185,9 +185,12 @@ export class RunSession {
     this.sandbox = sandbox;
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return this.finish('disconnected');
     if (this.opts.unsafe) log.warn('UNSAFE: running untrusted code WITHOUT a sandbox (PLAYGROUND_UNSAFE_NO_SANDBOX)');
-    await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).catch((err: Error) => log.warn({ err: err.message }, 'could not lower memory limit'));
-    await sandbox.cgroup.resetPeak();
-    const cpuBefore = (await sandbox.stats()).cpuUsageNs;
+    // Only a lower limit costs a cgroup write on the hand-off path; the CPU baseline and the
+    // peak-memory reset were taken when the sandbox became ready (it idles at ~0 CPU).
+    if (req.memoryMb < this.opts.limits.memoryMb) {
+      await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).catch((err: Error) => log.warn({ err: err.message }, 'could not lower memory limit'));
+    }
+    const cpuBefore = sandbox.cpuBaselineNs;
     this.pipeOutput(sandbox);
     sandbox.exited.then(() => this.finish('exit'));
     this.startedAt = performance.now();

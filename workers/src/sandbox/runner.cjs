@@ -49,10 +49,7 @@ function run(job) {
   const file = `${WORK_DIR}/${esm ? 'main.mjs' : 'main.js'}`;
   fs.writeFileSync(file, job.code);
   if (job.sourceMaps) process.setSourceMapsEnabled(true);
-  // Node documents stdout/stderr pipes as synchronous on Linux; make it so, so a program that
-  // floods output in a tight loop blocks on the pipe (and meets the output cap) instead of
-  // queueing it in its own memory.
-  for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
+
   process.argv.splice(1, process.argv.length - 1, file, ...(job.args || []));
   process.title = 'node';
   // runMain resolves the entry, picks the CJS or ESM loader, sets require.main and reports an
@@ -60,7 +57,33 @@ function run(job) {
   Module.runMain(file);
 }
 
+// Warm-up at boot, before any program exists, so the hand-off path stays short: create the
+// stdio streams, and make stdout/stderr blocking — Node documents pipes as synchronous on
+// Linux; this makes it so, and a program that floods output in a tight loop then blocks on the
+// pipe (and meets the output cap) instead of queueing it in its own memory.
+function warmUp() {
+  for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
+  vm.compileFunction('return 1', [], { filename: 'warm.js' });
+  // Exercise the CommonJS loader and the file write path once (on a throwaway module that is
+  // removed again), so the program's own load takes the warmed paths.
+  const warmFile = `${WORK_DIR}/.warm-${process.pid}.js`;
+  try {
+    fs.writeFileSync(warmFile, 'module.exports = 1;\n');
+    require(warmFile);
+    delete require.cache[warmFile];
+  } catch {
+    /* best effort */
+  } finally {
+    try {
+      fs.unlinkSync(warmFile);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 function start() {
+  warmUp();
   const channel = new net.Socket({ fd: 3, readable: true, writable: true });
   let buffered = Buffer.alloc(0);
   let done = false;

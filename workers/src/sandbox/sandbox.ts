@@ -58,6 +58,8 @@ export class Sandbox {
   readonly exited: Promise<SandboxExit>;
   readonly startedAt = performance.now();
   readyAt = 0;
+  /** CPU used by the cgroup when the sandbox became ready (Node's boot), subtracted per run. */
+  cpuBaselineNs: number | undefined;
   private handedOff = false;
   private killed = false;
   private cleaned: Promise<void> | undefined;
@@ -129,6 +131,9 @@ export class Sandbox {
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
     try {
       await sandbox.waitReady(opts.readyTimeoutMs);
+      // Off the hand-off path: the run's peak memory starts from here, its CPU from this baseline.
+      await cgroup.resetPeak();
+      sandbox.cpuBaselineNs = (await cgroup.stats()).cpuUsageNs;
     } catch (err) {
       await sandbox.destroy();
       throw err;
