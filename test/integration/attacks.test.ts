@@ -19,7 +19,7 @@ const canaryDir = mkdtempSync(path.join(os.tmpdir(), 'pg-canary-'));
 const canaryFile = path.join(canaryDir, 'secret.txt');
 const hostId = `attacks${process.pid}`;
 let pg: Playground;
-let canaryStat: ReturnType<typeof statSync>;
+let canaryStat: import("node:fs").Stats;
 
 before(async () => {
   writeFileSync(canaryFile, canary, { mode: 0o600 });

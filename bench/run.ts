@@ -1,0 +1,231 @@
+// `npm run bench [-- --quick] [-- --no-density] [-- --redis]`: starts the real playground, drives it over
+// real WebSockets from this separate process on loopback, and measures everything in one run,
+// with the bare sandbox ceiling and a naive spawn-per-request baseline as same-run references.
+import os from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { startPlayground, type Playground } from '../test/helpers/playground.ts';
+import { Cluster } from '../test/helpers/cluster.ts';
+import { preflight } from '../workers/src/sandbox/preflight.ts';
+import { Sandbox, type SandboxFactoryOptions } from '../workers/src/sandbox/sandbox.ts';
+import { summary, timedRun, cpuMsOf, memoryOf, memAvailableMiB } from './lib.ts';
+import { renderChart, renderMarkdown } from './report.ts';
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const HELLO = { type: 'run', language: 'javascript', code: "console.log('hi')" };
+const log = (...a: unknown[]) => console.error('[bench]', ...a);
+
+async function warmLatency(url: string, n: number) {
+  for (let i = 0; i < 20; i++) await timedRun(url, HELLO);
+  const first: number[] = [];
+  const exit: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await timedRun(url, HELLO);
+    if (r.ok) {
+      first.push(r.firstByteMs);
+      exit.push(r.exitMs);
+    }
+  }
+  return { firstByte: summary(first), exit: summary(exit) };
+}
+
+async function throughput(url: string, concurrency: number, seconds: number) {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const r = await timedRun(url, HELLO);
+        if (r.ok && r.reason === 'exit') done++;
+        else failed++;
+      }
+    }),
+  );
+  return { concurrency, runsPerS: Math.round((done / seconds) * 10) / 10, failed };
+}
+
+async function sandboxFactory(): Promise<SandboxFactoryOptions> {
+  const sandboxing = await preflight({
+    unsafeNoSandbox: false,
+    unsafeNoCgroupLimits: false,
+    nodePath: process.execPath,
+    searchPath: process.env.PATH ?? '/usr/bin:/bin',
+    hostId: `bench${process.pid}`,
+    trialUid: 62_900,
+    limits: { maxOpenFiles: 256, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 },
+  });
+  return {
+    mode: sandboxing.mode,
+    cgroups: sandboxing.cgroups,
+    tools: sandboxing.tools,
+    layout: sandboxing.layout,
+    limits: { maxOpenFiles: 256, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 },
+    memoryBytes: 256 << 20,
+    maxProcesses: 64,
+    cpuCores: 1,
+    readyTimeoutMs: 30_000,
+  };
+}
+
+/** The same sandbox (same flags, cgroup, uid), spawned per run: boot, run hello, tear down. */
+async function coldRun(factory: SandboxFactoryOptions, uid: number): Promise<{ firstByteMs: number; totalMs: number }> {
+  const t0 = performance.now();
+  const sb = await Sandbox.start(factory, 'bench', uid);
+  let firstByteMs = NaN;
+  sb.stdout.once('data', () => (firstByteMs = performance.now() - t0));
+  sb.handoff({ code: HELLO.code });
+  await sb.exited;
+  await sb.destroy();
+  return { firstByteMs, totalMs: performance.now() - t0 };
+}
+
+async function ceiling(factory: SandboxFactoryOptions, concurrency: number, seconds: number) {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      while (performance.now() < end) {
+        await coldRun(factory, 62_900 + i);
+        done++;
+      }
+    }),
+  );
+  return Math.round((done / seconds) * 10) / 10;
+}
+
+async function streaming(url: string, pid: number) {
+  const totalMiB = QUICK ? 128 : 512;
+  const code = `const chunk = Buffer.alloc(65536, 120); let left = ${totalMiB * 16}; (function w() { while (left > 0) { left--; if (!process.stdout.write(chunk)) return process.stdout.once('drain', w); } })();`;
+  const cpu0 = cpuMsOf(pid);
+  const r = await timedRun(url, { type: 'run', language: 'javascript', code, timeoutMs: 60_000 });
+  const cpuMs = cpuMsOf(pid) - cpu0;
+  const seconds = (r.exitMs - r.firstByteMs) / 1000;
+  const mb = r.bytes / 1e6;
+  return { bytes: r.bytes, reason: r.reason, MBps: Math.round(mb / seconds), playgroundCpuMsPerGiB: Math.round(cpuMs / (r.bytes / 2 ** 30)) };
+}
+
+async function stopAndTimeout(url: string) {
+  const stops: number[] = [];
+  for (let i = 0; i < (QUICK ? 20 : 60); i++) {
+    let sentAt = 0;
+    const r = await timedRun(url, { type: 'run', language: 'javascript', code: 'console.log(1); for(;;){}' }, {
+      onFirstOutput: (ws) => {
+        sentAt = performance.now();
+        ws.send('{"type":"stop"}');
+      },
+    });
+    if (r.reason === 'stopped') stops.push(performance.now() - sentAt - 0); // close follows exit closely
+  }
+  const overshoot: number[] = [];
+  for (let i = 0; i < (QUICK ? 5 : 15); i++) {
+    const r = await timedRun(url, { type: 'run', language: 'javascript', code: 'for(;;){}', timeoutMs: 500 });
+    if (r.exit) overshoot.push(r.exit.durationMs - 500);
+  }
+  return { stopToExit: summary(stops), timeoutOvershootMs: summary(overshoot) };
+}
+
+async function mixedLoad(pg: Playground, n: number) {
+  await fetch(`${pg.httpUrl}/metrics`); // resets the event-loop histogram
+  const code = 'setTimeout(() => console.log("done"), 2000)';
+  const results = await Promise.all(Array.from({ length: n }, () => timedRun(pg.wsUrl, { type: 'run', language: 'javascript', code })));
+  const metrics = await (await fetch(`${pg.httpUrl}/metrics`)).text();
+  const lagP99 = Number(metrics.match(/^playground_process_nodejs_eventloop_lag_p99_seconds (\S+)/m)?.[1]) * 1000;
+  return {
+    connections: n,
+    completed: results.filter((r) => r.reason === 'exit').length,
+    queueWaitMs: summary(results.map((r) => r.startedMs)),
+    eventLoopLagP99Ms: Math.round(lagP99 * 100) / 100,
+  };
+}
+
+async function density(slots: number) {
+  const before = memAvailableMiB();
+  const t0 = performance.now();
+  const pg = await startPlayground({
+    slots,
+    env: { PLAYGROUND_WORKER_ADDRESSES: '127.78.0.0/22', PLAYGROUND_WORKER_SLOTS: String(slots), PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_SANDBOX_START_CONCURRENCY: '8' },
+  });
+  const readyS = Math.round((performance.now() - t0) / 100) / 10;
+  const mem = memoryOf((cmd) => cmd.includes('/sandbox/runner.cjs'));
+  const dropMiB = before - memAvailableMiB();
+  const latency = await warmLatency(pg.wsUrl, QUICK ? 50 : 150);
+  await pg.stop();
+  return { slots, readyS, sandboxProcesses: mem.processes, pssMiB: mem.pssMiB, rssMiB: mem.rssMiB, memAvailableDropMiB: dropMiB, latency };
+}
+
+async function main() {
+  const started = new Date();
+  log('starting the playground (16 slots)');
+  const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+  const results: Record<string, unknown> = {};
+  try {
+    log('warm latency');
+    results.warmLatency = await warmLatency(pg.wsUrl, QUICK ? 100 : 300);
+    const factory = await sandboxFactory();
+    log('naive spawn-per-request baseline');
+    const cold: number[] = [];
+    for (let i = 0; i < (QUICK ? 20 : 60); i++) cold.push((await coldRun(factory, 62_900)).firstByteMs);
+    results.naiveColdFirstByte = summary(cold);
+    const seconds = QUICK ? 4 : 8;
+    log('ceiling: bare fresh-sandbox rate at concurrency 2');
+    const ceilingRate = await ceiling(factory, 2, seconds);
+    results.ceilingRunsPerS = ceilingRate;
+    log('throughput');
+    const tp = [];
+    for (const c of [1, 2, 4, 8, 16]) tp.push(await throughput(pg.wsUrl, c, seconds));
+    results.throughput = tp.map((t) => ({ ...t, ratioOfCeiling: Math.round((t.runsPerS / ceilingRate) * 100) / 100 }));
+    log('streaming');
+    results.streaming = await streaming(pg.wsUrl, pg.proc.pid!);
+    log('stop and timeout');
+    results.stopTimeout = await stopAndTimeout(pg.wsUrl);
+  } finally {
+    await pg.stop();
+  }
+  log('mixed load: 200 × 2 s sleepers on 200 slots');
+  const big = await startPlayground({ slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+  try {
+    results.mixedLoad = await mixedLoad(big, 200);
+  } finally {
+    await big.stop();
+  }
+  if (!args.has('--no-density')) {
+    log('density: 1000 slots');
+    results.density = await density(QUICK ? 300 : 1000);
+  }
+  if (args.has('--redis')) {
+    log('redis setup: 1 gateway + 1 worker host');
+    const cluster = new Cluster();
+    try {
+      await cluster.workerHost(16, { PLAYGROUND_LOG_LEVEL: 'warn' });
+      const gw = await cluster.gateway({ PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' });
+      await cluster.waitIdle(gw.httpUrl, 16);
+      results.redisWarmLatency = await warmLatency(gw.wsUrl, QUICK ? 100 : 300);
+      results.redisThroughput = await throughput(gw.wsUrl, 4, QUICK ? 4 : 8);
+    } finally {
+      await cluster.stop();
+    }
+  }
+  const wl = results.warmLatency as { firstByte: { p50: number } };
+  const naive = results.naiveColdFirstByte as { p50: number };
+  results.naiveRatio = Math.round((naive.p50 / wl.firstByte.p50) * 10) / 10;
+  const report = {
+    date: started.toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() },
+    node: process.version,
+    command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    results,
+  };
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${started.toISOString().slice(0, 10)}.json`;
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  writeFileSync('docs/performance.md', renderMarkdown(report));
+  writeFileSync('docs/images/bench.svg', renderChart(report));
+  console.log(JSON.stringify(report, null, 2));
+  log(`wrote ${file}, docs/performance.md, docs/images/bench.svg`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
