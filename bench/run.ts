@@ -144,7 +144,7 @@ async function density(slots: number) {
   const t0 = performance.now();
   const pg = await startPlayground({
     slots,
-    env: { PLAYGROUND_WORKER_ADDRESSES: '127.78.0.0/22', PLAYGROUND_WORKER_SLOTS: String(slots), PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_SANDBOX_START_CONCURRENCY: '8' },
+    env: { PLAYGROUND_WORKER_ADDRESSES: '127.78.0.0/22', PLAYGROUND_WORKER_SLOTS: String(slots), PLAYGROUND_SANDBOX_START_CONCURRENCY: '8' },
   });
   const readyS = Math.round((performance.now() - t0) / 100) / 10;
   const mem = memoryOf((cmd) => cmd.includes('/sandbox/runner.cjs'));
@@ -157,7 +157,7 @@ async function density(slots: number) {
 async function main() {
   const started = new Date();
   log('starting the playground (16 slots)');
-  const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+  const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
   const results: Record<string, unknown> = {};
   try {
     log('warm latency');
@@ -183,7 +183,7 @@ async function main() {
     await pg.stop();
   }
   log('mixed load: 200 × 2 s sleepers on 200 slots');
-  const big = await startPlayground({ slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+  const big = await startPlayground({ slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
   try {
     results.mixedLoad = await mixedLoad(big, 200);
   } finally {
@@ -197,8 +197,8 @@ async function main() {
     log('redis setup: 1 gateway + 1 worker host');
     const cluster = new Cluster();
     try {
-      await cluster.workerHost(16, { PLAYGROUND_LOG_LEVEL: 'warn' });
-      const gw = await cluster.gateway({ PLAYGROUND_LOG_LEVEL: 'warn', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' });
+      await cluster.workerHost(16, {});
+      const gw = await cluster.gateway({ PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' });
       await cluster.waitIdle(gw.httpUrl, 16);
       results.redisWarmLatency = await warmLatency(gw.wsUrl, QUICK ? 100 : 300);
       results.redisThroughput = await throughput(gw.wsUrl, 4, QUICK ? 4 : 8);
