@@ -36,6 +36,27 @@ const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
+ * Bounds how many sandboxes boot at once. When many runs end together (200 clients leaving at
+ * the same moment), replenishing every slot at once would fork hundreds of processes in one
+ * event-loop turn; queued boots keep the loop (and so the gateway) responsive.
+ */
+class Semaphore {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly max: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+/**
  * The worker host: one process serving N slots, each one IP address on the same port with one
  * warm sandbox. It knows nothing of registries or gateways; its events are wired to a
  * registry by a main.ts.
@@ -75,10 +96,11 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       cpuCores: config.limits.cpuCoresPerRun,
       readyTimeoutMs: 30_000,
     };
+    const boots = new Semaphore(config.sandboxStartConcurrency);
     this.slots = config.addresses.map((address, i) => {
       const uid = sandboxing.dropsPrivileges ? config.sandboxUidBase + i : undefined;
       const slotLog = log.child({ worker: `${address}:${config.port}` });
-      const slot = new Slot(address, config.port, () => Sandbox.start(factory, `${address}:${config.port}`, uid), slotLog, {
+      const slot = new Slot(address, config.port, () => boots.run(() => Sandbox.start(factory, `${address}:${config.port}`, uid)), slotLog, {
         limits: config.limits,
         unsafe: sandboxing.mode !== 'bwrap',
       });

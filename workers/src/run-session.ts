@@ -191,6 +191,7 @@ export class RunSession {
       await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).catch((err: Error) => log.warn({ err: err.message }, 'could not lower memory limit'));
     }
     const cpuBefore = sandbox.cpuBaselineNs;
+    await sandbox.cgroup.setCpuPriority('normal');
     this.pipeOutput(sandbox);
     sandbox.exited.then(() => this.finish('exit'));
     this.startedAt = performance.now();

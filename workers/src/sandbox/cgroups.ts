@@ -23,9 +23,17 @@ export interface RunCgroup {
   setMemoryLimit(bytes: number): Promise<void>;
   /** Restarts peak-memory accounting (v1) so a run's peak excludes Node's boot. */
   resetPeak(): Promise<void>;
+  /**
+   * CPU priority against everything else on the host: a sandbox boots and waits at the lowest
+   * weight (replenishing the pool never competes with programs that are running or with the
+   * gateway), and gets the normal weight when a program is handed to it.
+   */
+  setCpuPriority(priority: 'background' | 'normal'): Promise<void>;
   stats(): Promise<CgroupStats>;
   /** SIGKILLs every process in the cgroup until it is empty. */
   killAll(): Promise<void>;
+  /** One SIGKILL sweep over the cgroup, without waiting for it to empty. */
+  killOnce(): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -168,6 +176,9 @@ class V1RunCgroup implements RunCgroup {
   async resetPeak(): Promise<void> {
     await writeFile(path.join(this.dirs.memory!, 'memory.max_usage_in_bytes'), 0).catch(() => undefined);
   }
+  async setCpuPriority(priority: 'background' | 'normal'): Promise<void> {
+    if (this.dirs.cpu) await writeFile(path.join(this.dirs.cpu, 'cpu.shares'), priority === 'normal' ? 1024 : 2).catch(() => undefined);
+  }
   async stats(): Promise<CgroupStats> {
     const mem = this.dirs.memory!;
     return {
@@ -178,6 +189,9 @@ class V1RunCgroup implements RunCgroup {
   }
   async killAll(): Promise<void> {
     await killUntilEmpty(this.procsFiles);
+  }
+  async killOnce(): Promise<void> {
+    for (const f of this.procsFiles) await killProcsIn(f);
   }
   async remove(): Promise<void> {
     for (const dir of new Set(Object.values(this.dirs).filter((d): d is string => Boolean(d)))) {
@@ -199,6 +213,9 @@ class V2RunCgroup implements RunCgroup {
     // boot peak in the figure, which we accept.
     await writeFile(path.join(this.dir, 'memory.peak'), 'reset').catch(() => undefined);
   }
+  async setCpuPriority(priority: 'background' | 'normal'): Promise<void> {
+    await writeFile(path.join(this.dir, 'cpu.weight'), priority === 'normal' ? 100 : 1).catch(() => undefined);
+  }
   async stats(): Promise<CgroupStats> {
     const usageUsec = await readKeyed(path.join(this.dir, 'cpu.stat'), 'usage_usec');
     return {
@@ -211,6 +228,11 @@ class V2RunCgroup implements RunCgroup {
     const killFile = path.join(this.dir, 'cgroup.kill');
     if (existsSync(killFile)) await writeFile(killFile, 1).catch(() => undefined);
     await killUntilEmpty(this.procsFiles);
+  }
+  async killOnce(): Promise<void> {
+    const killFile = path.join(this.dir, 'cgroup.kill');
+    if (existsSync(killFile)) await writeFile(killFile, 1).catch(() => undefined);
+    else await killProcsIn(this.procsFiles[0]!);
   }
   async remove(): Promise<void> {
     await removeDir(this.dir, this.procsFiles[0]!);
@@ -247,6 +269,7 @@ function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       };
       for (const d of new Set(Object.values(dirs))) if (d) await fsp.mkdir(d, { recursive: true });
       const cg = new V1RunCgroup(dirs);
+      await cg.setCpuPriority('background');
       await cg.setMemoryLimit(limits.memoryBytes);
       await writeFile(path.join(dirs.memory, 'memory.swappiness'), 0).catch(() => undefined);
       await writeFile(path.join(dirs.pids, 'pids.max'), limits.maxProcesses);
@@ -301,6 +324,7 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       const dir = path.join(runsDir, name);
       await fsp.mkdir(dir, { recursive: true });
       const cg = new V2RunCgroup(dir);
+      await cg.setCpuPriority('background');
       await writeFile(path.join(dir, 'memory.max'), limits.memoryBytes);
       await writeFile(path.join(dir, 'memory.swap.max'), 0).catch(() => undefined);
       await writeFile(path.join(dir, 'memory.oom.group'), 1).catch(() => undefined);
@@ -322,10 +346,12 @@ const noCgroups: CgroupDriver = {
       procsFiles: [],
       async setMemoryLimit() {},
       async resetPeak() {},
+      async setCpuPriority() {},
       async stats() {
         return { oomKills: 0 };
       },
       async killAll() {},
+      async killOnce() {},
       async remove() {},
     };
   },

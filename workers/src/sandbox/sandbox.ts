@@ -190,7 +190,10 @@ export class Sandbox {
     return this.cgroup.stats();
   }
 
-  /** Kills the whole process tree now (bwrap's pid, then everything in the cgroup). */
+  /**
+   * Kills the whole process tree now: bwrap's process group (its death takes the sandbox's pid
+   * namespace with it) plus one sweep of the cgroup. destroy() then sweeps until it is empty.
+   */
   async kill(): Promise<void> {
     this.killed = true;
     const pid = this.child.pid;
@@ -205,7 +208,7 @@ export class Sandbox {
         }
       }
     }
-    await this.cgroup.killAll();
+    await this.cgroup.killOnce();
   }
 
   get wasKilled(): boolean {
@@ -216,6 +219,7 @@ export class Sandbox {
   destroy(): Promise<void> {
     this.cleaned ??= (async () => {
       await this.kill();
+      await this.cgroup.killAll();
       await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
       await this.cgroup.remove();
       if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
