@@ -19,8 +19,9 @@ export function renderMarkdown(r: Report): string {
   const wl = x.warmLatency;
   const best = Math.max(...x.throughput.map((t: any) => t.ratioOfCeiling));
   const rows: string[][] = [
-    ['warm connect+run → first byte', `p50 ${wl.firstByte.p50} ms, p99 ${wl.firstByte.p99} ms (p95 ${wl.firstByte.p95}, max ${wl.firstByte.max})`, `p50 ≤ ${TARGETS.firstByteP50} ms, p99 ≤ ${TARGETS.firstByteP99} ms`, mark(wl.firstByte.p50 <= TARGETS.firstByteP50 && wl.firstByte.p99 <= TARGETS.firstByteP99)],
-    ['warm connect+run → exit', `p50 ${wl.exit.p50} ms, p99 ${wl.exit.p99} ms`, '—', ''],
+    ['warm connect+run → first byte (one run every 250 ms)', `p50 ${wl.firstByte.p50} ms, p99 ${wl.firstByte.p99} ms (p95 ${wl.firstByte.p95}, max ${wl.firstByte.max})`, `p50 ≤ ${TARGETS.firstByteP50} ms, p99 ≤ ${TARGETS.firstByteP99} ms`, mark(wl.firstByte.p50 <= TARGETS.firstByteP50 && wl.firstByte.p99 <= TARGETS.firstByteP99)],
+    ['warm connect+run → exit (paced)', `p50 ${wl.exit.p50} ms, p99 ${wl.exit.p99} ms`, '—', ''],
+    ['warm first byte, back to back (runs compete with replacement boots)', `p50 ${x.warmLatencyBackToBack.firstByte.p50} ms, p99 ${x.warmLatencyBackToBack.firstByte.p99} ms`, '—', ''],
     ['sustained runs/s vs bare sandbox ceiling', `best ${best} × ceiling (${x.ceilingRunsPerS} runs/s bare at C=2)`, `≥ ${TARGETS.ceilingRatio} ×`, mark(best >= TARGETS.ceilingRatio)],
     ['vs naive spawn-per-request (first byte p50)', `${x.naiveRatio} × lower (naive p50 ${x.naiveColdFirstByte.p50} ms)`, `≥ ${TARGETS.naiveRatio} ×`, mark(x.naiveRatio >= TARGETS.naiveRatio)],
     ['streaming to the client', `${x.streaming.MBps} MB/s; playground CPU ${x.streaming.playgroundCpuMsPerGiB} ms per GiB`, `≥ ${TARGETS.streamingMBps} MB/s`, mark(x.streaming.MBps >= TARGETS.streamingMBps)],
@@ -65,7 +66,10 @@ ${tp}
   inside bwrap is ~100 ms of CPU, so sustained throughput on 2 cores is bounded by the ceiling
   whatever the design of the hand-off; the pool moves that cost off the user's wait.
 - Warm latency is connect (gateway handshake, lease, proxied handshake to the slot) + hand-off
-  over fd 3 + the program's own start-up inside an already-booted Node.
+  over fd 3 + the program's own start-up inside an already-booted Node. Paced runs (one every
+  250 ms, as people click Run) meet an idle machine; back-to-back runs on 2 cores each compete
+  with the ~100 ms CPU boot that replaces the previous run's sandbox, which is the price of the
+  restart-after-every-run guarantee at full load.
 ${x.redisWarmLatency ? `- With Redis (1 gateway + 1 worker host as separate processes): first byte p50 ${x.redisWarmLatency.firstByte.p50} ms, p99 ${x.redisWarmLatency.firstByte.p99} ms; ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
