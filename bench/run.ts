@@ -151,6 +151,7 @@ async function density(slots: number) {
   const pg = await startPlayground({
     slots,
     env: { PLAYGROUND_WORKER_ADDRESSES: '127.78.0.0/22', PLAYGROUND_WORKER_SLOTS: String(slots), PLAYGROUND_SANDBOX_START_CONCURRENCY: '8' },
+    readyTimeoutMs: 900_000,
   });
   const readyS = Math.round((performance.now() - t0) / 100) / 10;
   const mem = memoryOf((cmd) => cmd.includes('/sandbox/runner.cjs'));
@@ -190,7 +191,7 @@ async function main() {
     await pg.stop();
   }
   log('mixed load: 200 × 2 s sleepers on 200 slots');
-  const big = await startPlayground({ slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+  const big = await startPlayground({ readyTimeoutMs: 300_000, slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
   try {
     results.mixedLoad = await mixedLoad(big, 200);
   } finally {

@@ -72,7 +72,7 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
 }
 
 /** Starts the all-in-one playground (`main.ts`) and waits until /healthz says every slot is idle. */
-export async function startPlayground(opts: { slots?: number; env?: Record<string, string> } = {}): Promise<Playground> {
+export async function startPlayground(opts: { slots?: number; env?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<Playground> {
   const count = opts.slots ?? 2;
   const block = slotBlock(count);
   const running = spawnEntry('main.ts', {
@@ -81,15 +81,19 @@ export async function startPlayground(opts: { slots?: number; env?: Record<strin
     PLAYGROUND_WORKER_PORT: String(block.port),
     ...opts.env,
   });
-  const port = await waitFor('gateway to listen', () => {
-    if (running.proc.exitCode !== null) throw new Error(`playground exited:\n${running.logs()}`);
-    const m = running.logs().match(/"url":"http:\/\/[\d.]+:(\d+)"/);
-    return m ? Number(m[1]) : undefined;
-  });
+  const port = await waitFor(
+    'gateway to listen',
+    () => {
+      if (running.proc.exitCode !== null) throw new Error(`playground exited:\n${running.logs()}`);
+      const m = running.logs().match(/"url":"http:\/\/[\d.]+:(\d+)"/);
+      return m ? Number(m[1]) : undefined;
+    },
+    opts.readyTimeoutMs,
+  );
   const httpUrl = `http://127.0.0.1:${port}`;
   await waitFor('all slots idle', async () => {
     const h = await getJson(`${httpUrl}/healthz`).catch(() => undefined);
     return h?.body?.slots?.idle === count ? true : undefined;
-  });
+  }, opts.readyTimeoutMs);
   return { ...running, httpUrl, wsUrl: `ws://127.0.0.1:${port}/api/ws`, port, slots: block.list.map((a) => `${a}:${block.port}`) };
 }
