@@ -2,7 +2,7 @@
 // real WebSockets from this separate process on loopback, and measures everything in one run,
 // with the bare sandbox ceiling and a naive spawn-per-request baseline as same-run references.
 import os from 'node:os';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { startPlayground, type Playground } from '../test/helpers/playground.ts';
 import { Cluster } from '../test/helpers/cluster.ts';
 import { preflight } from '../workers/src/sandbox/preflight.ts';
@@ -161,7 +161,19 @@ async function density(slots: number) {
   return { slots, readyS, sandboxProcesses: mem.processes, pssMiB: mem.pssMiB, rssMiB: mem.rssMiB, memAvailableDropMiB: dropMiB, latency };
 }
 
+/** `--density-only`: re-measure density alone and merge it into today's results. */
+async function densityOnly() {
+  const file = `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  report.results.density = await density(QUICK ? 300 : 1000);
+  report.command += ' (density: npm run bench -- --density-only)';
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  writeFileSync('docs/performance.md', renderMarkdown(report));
+  console.log(JSON.stringify(report.results.density, null, 2));
+}
+
 async function main() {
+  if (args.has('--density-only')) return densityOnly();
   const started = new Date();
   log('starting the playground (16 slots)');
   const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });

@@ -81,19 +81,26 @@ export async function startPlayground(opts: { slots?: number; env?: Record<strin
     PLAYGROUND_WORKER_PORT: String(block.port),
     ...opts.env,
   });
-  const port = await waitFor(
-    'gateway to listen',
-    () => {
-      if (running.proc.exitCode !== null) throw new Error(`playground exited:\n${running.logs()}`);
-      const m = running.logs().match(/"url":"http:\/\/[\d.]+:(\d+)"/);
-      return m ? Number(m[1]) : undefined;
-    },
-    opts.readyTimeoutMs,
-  );
-  const httpUrl = `http://127.0.0.1:${port}`;
-  await waitFor('all slots idle', async () => {
-    const h = await getJson(`${httpUrl}/healthz`).catch(() => undefined);
-    return h?.body?.slots?.idle === count ? true : undefined;
-  }, opts.readyTimeoutMs);
-  return { ...running, httpUrl, wsUrl: `ws://127.0.0.1:${port}/api/ws`, port, slots: block.list.map((a) => `${a}:${block.port}`) };
+  let port: number;
+  const httpUrl = () => `http://127.0.0.1:${port}`;
+  try {
+    port = await waitFor(
+      'gateway to listen',
+      () => {
+        if (running.proc.exitCode !== null) throw new Error(`playground exited:\n${running.logs()}`);
+        const m = running.logs().match(/"url":"http:\/\/[\d.]+:(\d+)"/);
+        return m ? Number(m[1]) : undefined;
+      },
+      opts.readyTimeoutMs,
+    );
+    await waitFor('all slots idle', async () => {
+      const h = await getJson(`${httpUrl()}/healthz`).catch(() => undefined);
+      return h?.body?.slots?.idle === count ? true : undefined;
+    }, opts.readyTimeoutMs);
+  } catch (err) {
+    // Never leave a half-started playground (and its sandboxes) behind.
+    await running.stop();
+    throw err;
+  }
+  return { ...running, httpUrl: httpUrl(), wsUrl: `ws://127.0.0.1:${port}/api/ws`, port, slots: block.list.map((a) => `${a}:${block.port}`) };
 }
