@@ -18,6 +18,17 @@ const filter = process.argv.slice(2);
 const pick = (files) => (filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files);
 let failed = false;
 
+if (!filter.length) {
+  // TypeScript strict, server side and web side: a type error fails the suite.
+  for (const project of ['tsconfig.json', 'web/tsconfig.json']) {
+    const tsc = spawnSync('npx', ['tsc', '-p', project, '--noEmit'], { stdio: 'inherit' });
+    if (tsc.status !== 0) {
+      console.error(`type check failed: ${project}`);
+      failed = true;
+    }
+  }
+}
+
 if (!process.env.PLAYGROUND_SKIP_E2E && existsSync('e2e/playwright.config.ts') && !filter.length) {
   // The specs drive the built UI: build it from the current sources first.
   const build = spawnSync('npx', ['vite', 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' });
