@@ -129,3 +129,25 @@ test('healthz reports registry, sandbox mode, slots and warm sandboxes', async (
   assert.equal(body.slots.total, 2);
   assert.equal(typeof body.warm, 'number');
 });
+
+test('a stop sent right after run (before started) still ends with an exit, reason stopped', async () => {
+  const r2 = await new Promise<import('../helpers/ws-client.ts').Received>((resolve, reject) => {
+    import('ws').then(({ default: WebSocket }) => {
+      const ws = new WebSocket(pg.wsUrl);
+      const got: import('../helpers/ws-client.ts').Received = { messages: [], stdout: '', stderr: '' };
+      ws.on('open', () => {
+        ws.send(JSON.stringify({ type: 'run', language: 'typescript', code: 'const x: number = 1; for (;;) {}' }));
+        ws.send(JSON.stringify({ type: 'stop' }));
+      });
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString());
+        got.messages.push(m);
+        if (m.type === 'exit') got.exit = m;
+      });
+      ws.on('close', () => resolve(got));
+      ws.on('error', reject);
+    }, reject);
+  });
+  assert.equal(r2.exit?.reason, 'stopped', JSON.stringify(r2.messages));
+  assert.equal(r2.messages.at(-1)?.type, 'exit');
+});

@@ -184,6 +184,7 @@ export class RunSession {
     const sandbox = await this.opts.sandbox();
     this.sandbox = sandbox;
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return this.finish('disconnected');
+    if (this.pendingFinish) return this.finish(this.pendingFinish);
     if (this.opts.unsafe) log.warn('UNSAFE: running untrusted code WITHOUT a sandbox (PLAYGROUND_UNSAFE_NO_SANDBOX)');
     // Only a lower limit costs a cgroup write on the hand-off path; the CPU baseline and the
     // peak-memory reset were taken when the sandbox became ready (it idles at ~0 CPU).
@@ -216,6 +217,8 @@ export class RunSession {
   }
 
   private compileFailed = false;
+  /** A stop (or protocol error) that arrived before the sandbox was assigned. */
+  private pendingFinish: ExitReason | undefined;
   private handedOff = false;
   /** stdin frames (null = EOF) received before the hand-off. */
   private readonly pendingInput: Array<string | null> = [];
@@ -261,6 +264,11 @@ export class RunSession {
    */
   private finish(cause: ExitReason): void {
     if (this.reason) return;
+    if (!this.sandbox) {
+      // Still setting up (TypeScript, waiting for the sandbox): end as soon as it is assigned.
+      this.pendingFinish ??= cause;
+      return;
+    }
     this.reason = cause;
     clearTimeout(this.timer);
     const sandbox = this.sandbox!;
