@@ -8,6 +8,7 @@ import { createRegistry } from './server/src/registry/create.ts';
 import { generateLeaseSecret } from './server/src/lease-token.ts';
 import { startGateway } from './server/main.ts';
 import { Metrics } from './server/src/metrics.ts';
+import type { LocalSlots } from './server/src/local-slots.ts';
 import { loadWorkerHostConfig } from './workers/src/config.ts';
 import { startWorkerHost, workerHealth, exitOnStartupError } from './workers/main.ts';
 
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
   const metrics = new Metrics(registry, () => host.status().warm);
   host.on('run-end', (summary) => metrics.recordRunEnd(summary));
   host.on('sandbox-start', (ms) => metrics.sandboxStart.observe(ms / 1000));
-  const gateway = await startGateway(config.gateway, registry, leaseSecret, log, () => workerHealth(host), metrics);
+  // This process's own slots are served in-process (no loopback proxy hop); see local-slots.ts.
+  const localSlots: LocalSlots = { accept: (slot, req, socket, head, leaseId, runId) => host.acceptLocal(slot.id, slot.hostId, req, socket, head, leaseId, runId) };
+  const gateway = await startGateway(config.gateway, registry, leaseSecret, log, () => workerHealth(host), metrics, localSlots);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

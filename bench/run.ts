@@ -12,6 +12,9 @@ import { renderChart, renderMarkdown } from './report.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
+/** `--only=latency,stop`: run just these sections (for iterating); results are printed, not saved. */
+const ONLY = new Set(process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? []);
+const want = (section: string) => ONLY.size === 0 || ONLY.has(section);
 const HELLO = { type: 'run', language: 'javascript', code: "console.log('hi')" };
 const log = (...a: unknown[]) => console.error('[bench]', ...a);
 
@@ -84,6 +87,26 @@ async function coldRun(factory: SandboxFactoryOptions, uid: number): Promise<{ f
   await sb.exited;
   await sb.destroy();
   return { firstByteMs, totalMs: performance.now() - t0 };
+}
+
+/**
+ * The sandbox alone, no network: a warm sandbox idles briefly, then gets the program; timed
+ * from the hand-off to the first stdout byte. This is the floor under the warm latency.
+ */
+async function handoffLatency(factory: SandboxFactoryOptions, n: number) {
+  const first: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const sb = await Sandbox.start(factory, 'bench', 62_900);
+    await new Promise((r) => setTimeout(r, 30));
+    const t0 = performance.now();
+    const got = new Promise<number>((res) => sb.stdout.once('data', () => res(performance.now() - t0)));
+    sb.handoff({ code: HELLO.code });
+    first.push(await got);
+    sb.stderr.on('data', (d) => process.stderr.write(d));
+    await sb.exited;
+    await sb.destroy();
+  }
+  return summary(first);
 }
 
 async function ceiling(factory: SandboxFactoryOptions, concurrency: number, seconds: number) {
@@ -179,37 +202,53 @@ async function main() {
   const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
   const results: Record<string, unknown> = {};
   try {
-    log('warm latency (paced, then back to back)');
-    results.warmLatency = await warmLatency(pg.wsUrl, QUICK ? 100 : 300, 250);
-    results.warmLatencyBackToBack = await warmLatency(pg.wsUrl, QUICK ? 100 : 300, 0);
+    if (want('latency')) {
+      log('warm latency (paced, then back to back)');
+      results.warmLatency = await warmLatency(pg.wsUrl, QUICK ? 100 : 300, 250);
+      results.warmLatencyBackToBack = await warmLatency(pg.wsUrl, QUICK ? 100 : 300, 0);
+    }
     const factory = await sandboxFactory();
-    log('naive spawn-per-request baseline');
-    const cold: number[] = [];
-    for (let i = 0; i < (QUICK ? 20 : 60); i++) cold.push((await coldRun(factory, 62_900)).firstByteMs);
-    results.naiveColdFirstByte = summary(cold);
+    if (want('naive')) {
+      log('naive spawn-per-request baseline');
+      const cold: number[] = [];
+      for (let i = 0; i < (QUICK ? 20 : 60); i++) cold.push((await coldRun(factory, 62_900)).firstByteMs);
+      results.naiveColdFirstByte = summary(cold);
+    }
+    if (want('handoff')) {
+      log('sandbox hand-off → first byte (no network)');
+      results.handoffFirstByte = await handoffLatency(factory, QUICK ? 30 : 100);
+    }
     const seconds = QUICK ? 4 : 8;
-    log('ceiling: bare fresh-sandbox rate at concurrency 2');
-    const ceilingRate = await ceiling(factory, 2, seconds);
-    results.ceilingRunsPerS = ceilingRate;
-    log('throughput');
-    const tp = [];
-    for (const c of [1, 2, 4, 8, 16]) tp.push(await throughput(pg.wsUrl, c, seconds));
-    results.throughput = tp.map((t) => ({ ...t, ratioOfCeiling: Math.round((t.runsPerS / ceilingRate) * 100) / 100 }));
-    log('streaming');
-    results.streaming = await streaming(pg.wsUrl, pg.proc.pid!);
-    log('stop and timeout');
-    results.stopTimeout = await stopAndTimeout(pg.wsUrl);
+    if (want('throughput')) {
+      log('ceiling: bare fresh-sandbox rate at concurrency 2');
+      const ceilingRate = await ceiling(factory, 2, seconds);
+      results.ceilingRunsPerS = ceilingRate;
+      log('throughput');
+      const tp = [];
+      for (const c of [1, 2, 4, 8, 16]) tp.push(await throughput(pg.wsUrl, c, seconds));
+      results.throughput = tp.map((t) => ({ ...t, ratioOfCeiling: Math.round((t.runsPerS / ceilingRate) * 100) / 100 }));
+    }
+    if (want('streaming')) {
+      log('streaming');
+      results.streaming = await streaming(pg.wsUrl, pg.proc.pid!);
+    }
+    if (want('stop')) {
+      log('stop and timeout');
+      results.stopTimeout = await stopAndTimeout(pg.wsUrl);
+    }
   } finally {
     await pg.stop();
   }
-  log('mixed load: 200 × 2 s sleepers on 200 slots');
-  const big = await startPlayground({ readyTimeoutMs: 300_000, slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
-  try {
-    results.mixedLoad = await mixedLoad(big, 200);
-  } finally {
-    await big.stop();
+  if (want('mixed')) {
+    log('mixed load: 200 × 2 s sleepers on 200 slots');
+    const big = await startPlayground({ readyTimeoutMs: 300_000, slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+    try {
+      results.mixedLoad = await mixedLoad(big, 200);
+    } finally {
+      await big.stop();
+    }
   }
-  if (!args.has('--no-density')) {
+  if (want('density') && !args.has('--no-density')) {
     log('density: 1000 slots');
     results.density = await density(QUICK ? 300 : 1000);
   }
@@ -225,6 +264,10 @@ async function main() {
     } finally {
       await cluster.stop();
     }
+  }
+  if (ONLY.size) {
+    console.log(JSON.stringify(results, null, 2));
+    return;
   }
   const wl = results.warmLatency as { firstByte: { p50: number } };
   const naive = results.naiveColdFirstByte as { p50: number };

@@ -7,9 +7,10 @@ import { Gateway, type HealthExtras } from './src/gateway.ts';
 import type { Registry } from './src/registry/registry.ts';
 import { createRegistry } from './src/registry/create.ts';
 import type { Metrics } from './src/metrics.ts';
+import type { LocalSlots } from './src/local-slots.ts';
 
-export async function startGateway(config: GatewayConfig, registry: Registry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras, metrics?: Metrics): Promise<Gateway> {
-  const gateway = new Gateway({ config, registry, log, leaseSecret, healthExtras, metrics, redis: registry.redisClient });
+export async function startGateway(config: GatewayConfig, registry: Registry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras, metrics?: Metrics, localSlots?: LocalSlots): Promise<Gateway> {
+  const gateway = new Gateway({ config, registry, log, leaseSecret, healthExtras, metrics, redis: registry.redisClient, localSlots });
   const address = await gateway.listen();
   log.info({ url: `http://${address.address}:${address.port}`, registry: registry.kind }, 'gateway listening');
   return gateway;

@@ -4,6 +4,7 @@ import { PUBLIC_ERROR_CODES, type PublicErrorCode } from '../../protocol/index.t
 import type { GatewayConfig } from './config.ts';
 import type { Edge } from './edge.ts';
 import type { Metrics } from './metrics.ts';
+import type { LocalSlots } from './local-slots.ts';
 import type { Registry } from './registry/registry.ts';
 import type { SlotClientOptions } from './slot-client.ts';
 
@@ -20,6 +21,7 @@ export interface GatewayContext {
   /** Runs the gateway is serving right now (all APIs), for graceful shutdown. */
   activeRuns: Set<{ stop: () => void }>;
   shuttingDown: () => boolean;
+  localSlots?: LocalSlots;
 }
 
 export function slotClientOptions(ctx: GatewayContext, signal?: AbortSignal): SlotClientOptions {

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/index.ts';
 import type { GatewayConfig } from './config.ts';
+import type { LocalSlots } from './local-slots.ts';
 import type { Registry } from './registry/registry.ts';
 import { WsProxy } from './ws-proxy.ts';
 import { StaticFiles } from './static-files.ts';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   healthExtras?: HealthExtras;
   metrics?: Metrics;
   redis?: Redis;
+  /** Set by the all-in-one process: its own worker host's slots, served without the proxy hop. */
+  localSlots?: LocalSlots;
 }
 
 /** Slack on top of the run timeout before a lease counts as abandoned. */
@@ -65,6 +68,7 @@ export class Gateway {
       leaseHoldMs: config.timeoutMs + LEASE_SLACK_MS,
       activeRuns: new Set(),
       shuttingDown: () => this.stopping,
+      localSlots: opts.localSlots,
     };
     this.wsProxy = new WsProxy(this.ctx);
     this.staticFiles = new StaticFiles(config.webDir);

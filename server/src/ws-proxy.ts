@@ -21,7 +21,8 @@ const STOP_FRAME_TEXT = '{"type":"stop"}';
 /**
  * Upgrade handler for `/api/ws`: check origin and per-client limits, lease an idle slot
  * (waiting in the registry's FIFO up to the queue wait), then proxy the connection to that
- * slot with http-proxy; the lease is released when the client's socket closes. When the run
+ * slot with http-proxy (or, for a slot of this process's own worker host, hand the socket to it
+ * in-process: see local-slots.ts); the lease is released when the client's socket closes. When the run
  * cannot start, the gateway completes the handshake itself to send one typed error.
  */
 export class WsProxy {
@@ -87,14 +88,21 @@ export class WsProxy {
       await ctx.registry.release(lease);
       return;
     }
-    const handle = { stop: () => this.stopUpstream(req, socket) };
+    const runId = randomUUID();
+    const local = ctx.localSlots?.accept(lease.slot, req, socket, head, lease.leaseId, runId);
+    if (local === 'unavailable') {
+      admission.release();
+      await ctx.registry.release(lease).catch(() => undefined);
+      return this.sendErrorAndClose(req, socket, head, 'BUSY', 'the worker slot is not available; retry shortly');
+    }
+    const handle = { stop: local ? () => local.stop() : () => this.stopUpstream(req, socket) };
     ctx.activeRuns.add(handle);
     socket.once('close', () => {
       ctx.activeRuns.delete(handle);
       admission.release();
       void ctx.registry.release(lease).catch((e: Error) => ctx.log.error({ err: e.message }, 'lease release failed'));
     });
-    const runId = randomUUID();
+    if (local) return;
     ctx.log.debug({ runId, worker: lease.slot.address }, 'proxying run');
     this.proxy.ws(req, socket, head, {
       target: `ws://${lease.slot.address}`,

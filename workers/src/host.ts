@@ -35,6 +35,10 @@ export interface WorkerHostEvents {
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
 /**
  * Bounds how many sandboxes boot at once. When many runs end together (200 clients leaving at
  * the same moment), replenishing every slot at once would fork hundreds of processes in one
@@ -66,6 +70,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private readonly servers: http.Server[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly descriptors = new Map<string, SlotDescriptor>();
+  private readonly slotById = new Map<string, Slot>();
   private draining = false;
   /** The lease each running slot was opened with. */
   private readonly leases = new Map<string, string>();
@@ -110,6 +115,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
         hostId: config.hostId,
       };
       this.descriptors.set(slot.id, descriptor);
+      this.slotById.set(slot.id, slot);
       slot.on('ready', () => this.emit('slot-ready', descriptor));
       slot.on('unavailable', () => this.emit('slot-unavailable', descriptor));
       slot.on('run-end', (summary) => this.emit('run-end', { ...summary, slotId: slot.id }));
@@ -153,15 +159,28 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
 
   private onUpgrade(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
     const leaseId = this.authorize(req, slot.id);
-    if (!leaseId) return refuse(403, 'Forbidden');
-    if (this.draining) return refuse(503, 'Service Unavailable');
-    if (slot.isBusy || slot.currentState === 'stopped') return refuse(409, 'Conflict');
+    if (!leaseId) return refuse(socket, 403, 'Forbidden');
     const header = req.headers[RUN_ID_HEADER];
     const runId = typeof header === 'string' && RUN_ID_PATTERN.test(header) ? header : randomUUID();
+    this.accept(slot, req, socket, head, leaseId, runId);
+  }
+
+  /**
+   * The in-process path of an all-in-one playground: an upgrade its gateway already holds a
+   * lease for (so it is authorized without a credential). False when the slot is not ours.
+   */
+  acceptLocal(slotId: string, hostId: string, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): { stop(): void } | 'unavailable' | undefined {
+    const slot = hostId === this.config.hostId ? this.slotById.get(slotId) : undefined;
+    if (!slot) return undefined;
+    if (this.draining || slot.isBusy || slot.currentState === 'stopped') return 'unavailable';
+    this.accept(slot, req, socket, head, leaseId, runId);
+    return { stop: () => slot.stopRun() };
+  }
+
+  private accept(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): void {
+    if (this.draining) return refuse(socket, 503, 'Service Unavailable');
+    if (slot.isBusy || slot.currentState === 'stopped') return refuse(socket, 409, 'Conflict');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.leases.set(slot.id, leaseId);
       void slot.serve(ws, runId, () => {
@@ -175,7 +194,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   killLease(slotId: string, leaseId: string): void {
     if (this.leases.get(slotId) !== leaseId) return;
     this.log.warn({ worker: slotId }, 'lease deadline passed: ending the run');
-    this.slots.find((s) => s.id === slotId)?.shutdownRun();
+    this.slotById.get(slotId)?.shutdownRun();
   }
 
   status(): { total: number; idle: number; busy: number; warm: number } {

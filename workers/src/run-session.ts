@@ -131,6 +131,12 @@ export class RunSession {
     if (msg.eof) this.closeStdin();
   }
 
+  /** As a `stop` frame would: the program ends with reason `stopped`. */
+  stop(): void {
+    if (!this.request) return this.reject('BUSY', 'the server is shutting down; retry shortly');
+    this.finish('stopped');
+  }
+
   /** Shutdown: the client learns why, then gets its `exit` (reason `error`). */
   shutdown(): void {
     if (this.reason) return;
@@ -191,20 +197,25 @@ export class RunSession {
     if (req.memoryMb < this.opts.limits.memoryMb) {
       await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).catch((err: Error) => log.warn({ err: err.message }, 'could not lower memory limit'));
     }
-    const cpuBefore = sandbox.cpuBaselineNs;
-    await sandbox.cgroup.setCpuPriority('normal');
-    this.pipeOutput(sandbox);
-    sandbox.exited.then(() => this.finish('exit'));
     this.startedAt = performance.now();
-    this.send({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language });
-    log.info({ language: req.language, codeBytes: Buffer.byteLength(req.code), timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started');
     if (compileError !== undefined) {
+      this.pipeOutput(sandbox);
+      sandbox.exited.then(() => this.finish('exit'));
+      this.send({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language });
       // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.
       this.send({ type: 'stderr', data: compileError });
       this.compileFailed = true;
       return this.finish('exit');
     }
+    // Hand off first: the program boots while the rest is set up here. Its output and exit can
+    // only be seen on a later turn of the event loop, so the listeners below and `started` are
+    // still in place (and sent) before any of it.
     sandbox.handoff({ code, sourceMaps: req.language === 'typescript', args: req.args.length ? req.args : undefined });
+    sandbox.cgroup.setCpuPriority('normal');
+    this.pipeOutput(sandbox);
+    sandbox.exited.then(() => this.finish('exit'));
+    this.send({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language });
+    log.info({ language: req.language, codeBytes: Buffer.byteLength(req.code), timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started');
     this.handedOff = true;
     // Input that arrived while the run was being set up, in order, after the run's own stdin.
     if (req.stdin) this.writeStdin(req.stdin);
@@ -212,7 +223,7 @@ export class RunSession {
       if (item === null) this.closeStdin();
       else this.writeStdin(item);
     }
-    this.cpuBeforeNs = cpuBefore;
+    this.cpuBeforeNs = sandbox.cpuBaselineNs;
     this.timer = setTimeout(() => this.finish('timeout'), req.timeoutMs);
   }
 

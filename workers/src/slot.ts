@@ -139,6 +139,11 @@ export class Slot extends EventEmitter<SlotEvents> {
     else this.setState('idle');
   }
 
+  /** A gateway shutting down stops the program: its client gets `exit` with reason `stopped`. */
+  stopRun(): void {
+    this.session?.stop();
+  }
+
   /** Ends a running program for shutdown (its client gets an error and an exit). */
   shutdownRun(): void {
     this.session?.shutdown();

@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync, existsSync } from 'node:fs';
+import { promises as fsp, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -28,7 +28,11 @@ export interface RunCgroup {
    * weight (replenishing the pool never competes with programs that are running or with the
    * gateway), and gets the normal weight when a program is handed to it.
    */
-  setCpuPriority(priority: 'background' | 'normal'): Promise<void>;
+  /**
+   * Synchronous on purpose: it sits on the hand-off path, where one small cgroupfs write costs
+   * far less than a round trip through libuv's thread pool.
+   */
+  setCpuPriority(priority: 'background' | 'normal'): void;
   stats(): Promise<CgroupStats>;
   /** SIGKILLs every process in the cgroup until it is empty. */
   killAll(): Promise<void>;
@@ -87,6 +91,15 @@ export interface DetectOptions {
 
 async function writeFile(file: string, value: string | number): Promise<void> {
   await fsp.writeFile(file, String(value));
+}
+
+/** A best-effort write (the group may be gone already). */
+function writeQuietly(file: string, value: string): void {
+  try {
+    writeFileSync(file, value);
+  } catch {
+    /* gone */
+  }
 }
 
 async function readNumber(file: string): Promise<number | undefined> {
@@ -176,8 +189,8 @@ class V1RunCgroup implements RunCgroup {
   async resetPeak(): Promise<void> {
     await writeFile(path.join(this.dirs.memory!, 'memory.max_usage_in_bytes'), 0).catch(() => undefined);
   }
-  async setCpuPriority(priority: 'background' | 'normal'): Promise<void> {
-    if (this.dirs.cpu) await writeFile(path.join(this.dirs.cpu, 'cpu.shares'), priority === 'normal' ? 1024 : 2).catch(() => undefined);
+  setCpuPriority(priority: 'background' | 'normal'): void {
+    if (this.dirs.cpu) writeQuietly(path.join(this.dirs.cpu, 'cpu.shares'), priority === 'normal' ? '1024' : '2');
   }
   async stats(): Promise<CgroupStats> {
     const mem = this.dirs.memory!;
@@ -213,8 +226,8 @@ class V2RunCgroup implements RunCgroup {
     // boot peak in the figure, which we accept.
     await writeFile(path.join(this.dir, 'memory.peak'), 'reset').catch(() => undefined);
   }
-  async setCpuPriority(priority: 'background' | 'normal'): Promise<void> {
-    await writeFile(path.join(this.dir, 'cpu.weight'), priority === 'normal' ? 100 : 1).catch(() => undefined);
+  setCpuPriority(priority: 'background' | 'normal'): void {
+    writeQuietly(path.join(this.dir, 'cpu.weight'), priority === 'normal' ? '100' : '1');
   }
   async stats(): Promise<CgroupStats> {
     const usageUsec = await readKeyed(path.join(this.dir, 'cpu.stat'), 'usage_usec');
@@ -269,7 +282,7 @@ function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       };
       for (const d of new Set(Object.values(dirs))) if (d) await fsp.mkdir(d, { recursive: true });
       const cg = new V1RunCgroup(dirs);
-      await cg.setCpuPriority('background');
+      cg.setCpuPriority('background');
       await cg.setMemoryLimit(limits.memoryBytes);
       await writeFile(path.join(dirs.memory, 'memory.swappiness'), 0).catch(() => undefined);
       await writeFile(path.join(dirs.pids, 'pids.max'), limits.maxProcesses);
@@ -324,7 +337,7 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       const dir = path.join(runsDir, name);
       await fsp.mkdir(dir, { recursive: true });
       const cg = new V2RunCgroup(dir);
-      await cg.setCpuPriority('background');
+      cg.setCpuPriority('background');
       await writeFile(path.join(dir, 'memory.max'), limits.memoryBytes);
       await writeFile(path.join(dir, 'memory.swap.max'), 0).catch(() => undefined);
       await writeFile(path.join(dir, 'memory.oom.group'), 1).catch(() => undefined);
@@ -346,7 +359,7 @@ const noCgroups: CgroupDriver = {
       procsFiles: [],
       async setMemoryLimit() {},
       async resetPeak() {},
-      async setCpuPriority() {},
+      setCpuPriority() {},
       async stats() {
         return { oomKills: 0 };
       },

@@ -1,0 +1,25 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** What the gateway keeps of a run it handed to an in-process slot. */
+export interface LocalRun {
+  /** Shutdown: end the program so its client still gets an `exit` (reason `stopped`). */
+  stop(): void;
+}
+
+/**
+ * The all-in-one fast path. When the gateway and a worker host share a process, a leased slot
+ * of that host is served in-process: the client's upgraded socket goes straight to the slot's
+ * WebSocket server instead of through a loopback TCP connection, a second handshake and a
+ * relay of every frame (together about a millisecond of every run's first byte, see
+ * docs/performance.md). Slots of other hosts (Redis registry) are proxied as before. The lease,
+ * its release and the per-run sandbox are the same either way.
+ */
+export interface LocalSlots {
+  /**
+   * Takes the upgrade when the slot is one of this process's own; 'unavailable' when it is
+   * ours but cannot take a run now (draining, or a race with its own recycling); undefined
+   * when the slot belongs to another worker host.
+   */
+  accept(slot: { id: string; hostId: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): LocalRun | 'unavailable' | undefined;
+}
