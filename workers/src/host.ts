@@ -8,6 +8,7 @@ import { RUN_ID_HEADER } from '../../protocol/index.ts';
 import type { WorkerHostConfig } from './config.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
+import { Launcher } from './sandbox/launcher-client.ts';
 import { Slot } from './slot.ts';
 import type { RunSummary } from './run-session.ts';
 
@@ -72,6 +73,8 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private readonly descriptors = new Map<string, SlotDescriptor>();
   private readonly slotById = new Map<string, Slot>();
   private draining = false;
+  /** Forks the sandboxes, so that no fork stalls this process's event loop. */
+  private readonly launcher: Launcher;
   /** The lease each running slot was opened with. */
   private readonly leases = new Map<string, string>();
 
@@ -82,7 +85,9 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     private readonly authorize: Authorizer = () => 'unchecked',
   ) {
     super();
+    this.launcher = new Launcher(log);
     const factory: SandboxFactoryOptions = {
+      launcher: this.launcher,
       mode: sandboxing.mode,
       cgroups: sandboxing.cgroups,
       tools: sandboxing.tools,
@@ -130,6 +135,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
 
   /** Listens on every slot address, then warms every slot's sandbox (bounded concurrency). */
   async start(): Promise<void> {
+    await this.launcher.start();
     for (const slot of this.slots) {
       const server = http.createServer((req, res) => {
         res.writeHead(req.url === '/healthz' ? 200 : 426, { 'content-type': 'application/json' });
@@ -227,6 +233,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     for (const server of this.servers) server.close();
     for (const client of this.wss.clients) client.terminate();
     await Promise.all(this.slots.map((s) => s.stop()));
+    await this.launcher.stop();
     await this.sandboxing.cgroups.removeGroup();
   }
 }

@@ -211,7 +211,7 @@ export class RunSession {
     // only be seen on a later turn of the event loop, so the listeners below and `started` are
     // still in place (and sent) before any of it.
     sandbox.handoff({ code, sourceMaps: req.language === 'typescript', args: req.args.length ? req.args : undefined });
-    sandbox.cgroup.setCpuPriority('normal');
+    void sandbox.cgroup.setCpuPriority('normal');
     this.pipeOutput(sandbox);
     sandbox.exited.then(() => this.finish('exit'));
     this.send({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language });

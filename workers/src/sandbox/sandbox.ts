@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable, Duplex } from 'node:stream';
 import type { CgroupDriver, RunCgroup, CgroupStats } from './cgroups.ts';
 import { sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
+import type { Launcher, SandboxProcess, SpawnRequest } from './launcher-client.ts';
 
 /** What the runner inside the sandbox receives over fd 3. */
 export interface SandboxJob {
@@ -32,6 +33,11 @@ export interface SandboxFactoryOptions {
   maxProcesses: number;
   cpuCores: number;
   readyTimeoutMs: number;
+  /**
+   * Forks sandboxes in a small helper process (the worker host always sets it). Without one,
+   * this process forks them itself, as a naive server would (the benchmark's baselines).
+   */
+  launcher?: Launcher;
 }
 
 const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>(
@@ -65,10 +71,11 @@ export class Sandbox {
   private cleaned: Promise<void> | undefined;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly child: SandboxProcess,
     readonly cgroup: RunCgroup,
     private readonly workDir: string | undefined,
     id: string,
+    private readonly mode: SandboxFactoryOptions['mode'],
   ) {
     this.id = id;
     this.exited = new Promise((resolve) => {
@@ -100,33 +107,34 @@ export class Sandbox {
       maxProcesses: opts.maxProcesses,
       cpuCores: opts.cpuCores,
     });
-    let child: ChildProcess;
+    let child: SandboxProcess;
     let workDir: string | undefined;
     try {
+      let req: SpawnRequest;
       if (opts.mode === 'bwrap') {
         const cmd = sandboxCommand({ procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits });
-        child = spawn(cmd.file, cmd.args, {
-          // Only the spawn's own PATH: nothing of the worker host's environment reaches bwrap,
-          // whose original environment would otherwise be readable in /proc.
-          env: { PATH: '/usr/bin:/bin' },
-          stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-          detached: true,
-        });
+        // Only the spawn's own PATH: nothing of the worker host's environment reaches bwrap,
+        // whose original environment would otherwise be readable in /proc.
+        req = { file: cmd.file, args: cmd.args, env: { PATH: '/usr/bin:/bin' } };
       } else {
         // UNSAFE: no isolation at all. Only with the loudly named operator flag.
         workDir = mkdtempSync(path.join(os.tmpdir(), 'playground-unsafe-'));
-        child = spawn(opts.layout.nodePath, [`--max-old-space-size=${opts.limits.heapMb}`, opts.layout.runnerPath], {
+        req = {
+          file: opts.layout.nodePath,
+          args: [`--max-old-space-size=${opts.limits.heapMb}`, opts.layout.runnerPath],
           env: { PATH: '/usr/bin:/bin', HOME: workDir, LANG: 'C.UTF-8', RUNNER_WORK_DIR: workDir },
           cwd: workDir,
-          stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-          detached: true,
-        });
+        };
       }
+      child = opts.launcher
+        ? await opts.launcher.spawn(req)
+        : spawn(req.file, req.args, { env: req.env, cwd: req.cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], detached: true });
     } catch (err) {
       await cgroup.remove().catch(() => undefined);
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
       throw err;
     }
-    const sandbox = new Sandbox(child, cgroup, workDir, id);
+    const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode);
     // Pipes to a dying sandbox may EPIPE; the exit path reports what happened.
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
     try {
@@ -218,8 +226,15 @@ export class Sandbox {
   /** Kill, wait for the exit, remove the cgroup and any unsafe-mode directory. Idempotent. */
   destroy(): Promise<void> {
     this.cleaned ??= (async () => {
-      await this.kill();
-      await this.cgroup.killAll();
+      // Under bwrap the program is pid 1 of its own pid namespace: once the outer process has
+      // exited, the kernel has already killed and reaped everything inside, and the sweeps
+      // (which read the cgroup again and again) can be skipped. remove() still kills whatever
+      // it finds if a group is not empty.
+      const gone = this.mode === 'bwrap' && (this.child.exitCode !== null || this.child.signalCode !== null);
+      if (!gone) {
+        await this.kill();
+        await this.cgroup.killAll();
+      }
       await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
       await this.cgroup.remove();
       if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });

@@ -1,0 +1,195 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+
+export const LAUNCHER_PATH = fileURLToPath(new URL('./launcher.cjs', import.meta.url));
+
+/** The part of a ChildProcess a Sandbox uses; a RemoteChild or a real ChildProcess. */
+export interface SandboxProcess extends EventEmitter {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdio: ReadonlyArray<Writable | Readable | Duplex | null | undefined>;
+}
+
+export interface SpawnRequest {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/**
+ * A process forked by the launcher, with its stdio sockets handed over to us. Emits 'exit'
+ * (code, signal) when the launcher reports it, and 'close' once it has exited and its output
+ * streams are closed — as a ChildProcess does, so every byte is read before the exit counts.
+ */
+export class RemoteChild extends EventEmitter implements SandboxProcess {
+  pid: number | undefined;
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  readonly stdio: Duplex[] = [];
+
+  get stdin(): Writable {
+    return this.stdio[0]!;
+  }
+  get stdout(): Readable {
+    return this.stdio[1]!;
+  }
+  get stderr(): Readable {
+    return this.stdio[2]!;
+  }
+
+  onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exitCode !== null || this.signalCode !== null) return;
+    this.exitCode = code;
+    this.signalCode = signal;
+    this.emit('exit', code, signal);
+    // Like ChildProcess: streams nobody reads are drained so that they can close.
+    const readable = [this.stdio[1], this.stdio[2], this.stdio[3]].filter((s): s is Duplex => Boolean(s));
+    let open = readable.length;
+    const closed = () => {
+      if (--open === 0) this.emit('close', code, signal);
+    };
+    for (const s of readable) {
+      if (s.destroyed || s.closed) closed();
+      else {
+        s.once('close', closed);
+        if (s.listenerCount('data') === 0) s.resume();
+      }
+    }
+  }
+}
+
+interface Pending {
+  child: RemoteChild;
+  resolve: (child: RemoteChild) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The worker host's side of launcher.cjs: sandboxes are forked by that small process so that a
+ * fork never copies this (large) process's page tables on the event loop that also serves the
+ * gateway. Restarted if it dies; the sandboxes it had started die with it (bwrap's
+ * --die-with-parent) and are reported as killed.
+ */
+export class Launcher {
+  private proc: ChildProcess | undefined;
+  private starting: Promise<ChildProcess> | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly running = new Map<number, RemoteChild>();
+  private stopped = false;
+
+  constructor(private readonly log?: Logger) {}
+
+  private ensure(): Promise<ChildProcess> {
+    if (this.proc) return Promise.resolve(this.proc);
+    this.starting ??= new Promise<ChildProcess>((resolve, reject) => {
+      // A plain Node with no loader and a clean environment: it only ever runs launcher.cjs.
+      const proc = fork(LAUNCHER_PATH, [], { execArgv: [], env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+      proc.on('message', (msg: LauncherMessage, handle?: Duplex) => this.onMessage(msg, handle));
+      proc.once('spawn', () => {
+        this.proc = proc;
+        this.starting = undefined;
+        resolve(proc);
+      });
+      proc.once('error', (err) => {
+        this.starting = undefined;
+        reject(err);
+      });
+      proc.once('exit', (code, signal) => this.onLauncherExit(proc, code, signal));
+    });
+    return this.starting;
+  }
+
+  async start(): Promise<void> {
+    await this.ensure();
+  }
+
+  async spawn(req: SpawnRequest): Promise<RemoteChild> {
+    if (this.stopped) throw new Error('launcher stopped');
+    const proc = await this.ensure();
+    const id = this.nextId++;
+    const child = new RemoteChild();
+    return new Promise<RemoteChild>((resolve, reject) => {
+      this.pending.set(id, { child, resolve, reject });
+      proc.send({ type: 'spawn', id, file: req.file, args: req.args, env: req.env, cwd: req.cwd });
+    });
+  }
+
+  private onMessage(msg: LauncherMessage, handle?: Duplex): void {
+    const pending = this.pending.get(msg.id);
+    switch (msg.type) {
+      case 'stdio':
+        if (pending && handle) {
+          handle.on('error', () => undefined);
+          pending.child.stdio[msg.index] = handle;
+        } else handle?.destroy();
+        return;
+      case 'spawned':
+        if (!pending) return;
+        this.pending.delete(msg.id);
+        pending.child.pid = msg.pid;
+        this.running.set(msg.id, pending.child);
+        pending.resolve(pending.child);
+        return;
+      case 'spawn-error':
+        if (pending) {
+          this.pending.delete(msg.id);
+          for (const s of pending.child.stdio) s?.destroy();
+          pending.reject(new Error(`sandbox spawn failed: ${msg.message}`));
+        } else this.running.get(msg.id)?.emit('error', new Error(msg.message));
+        return;
+      case 'exit': {
+        const child = this.running.get(msg.id);
+        this.running.delete(msg.id);
+        child?.onExit(msg.code, msg.signal);
+        return;
+      }
+    }
+  }
+
+  private onLauncherExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.proc === proc) this.proc = undefined;
+    if (!this.stopped) this.log?.error({ code, signal }, 'sandbox launcher exited; restarting it on the next spawn');
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new Error('sandbox launcher exited'));
+    }
+    // Its sandboxes die with it (--die-with-parent); make sure, then report them killed.
+    for (const [id, child] of this.running) {
+      this.running.delete(id);
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      child.onExit(null, 'SIGKILL');
+    }
+  }
+
+  /** Ends the launcher (after the worker host destroyed its sandboxes). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const proc = this.proc ?? (await this.starting?.catch(() => undefined));
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.disconnect();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  }
+}
+
+type LauncherMessage =
+  | { type: 'stdio'; id: number; index: number }
+  | { type: 'spawned'; id: number; pid: number }
+  | { type: 'spawn-error'; id: number; message: string }
+  | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null };

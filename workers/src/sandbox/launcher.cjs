@@ -1,0 +1,60 @@
+'use strict';
+// The sandbox launcher: a small helper process that forks every sandbox for its worker host.
+//
+// Why: fork() copies the parent's page tables, so its cost grows with the parent's memory. In
+// the worker host (which is also the gateway in the all-in-one process) one spawn blocked the
+// event loop for 3–6 ms, once per run. Here, in a process of ~40 MiB that does nothing else,
+// a spawn costs well under a millisecond and blocks no one.
+//
+// Protocol (Node IPC with the worker host):
+//   ← { type: 'spawn', id, file, args, env, cwd? }
+//   → { type: 'stdio', id, index } with the socket of stdio[index] as the handle (0–3, in order)
+//   → { type: 'spawned', id, pid }             after the four handles
+//   → { type: 'spawn-error', id, message }     when the spawn itself failed
+//   → { type: 'exit', id, code, signal }       when the sandbox's outermost process exits
+// libuv creates a child's stdio "pipes" as socketpairs, so each one can travel as a handle;
+// this process keeps no copy. When the worker host goes away (even SIGKILL closes the IPC
+// channel), the launcher exits, and bwrap's --die-with-parent ends every sandbox with it.
+const { spawn } = require('node:child_process');
+
+if (typeof process.send !== 'function') {
+  process.stderr.write('launcher.cjs is started by the worker host over IPC\n');
+  process.exit(2);
+}
+
+function send(msg, handle) {
+  if (!process.connected) return;
+  try {
+    process.send(msg, handle);
+  } catch {
+    /* the worker host is gone: 'disconnect' ends us */
+  }
+}
+
+process.on('message', (msg) => {
+  if (!msg || msg.type !== 'spawn') return;
+  const { id } = msg;
+  let child;
+  try {
+    child = spawn(msg.file, msg.args, {
+      env: msg.env,
+      cwd: msg.cwd,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+  } catch (err) {
+    send({ type: 'spawn-error', id, message: String(err && err.message) });
+    return;
+  }
+  child.once('error', (err) => send({ type: 'spawn-error', id, message: String(err && err.message) }));
+  child.once('exit', (code, signal) => send({ type: 'exit', id, code, signal }));
+  if (child.pid === undefined) return; // 'error' follows
+  for (let index = 0; index < 4; index++) {
+    const stream = child.stdio[index];
+    stream.on('error', () => undefined);
+    send({ type: 'stdio', id, index }, stream);
+  }
+  send({ type: 'spawned', id, pid: child.pid });
+});
+
+process.on('disconnect', () => process.exit(0));
