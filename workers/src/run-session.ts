@@ -40,6 +40,7 @@ const CLOSE_INTERNAL = 1011;
 /** Above this much unsent data the session stops reading the program's output. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 const HEAP_OOM_MARKER = 'JavaScript heap out of memory';
+const STARTED_DELAY_MS = 5;
 
 /**
  * One run over one WebSocket: validate the `run`, hand it to the warm sandbox, stream output
@@ -86,9 +87,37 @@ export class RunSession {
   }
 
   private send(msg: ServerMessage, cb?: () => void): void {
+    if (this.deferredStarted) this.flushStarted();
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return;
     this.opts.ws.send(JSON.stringify(msg), cb);
   }
+
+  /**
+   * `started` goes out with the program's first output, its exit, or after STARTED_DELAY_MS,
+   * whichever comes first — never after anything else. Sending it at the hand-off would wake
+   * the client while the program boots, and on a 2-core machine the client, the gateway and the
+   * program then compete for the CPU during the millisecond that decides the first byte. The
+   * "run started" log line (a write that wakes the log reader) waits for the same moment.
+   */
+  private announceStarted(msg: ServerMessage, logStart: () => void): void {
+    this.deferredStarted = msg;
+    this.logStart = logStart;
+    this.startedTimer = setTimeout(() => this.flushStarted(), STARTED_DELAY_MS);
+  }
+
+  private flushStarted(): void {
+    const msg = this.deferredStarted;
+    if (!msg) return;
+    this.deferredStarted = undefined;
+    clearTimeout(this.startedTimer);
+    this.send(msg);
+    // After whatever output triggered the flush has been written too.
+    if (this.logStart) setImmediate(this.logStart);
+  }
+
+  private logStart: (() => void) | undefined;
+  private deferredStarted: ServerMessage | undefined;
+  private startedTimer: NodeJS.Timeout | undefined;
 
   private sendError(code: PublicErrorCode, message: string): void {
     this.send({ type: 'error', code, message, retryable: PUBLIC_ERROR_CODES[code].retryable });
@@ -210,12 +239,13 @@ export class RunSession {
     // Hand off first: the program boots while the rest is set up here. Its output and exit can
     // only be seen on a later turn of the event loop, so the listeners below and `started` are
     // still in place (and sent) before any of it.
+    sandbox.cgroup.setCpuPriority('normal');
     sandbox.handoff({ code, sourceMaps: req.language === 'typescript', args: req.args.length ? req.args : undefined });
-    void sandbox.cgroup.setCpuPriority('normal');
     this.pipeOutput(sandbox);
     sandbox.exited.then(() => this.finish('exit'));
-    this.send({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language });
-    log.info({ language: req.language, codeBytes: Buffer.byteLength(req.code), timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started');
+    this.announceStarted({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language }, () =>
+      log.info({ language: req.language, codeBytes: Buffer.byteLength(req.code), timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
+    );
     this.handedOff = true;
     // Input that arrived while the run was being set up, in order, after the run's own stdin.
     if (req.stdin) this.writeStdin(req.stdin);

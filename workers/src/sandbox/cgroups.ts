@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync, existsSync } from 'node:fs';
+import { promises as fsp, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -28,8 +28,13 @@ export interface RunCgroup {
    * weight (replenishing the pool never competes with programs that are running or with the
    * gateway), and gets the normal weight when a program is handed to it.
    */
-  /** Best effort: resolves (never rejects) once written. */
-  setCpuPriority(priority: 'background' | 'normal'): Promise<void>;
+  /**
+   * Best effort, and synchronous on purpose: a program's group must be `normal` before it gets
+   * its code (a SCHED_IDLE program would yield the CPU to everything else on the machine at
+   * its most latency-critical moment), and one small cgroupfs write costs less than a round
+   * trip through libuv's thread pool.
+   */
+  setCpuPriority(priority: 'background' | 'normal'): void;
   stats(): Promise<CgroupStats>;
   /** SIGKILLs every process in the cgroup until it is empty. */
   killAll(): Promise<void>;
@@ -91,8 +96,12 @@ async function writeFile(file: string, value: string | number): Promise<void> {
 }
 
 /** A best-effort write (the group may be gone already). */
-async function writeQuietly(file: string, value: string): Promise<void> {
-  await fsp.writeFile(file, value).catch(() => undefined);
+function writeQuietly(file: string, value: string): void {
+  try {
+    writeFileSync(file, value);
+  } catch {
+    /* gone */
+  }
 }
 
 const idleSupport = new Map<string, boolean>();
@@ -104,12 +113,12 @@ const idleSupport = new Map<string, boolean>();
  * at once, whichever cgroup it lives in. Without it, a low weight is the fallback; that only
  * competes among sibling groups.
  */
-function setGroupCpuPriority(dir: string, priority: 'background' | 'normal', weightFile: string, normalWeight: string, backgroundWeight: string): Promise<void> {
+function setGroupCpuPriority(dir: string, priority: 'background' | 'normal', weightFile: string, normalWeight: string, backgroundWeight: string): void {
   const parent = path.dirname(dir);
   let idle = idleSupport.get(parent);
   if (idle === undefined) idleSupport.set(parent, (idle = existsSync(path.join(dir, 'cpu.idle'))));
-  if (idle) return writeQuietly(path.join(dir, 'cpu.idle'), priority === 'normal' ? '0' : '1');
-  return writeQuietly(path.join(dir, weightFile), priority === 'normal' ? normalWeight : backgroundWeight);
+  if (idle) writeQuietly(path.join(dir, 'cpu.idle'), priority === 'normal' ? '0' : '1');
+  else writeQuietly(path.join(dir, weightFile), priority === 'normal' ? normalWeight : backgroundWeight);
 }
 
 /**
@@ -213,8 +222,8 @@ class V1RunCgroup implements RunCgroup {
   async resetPeak(): Promise<void> {
     await writeFile(path.join(this.dirs.memory!, 'memory.max_usage_in_bytes'), 0).catch(() => undefined);
   }
-  async setCpuPriority(priority: 'background' | 'normal'): Promise<void> {
-    if (this.dirs.cpu) await setGroupCpuPriority(this.dirs.cpu, priority, 'cpu.shares', '1024', '2');
+  setCpuPriority(priority: 'background' | 'normal'): void {
+    if (this.dirs.cpu) setGroupCpuPriority(this.dirs.cpu, priority, 'cpu.shares', '1024', '2');
   }
   async stats(): Promise<CgroupStats> {
     const mem = this.dirs.memory!;
@@ -250,8 +259,8 @@ class V2RunCgroup implements RunCgroup {
     // boot peak in the figure, which we accept.
     await writeFile(path.join(this.dir, 'memory.peak'), 'reset').catch(() => undefined);
   }
-  setCpuPriority(priority: 'background' | 'normal'): Promise<void> {
-    return setGroupCpuPriority(this.dir, priority, 'cpu.weight', '100', '1');
+  setCpuPriority(priority: 'background' | 'normal'): void {
+    setGroupCpuPriority(this.dir, priority, 'cpu.weight', '100', '1');
   }
   async stats(): Promise<CgroupStats> {
     const usageUsec = await readKeyed(path.join(this.dir, 'cpu.stat'), 'usage_usec');
@@ -306,7 +315,7 @@ function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       };
       for (const d of new Set(Object.values(dirs))) if (d) await fsp.mkdir(d, { recursive: true });
       const cg = new V1RunCgroup(dirs);
-      await cg.setCpuPriority('background');
+      cg.setCpuPriority('background');
       await cg.setMemoryLimit(limits.memoryBytes);
       await writeFile(path.join(dirs.memory, 'memory.swappiness'), 0).catch(() => undefined);
       await writeFile(path.join(dirs.pids, 'pids.max'), limits.maxProcesses);
@@ -361,7 +370,7 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       const dir = path.join(runsDir, name);
       await fsp.mkdir(dir, { recursive: true });
       const cg = new V2RunCgroup(dir);
-      await cg.setCpuPriority('background');
+      cg.setCpuPriority('background');
       await writeFile(path.join(dir, 'memory.max'), limits.memoryBytes);
       await writeFile(path.join(dir, 'memory.swap.max'), 0).catch(() => undefined);
       await writeFile(path.join(dir, 'memory.oom.group'), 1).catch(() => undefined);
@@ -383,7 +392,7 @@ const noCgroups: CgroupDriver = {
       procsFiles: [],
       async setMemoryLimit() {},
       async resetPeak() {},
-      async setCpuPriority() {},
+      setCpuPriority() {},
       async stats() {
         return { oomKills: 0 };
       },
