@@ -5,11 +5,12 @@ import os from 'node:os';
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { startPlayground, type Playground } from '../test/helpers/playground.ts';
 import { Cluster } from '../test/helpers/cluster.ts';
-import { preflight } from '../workers/src/sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from '../workers/src/sandbox/sandbox.ts';
 import { summary, timedRun, cpuMsOf, memoryOf, memAvailableMiB } from './lib.ts';
 import { renderChart, renderMarkdown } from './report.ts';
 import { startWsFloorServer } from './ws-floor.ts';
+import { startNaiveServer } from './naive-server.ts';
+import { sandboxFactory } from './sandbox-factory.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -24,8 +25,8 @@ const log = (...a: unknown[]) => console.error('[bench]', ...a);
  * boot (~100 ms CPU) each run meets an idle machine, as a user clicking Run does; with no gap,
  * every run competes with the boots that replace the previous runs' sandboxes.
  */
-async function warmLatency(url: string, n: number, gapMs = 0) {
-  for (let i = 0; i < 20; i++) await timedRun(url, HELLO);
+async function warmLatency(url: string, n: number, gapMs = 0, warmUpRuns = 20) {
+  for (let i = 0; i < warmUpRuns; i++) await timedRun(url, HELLO);
   const first: number[] = [];
   const exit: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -53,29 +54,6 @@ async function throughput(url: string, concurrency: number, seconds: number) {
     }),
   );
   return { concurrency, runsPerS: Math.round((done / seconds) * 10) / 10, failed };
-}
-
-async function sandboxFactory(): Promise<SandboxFactoryOptions> {
-  const sandboxing = await preflight({
-    unsafeNoSandbox: false,
-    unsafeNoCgroupLimits: false,
-    nodePath: process.execPath,
-    searchPath: process.env.PATH ?? '/usr/bin:/bin',
-    hostId: `bench${process.pid}`,
-    trialUid: 62_900,
-    limits: { maxOpenFiles: 256, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 },
-  });
-  return {
-    mode: sandboxing.mode,
-    cgroups: sandboxing.cgroups,
-    tools: sandboxing.tools,
-    layout: sandboxing.layout,
-    limits: { maxOpenFiles: 256, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 },
-    memoryBytes: 256 << 20,
-    maxProcesses: 64,
-    cpuCores: 1,
-    readyTimeoutMs: 30_000,
-  };
 }
 
 /** The same sandbox (same flags, cgroup, uid), spawned per run: boot, run hello, tear down. */
@@ -226,6 +204,7 @@ async function main() {
   log('starting the playground (16 slots)');
   const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
   const results: Record<string, unknown> = {};
+  let factory: SandboxFactoryOptions | undefined;
   try {
     if (want('latency')) {
       log('warm latency (paced, then back to back)');
@@ -238,9 +217,16 @@ async function main() {
       }
       results.warmLatencyBackToBack = await warmLatency(pg.wsUrl, QUICK ? 100 : 300, 0);
     }
-    const factory = await sandboxFactory();
+    factory = await sandboxFactory('bench');
     if (want('naive')) {
-      log('naive spawn-per-request baseline');
+      log('naive spawn-per-request server, same client and pacing');
+      const naive = await startNaiveServer();
+      try {
+        results.naiveServerLatency = await warmLatency(naive.url, QUICK ? 30 : 100, 250, 5);
+      } finally {
+        await naive.stop();
+      }
+      log('a cold sandbox alone (no network)');
       const cold: number[] = [];
       for (let i = 0; i < (QUICK ? 20 : 60); i++) cold.push((await coldRun(factory, 62_900)).firstByteMs);
       results.naiveColdFirstByte = summary(cold);
@@ -269,6 +255,7 @@ async function main() {
     }
   } finally {
     await pg.stop();
+    await factory?.cgroups.removeGroup();
   }
   if (want('mixed')) {
     log('mixed load: 200 × 2 s sleepers on 200 slots');
@@ -301,8 +288,8 @@ async function main() {
     return;
   }
   const wl = results.warmLatency as { firstByte: { p50: number } };
-  const naive = results.naiveColdFirstByte as { p50: number };
-  results.naiveRatio = Math.round((naive.p50 / wl.firstByte.p50) * 10) / 10;
+  const naive = results.naiveServerLatency as { firstByte: { p50: number } };
+  results.naiveRatio = Math.round((naive.firstByte.p50 / wl.firstByte.p50) * 10) / 10;
   const report = {
     date: started.toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() },

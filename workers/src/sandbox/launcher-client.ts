@@ -88,6 +88,11 @@ export class Launcher {
 
   constructor(private readonly log?: Logger) {}
 
+  /** The launcher's pid while it runs (for logs and tests). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   private ensure(): Promise<ChildProcess> {
     if (this.proc) return Promise.resolve(this.proc);
     this.starting ??= new Promise<ChildProcess>((resolve, reject) => {
