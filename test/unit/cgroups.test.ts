@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { detectCgroups, parseMounts, parseProcCgroup } from '../../workers/src/sandbox/cgroups.ts';
@@ -86,4 +86,26 @@ test('neither hierarchy usable → the none driver and a problem to report', asy
   const { driver, problem } = await detectCgroups({ root, groupName: 'pg', mountsText: 'proc /proc proc rw 0 0', procCgroupText: '0::/\n' });
   assert.equal(driver.version, 'none');
   assert.match(problem!, /no cgroup v1 or v2 hierarchy/);
+});
+
+test("a crashed host's empty run groups are swept at start; live hosts' groups and anything else stay", async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'cg-sweep-'));
+  touch(path.join(root, 'sys/fs/cgroup/unified/cgroup.controllers'), '\n');
+  const deadPid = 2 ** 22 + 1; // above any pid_max: no such process
+  const pidsBase = path.join(root, 'sys/fs/cgroup/pids');
+  const memBase = path.join(root, 'sys/fs/cgroup/memory/process_api/abc');
+  for (const base of [pidsBase, memBase]) {
+    mkdirSync(path.join(base, 'playground-crashed', `127_77_0_1_7070-${deadPid}-3`), { recursive: true });
+    mkdirSync(path.join(base, 'playground-live', `127_77_0_2_7070-${process.pid}-1`), { recursive: true });
+    mkdirSync(path.join(base, 'someone-else', `x-${deadPid}-1`), { recursive: true });
+    mkdirSync(path.join(base, 'pg', `127_77_0_9_7070-${deadPid}-8`), { recursive: true });
+  }
+  const { driver } = await detectCgroups({ root, groupName: 'pg', mountsText: V1_MOUNTS, procCgroupText: V1_SELF, probe: false });
+  assert.equal(await driver.sweepStale(), 4); // one crashed run + one reused-id run, in 2 hierarchies
+  for (const base of [pidsBase, memBase]) {
+    assert.equal(existsSync(path.join(base, 'playground-crashed')), false);
+    assert.equal(existsSync(path.join(base, 'playground-live', `127_77_0_2_7070-${process.pid}-1`)), true);
+    assert.equal(existsSync(path.join(base, 'someone-else', `x-${deadPid}-1`)), true);
+    assert.equal(existsSync(path.join(base, 'pg', `127_77_0_9_7070-${deadPid}-8`)), false);
+  }
 });

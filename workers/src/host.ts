@@ -135,6 +135,8 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
 
   /** Listens on every slot address, then warms every slot's sandbox (bounded concurrency). */
   async start(): Promise<void> {
+    const swept = await this.sandboxing.cgroups.sweepStale();
+    if (swept) this.log.info({ swept }, 'removed run cgroups left behind by a worker host that crashed');
     await this.launcher.start();
     for (const slot of this.slots) {
       const server = http.createServer((req, res) => {

@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { promises as fsp, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -50,6 +50,11 @@ export interface CgroupDriver {
   create(name: string, limits: CgroupLimits): Promise<RunCgroup>;
   /** Removes this worker host's (now empty) subtree at shutdown. */
   removeGroup(): Promise<void>;
+  /**
+   * Removes run groups a crashed worker host left behind (empty, named after a process that no
+   * longer exists), and their host groups once empty. Returns how many run groups went.
+   */
+  sweepStale(): Promise<number>;
 }
 
 interface MountEntry {
@@ -189,6 +194,49 @@ async function removeDir(dir: string, procsFile: string): Promise<void> {
  * Every sandbox process joins all of a run's controllers, so sweeping one list finds them all;
  * the others are checked once it is empty (a process caught between its joins).
  */
+/** Run groups are named `<slot>-<worker host pid>-<n>`. */
+const RUN_GROUP_NAME = /-(\d+)-\d+$/;
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * In every `playground-*` group under `parent`: rmdir each run group whose worker host process
+ * is gone (a cgroup with processes in it cannot be removed, so a live run is never touched),
+ * then the host group itself if that left it empty. A live host's own group may be briefly
+ * empty between two runs; it is only removed when a stale run group was found in it, and a
+ * live host recreates it on its next run anyway (v1 keeps no settings on it).
+ */
+async function sweepParent(parent: string, runsSubdir: string | undefined, keep: string): Promise<number> {
+  let removed = 0;
+  for (const group of listDirs(parent)) {
+    if (!group.startsWith('playground-') || group === keep) continue;
+    const groupDir = path.join(parent, group);
+    const runsDir = runsSubdir ? path.join(groupDir, runsSubdir) : groupDir;
+    let stale = 0;
+    for (const run of listDirs(runsDir)) {
+      const pid = RUN_GROUP_NAME.exec(run)?.[1];
+      if (!pid || existsSync(`/proc/${pid}`)) continue;
+      stale++;
+      await fsp
+        .rmdir(path.join(runsDir, run))
+        .then(() => removed++)
+        .catch(() => undefined);
+    }
+    if (stale === 0) continue;
+    for (const sub of runsSubdir ? [runsSubdir, 'host'] : []) await fsp.rmdir(path.join(groupDir, sub)).catch(() => undefined);
+    await fsp.rmdir(groupDir).catch(() => undefined);
+  }
+  return removed;
+}
+
 async function killUntilEmpty(procsFiles: readonly string[]): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     let found = await killProcsIn(procsFiles[0]!);
@@ -306,6 +354,23 @@ function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
     async removeGroup() {
       for (const dir of new Set(Object.values(bases))) await fsp.rmdir(dir).catch(() => undefined);
     },
+    async sweepStale() {
+      let removed = 0;
+      for (const dir of new Set(Object.values(bases))) removed += await sweepParent(path.dirname(dir), undefined, groupName);
+      // Our own group, when a host id was reused after a crash: leaves of other pids.
+      for (const dir of new Set(Object.values(bases))) {
+        for (const run of listDirs(dir)) {
+          const pid = RUN_GROUP_NAME.exec(run)?.[1];
+          if (pid && Number(pid) !== process.pid && !existsSync(`/proc/${pid}`)) {
+            await fsp
+              .rmdir(path.join(dir, run))
+              .then(() => removed++)
+              .catch(() => undefined);
+          }
+        }
+      }
+      return removed;
+    },
     async create(name, limits) {
       const dirs = {
         memory: path.join(memory, name),
@@ -364,6 +429,9 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
     async removeGroup() {
       await fsp.rmdir(runsDir).catch(() => undefined);
     },
+    async sweepStale() {
+      return sweepParent(ownDir, 'runs', groupName);
+    },
     async create(name, limits) {
       prepared ??= prepare();
       await prepared;
@@ -387,6 +455,9 @@ const noCgroups: CgroupDriver = {
   version: 'none',
   bases: {},
   async removeGroup() {},
+  async sweepStale() {
+    return 0;
+  },
   async create() {
     return {
       procsFiles: [],
