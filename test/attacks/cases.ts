@@ -86,6 +86,17 @@ hunt('proc-routes', process);`,
     expect: [/BLOCKED:proc-routes/],
   },
   {
+    name: 'descriptors inherited from whatever started the worker host',
+    layer: 'the runner closes every inherited descriptor without close-on-exec before user code (Node\'s own are all close-on-exec)',
+    code: `const fs = require('fs'); const open = [];
+for (const fd of fs.readdirSync('/proc/self/fd').map(Number).filter((n) => n > 2)) {
+  try { const flags = parseInt(/^flags:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/fdinfo/' + fd, 'utf8'))[1], 8); if (!(flags & 0o2000000)) open.push(fd + ' ' + fs.readlinkSync('/proc/self/fd/' + fd)); } catch {}
+}
+console.log(open.length ? 'ESCAPED:fds ' + open.join(', ') : 'BLOCKED:inherited-fds');`,
+    reasons: ['exit'],
+    expect: [/BLOCKED:inherited-fds/],
+  },
+  {
     name: '/etc/passwd and /etc/shadow',
     layer: 'minimal filesystem (a two-line passwd, no shadow)',
     code: `const fs = require('fs'); const pw = fs.readFileSync('/etc/passwd', 'utf8'); console.log(/redis|postgres|rabbitmq|mysql|_apt/.test(pw) ? 'ESCAPED:host-passwd' : 'BLOCKED:passwd-synthetic'); try { fs.readFileSync('/etc/shadow'); console.log('ESCAPED:shadow'); } catch (e) { console.log('BLOCKED:shadow', e.code); }`,

@@ -31,10 +31,16 @@ export function slotBlock(count: number): { addresses: string; list: string[]; p
 }
 
 /** Spawns a Node entry point (tsx) with a clean PLAYGROUND_* environment plus `env`. */
-export function spawnEntry(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
+export function spawnEntry(entry: string, env: Record<string, string>, args: string[] = [], inheritedFds = 0): RunningProcess {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PLAYGROUND_') && v !== undefined) base[k] = v;
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const node = [process.execPath, '--import', 'tsx', entry, ...args];
+  // Descriptors a supervisor might leave open: fds 20, 21, … duplicated from stderr by bash,
+  // so they lack close-on-exec (dash's exec, Node's extra stdio and Node's start-up, for low
+  // fds, would all set it). bash then execs node.
+  const redirects = Array.from({ length: Math.min(inheritedFds, 3) }, (_, i) => `${20 + i}>&2`).join(' ');
+  const [file, ...argv] = inheritedFds > 0 ? ['/bin/bash', '-c', `exec ${redirects}; exec "$0" "$@"`, ...node] : node;
+  const proc = spawn(file!, argv, {
     cwd: ROOT,
     env: { ...base, PLAYGROUND_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +78,7 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
 }
 
 /** Starts the all-in-one playground (`main.ts`) and waits until /healthz says every slot is idle. */
-export async function startPlayground(opts: { slots?: number; env?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<Playground> {
+export async function startPlayground(opts: { slots?: number; env?: Record<string, string>; readyTimeoutMs?: number; inheritedFds?: number } = {}): Promise<Playground> {
   const count = opts.slots ?? 2;
   const block = slotBlock(count);
   const running = spawnEntry('main.ts', {
@@ -80,7 +86,7 @@ export async function startPlayground(opts: { slots?: number; env?: Record<strin
     PLAYGROUND_WORKER_ADDRESSES: block.addresses,
     PLAYGROUND_WORKER_PORT: String(block.port),
     ...opts.env,
-  });
+  }, [], opts.inheritedFds);
   let port: number;
   const httpUrl = () => `http://127.0.0.1:${port}`;
   try {

@@ -27,6 +27,7 @@ before(async () => {
   canaryStat = statSync(canaryFile);
   pg = await startPlayground({
     slots: SLOTS,
+    inheritedFds: 3,
     env: { PLAYGROUND_SANDBOX_UID_BASE: String(UID_BASE), PLAYGROUND_HOST_ID: hostId, PLAYGROUND_ATTACK_CANARY: canary, AWS_SECRET_ACCESS_KEY: canary },
   });
 });

@@ -110,6 +110,11 @@ export class RunSession {
     if (!msg) return;
     this.deferredStarted = undefined;
     clearTimeout(this.startedTimer);
+    // `started` and the frame that flushed it leave in one TCP write (one wake-up of the
+    // client). ws keeps its socket in `_socket`; without it this is just two writes.
+    const socket = (this.opts.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    process.nextTick(() => socket?.uncork());
     this.send(msg);
     // After whatever output triggered the flush has been written too.
     if (this.logStart) setImmediate(this.logStart);

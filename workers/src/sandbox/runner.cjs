@@ -111,7 +111,29 @@ function warmUp() {
   }
 }
 
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Descriptors inherited without close-on-exec from whatever started the worker host (a
+ * supervisor's pipe, a shell's extra fd) travel through sh → bwrap → node and would reach the
+ * program. Node's and libuv's own descriptors are all close-on-exec, so every other one above
+ * fd 3 is closed before anything else runs.
+ */
+function closeInheritedDescriptors() {
+  for (const name of fs.readdirSync('/proc/self/fd')) {
+    const fd = Number(name);
+    if (fd <= 3) continue;
+    try {
+      const flags = Number.parseInt(/^flags:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '0', 8);
+      if ((flags & O_CLOEXEC) === 0) fs.closeSync(fd);
+    } catch {
+      /* the listing's own descriptor, already gone */
+    }
+  }
+}
+
 function start() {
+  closeInheritedDescriptors();
   warmUp();
   const channel = new net.Socket({ fd: 3, readable: true, writable: true });
   let buffered = Buffer.alloc(0);

@@ -188,10 +188,14 @@ export class Sandbox {
   handoff(job: SandboxJob): void {
     if (this.handedOff) throw new Error('sandbox already used');
     this.handedOff = true;
-    const body = Buffer.from(JSON.stringify(job), 'utf8');
-    const header = Buffer.alloc(4);
-    header.writeUInt32BE(body.length, 0);
-    this.channel.end(Buffer.concat([header, body]));
+    const json = JSON.stringify(job);
+    const frame = Buffer.allocUnsafe(4 + Buffer.byteLength(json, 'utf8'));
+    frame.writeUInt32BE(frame.length - 4, 0);
+    frame.write(json, 4, 'utf8');
+    this.channel.write(frame);
+    // Our end is shut after the hand-off's turn: one syscall less on the critical path (the
+    // runner closes its end as soon as it has the job).
+    setImmediate(() => this.channel.end());
   }
 
   stats(): Promise<CgroupStats> {
