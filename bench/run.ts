@@ -147,15 +147,27 @@ async function mixedBurst(pg: Playground, n: number) {
   return { results, lagP99Ms: Math.round(lagP99 * 100) / 100 };
 }
 
+/**
+ * One unmeasured burst warms the process; then three measured bursts. A burst's p99 rests on
+ * its three or four worst 10 ms samples, so one burst is noisy on a shared VM: the headline is
+ * the median of the three, and all three are reported.
+ */
 async function mixedLoad(pg: Playground, n: number) {
   const cold = await mixedBurst(pg, n);
-  await waitIdle(pg, n);
-  const { results, lagP99Ms } = await mixedBurst(pg, n);
+  const bursts: Array<Awaited<ReturnType<typeof mixedBurst>>> = [];
+  for (let i = 0; i < 3; i++) {
+    await waitIdle(pg, n);
+    bursts.push(await mixedBurst(pg, n));
+  }
+  const lags = bursts.map((b) => b.lagP99Ms);
+  const all = bursts.flatMap((b) => b.results);
   return {
     connections: n,
-    completed: results.filter((r) => r.reason === 'exit').length,
-    queueWaitMs: summary(results.map((r) => r.startedMs)),
-    eventLoopLagP99Ms: lagP99Ms,
+    bursts: bursts.length,
+    completed: Math.min(...bursts.map((b) => b.results.filter((r) => r.reason === 'exit').length)),
+    queueWaitMs: summary(all.map((r) => r.startedMs)),
+    eventLoopLagP99Ms: [...lags].sort((a, b) => a - b)[1],
+    eventLoopLagP99MsPerBurst: lags,
     coldCompleted: cold.results.filter((r) => r.reason === 'exit').length,
     coldLagP99Ms: cold.lagP99Ms,
   };

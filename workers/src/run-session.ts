@@ -11,6 +11,7 @@ import { parseLaterMessage, parseRunMessage, type RunLimits, type RunRequest } f
 import { OutputMeter } from './output-meter.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 import { transpileTypeScript } from './transpile.ts';
+import type { TurnBudget } from './turn-budget.ts';
 
 export interface SessionOptions {
   ws: WebSocket;
@@ -23,6 +24,8 @@ export interface SessionOptions {
   log: Logger;
   unsafe: boolean;
   onRunEnd?: (summary: RunSummary) => void;
+  /** Spreads the end-of-run work of many runs ending together over event-loop turns. */
+  budget?: TurnBudget;
 }
 
 export interface RunSummary {
@@ -68,8 +71,7 @@ export class RunSession {
     this.done = new Promise((r) => (this.resolveDone = r));
     const { ws } = opts;
     const firstTimer = setTimeout(() => this.reject('BAD_REQUEST', `no run message within ${opts.limits.firstMessageTimeoutMs} ms`), opts.limits.firstMessageTimeoutMs);
-    ws.on('message', (data, isBinary) => {
-      clearTimeout(firstTimer);
+    const handle = (data: RawData, isBinary: boolean) => {
       try {
         this.onMessage(data, isBinary);
       } catch (err) {
@@ -77,6 +79,13 @@ export class RunSession {
         opts.log.error({ err: (err as Error).message }, 'frame handling failed');
         this.protocolError('the server could not handle this frame', 'INTERNAL');
       }
+    };
+    ws.on('message', (data, isBinary) => {
+      clearTimeout(firstTimer);
+      // Through the turn budget (FIFO, so frames keep their order): a lone frame is handled at
+      // once; 200 `run` frames arriving together are spread over a few turns.
+      if (opts.budget) void opts.budget.run(() => handle(data, isBinary));
+      else handle(data, isBinary);
     });
     ws.on('close', () => {
       clearTimeout(firstTimer);
@@ -102,7 +111,10 @@ export class RunSession {
   private announceStarted(msg: ServerMessage, logStart: () => void): void {
     this.deferredStarted = msg;
     this.logStart = logStart;
-    this.startedTimer = setTimeout(() => this.flushStarted(), STARTED_DELAY_MS);
+    this.startedTimer = setTimeout(() => {
+      if (this.opts.budget) void this.opts.budget.run(() => this.flushStarted());
+      else this.flushStarted();
+    }, STARTED_DELAY_MS);
   }
 
   private flushStarted(): void {
@@ -339,18 +351,22 @@ export class RunSession {
         message.cpuMs = Math.max(0, Math.round((stats.cpuUsageNs - this.cpuBeforeNs) / 1e6));
       }
       if (stats.memoryPeakBytes !== undefined) message.memoryBytes = stats.memoryPeakBytes;
-      this.ended = true;
-      this.send(message);
-      this.opts.log.info({ reason, code: message.code, signal: message.signal, durationMs, outputBytes: this.meter.bytes }, 'run ended');
-      this.opts.onRunEnd?.({
-        runId: this.opts.runId,
-        language: this.request?.language ?? 'unknown',
-        reason,
-        durationMs,
-        outputBytes: this.meter.bytes,
-      });
-      this.opts.ws.close(CLOSE_NORMAL, 'run ended');
-      this.resolveDone(true);
+      const deliver = () => {
+        this.ended = true;
+        this.send(message);
+        this.opts.log.info({ reason, code: message.code, signal: message.signal, durationMs, outputBytes: this.meter.bytes }, 'run ended');
+        this.opts.onRunEnd?.({
+          runId: this.opts.runId,
+          language: this.request?.language ?? 'unknown',
+          reason,
+          durationMs,
+          outputBytes: this.meter.bytes,
+        });
+        this.opts.ws.close(CLOSE_NORMAL, 'run ended');
+        this.resolveDone(true);
+      };
+      if (this.opts.budget) await this.opts.budget.run(deliver);
+      else deliver();
     })().catch((err: Error) => {
       this.opts.log.error({ err: err.message }, 'finishing a run failed');
       this.opts.ws.terminate();

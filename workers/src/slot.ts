@@ -35,6 +35,8 @@ export class Slot extends EventEmitter<SlotEvents> {
     private readonly startSandbox: () => Promise<Sandbox>,
     private readonly log: Logger,
     private readonly sessionDefaults: Omit<SessionOptions, 'ws' | 'runId' | 'worker' | 'sandbox' | 'log'>,
+    /** Destroys a used sandbox (the worker host bounds how many are torn down at once). */
+    private readonly destroySandbox: (sandbox: Sandbox) => Promise<void> = (sandbox) => sandbox.destroy(),
   ) {
     super();
     this.id = `${address}:${port}`;
@@ -132,7 +134,7 @@ export class Slot extends EventEmitter<SlotEvents> {
       const old = this.warm;
       this.warm = undefined;
       this.setState('recycling');
-      await old.destroy().catch((err: Error) => log.error({ err: err.message }, 'sandbox cleanup failed'));
+      await this.destroySandbox(old).catch((err: Error) => log.error({ err: err.message }, 'sandbox cleanup failed'));
       if (!this.stopped) await this.prepare().catch(() => undefined);
     }
     if (this.stopped) this.state = 'stopped';

@@ -118,27 +118,26 @@ const idleSupport = new Map<string, boolean>();
  * at once, whichever cgroup it lives in. Without it, a low weight is the fallback; that only
  * competes among sibling groups.
  */
-function setGroupCpuPriority(dir: string, priority: 'background' | 'normal', weightFile: string, normalWeight: string, backgroundWeight: string): void {
+function cpuPriorityWrite(dir: string, priority: 'background' | 'normal', weightFile: string, normalWeight: string, backgroundWeight: string): [file: string, value: string] {
   const parent = path.dirname(dir);
   let idle = idleSupport.get(parent);
   if (idle === undefined) idleSupport.set(parent, (idle = existsSync(path.join(dir, 'cpu.idle'))));
-  if (idle) writeQuietly(path.join(dir, 'cpu.idle'), priority === 'normal' ? '0' : '1');
-  else writeQuietly(path.join(dir, weightFile), priority === 'normal' ? normalWeight : backgroundWeight);
+  if (idle) return [path.join(dir, 'cpu.idle'), priority === 'normal' ? '0' : '1'];
+  return [path.join(dir, weightFile), priority === 'normal' ? normalWeight : backgroundWeight];
 }
 
 /**
- * cgroup files are small in-kernel pseudo-files that never wait on a disk: a synchronous read
- * costs a few microseconds, where fs.promises.readFile takes four thread-pool round trips and
- * their allocations. With 200 runs ending at once that difference was most of the event
- * loop's lag, so the readers below are synchronous (behind async signatures).
+ * cgroup files are read off the event loop: a read is microseconds on a quiet machine, but
+ * opening and closing kernfs files waits on kernel locks that cgroup mkdir/rmdir hold, and
+ * with 200 runs ending together synchronous reads stalled the loop for tens of milliseconds.
  */
-function readSmall(file: string): string {
-  return readFileSync(file, 'utf8');
+function readSmall(file: string): Promise<string> {
+  return fsp.readFile(file, 'utf8');
 }
 
 async function readNumber(file: string): Promise<number | undefined> {
   try {
-    const n = Number(readSmall(file).trim().split(/\s+/)[0]);
+    const n = Number((await readSmall(file)).trim().split(/\s+/)[0]);
     return Number.isFinite(n) ? n : undefined;
   } catch {
     return undefined;
@@ -147,7 +146,7 @@ async function readNumber(file: string): Promise<number | undefined> {
 
 async function readKeyed(file: string, key: string): Promise<number | undefined> {
   try {
-    const text = readSmall(file);
+    const text = await readSmall(file);
     const m = text.match(new RegExp(`^${key} (\\d+)$`, 'm'));
     return m ? Number(m[1]) : undefined;
   } catch {
@@ -158,7 +157,7 @@ async function readKeyed(file: string, key: string): Promise<number | undefined>
 async function killProcsIn(procsFile: string): Promise<number> {
   let text = '';
   try {
-    text = readSmall(procsFile);
+    text = await readSmall(procsFile);
   } catch {
     return 0;
   }
@@ -271,7 +270,14 @@ class V1RunCgroup implements RunCgroup {
     await writeFile(path.join(this.dirs.memory!, 'memory.max_usage_in_bytes'), 0).catch(() => undefined);
   }
   setCpuPriority(priority: 'background' | 'normal'): void {
-    if (this.dirs.cpu) setGroupCpuPriority(this.dirs.cpu, priority, 'cpu.shares', '1024', '2');
+    if (this.dirs.cpu) writeQuietly(...this.cpuPriorityWrite(priority));
+  }
+  /** For a new group: off the event loop (cgroupfs writes can wait on kernel locks in bursts). */
+  async setBackgroundPriority(): Promise<void> {
+    if (this.dirs.cpu) await writeFile(...this.cpuPriorityWrite('background')).catch(() => undefined);
+  }
+  private cpuPriorityWrite(priority: 'background' | 'normal'): [string, string] {
+    return cpuPriorityWrite(this.dirs.cpu!, priority, 'cpu.shares', '1024', '2');
   }
   async stats(): Promise<CgroupStats> {
     const mem = this.dirs.memory!;
@@ -308,7 +314,10 @@ class V2RunCgroup implements RunCgroup {
     await writeFile(path.join(this.dir, 'memory.peak'), 'reset').catch(() => undefined);
   }
   setCpuPriority(priority: 'background' | 'normal'): void {
-    setGroupCpuPriority(this.dir, priority, 'cpu.weight', '100', '1');
+    writeQuietly(...cpuPriorityWrite(this.dir, priority, 'cpu.weight', '100', '1'));
+  }
+  async setBackgroundPriority(): Promise<void> {
+    await writeFile(...cpuPriorityWrite(this.dir, 'background', 'cpu.weight', '100', '1')).catch(() => undefined);
   }
   async stats(): Promise<CgroupStats> {
     const usageUsec = await readKeyed(path.join(this.dir, 'cpu.stat'), 'usage_usec');
@@ -380,7 +389,7 @@ function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       };
       for (const d of new Set(Object.values(dirs))) if (d) await fsp.mkdir(d, { recursive: true });
       const cg = new V1RunCgroup(dirs);
-      cg.setCpuPriority('background');
+      await cg.setBackgroundPriority();
       await cg.setMemoryLimit(limits.memoryBytes);
       await writeFile(path.join(dirs.memory, 'memory.swappiness'), 0).catch(() => undefined);
       await writeFile(path.join(dirs.pids, 'pids.max'), limits.maxProcesses);
@@ -438,7 +447,7 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       const dir = path.join(runsDir, name);
       await fsp.mkdir(dir, { recursive: true });
       const cg = new V2RunCgroup(dir);
-      cg.setCpuPriority('background');
+      await cg.setBackgroundPriority();
       await writeFile(path.join(dir, 'memory.max'), limits.memoryBytes);
       await writeFile(path.join(dir, 'memory.swap.max'), 0).catch(() => undefined);
       await writeFile(path.join(dir, 'memory.oom.group'), 1).catch(() => undefined);
