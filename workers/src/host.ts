@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -37,8 +36,6 @@ export interface WorkerHostEvents {
 /** Frames larger than this are refused by ws itself (close 1009) before they are buffered. */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-/** The worker host's nice value (see raisePriority). */
-const HOST_NICE = -10;
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -148,7 +145,6 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
 
   /** Listens on every slot address, then warms every slot's sandbox (bounded concurrency). */
   async start(): Promise<void> {
-    this.raisePriority();
     const swept = await this.sandboxing.cgroups.sweepStale();
     if (swept) this.log.info({ swept }, 'removed run cgroups left behind by a worker host that crashed');
     await this.launcher.start();
@@ -177,21 +173,6 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     });
     await Promise.all(workers);
     this.log.info({ slots: this.slots.length, port: this.config.port, sandbox: this.sandboxing.mode, cgroups: this.sandboxing.cgroups.version }, 'worker host ready');
-  }
-
-  /**
-   * All sandboxes together sit in one cgroup that competes with this process for the CPU as a
-   * single task would, and when 200 programs exit at once they win whole scheduler slices: the
-   * event loop (the gateway's too, in the all-in-one process) then lagged 20–30 ms. At nice −10
-   * (weight ~9× a normal task) it preempts them when it wakes. Needs CAP_SYS_NICE (root); the
-   * launcher sets itself back to 0, so sandboxes are not favoured.
-   */
-  private raisePriority(): void {
-    try {
-      if (os.getPriority() > HOST_NICE) os.setPriority(HOST_NICE);
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not raise the worker host\'s CPU priority (needs CAP_SYS_NICE); continuing');
-    }
   }
 
   private onUpgrade(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

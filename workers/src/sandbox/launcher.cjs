@@ -22,13 +22,6 @@ if (typeof process.send !== 'function') {
   process.exit(2);
 }
 
-// The worker host runs at a raised priority; sandboxes (our children) must not inherit it.
-try {
-  require('node:os').setPriority(0);
-} catch {
-  /* not permitted: then it was not raised either */
-}
-
 function send(msg, handle) {
   if (!process.connected) return;
   try {
