@@ -39,7 +39,7 @@ export function renderMarkdown(r: Report): string {
       `${d.slots} warm per-IP slots on one host`,
       `all ready in ${d.readyS} s; sandboxes PSS ${d.pssMiB} MiB (RSS ${d.rssMiB} MiB, ${d.sandboxProcesses} processes); MemAvailable −${d.memAvailableDropMiB} MiB; first byte p50 ${d.latency.firstByte.p50} ms, p99 ${d.latency.firstByte.p99} ms`,
       `fit in ≤ ${TARGETS.densityGiB} GiB, latency target met`,
-      mark(d.memAvailableDropMiB <= TARGETS.densityGiB * 1024),
+      `${mark(d.memAvailableDropMiB <= TARGETS.densityGiB * 1024)} memory · ${mark(d.latency.firstByte.p50 <= TARGETS.firstByteP50)} p50 · ${mark(d.latency.firstByte.p99 <= TARGETS.firstByteP99)} p99`,
     ]);
   }
   const tp = x.throughput.map((t: any) => `| ${t.concurrency} | ${t.runsPerS} | ${t.ratioOfCeiling} | ${t.failed} |`).join('\n');
@@ -80,7 +80,8 @@ ${tp}
   WebSocket request, the floor row above; two for the sandbox; one more for the gateway).
   Our p50 sits about 1 ms above the sum of the two floors; 3 ms would need the floors
   themselves to shrink.
-- **The design changes that bought it** (8.6 → ~3.5 ms p50, 36 → ~6 ms p99): the all-in-one
+- **The design changes that bought it** (8.6 → 3.2–3.5 ms p50 across full runs, 36 → 6–8 ms
+  p99): the all-in-one
   process hands a leased slot's socket to its own worker host in-process instead of proxying
   it over loopback (a second TCP connection, handshake and frame relay); CommonJS programs are
   compiled from memory instead of through \`Module.runMain\`; the runner warms the console,
@@ -97,6 +98,14 @@ ${tp}
 - The naive baseline is ~50 ms here because this machine starts Node unusually fast (\`node -e
   0\` ≈ 15 ms; the research notes measured 65 ms on the same machine kind), while the warm
   path is bounded by wake-ups that did not get faster.
+- **Mixed-load lag is noisy.** A burst's p99 rests on its three or four worst 10 ms samples;
+  on this shared 2-core VM the same burst measured 11–50 ms across repetitions, so the
+  benchmark reports three bursts and their median. What bounds it in our code: forks moved to
+  the launcher, cgroup I/O off the loop, teardowns queued, and the turn budget that spreads
+  200 handshakes, \`run\` frames and endings over turns. What remains is the machine: 200
+  programs waking and exiting together saturate both cores for about a second.
+- **1000 slots:** memory fits with room to spare and p50 is unchanged, but p99 rises
+  (2000 resident processes on 2 cores); not investigated further.
 ${x.redisWarmLatency ? `- With Redis (1 gateway + 1 worker host as separate processes): first byte p50 ${x.redisWarmLatency.firstByte.p50} ms, p99 ${x.redisWarmLatency.firstByte.p99} ms; ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
@@ -118,7 +127,9 @@ export function renderChart(r: Report): string {
       const h = Math.min(185, (v / maxLat) * 170);
       const bx = 30 + i * 68;
       const fill = label.startsWith('naive') ? '#cf222e' : label.includes('floor') ? '#8c959f' : '#0969da';
-      return `<rect x="${bx}" y="${210 - h}" width="46" height="${h}" fill="${fill}"/><text x="${bx + 23}" y="228" text-anchor="middle">${label}</text><text x="${bx + 23}" y="${205 - h}" text-anchor="middle">${v} ms</text>`;
+      // A bar taller than the scale gets a white break across it.
+      const cut = (v / maxLat) * 170 > 185 ? `<path d="M${bx - 2},${236 - h} l50,-8 m0,6 l-50,8" stroke="#fff" stroke-width="4"/>` : '';
+      return `<rect x="${bx}" y="${210 - h}" width="46" height="${h}" fill="${fill}"/>${cut}<text x="${bx + 23}" y="228" text-anchor="middle">${label}</text><text x="${bx + 23}" y="${205 - h}" text-anchor="middle">${v} ms</text>`;
     })
     .join('');
   const tp = x.throughput as Array<{ concurrency: number; runsPerS: number }>;

@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [-- --no-density] [-- --redis]`: starts the real playground, drives it over
+// `npm run bench [-- --quick] [-- --no-density] [-- --redis] [-- --only=latency,…] [-- --render-only]`:
+// starts the real playground, drives it over
 // real WebSockets from this separate process on loopback, and measures everything in one run,
 // with the bare sandbox ceiling and a naive spawn-per-request baseline as same-run references.
 import os from 'node:os';
@@ -210,8 +211,16 @@ async function densityOnly() {
   console.log(JSON.stringify(report.results.density, null, 2));
 }
 
+/** `--render-only`: rewrite docs/performance.md and the chart from today's results. */
+function renderOnly() {
+  const report = JSON.parse(readFileSync(`bench/results/${new Date().toISOString().slice(0, 10)}.json`, 'utf8'));
+  writeFileSync('docs/performance.md', renderMarkdown(report));
+  writeFileSync('docs/images/bench.svg', renderChart(report));
+}
+
 async function main() {
   if (args.has('--density-only')) return densityOnly();
+  if (args.has('--render-only')) return renderOnly();
   const started = new Date();
   log('starting the playground (16 slots)');
   const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
