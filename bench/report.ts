@@ -78,7 +78,7 @@ ${tp}
   wake-up of an idle process costs 0.1–0.5 ms (idle vCPUs halt; the kernel runs with
   \`haltpoll.guest_halt_poll_ns=0\`), and a warm run needs six of them (three for any
   WebSocket request, the floor row above; two for the sandbox; one more for the gateway).
-  Our p50 sits about 1 ms above the sum of the two floors; 3 ms would need the floors
+  Our p50 sits about half a millisecond above the sum of the two floors; 3 ms would need the floors
   themselves to shrink.
 - **The design changes that bought it** (8.6 → 3.2–3.5 ms p50 across full runs, 36 → 6–8 ms
   p99): the all-in-one
