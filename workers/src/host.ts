@@ -199,15 +199,17 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private accept(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): void {
     if (this.draining) return refuse(socket, 503, 'Service Unavailable');
     if (slot.isBusy || slot.currentState === 'stopped') return refuse(socket, 409, 'Conflict');
-    void this.budget.run(() =>
+    void this.budget.run(() => {
+      // Re-checked: the handshake may have waited a turn or two in the budget.
+      if (slot.isBusy || slot.currentState === 'stopped' || socket.destroyed) return refuse(socket, 409, 'Conflict');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.leases.set(slot.id, leaseId);
         void slot.serve(ws, runId, () => {
           if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);
           this.emit('lease-end', slot.id, leaseId);
         });
-      }),
-    );
+      });
+    });
   }
 
   /** A lease deadline passed elsewhere: end that slot's run if it still holds that lease. */

@@ -72,6 +72,9 @@ export class RunSession {
     const { ws } = opts;
     const firstTimer = setTimeout(() => this.reject('BAD_REQUEST', `no run message within ${opts.limits.firstMessageTimeoutMs} ms`), opts.limits.firstMessageTimeoutMs);
     const handle = (data: RawData, isBinary: boolean) => {
+      // A frame that waited in the turn budget while its connection closed must not start a
+      // run: the slot may already have moved on to its next client.
+      if (ws.readyState !== ws.OPEN) return;
       try {
         this.onMessage(data, isBinary);
       } catch (err) {
