@@ -198,9 +198,8 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
 
   private accept(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): void {
     if (this.draining) return refuse(socket, 503, 'Service Unavailable');
-    if (slot.isBusy || slot.currentState === 'stopped') return refuse(socket, 409, 'Conflict');
     void this.budget.run(() => {
-      // Re-checked: the handshake may have waited a turn or two in the budget.
+      // Checked when the handshake's turn comes: it may have waited a turn or two in the budget.
       if (slot.isBusy || slot.currentState === 'stopped' || socket.destroyed) return refuse(socket, 409, 'Conflict');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.leases.set(slot.id, leaseId);
