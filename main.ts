@@ -4,8 +4,7 @@ import { PlaygroundError } from './protocol/index.ts';
 import { formatConfigIssuesList } from './protocol/config-source.ts';
 import { configSource } from './protocol/config-source.ts';
 import { loadGatewayConfig } from './server/src/config.ts';
-import { createRegistry } from './server/src/registry/create.ts';
-import { generateLeaseSecret } from './server/src/lease-token.ts';
+import { createRegistry, generateLeaseSecret } from './registry/index.ts';
 import { startGateway } from './server/main.ts';
 import { Metrics } from './server/src/metrics.ts';
 import type { LocalSlots } from './server/src/local-slots.ts';
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
     log.info({ signal, graceMs: config.gateway.shutdownGraceMs }, 'shutting down: draining runs');
     await gateway.close();
     await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
-    await registry.removeHost?.(config.workers.hostId);
+    await registry.removeHost(config.workers.hostId);
     await host.drain(1000);
     await registry.close();
     log.info('shutdown complete');

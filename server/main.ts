@@ -4,12 +4,11 @@ import { PlaygroundError } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
 import { loadGatewayConfig, type GatewayConfig } from './src/config.ts';
 import { Gateway, type HealthExtras } from './src/gateway.ts';
-import type { Registry } from './src/registry/registry.ts';
-import { createRegistry } from './src/registry/create.ts';
+import { createRegistry, type GatewayRegistry } from '../registry/index.ts';
 import type { Metrics } from './src/metrics.ts';
 import type { LocalSlots } from './src/local-slots.ts';
 
-export async function startGateway(config: GatewayConfig, registry: Registry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras, metrics?: Metrics, localSlots?: LocalSlots): Promise<Gateway> {
+export async function startGateway(config: GatewayConfig, registry: GatewayRegistry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras, metrics?: Metrics, localSlots?: LocalSlots): Promise<Gateway> {
   const gateway = new Gateway({ config, registry, log, leaseSecret, healthExtras, metrics, redis: registry.redisClient, localSlots });
   const address = await gateway.listen();
   log.info({ url: `http://${address.address}:${address.port}`, registry: registry.kind }, 'gateway listening');
@@ -29,7 +28,7 @@ async function main(): Promise<void> {
   const registry = await createRegistry(config.redisUrl, log, config.queueMax, config.redisPrefix);
   // What worker hosts report in their heartbeats: sandbox mode, cgroups, warm sandboxes.
   const healthExtras = async () => {
-    const hosts = (await registry.hosts?.()) ?? [];
+    const hosts = await registry.hosts();
     const modes = [...new Set(hosts.map((h) => h.sandbox))];
     return {
       sandbox: modes.length === 1 ? modes[0] : modes,

@@ -5,12 +5,10 @@ import { configSource } from '../protocol/config-source.ts';
 import { loadWorkerHostConfig, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
-import type { Registry } from '../server/src/registry/registry.ts';
-import { createLeaseVerifier } from '../server/src/lease-token.ts';
-import { createRegistry } from '../server/src/registry/create.ts';
+import { createLeaseVerifier, createRegistry, type HostRegistry } from '../registry/index.ts';
 
 /** Starts a worker host and publishes its slots' readiness to the registry. */
-export async function startWorkerHost(config: WorkerHostConfig, registry: Registry, leaseSecret: string, log: Logger): Promise<WorkerHost> {
+export async function startWorkerHost(config: WorkerHostConfig, registry: HostRegistry, leaseSecret: string, log: Logger): Promise<WorkerHost> {
   const sandboxing = await preflight({
     unsafeNoSandbox: config.unsafeNoSandbox,
     unsafeNoCgroupLimits: config.unsafeNoCgroupLimits,
@@ -31,17 +29,17 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: Regist
   const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecret));
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
   const records = host.slots.map((s) => record(host.descriptor(s.id)!));
-  registry.keepAlive?.(config.hostId, () => workerHealth(host));
+  registry.keepAlive(config.hostId, () => workerHealth(host));
   await registry.registerSlots(records);
   const report = (err: Error) => log.warn({ err: err.message }, 'registry update failed');
   host.on('slot-ready', (d) => void registry.markReady(d.id).catch(report));
   host.on('slot-unavailable', (d) => void registry.markUnavailable(d.id).catch(report));
   // The worker host releases the lease itself when a connection ends, so a slot whose gateway
   // died returns to service as soon as its fresh sandbox is up.
-  host.on('lease-end', (slotId, leaseId) => void registry.release({ leaseId, slot: record(host.descriptor(slotId)!), deadline: 0 }).catch(report));
-  registry.onKill?.((slotId, leaseId) => host.killLease(slotId, leaseId));
+  host.on('lease-end', (slotId, leaseId) => void registry.releaseSlot(slotId, leaseId).catch(report));
+  registry.onKill((slotId, leaseId) => host.killLease(slotId, leaseId));
   // A restarted Redis has forgotten everything: register again and say which slots are idle.
-  registry.onReconnect?.(() => {
+  registry.onReconnect(() => {
     void (async () => {
       await registry.registerSlots(records);
       for (const slot of host.slots) if (slot.currentState === 'idle') await registry.markReady(slot.id);
@@ -88,7 +86,7 @@ async function main(): Promise<void> {
     stopping = true;
     // Deregister first so no gateway leases a slot of a host that is going away.
     await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
-    await registry.removeHost?.(config.hostId);
+    await registry.removeHost(config.hostId);
     await host.drain(10_000);
     await registry.close();
     process.exit(0);

@@ -5,13 +5,13 @@ import type { GatewayConfig } from './config.ts';
 import type { Edge } from './edge.ts';
 import type { Metrics } from './metrics.ts';
 import type { LocalSlots } from './local-slots.ts';
-import type { Registry } from './registry/registry.ts';
+import type { GatewayRegistry } from '../../registry/index.ts';
 import type { SlotClientOptions } from './slot-client.ts';
 
 /** What every gateway route needs; built once per gateway. */
 export interface GatewayContext {
   config: GatewayConfig;
-  registry: Registry;
+  registry: GatewayRegistry;
   log: Logger;
   metrics: Metrics;
   edge: Edge;

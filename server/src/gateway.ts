@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/index.ts';
 import type { GatewayConfig } from './config.ts';
 import type { LocalSlots } from './local-slots.ts';
-import type { Registry } from './registry/registry.ts';
+import type { GatewayRegistry } from '../../registry/index.ts';
 import { WsProxy } from './ws-proxy.ts';
 import { StaticFiles } from './static-files.ts';
 import { Edge } from './edge.ts';
@@ -22,7 +22,7 @@ export type HealthExtras = () => Promise<Record<string, unknown>> | Record<strin
 
 export interface GatewayOptions {
   config: GatewayConfig;
-  registry: Registry;
+  registry: GatewayRegistry;
   log: Logger;
   leaseSecret: string;
   healthExtras?: HealthExtras;

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { Registry as SlotRegistry } from './registry/registry.ts';
+import type { GatewayRegistry } from '../../registry/index.ts';
 
 /** Prometheus metrics of one process (prom-client), served at GET /metrics. */
 export class Metrics {
@@ -28,7 +28,7 @@ export class Metrics {
   });
   readonly rateLimited = new client.Counter({ name: 'playground_rate_limited_total', help: 'Requests refused by rate or concurrency limits.', registers: [this.registry] });
 
-  constructor(slots: SlotRegistry, warm?: () => number | undefined) {
+  constructor(slots: GatewayRegistry, warm?: () => number | undefined) {
     const registry = this.registry;
     new client.Gauge({
       name: 'playground_slots',

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { WebSocket } from 'ws';
-import { BusyError } from './registry/registry.ts';
+import { BusyError } from '../../registry/index.ts';
 import { SlotClient } from './slot-client.ts';
 import { slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import { parsePistonRequest } from './piston.ts';

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { z } from 'zod';
 import { resolveLanguage } from '../../protocol/index.ts';
-import { BusyError } from './registry/registry.ts';
+import { BusyError } from '../../registry/index.ts';
 import { readJsonBody } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
 import { sendError, sendJson, slotClientOptions, type GatewayContext } from './gateway-context.ts';

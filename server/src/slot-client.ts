@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { LEASE_HEADER, RUN_ID_HEADER, type ErrorMessage, type ExitMessage, type ServerMessage, type StartedMessage } from '../../protocol/index.ts';
-import type { Lease, Registry } from './registry/registry.ts';
-import { signLease } from './lease-token.ts';
+import { signLease, type GatewayRegistry, type Lease } from '../../registry/index.ts';
 
 export interface SlotRunRequest {
   language: string;
@@ -26,7 +25,7 @@ export interface SlotClientEvents {
 }
 
 export interface SlotClientOptions {
-  registry: Registry;
+  registry: GatewayRegistry;
   leaseSecret: string;
   queueWaitMs: number;
   leaseHoldMs: number;

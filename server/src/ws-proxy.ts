@@ -4,8 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import httpProxy from 'http-proxy';
 import { WebSocketServer } from 'ws';
 import { LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, type PublicErrorCode } from '../../protocol/index.ts';
-import { BusyError, type Lease } from './registry/registry.ts';
-import { signLease } from './lease-token.ts';
+import { BusyError, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, serverCloseFrame, serverTextFrame } from './ws-frame-watch.ts';
 import type { GatewayContext } from './gateway-context.ts';
 

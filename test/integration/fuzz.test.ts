@@ -5,7 +5,7 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { startPlayground, type Playground } from '../helpers/playground.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
-import { signLease } from '../../server/src/lease-token.ts';
+import { signLease } from '../../registry/lease-token.ts';
 
 // Property/fuzz test: random and mutated frames at the gateway and at a worker slot. The
 // processes never crash, memory stays bounded, and a normal run succeeds afterwards.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { signLease, createLeaseVerifier, generateLeaseSecret } from '../../server/src/lease-token.ts';
+import { signLease, createLeaseVerifier, generateLeaseSecret } from '../../registry/lease-token.ts';
 
 const req = (token?: string) => ({ headers: token === undefined ? {} : { 'x-playground-lease': token } }) as unknown as IncomingMessage;
 

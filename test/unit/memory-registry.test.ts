@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryRegistry } from '../../server/src/registry/memory-registry.ts';
-import { BusyError } from '../../server/src/registry/registry.ts';
+import { MemoryRegistry } from '../../registry/memory-registry.ts';
+import { BusyError } from '../../registry/registry.ts';
 
 const slots = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `127.0.0.${i + 1}:7070`, address: `127.0.0.${i + 1}:7070`, hostId: 'h' }));
 
@@ -77,5 +77,30 @@ test('a lease past its deadline is reclaimed; its late release is ignored', asyn
   assert.equal(next.slot.id, stale.slot.id);
   await r.release(stale);
   assert.equal((await r.stats()).idle, 0, 'the stale release did not free the new holder\'s slot');
+  await r.close();
+});
+
+test("a host gives back its own slot by lease id only; another lease's id changes nothing", async () => {
+  const r = await registryWith(1);
+  const a = await r.lease({ waitMs: 0, holdMs: 1000 });
+  await r.releaseSlot(a.slot.id, 'some-other-lease');
+  assert.equal((await r.stats()).idle, 0);
+  await r.releaseSlot(a.slot.id, a.leaseId);
+  assert.equal((await r.stats()).idle, 1);
+  const b = await r.lease({ waitMs: 0, holdMs: 1000 });
+  await r.release(a); // the gateway's late release of the old lease
+  assert.equal((await r.stats()).idle, 0, 'a stale release must not free the slot held by the next lease');
+  await r.release(b);
+  await r.close();
+});
+
+test('a reclaimed lease is announced to the host, so it ends the run', async () => {
+  const r = await registryWith(1);
+  const kills: string[] = [];
+  r.onKill((slotId, leaseId) => kills.push(`${slotId}|${leaseId}`));
+  const a = await r.lease({ waitMs: 0, holdMs: 10 });
+  for (let i = 0; i < 40 && kills.length === 0; i++) await new Promise((res) => setTimeout(res, 100));
+  assert.deepEqual(kills, [`${a.slot.id}|${a.leaseId}`]);
+  assert.equal((await r.stats()).idle, 1);
   await r.close();
 });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Redis } from 'ioredis';
-import { RedisRegistry } from '../../server/src/registry/redis-registry.ts';
-import { BusyError, type Lease } from '../../server/src/registry/registry.ts';
+import { RedisRegistry } from '../../registry/redis-registry.ts';
+import { BusyError, type Lease } from '../../registry/registry.ts';
 
 // Against the real Redis on 127.0.0.1:6379 (.ci/run starts one); every test uses its own prefix.
 const URL = process.env.PLAYGROUND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -126,4 +126,18 @@ test('slots of a host whose heartbeat stops vanish within the TTL', async () => 
   await new Promise((r) => setTimeout(r, 900));
   assert.deepEqual(await gw!.stats(), { total: 0, idle: 0, busy: 0, waiting: 0 });
   await assert.rejects(gw!.lease({ waitMs: 0, holdMs: 1000 }), BusyError);
+});
+
+test("a worker host gives back its own slot by lease id (the gateway may be dead); another lease's id changes nothing", async () => {
+  const prefix = newPrefix();
+  const host = await withSlots(prefix, 1);
+  const [gw] = await registries(1, prefix);
+  const a = await gw!.lease({ waitMs: 0, holdMs: 10_000 });
+  await host.releaseSlot(a.slot.id, 'not-this-lease');
+  assert.equal((await gw!.stats()).idle, 0);
+  await host.releaseSlot(a.slot.id, a.leaseId);
+  assert.equal((await gw!.stats()).idle, 1);
+  const b = await gw!.lease({ waitMs: 0, holdMs: 10_000 });
+  assert.equal(b.slot.id, a.slot.id);
+  await gw!.release(b);
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { PlaygroundError } from '../../../protocol/index.ts';
+import { PlaygroundError } from '../protocol/index.ts';
 import { BusyError, type Lease, type LeaseOptions, type Registry, type RegistryStats, type SlotRecord } from './registry.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
@@ -135,6 +135,10 @@ export class RedisRegistry implements Registry {
     await this.call('markUnavailable', slotId);
   }
 
+  async releaseSlot(slotId: string, leaseId: string): Promise<void> {
+    await this.call('release', Date.now(), slotId, leaseId);
+  }
+
   async removeSlots(slotIds: string[]): Promise<void> {
     if (slotIds.length) await this.call('remove', ...slotIds);
   }
@@ -221,7 +225,7 @@ export class RedisRegistry implements Registry {
   }
 
   async release(lease: Lease): Promise<void> {
-    await this.call('release', Date.now(), lease.slot.id, lease.leaseId);
+    await this.releaseSlot(lease.slot.id, lease.leaseId);
   }
 
   async stats(): Promise<RegistryStats> {

@@ -24,6 +24,8 @@ export class MemoryRegistry implements Registry {
   private readonly idle = new Set<string>();
   private readonly waiters: Waiter[] = [];
   private readonly reaper: NodeJS.Timeout;
+  private readonly hostInfo = new Map<string, () => Record<string, unknown>>();
+  private readonly killHandlers = new Set<(slotId: string, leaseId: string) => void>();
 
   constructor(private readonly maxWaiters = 1000) {
     // A lease past its deadline belongs to a gateway that forgot it: reclaim it.
@@ -58,6 +60,29 @@ export class MemoryRegistry implements Registry {
     }
   }
 
+  async releaseSlot(slotId: string, leaseId: string): Promise<void> {
+    const e = this.entries.get(slotId);
+    if (!e || e.lease?.leaseId !== leaseId) return;
+    e.lease = undefined;
+    this.refresh(e);
+  }
+
+  /** One process: the host is alive as long as the process is; its info feeds hosts(). */
+  keepAlive(hostId: string, info: () => Record<string, unknown>): void {
+    this.hostInfo.set(hostId, info);
+  }
+
+  async removeHost(hostId: string): Promise<void> {
+    this.hostInfo.delete(hostId);
+  }
+
+  onKill(handler: (slotId: string, leaseId: string) => void): void {
+    this.killHandlers.add(handler);
+  }
+
+  /** Memory is never lost while the process lives: there is no reconnect to announce. */
+  onReconnect(_handler: () => void): void {}
+
   lease(options: LeaseOptions): Promise<Lease> {
     const now = this.takeIdle(options.holdMs);
     if (now) return Promise.resolve(now);
@@ -84,17 +109,18 @@ export class MemoryRegistry implements Registry {
     });
   }
 
-  async release(lease: Lease): Promise<void> {
-    const e = this.entries.get(lease.slot.id);
-    if (!e || e.lease?.leaseId !== lease.leaseId) return;
-    e.lease = undefined;
-    this.refresh(e);
+  release(lease: Lease): Promise<void> {
+    return this.releaseSlot(lease.slot.id, lease.leaseId);
   }
 
   async stats(): Promise<RegistryStats> {
     let busy = 0;
     for (const e of this.entries.values()) if (e.lease || !e.ready) busy++;
     return { total: this.entries.size, idle: this.idle.size, busy, waiting: this.waiters.length };
+  }
+
+  async hosts(): Promise<Array<Record<string, unknown>>> {
+    return [...this.hostInfo.values()].map((info) => info());
   }
 
   async close(): Promise<void> {
@@ -137,7 +163,9 @@ export class MemoryRegistry implements Registry {
     const now = Date.now();
     for (const e of this.entries.values()) {
       if (e.lease && e.lease.deadline < now) {
+        const { leaseId } = e.lease;
         e.lease = undefined;
+        for (const h of this.killHandlers) h(e.slot.id, leaseId);
         this.refresh(e);
       }
     }

@@ -30,36 +30,47 @@ export interface LeaseOptions {
 }
 
 /**
- * How gateways lease idle slots and worker hosts publish them. A slot is idle only when its
- * worker host said its fresh sandbox is ready AND no lease holds it; both orders of
- * `markReady` and `release` therefore end in the same state.
+ * What a worker host calls: it publishes its slots and their readiness, and gives a slot back
+ * when the connection of a lease ends (so a slot whose gateway died still comes back).
  */
-export interface Registry {
+export interface HostRegistry {
   readonly kind: 'memory' | 'redis';
-  /** The Redis connection, when there is one, for other shared state (rate limits). */
-  readonly redisClient?: import('ioredis').Redis;
-  // Worker-host side.
   registerSlots(slots: SlotRecord[]): Promise<void>;
   markReady(slotId: string): Promise<void>;
   markUnavailable(slotId: string): Promise<void>;
+  /** Ends the lease `leaseId` on the host's own slot; a no-op when another lease holds it. */
+  releaseSlot(slotId: string, leaseId: string): Promise<void>;
   removeSlots(slotIds: string[]): Promise<void>;
-  // Gateway side.
+  /** Keeps a worker host's liveness renewed, with what /healthz should report about it. */
+  keepAlive(hostId: string, info: () => Record<string, unknown>): void;
+  removeHost(hostId: string): Promise<void>;
+  /** A lease deadline passed: the host running that slot must kill the program. */
+  onKill(handler: (slotId: string, leaseId: string) => void): void;
+  /** Runs after the registry's store came back (and may have lost everything). */
+  onReconnect(handler: () => void): void;
+  close(): Promise<void>;
+}
+
+/** What a gateway calls: lease an idle slot, give it back, and read the numbers. */
+export interface GatewayRegistry {
+  readonly kind: 'memory' | 'redis';
+  /** The Redis connection, when there is one, for other shared state (rate limits). */
+  readonly redisClient?: import('ioredis').Redis;
   /** Atomic: never hands one slot to two holders. Rejects with BusyError after waitMs. */
   lease(options: LeaseOptions): Promise<Lease>;
   release(lease: Lease): Promise<void>;
   stats(): Promise<RegistryStats>;
-  close(): Promise<void>;
-  // Optional, for registries shared between processes (Redis).
-  /** Keeps a worker host's liveness renewed, with what /healthz should report about it. */
-  keepAlive?(hostId: string, info: () => Record<string, unknown>): void;
-  removeHost?(hostId: string): Promise<void>;
-  /** Runs after the registry's store came back (and may have lost everything). */
-  onReconnect?(handler: () => void): void;
-  /** A lease deadline passed: the host running that slot must kill the program. */
-  onKill?(handler: (slotId: string, leaseId: string) => void): void;
   /** Heartbeat payloads of live worker hosts. */
-  hosts?(): Promise<Array<Record<string, unknown>>>;
+  hosts(): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
 }
+
+/**
+ * Both sides of one registry. A slot is idle only when its worker host said its fresh sandbox
+ * is ready AND no lease holds it; both orders of `markReady` and `release` therefore end in
+ * the same state.
+ */
+export type Registry = HostRegistry & GatewayRegistry;
 
 export class BusyError extends Error {
   constructor(readonly reason: 'timeout' | 'queue-full' | 'aborted') {

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { LEASE_HEADER } from '../../protocol/index.ts';
+import { LEASE_HEADER } from '../protocol/index.ts';
 
 /**
  * Lease credentials: a gateway that leased a slot presents `leaseId.expiresAtMs.hmac` to the

@@ -1,0 +1,4 @@
+// The registry: shared by gateways (server/) and worker hosts (workers/), depending on neither.
+export { BusyError, type GatewayRegistry, type HostRegistry, type Lease, type LeaseOptions, type Registry, type RegistryStats, type SlotRecord } from './registry.ts';
+export { createRegistry } from './create.ts';
+export { createLeaseVerifier, generateLeaseSecret, signLease } from './lease-token.ts';
