@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { LANGUAGE_ALIASES, resolveLanguage, type ExitMessage, type LanguageId } from '../../protocol/index.ts';
+import { LANGUAGES, languageAliases, resolveLanguage, type ExitMessage, type LanguageId } from '../../protocol/index.ts';
 import { readJsonBody } from './http-body.ts';
 import { sendJson, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
@@ -10,11 +10,7 @@ import { admitHttp, runToCompletion } from './run-api.ts';
 const NODE_VERSION = process.versions.node;
 
 export function pistonRuntimes(): Array<{ language: LanguageId; version: string; aliases: string[]; runtime: string }> {
-  const aliases = (id: LanguageId) => Object.entries(LANGUAGE_ALIASES).filter(([k, v]) => v === id && k !== id).map(([k]) => k);
-  return [
-    { language: 'javascript', version: NODE_VERSION, aliases: aliases('javascript'), runtime: 'node' },
-    { language: 'typescript', version: NODE_VERSION, aliases: aliases('typescript'), runtime: 'node' },
-  ];
+  return LANGUAGES.map((language) => ({ language, version: NODE_VERSION, aliases: languageAliases(language), runtime: 'node' }));
 }
 
 export interface PistonRequest {

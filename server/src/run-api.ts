@@ -1,19 +1,10 @@
 import type http from 'node:http';
-import { z } from 'zod';
-import { resolveLanguage } from '../../protocol/index.ts';
+import { describeIssues, resolveLanguage, runRequestSchema } from '../../protocol/index.ts';
 import { BusyError } from '../../registry/index.ts';
 import { readJsonBody } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
 import { sendError, sendJson, slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import type { SlotRunRequest } from './slot-client.ts';
-
-const bodySchema = z.object({
-  language: z.string(),
-  code: z.string(),
-  stdin: z.string().optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  memoryMb: z.number().int().positive().optional(),
-});
 
 /**
  * Admission shared by the HTTP APIs: API key, origin, per-client rate and concurrency. Returns
@@ -65,10 +56,8 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
   const cors = ctx.edge.corsHeaders(req);
   const body = await readJsonBody(req, ctx.config.maxBodyBytes);
   if (!body.ok) return sendError(ctx, res, body.code, body.message, cors, body.status);
-  const parsed = bodySchema.safeParse(body.value);
-  if (!parsed.success) {
-    return sendError(ctx, res, 'BAD_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), cors);
-  }
+  const parsed = runRequestSchema.safeParse(body.value);
+  if (!parsed.success) return sendError(ctx, res, 'BAD_REQUEST', describeIssues(parsed.error.issues, 'body'), cors);
   if (!resolveLanguage(parsed.data.language)) {
     return sendError(ctx, res, 'UNSUPPORTED_LANGUAGE', `unsupported language ${JSON.stringify(parsed.data.language.slice(0, 40))}; use javascript or typescript`, cors);
   }

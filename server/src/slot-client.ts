@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { LEASE_HEADER, RUN_ID_HEADER, type ErrorMessage, type ExitMessage, type ServerMessage, type StartedMessage } from '../../protocol/index.ts';
+import { LEASE_HEADER, RUN_ID_HEADER, clientFrames, encodeFrame, parseServerFrame, serverFrames, type ErrorMessage, type ExitMessage, type RunMessage, type StartedMessage } from '../../protocol/index.ts';
 import { signLease, type GatewayRegistry, type Lease } from '../../registry/index.ts';
 
-export interface SlotRunRequest {
-  language: string;
-  code: string;
-  stdin?: string;
+/** A `run` frame's fields, plus what the bridge does with stdin. */
+export type SlotRunRequest = Omit<RunMessage, 'type'> & {
   /** Close stdin after `stdin` (the HTTP APIs); the WebSocket bridge keeps it open. */
   closeStdin: boolean;
-  timeoutMs?: number;
-  memoryMb?: number;
-  args?: string[];
-}
+};
 
 export interface SlotClientEvents {
   started: [StartedMessage];
@@ -59,21 +54,13 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     });
     this.ws = ws;
     ws.on('open', () => {
-      const run: Record<string, unknown> = { type: 'run', language: req.language, code: req.code };
-      if (req.stdin) run.stdin = req.stdin;
-      if (req.timeoutMs !== undefined) run.timeoutMs = req.timeoutMs;
-      if (req.memoryMb !== undefined) run.memoryMb = req.memoryMb;
-      if (req.args?.length) run.args = req.args;
-      ws.send(JSON.stringify(run));
-      if (req.closeStdin) ws.send(JSON.stringify({ type: 'stdin', eof: true }));
+      const { closeStdin, ...fields } = req;
+      ws.send(encodeFrame(clientFrames.run({ ...fields, stdin: fields.stdin || undefined, args: fields.args?.length ? fields.args : undefined })));
+      if (closeStdin) ws.send(encodeFrame(clientFrames.eof()));
     });
     ws.on('message', (data) => {
-      let msg: ServerMessage;
-      try {
-        msg = JSON.parse(data.toString()) as ServerMessage;
-      } catch {
-        return;
-      }
+      const msg = parseServerFrame(data.toString());
+      if (!msg) return;
       if (msg.type === 'started') this.emit('started', msg);
       else if (msg.type === 'stdout' || msg.type === 'stderr') this.emit('output', msg.type, msg.data);
       else if (msg.type === 'exit') this.emit('exit', msg);
@@ -83,7 +70,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     ws.on('close', () => this.finish(false));
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
-      this.emit('run-error', { type: 'error', code: 'INTERNAL', message: `worker slot refused the run (HTTP ${res.statusCode})`, retryable: true });
+      this.emit('run-error', serverFrames.error('INTERNAL', `worker slot refused the run (HTTP ${res.statusCode})`));
       this.finish(false);
     });
     const release = () => void opts.registry.release(lease).catch(() => undefined);
@@ -93,20 +80,20 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private finish(broken: boolean): void {
     if (this.finished) return;
     this.finished = true;
-    if (broken) this.emit('run-error', { type: 'error', code: 'INTERNAL', message: 'the connection to the worker slot broke', retryable: true });
+    if (broken) this.emit('run-error', serverFrames.error('INTERNAL', 'the connection to the worker slot broke'));
     this.emit('close');
   }
 
   sendStdin(data: string): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'stdin', data }));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.stdin(data)));
   }
 
   closeStdin(): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'stdin', eof: true }));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.eof()));
   }
 
   stop(): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'stop' }));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.stop()));
   }
 
   /** Drops the connection: the worker kills the program (reason `disconnected`). */

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes, randomUUID } from 'node:crypto';
 import httpProxy from 'http-proxy';
 import { WebSocketServer } from 'ws';
-import { LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, type PublicErrorCode } from '../../protocol/index.ts';
+import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, serverFrames, type PublicErrorCode } from '../../protocol/index.ts';
 import { BusyError, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, serverCloseFrame, serverTextFrame } from './ws-frame-watch.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -15,7 +15,7 @@ function clientTextFrame(text: string): Buffer {
   const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
   return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
 }
-const STOP_FRAME_TEXT = '{"type":"stop"}';
+const STOP_FRAME_TEXT = encodeFrame(clientFrames.stop());
 
 /**
  * Upgrade handler for `/api/ws`: check origin and per-client limits, lease an idle slot
@@ -123,8 +123,8 @@ export class WsProxy {
       if (watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable) return;
       this.notified.add(client);
       this.ctx.metrics.errors.inc({ code: 'INTERNAL' });
-      const msg = { type: 'error', code: 'INTERNAL', message: 'the worker running this program went away; retry', retryable: true };
-      client.end(Buffer.concat([serverTextFrame(JSON.stringify(msg)), serverCloseFrame(1011, 'INTERNAL')]));
+      const msg = serverFrames.error('INTERNAL', 'the worker running this program went away; retry');
+      client.end(Buffer.concat([serverTextFrame(encodeFrame(msg)), serverCloseFrame(CLOSE_CODES.INTERNAL, 'INTERNAL')]));
     };
     proxySocket.once('end', onGone);
     proxySocket.once('error', onGone);
@@ -148,8 +148,8 @@ export class WsProxy {
     }
     this.errorWss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
-      ws.send(JSON.stringify({ type: 'error', code, message, retryable: PUBLIC_ERROR_CODES[code].retryable }), () => {
-        ws.close(code === 'BUSY' || code === 'RATE_LIMITED' ? 1013 : code === 'INTERNAL' ? 1011 : 1008, code);
+      ws.send(encodeFrame(serverFrames.error(code, message)), () => {
+        ws.close(closeCodeFor(code), code);
       });
     });
   }

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { ServerMessage, ExitMessage, ErrorMessage, StartedMessage } from '../../protocol/index.ts';
+import { encodeFrame, serverFrameSchema, type ServerMessage, type ExitMessage, type ErrorMessage, type RunMessage, type StartedMessage } from '../../protocol/index.ts';
 
 export interface Received {
   messages: Array<ServerMessage & { at: number }>;
@@ -22,7 +22,7 @@ export interface RunOptions {
 }
 
 /** Opens one run over a real WebSocket and collects everything until the server closes. */
-export function runOverWs(url: string, run: Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<Received> {
+export function runOverWs(url: string, run: RunMessage | Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<Received> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
     const got: Received = { messages: [], stdout: '', stderr: '' };
@@ -33,10 +33,18 @@ export function runOverWs(url: string, run: Record<string, unknown> | undefined,
     }, opts.deadlineMs ?? 30_000);
     ws.on('open', () => {
       if (opts.raw !== undefined) ws.send(opts.raw, { binary: opts.binary ?? false });
-      else if (run) ws.send(JSON.stringify(run));
+      else if (run) ws.send(encodeFrame(run as RunMessage));
     });
     ws.on('message', (data) => {
       const msg = JSON.parse(data.toString()) as ServerMessage;
+      // Every frame the server sends must fit the wire schema (protocol/server-frames.ts).
+      const checked = serverFrameSchema.safeParse(msg);
+      if (!checked.success) {
+        clearTimeout(deadline);
+        ws.terminate();
+        reject(new Error(`server frame outside the wire schema: ${data.toString().slice(0, 200)}: ${checked.error.message}`));
+        return;
+      }
       got.messages.push({ ...msg, at: performance.now() - t0 });
       if (msg.type === 'stdout') got.stdout += msg.data;
       else if (msg.type === 'stderr') got.stderr += msg.data;

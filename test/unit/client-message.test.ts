@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRunMessage, parseLaterMessage } from '../../workers/src/client-message.ts';
+import { parseRunMessage, parseLaterMessage } from '../../protocol/client-frames.ts';
 
 const limits = { timeoutMs: 10_000, memoryMb: 256, minMemoryMb: 64, maxCodeBytes: 1000, maxStdinBytes: 100 };
 

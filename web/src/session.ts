@@ -1,11 +1,8 @@
-import type { ExitMessage, ErrorMessage, StartedMessage, ServerMessage } from '../../protocol/messages.ts';
+import type { ExitMessage, ErrorMessage, StartedMessage, ServerMessage, ClientMessage, RunMessage } from '../../protocol/messages.ts';
+import { clientFrames, encodeFrame } from '../../protocol/frames.ts';
 
-export interface RunRequest {
-  language: string;
-  code: string;
-  stdin?: string;
-  timeoutMs?: number;
-}
+/** What the UI sends in its `run` frame. */
+export type RunRequest = Omit<RunMessage, 'type'>;
 
 export interface RunHandlers {
   onStarted?: (msg: StartedMessage) => void;
@@ -34,10 +31,10 @@ export function wsUrl(base: string = location.href): string {
 export function startRun(request: RunRequest, handlers: RunHandlers, url = wsUrl()): RunHandle {
   const ws = new WebSocket(url);
   let ended = false;
-  const send = (msg: unknown) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  const send = (msg: ClientMessage) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame(msg));
   };
-  ws.onopen = () => send({ type: 'run', ...request });
+  ws.onopen = () => send(clientFrames.run(request));
   ws.onmessage = (ev) => {
     let msg: ServerMessage;
     try {
@@ -65,9 +62,9 @@ export function startRun(request: RunRequest, handlers: RunHandlers, url = wsUrl
   };
   ws.onclose = () => handlers.onClose?.({ lost: !ended });
   return {
-    stop: () => send({ type: 'stop' }),
-    sendStdin: (data) => send({ type: 'stdin', data }),
-    closeStdin: () => send({ type: 'stdin', eof: true }),
+    stop: () => send(clientFrames.stop()),
+    sendStdin: (data) => send(clientFrames.stdin(data)),
+    closeStdin: () => send(clientFrames.eof()),
     abandon: () => ws.close(),
   };
 }

@@ -1,10 +1,18 @@
 import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
 
-export type Language = 'javascript' | 'typescript';
+import { resolveLanguage, type Language } from '../../protocol/languages.ts';
+
+/** The language list is the protocol's (contract: Languages). */
+export type { Language };
 
 export interface SharedSource {
   language: Language;
   code: string;
+}
+
+/** A language id or alias from a URL; JavaScript when absent or unknown. */
+export function languageOrDefault(lang: string | null): Language {
+  return resolveLanguage(lang) ?? 'javascript';
 }
 
 /** `#lang=typescript&code=<lz-string>`: the code travels compressed in the hash, never to a server. */
@@ -19,7 +27,7 @@ export function decodeShare(hash: string): SharedSource | undefined {
   const code = decompressFromEncodedURIComponent(packed);
   if (code === null || code === undefined) return undefined;
   const lang = params.get('lang');
-  return { language: lang === 'typescript' || lang === 'ts' ? 'typescript' : 'javascript', code };
+  return { language: languageOrDefault(lang), code };
 }
 
 export function shareUrl(source: SharedSource, base: string = location.href): string {

@@ -1,13 +1,19 @@
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
 import {
-  PUBLIC_ERROR_CODES,
+  CLOSE_CODES,
+  closeCodeFor,
+  encodeFrame,
+  parseLaterMessage,
+  parseRunMessage,
+  serverFrames,
   type ExitMessage,
   type ExitReason,
   type PublicErrorCode,
+  type RunLimits,
+  type RunRequest,
   type ServerMessage,
 } from '../../protocol/index.ts';
-import { parseLaterMessage, parseRunMessage, type RunLimits, type RunRequest } from './client-message.ts';
 import { OutputMeter } from './output-meter.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 import { transpileTypeScript } from './transpile.ts';
@@ -36,10 +42,6 @@ export interface RunSummary {
   outputBytes: number;
 }
 
-/** Close codes: the typed error frame before them says what happened. */
-const CLOSE_NORMAL = 1000;
-const CLOSE_POLICY = 1008;
-const CLOSE_INTERNAL = 1011;
 /** Above this much unsent data the session stops reading the program's output. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 const HEAP_OOM_MARKER = 'JavaScript heap out of memory';
@@ -101,7 +103,7 @@ export class RunSession {
   private send(msg: ServerMessage, cb?: () => void): void {
     if (this.deferredStarted) this.flushStarted();
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return;
-    this.opts.ws.send(JSON.stringify(msg), cb);
+    this.opts.ws.send(encodeFrame(msg), cb);
   }
 
   /**
@@ -140,7 +142,7 @@ export class RunSession {
   private startedTimer: NodeJS.Timeout | undefined;
 
   private sendError(code: PublicErrorCode, message: string): void {
-    this.send({ type: 'error', code, message, retryable: PUBLIC_ERROR_CODES[code].retryable });
+    this.send(serverFrames.error(code, message));
   }
 
   /** A typed error before any program ran, then close. */
@@ -149,7 +151,7 @@ export class RunSession {
     this.request = undefined;
     this.opts.log.info({ code, message }, 'run rejected');
     this.sendError(code, message);
-    this.opts.ws.close(code === 'INTERNAL' ? CLOSE_INTERNAL : CLOSE_POLICY, code);
+    this.opts.ws.close(closeCodeFor(code), code);
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -159,13 +161,15 @@ export class RunSession {
     if (!this.request) {
       const parsed = parseRunMessage(raw, this.opts.limits);
       if (!parsed.ok) return this.reject(parsed.code, parsed.message);
+      // Programs of several files (contract v2) pass the schema; running them is not wired yet.
+      if (parsed.value.files) return this.reject('BAD_REQUEST', 'programs of several files ("files") are not supported yet; send "code"');
       this.request = parsed.value;
       void this.start(parsed.value).catch((err: Error) => {
         this.opts.log.error({ err: err.message }, 'run failed to start');
         this.sendError('INTERNAL', 'the run could not start');
         if (this.sandbox) this.finish('error');
         else {
-          this.opts.ws.close(CLOSE_INTERNAL, 'INTERNAL');
+          this.opts.ws.close(CLOSE_CODES.INTERNAL, 'INTERNAL');
           this.resolveDone(false);
         }
       });
@@ -250,9 +254,9 @@ export class RunSession {
     if (compileError !== undefined) {
       this.pipeOutput(sandbox);
       sandbox.exited.then(() => this.finish('exit'));
-      this.send({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language });
+      this.send(serverFrames.started(this.opts.runId, this.opts.worker, req.language));
       // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.
-      this.send({ type: 'stderr', data: compileError });
+      this.send(serverFrames.output('stderr', compileError));
       this.compileFailed = true;
       return this.finish('exit');
     }
@@ -263,7 +267,7 @@ export class RunSession {
     sandbox.handoff({ code, sourceMaps: req.language === 'typescript', args: req.args.length ? req.args : undefined });
     this.pipeOutput(sandbox);
     sandbox.exited.then(() => this.finish('exit'));
-    this.announceStarted({ type: 'started', runId: this.opts.runId, worker: this.opts.worker, language: req.language }, () =>
+    this.announceStarted(serverFrames.started(this.opts.runId, this.opts.worker, req.language), () =>
       log.info({ language: req.language, codeBytes: Buffer.byteLength(req.code), timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
     );
     this.handedOff = true;
@@ -303,7 +307,7 @@ export class RunSession {
       });
       source.on('end', () => {
         const rest = this.meter.flush(stream);
-        if (rest) this.send({ type: stream, data: rest });
+        if (rest) this.send(serverFrames.output(stream, rest));
       });
     }
   }
@@ -312,7 +316,7 @@ export class RunSession {
   private sendOutput(stream: 'stdout' | 'stderr', data: string, source: NodeJS.ReadableStream): void {
     const size = data.length;
     this.pendingBytes += size;
-    this.send({ type: stream, data }, () => {
+    this.send(serverFrames.output(stream, data), () => {
       this.pendingBytes -= size;
       if (this.pendingBytes < HIGH_WATER_BYTES / 2 && source.isPaused()) source.resume();
     });
@@ -343,13 +347,12 @@ export class RunSession {
         reason = 'memory';
       }
       const killedByUs = reason !== 'exit' && reason !== 'memory';
-      const message: ExitMessage = {
-        type: 'exit',
+      const message: ExitMessage = serverFrames.exit({
         code: this.compileFailed ? 1 : killedByUs ? null : exit.code,
         signal: this.compileFailed ? null : killedByUs ? 'SIGKILL' : exit.signal,
         reason,
         durationMs,
-      };
+      });
       if (stats.cpuUsageNs !== undefined && this.cpuBeforeNs !== undefined) {
         message.cpuMs = Math.max(0, Math.round((stats.cpuUsageNs - this.cpuBeforeNs) / 1e6));
       }
@@ -365,7 +368,7 @@ export class RunSession {
           durationMs,
           outputBytes: this.meter.bytes,
         });
-        this.opts.ws.close(CLOSE_NORMAL, 'run ended');
+        this.opts.ws.close(CLOSE_CODES.NORMAL, 'run ended');
         this.resolveDone(true);
       };
       if (this.opts.budget) await this.opts.budget.run(deliver);

@@ -4,7 +4,7 @@ import { Editor, type EditorApi } from './Editor.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { useRun } from '../use-run.ts';
-import { shareUrl, type Language } from '../share.ts';
+import { languageOrDefault, shareUrl, type Language } from '../share.ts';
 import { applyTheme, parseThemeChoice, type Theme, type ThemeChoice } from '../theme.ts';
 import { CHANNEL, isCommand, originAllowed, type EmbedEventName } from '../embed-api.ts';
 
@@ -30,7 +30,7 @@ function readOptions(search: string): Options {
   const maxHeight = Number(q.get('maxHeight') ?? q.get('max-height'));
   return {
     code: (lz ? decompressFromEncodedURIComponent(lz) : null) ?? q.get('code') ?? '',
-    language: lang === 'typescript' || lang === 'ts' ? 'typescript' : 'javascript',
+    language: languageOrDefault(lang),
     theme: parseThemeChoice(q.get('theme')),
     readOnly: flag('readonly', false),
     autorun: flag('autorun', false),

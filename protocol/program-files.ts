@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { utf8ByteLength } from './utf8.ts';
+
+/** Contract v2, "Programs of several files": the rules every file list must pass. */
+export const MAX_PROGRAM_FILES = 32;
+export const MAX_FILE_NAME_BYTES = 128;
+
+const NAME_CHARS = /^[A-Za-z0-9._\-/]+$/;
+
+/** Why `name` is not an acceptable file name, or undefined when it is. */
+export function fileNameProblem(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (utf8ByteLength(name) > MAX_FILE_NAME_BYTES) return `is longer than ${MAX_FILE_NAME_BYTES} bytes`;
+  if (!NAME_CHARS.test(name)) return 'may only contain the characters A-Z a-z 0-9 . _ - /';
+  if (name.startsWith('/')) return 'must be a relative path (no leading /)';
+  const segments = name.split('/');
+  if (segments.some((s) => s === '.' || s === '..')) return 'must not contain a "." or ".." segment';
+  if (segments.some((s) => s === '')) return 'must not contain an empty segment (// or a trailing /)';
+  return undefined;
+}
+
+export const fileNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = fileNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: `file name ${JSON.stringify(name.slice(0, 140))} ${problem}` });
+});
+
+export const programFileSchema = z.object({ name: fileNameSchema, content: z.string() });
+export type ProgramFile = z.infer<typeof programFileSchema>;
+
+/** 1 to 32 files with valid, distinct names. Their total size is checked against the code cap by the run schema. */
+export const programFilesSchema = z
+  .array(programFileSchema)
+  .min(1, 'files must name at least one file')
+  .max(MAX_PROGRAM_FILES, `at most ${MAX_PROGRAM_FILES} files`)
+  .superRefine((files, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, f] of files.entries()) {
+      if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `file name ${JSON.stringify(f.name)} appears twice` });
+      seen.add(f.name);
+    }
+  });
+
+/** Total UTF-8 size of a program: the code, or the contents of all its files. */
+export function programBytes(program: { code?: string | undefined; files?: ProgramFile[] | undefined }): number {
+  if (program.files) return program.files.reduce((n, f) => n + utf8ByteLength(f.content), 0);
+  return utf8ByteLength(program.code ?? '');
+}
+
+/** The entry file: `entry` when given, else the first file (contract). */
+export function entryFile(files: ProgramFile[], entry?: string): ProgramFile | undefined {
+  return entry === undefined ? files[0] : files.find((f) => f.name === entry);
+}
