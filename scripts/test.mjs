@@ -1,4 +1,4 @@
-// Runs the whole suite: unit and integration tests with Node's test runner (which prints the
+// Runs the whole suite: lint, type check, unit and integration tests with Node's test runner (which prints the
 // closing summary), after the Playwright e2e specs when they exist.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ function find(dir, out = []) {
   for (const name of readdirSync(dir).sort()) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) find(p, out);
-    else if (/\.test\.ts$/.test(name)) out.push(p);
+    else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
 }
@@ -19,6 +19,12 @@ const pick = (files) => (filter.length ? files.filter((f) => filter.some((x) => 
 let failed = false;
 
 if (!filter.length) {
+  // Lint (.oxlintrc.json): correctness rules and the import boundaries between the parts.
+  const lint = spawnSync('npx', ['oxlint', '--deny-warnings', '.'], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed');
+    failed = true;
+  }
   // TypeScript strict, server side and web side: a type error fails the suite.
   for (const project of ['tsconfig.json', 'web/tsconfig.json']) {
     const tsc = spawnSync('npx', ['tsc', '-p', project, '--noEmit'], { stdio: 'inherit' });

@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startPlayground, waitFor, getJson, type Playground } from '../helpers/playground.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
 import { pidsOfUids, isAlive } from '../helpers/host-processes.ts';

@@ -5,7 +5,6 @@ import pino from 'pino';
 import type { WebSocket } from 'ws';
 import { RunSession } from '../../workers/src/run-session.ts';
 import { TurnBudget } from '../../workers/src/turn-budget.ts';
-import type { Sandbox } from '../../workers/src/sandbox/sandbox.ts';
 
 /** Just enough of a ws WebSocket for a session that never gets to run. */
 class FakeSocket extends EventEmitter {

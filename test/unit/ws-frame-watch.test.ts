@@ -2,11 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloseFrameWatcher, serverTextFrame, serverCloseFrame } from '../../server/src/ws-frame-watch.ts';
 
+/** A text frame with a 64-bit payload length (serverTextFrame builds only the shorter forms). */
+function textFrame64(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const head = Buffer.alloc(10);
+  head[0] = 0x81;
+  head[1] = 127;
+  head.writeBigUInt64BE(BigInt(payload.length), 2);
+  return Buffer.concat([head, payload]);
+}
+
 test('finds a close frame after text frames of every length encoding, split at every byte', () => {
   const stream = Buffer.concat([
     serverTextFrame('{"type":"stdout","data":"hi"}'),
     serverTextFrame('x'.repeat(300)),
-    serverTextFrame('y'.repeat(70_000 > 65535 ? 60_000 : 70_000)),
+    serverTextFrame('y'.repeat(60_000)), // 16-bit length
+    textFrame64('z'.repeat(70_000)), // 64-bit length
     serverCloseFrame(1000, 'run ended'),
   ]);
   for (const size of [1, 2, 3, 7, 13, 64, 1000, stream.length]) {
