@@ -10,6 +10,7 @@ import { Metrics } from './server/src/metrics.ts';
 import type { LocalSlots } from './server/src/local-slots.ts';
 import { loadWorkerHostConfig } from './workers/src/config.ts';
 import { startWorkerHost, workerHealth, exitOnStartupError } from './workers/main.ts';
+import { drainOnSignals } from './protocol/process-signals.ts';
 
 async function main(): Promise<void> {
   const source = configSource(process.env, process.argv.slice(2));
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   if (!gatewayConfig || !workerConfig) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssuesList(problems));
   const config = Object.freeze({ gateway: gatewayConfig, workers: workerConfig });
   const log = pino({ level: config.gateway.logLevel, base: { proc: 'playground' } });
+  log.info({ pid: process.pid, graceMs: config.gateway.shutdownGraceMs }, 'playground starting');
   const registry = await createRegistry(config.gateway.redisUrl, log, config.gateway.queueMax, config.gateway.redisPrefix, config.workers.heartbeatTtlMs);
   const leaseSecret = config.gateway.leaseSecret ?? generateLeaseSecret();
   const host = await startWorkerHost(config.workers, registry, leaseSecret, log);
@@ -41,21 +43,17 @@ async function main(): Promise<void> {
   // This process's own slots are served in-process (no loopback proxy hop); see local-slots.ts.
   const localSlots: LocalSlots = { accept: (slot, req, socket, head, leaseId, runId) => host.acceptLocal(slot.id, slot.hostId, req, socket, head, leaseId, runId) };
   const gateway = await startGateway(config.gateway, registry, leaseSecret, log, () => workerHealth(host), metrics, localSlots);
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, graceMs: config.gateway.shutdownGraceMs }, 'shutting down: draining runs');
-    await gateway.close();
-    await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
-    await registry.removeHost(config.workers.hostId);
-    await host.drain(1000);
-    await registry.close();
-    log.info('shutdown complete');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  drainOnSignals(
+    log,
+    async () => {
+      await gateway.close();
+      await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
+      await registry.removeHost(config.workers.hostId);
+      await host.drain(1000);
+      await registry.close();
+    },
+    config.gateway.shutdownGraceMs + 15_000,
+  );
 }
 
 main().catch(exitOnStartupError);

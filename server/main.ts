@@ -7,6 +7,7 @@ import { Gateway, type HealthExtras } from './src/gateway.ts';
 import { createRegistry, type GatewayRegistry } from '../registry/index.ts';
 import type { Metrics } from './src/metrics.ts';
 import type { LocalSlots } from './src/local-slots.ts';
+import { drainOnSignals } from '../protocol/process-signals.ts';
 
 export async function startGateway(config: GatewayConfig, registry: GatewayRegistry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras, metrics?: Metrics, localSlots?: LocalSlots): Promise<Gateway> {
   const gateway = new Gateway({ config, registry, log, leaseSecret, healthExtras, metrics, redis: registry.redisClient, localSlots });
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const source = configSource(process.env, process.argv.slice(2));
   const config = loadGatewayConfig(source);
   const log = pino({ level: config.logLevel, base: { proc: 'gateway' } });
+  log.info({ pid: process.pid, graceMs: config.shutdownGraceMs }, 'gateway starting');
   if (!config.redisUrl || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',
@@ -38,16 +40,14 @@ async function main(): Promise<void> {
     };
   };
   const gateway = await startGateway(config, registry, config.leaseSecret, log, healthExtras);
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    await gateway.close();
-    await registry.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  drainOnSignals(
+    log,
+    async () => {
+      await gateway.close();
+      await registry.close();
+    },
+    config.shutdownGraceMs + 15_000,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

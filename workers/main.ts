@@ -6,9 +6,12 @@ import { loadWorkerHostConfig, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
 import { createLeaseVerifier, createRegistry, type HostRegistry } from '../registry/index.ts';
+import { drainOnSignals } from '../protocol/process-signals.ts';
+import { HostMetrics } from './src/host-metrics.ts';
+import { startStatusServer } from './src/status-server.ts';
 
 /** Starts a worker host and publishes its slots' readiness to the registry. */
-export async function startWorkerHost(config: WorkerHostConfig, registry: HostRegistry, leaseSecret: string, log: Logger): Promise<WorkerHost> {
+export async function startWorkerHost(config: WorkerHostConfig, registry: HostRegistry, leaseSecret: string, log: Logger, observe?: (host: WorkerHost) => void): Promise<WorkerHost> {
   const sandboxing = await preflight({
     unsafeNoSandbox: config.unsafeNoSandbox,
     unsafeNoCgroupLimits: config.unsafeNoCgroupLimits,
@@ -27,6 +30,7 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
   });
   for (const w of sandboxing.warnings) log.warn(`UNSAFE: ${w}`);
   const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecret));
+  observe?.(host);
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
   const records = host.slots.map((s) => record(host.descriptor(s.id)!));
   registry.keepAlive(config.hostId, () => workerHealth(host));
@@ -71,28 +75,43 @@ export function exitOnStartupError(err: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadWorkerHostConfig(configSource(process.env, process.argv.slice(2)));
-  const log = pino({ level: config.logLevel, base: { proc: 'worker-host' } });
+  const log = pino({ level: config.logLevel, base: { proc: 'worker-host', hostId: config.hostId } });
   if (!config.redisUrl || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',
       'a worker host on its own serves gateways through Redis: set PLAYGROUND_REDIS_URL and PLAYGROUND_LEASE_SECRET (the same as the gateways\'), or use `npm start` for the all-in-one playground.',
     );
   }
+  log.info({ pid: process.pid, slots: config.addresses.length, graceMs: config.shutdownGraceMs }, 'worker host starting');
   const registry = await createRegistry(config.redisUrl, log, 1000, config.redisPrefix, config.heartbeatTtlMs);
-  const host = await startWorkerHost(config, registry, config.leaseSecret, log);
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    // Deregister first so no gateway leases a slot of a host that is going away.
-    await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
-    await registry.removeHost(config.hostId);
-    await host.drain(10_000);
-    await registry.close();
-    process.exit(0);
+  let metrics: HostMetrics | undefined;
+  const host = await startWorkerHost(config, registry, config.leaseSecret, log, (h) => (metrics = new HostMetrics(h)));
+  const health = async () => {
+    const s = host.status();
+    const registryReachable = registry.redisClient ? registry.redisClient.status === 'ready' : true;
+    return {
+      ...workerHealth(host),
+      ok: !host.isDraining && registryReachable && s.total > 0,
+      registry: registry.kind,
+      registryReachable,
+      draining: host.isDraining,
+      slots: { idle: s.idle, busy: s.busy, total: s.total },
+    };
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  const status = await startStatusServer(config.statusHost, config.statusPort, health, metrics!);
+  log.info({ statusUrl: `http://${status.address.address}:${status.address.port}` }, 'worker host status endpoint listening');
+  drainOnSignals(
+    log,
+    async () => {
+      // Deregister first so no gateway leases a slot of a host that is going away.
+      await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
+      await registry.removeHost(config.hostId);
+      await host.drain(config.shutdownGraceMs);
+      status.server.close();
+      await registry.close();
+    },
+    config.shutdownGraceMs + 15_000,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch(exitOnStartupError);

@@ -31,7 +31,7 @@ export function slotBlock(count: number): { addresses: string; list: string[]; p
 }
 
 /** Spawns a Node entry point (tsx) with a clean PLAYGROUND_* environment plus `env`. */
-export function spawnEntry(entry: string, env: Record<string, string>, args: string[] = [], inheritedFds = 0): RunningProcess {
+export function spawnEntry(entry: string, env: Record<string, string>, args: string[] = [], inheritedFds = 0, ownGroup = false): RunningProcess {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PLAYGROUND_') && v !== undefined) base[k] = v;
   const node = [process.execPath, '--import', 'tsx', entry, ...args];
@@ -44,6 +44,8 @@ export function spawnEntry(entry: string, env: Record<string, string>, args: str
     cwd: ROOT,
     env: { ...base, PLAYGROUND_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can signal the group as systemd or a shell would.
+    detached: ownGroup,
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -78,7 +80,7 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
 }
 
 /** Starts the all-in-one playground (`main.ts`) and waits until /healthz says every slot is idle. */
-export async function startPlayground(opts: { slots?: number; env?: Record<string, string>; readyTimeoutMs?: number; inheritedFds?: number } = {}): Promise<Playground> {
+export async function startPlayground(opts: { slots?: number; env?: Record<string, string>; readyTimeoutMs?: number; inheritedFds?: number; ownGroup?: boolean } = {}): Promise<Playground> {
   const count = opts.slots ?? 2;
   const block = slotBlock(count);
   const running = spawnEntry('main.ts', {
@@ -86,7 +88,7 @@ export async function startPlayground(opts: { slots?: number; env?: Record<strin
     PLAYGROUND_WORKER_ADDRESSES: block.addresses,
     PLAYGROUND_WORKER_PORT: String(block.port),
     ...opts.env,
-  }, [], opts.inheritedFds);
+  }, [], opts.inheritedFds, opts.ownGroup);
   let port: number;
   const httpUrl = () => `http://127.0.0.1:${port}`;
   try {

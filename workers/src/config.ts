@@ -34,6 +34,11 @@ const schema = z.object({
   PLAYGROUND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('playground:'),
   PLAYGROUND_HEARTBEAT_TTL_MS: int(5000, 500, 120_000),
   PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  PLAYGROUND_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
+  // A standalone worker host serves /healthz and /metrics here (the all-in-one process's
+  // gateway owns PLAYGROUND_PORT there and serves them itself).
+  PLAYGROUND_HOST: z.string().min(1).default('127.0.0.1'),
+  PLAYGROUND_PORT: int(8081, 0, 65535),
   PLAYGROUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -63,6 +68,11 @@ export type WorkerHostConfig = Readonly<{
   redisPrefix: string;
   heartbeatTtlMs: number;
   leaseSecret: string | undefined;
+  /** On SIGTERM, how long running programs may finish before they are stopped. */
+  shutdownGraceMs: number;
+  /** Where a standalone worker host serves /healthz and /metrics. */
+  statusHost: string;
+  statusPort: number;
   logLevel: string;
 }>;
 
@@ -123,6 +133,9 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
     redisPrefix: c.PLAYGROUND_REDIS_PREFIX,
     heartbeatTtlMs: c.PLAYGROUND_HEARTBEAT_TTL_MS,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,
+    shutdownGraceMs: c.PLAYGROUND_SHUTDOWN_GRACE_MS,
+    statusHost: c.PLAYGROUND_HOST,
+    statusPort: c.PLAYGROUND_PORT,
     logLevel: c.PLAYGROUND_LOG_LEVEL,
   });
 }

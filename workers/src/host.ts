@@ -139,6 +139,11 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     });
   }
 
+  /** True once a drain or stop began: no new runs are accepted. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
   descriptor(slotId: string): SlotDescriptor | undefined {
     return this.descriptors.get(slotId);
   }
@@ -235,8 +240,12 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     for (const slot of this.slots) slot.retire();
+    const running = this.slots.filter((s) => s.isBusy).length;
+    this.log.info({ running, graceMs }, 'worker host draining');
     const deadline = Date.now() + graceMs;
     while (this.slots.some((s) => s.isBusy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const cut = this.slots.filter((s) => s.isBusy).length;
+    if (cut) this.log.warn({ runs: cut, graceMs }, 'grace period over: stopping the runs still going');
     for (const slot of this.slots) slot.shutdownRun();
     const hard = Date.now() + 5000;
     while (this.slots.some((s) => s.isBusy) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));

@@ -69,6 +69,8 @@ export class Slot extends EventEmitter<SlotEvents> {
           this.watchIdle(sandbox);
           return sandbox;
         } catch (err) {
+          // A drain stopped the slot: not a failure, nothing to retry.
+          if (this.stopped) throw err;
           this.failures++;
           const delayMs = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
           this.log.error({ err: (err as Error).message, retryInMs: delayMs }, 'sandbox failed to start');
@@ -90,7 +92,11 @@ export class Slot extends EventEmitter<SlotEvents> {
       void sandbox.destroy();
       if (this.state === 'idle') {
         this.setState('starting');
-        void this.prepare().then(() => this.state === 'starting' && this.setState('idle'));
+        // Rejects only when the slot was stopped meanwhile (a drain): nothing left to do.
+        this.prepare().then(
+          () => this.state === 'starting' && this.setState('idle'),
+          () => undefined,
+        );
       }
     });
   }
@@ -102,7 +108,8 @@ export class Slot extends EventEmitter<SlotEvents> {
   }
 
   async init(): Promise<void> {
-    await this.prepare();
+    // prepare() retries failures itself; it rejects only when a drain stopped the slot.
+    if (!(await this.prepare().catch(() => undefined))) return;
     if (!this.stopped) this.setState('idle');
   }
 

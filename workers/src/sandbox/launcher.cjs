@@ -58,3 +58,10 @@ process.on('message', (msg) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+// A SIGTERM or SIGINT sent to the worker host's whole process group (systemd's default, a
+// `kill -- -pgid`, Ctrl+C in a terminal) must not end the launcher before its worker host has
+// drained: the running programs would die with it. It exits when its worker host does (the
+// IPC channel closes), whatever the signal was.
+process.on('SIGTERM', () => undefined);
+process.on('SIGINT', () => undefined);
+process.on('SIGHUP', () => undefined);

@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { startPlayground, waitFor, getJson, slotBlock, ROOT } from '../helpers/playground.ts';
+import { Cluster } from '../helpers/cluster.ts';
+import { runOverWs } from '../helpers/ws-client.ts';
+import { pidsOfUids, isAlive } from '../helpers/host-processes.ts';
+
+const UID_BASE = 63_500;
+
+test('SIGTERM to the whole process group mid-run (as systemd sends it): runs finish or get a verdict, never "Killed by SIGKILL"; a clean exit', { timeout: 60_000 }, async () => {
+  const pg = await startPlayground({ slots: 2, ownGroup: true, env: { PLAYGROUND_SANDBOX_UID_BASE: String(UID_BASE), PLAYGROUND_SHUTDOWN_GRACE_MS: '2500' } });
+  try {
+    const short = runOverWs(pg.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("done"), 1000)' });
+    const long = runOverWs(pg.wsUrl, { type: 'run', language: 'js', code: 'console.log("forever"); setInterval(() => {}, 1000)' });
+    await sleep(300);
+    const exited = new Promise<number | null>((r) => pg.proc.once('exit', (code) => r(code)));
+    // The launcher and every other process in the group get it too.
+    process.kill(-pg.proc.pid!, 'SIGTERM');
+    const [s, l] = await Promise.all([short, long]);
+    assert.equal(s.stdout, 'done\n', JSON.stringify(s.messages));
+    assert.equal(s.exit?.reason, 'exit');
+    assert.equal(s.exit?.signal, null);
+    assert.equal(l.exit?.reason, 'stopped', JSON.stringify(l.messages));
+    assert.equal(await exited, 0, pg.logs());
+    const logs = pg.logs();
+    assert.doesNotMatch(logs, /slot stopped|Unhandled|uncaught/i);
+    assert.match(logs, /"msg":"draining: taking no new work"/);
+    assert.match(logs, /"msg":"stopped"/);
+    await sleep(300);
+    assert.deepEqual(pidsOfUids(UID_BASE, UID_BASE + 1).filter(isAlive), [], 'no sandbox process survives');
+  } finally {
+    await pg.stop();
+  }
+});
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+test('`npm run worker-host` gets SIGTERM: npm forwards it, the host serves /healthz + /metrics, drains within PLAYGROUND_SHUTDOWN_GRACE_MS (not 10 s) and deregisters', { timeout: 90_000 }, async () => {
+  const cluster = new Cluster();
+  const block = slotBlock(2);
+  const hostId = `npm${process.pid}`;
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PLAYGROUND_') && v !== undefined) base[k] = v;
+  const npm = spawn('npm', ['run', '--silent', 'worker-host'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...base,
+      PLAYGROUND_REDIS_URL: cluster.redisUrl,
+      PLAYGROUND_REDIS_PREFIX: cluster.prefix,
+      PLAYGROUND_LEASE_SECRET: cluster.secret,
+      PLAYGROUND_HOST_ID: hostId,
+      PLAYGROUND_WORKER_ADDRESSES: block.addresses,
+      PLAYGROUND_WORKER_PORT: String(block.port),
+      PLAYGROUND_PORT: '0',
+      PLAYGROUND_SHUTDOWN_GRACE_MS: '1500',
+      PLAYGROUND_SANDBOX_UID_BASE: String(UID_BASE + 10),
+    },
+  });
+  let out = '';
+  npm.stdout!.on('data', (d) => (out += d));
+  npm.stderr!.on('data', (d) => (out += d));
+  const npmExited = new Promise<number | null>((r) => npm.once('exit', (code) => r(code)));
+  const redis = new Redis(cluster.redisUrl);
+  try {
+    const statusUrl = await waitFor('status endpoint', () => {
+      if (npm.exitCode !== null) throw new Error(`worker host exited:\n${out}`);
+      return out.match(/"statusUrl":"(http:\/\/[\d.:]+)"/)?.[1];
+    });
+    await waitFor('worker host ready', () => (out.includes('worker host ready') ? true : undefined));
+    const node = childrenOf(npm.pid!)[0]!;
+    assert.ok(node && readFileSync(`/proc/${node}/cmdline`, 'utf8').includes('workers/main.ts'), 'npm runs node directly (exec), not through a shell');
+
+    const gw = await cluster.gateway();
+    await cluster.waitIdle(gw.httpUrl, 2);
+    const health = await getJson(`${statusUrl}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(health.body.ok, true);
+    assert.equal(health.body.hostId, hostId);
+    assert.deepEqual(health.body.slots, { idle: 2, busy: 0, total: 2 });
+
+    const quick = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("a".repeat(10))' });
+    assert.equal(quick.exit?.reason, 'exit');
+    const metrics = await (await fetch(`${statusUrl}/metrics`)).text();
+    assert.match(metrics, /playground_runs_total\{language="javascript",reason="exit"\} 1/);
+    assert.match(metrics, /playground_run_duration_seconds_count\{language="javascript"\} 1/);
+    assert.match(metrics, /playground_output_bytes_total 11/);
+    assert.match(metrics, /playground_sandbox_start_seconds_count [1-9]/);
+    assert.match(metrics, /playground_host_slots\{state="idle"\} [12]/);
+    assert.match(metrics, /playground_warm_sandboxes [12]/);
+
+    const short = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("done"), 400)' });
+    const long = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("long"); setTimeout(() => console.log("late"), 6000)' }, { deadlineMs: 20_000 });
+    await sleep(300);
+    const t0 = performance.now();
+    // Only npm gets the signal (as `kill <pid of npm>` does): npm must hand it to node.
+    npm.kill('SIGTERM');
+    const [s, l] = await Promise.all([short, long]);
+    const cutAfterMs = performance.now() - t0;
+    assert.equal(s.stdout, 'done\n');
+    assert.equal(s.exit?.reason, 'exit');
+    assert.equal(l.stdout, 'long\n', 'cut at the grace period, long before the run would end');
+    assert.ok(l.error?.retryable || l.exit?.reason === 'error', JSON.stringify(l.messages));
+    assert.ok(cutAfterMs < 5000, `long run cut after ${cutAfterMs} ms (grace 1500 ms)`);
+    assert.equal(await npmExited, 0, out);
+    assert.ok(!isAlive(node), 'the node process is gone with npm');
+    assert.deepEqual(await redis.keys(`${cluster.prefix}slot:*`), [], 'slots deregistered');
+    assert.equal(await redis.exists(`${cluster.prefix}host:${hostId}`), 0, 'host key removed');
+    assert.match(out, /"msg":"worker host draining"/);
+    assert.match(out, /"msg":"stopped"/);
+    assert.doesNotMatch(out, /sandbox failed to start/);
+  } finally {
+    if (npm.exitCode === null) process.kill(-npm.pid!, 'SIGKILL');
+    redis.disconnect();
+    await cluster.stop();
+  }
+});

@@ -1,0 +1,56 @@
+import client from 'prom-client';
+import type { WorkerHost } from './host.ts';
+
+/**
+ * Prometheus metrics of a standalone worker host (GET /metrics on its status port). Run,
+ * duration, output and sandbox-boot series carry the same names as the all-in-one process's,
+ * so one dashboard reads both; slot states are this host's own view.
+ */
+export class HostMetrics {
+  readonly registry = new client.Registry();
+  readonly runs = new client.Counter({ name: 'playground_runs_total', help: 'Runs ended, by language and exit reason.', labelNames: ['language', 'reason'], registers: [this.registry] });
+  readonly runDuration = new client.Histogram({
+    name: 'playground_run_duration_seconds',
+    help: 'Wall time from hand-off to exit.',
+    labelNames: ['language'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly outputBytes = new client.Counter({ name: 'playground_output_bytes_total', help: 'Program output bytes delivered (stdout + stderr).', registers: [this.registry] });
+  readonly sandboxStart = new client.Histogram({
+    name: 'playground_sandbox_start_seconds',
+    help: 'Time to start a warm sandbox until its runner is ready.',
+    buckets: [0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly registryErrors = new client.Counter({ name: 'playground_registry_errors_total', help: 'Registry updates that failed (Redis unreachable or slow).', registers: [this.registry] });
+
+  constructor(host: WorkerHost) {
+    host.on('run-end', (s) => {
+      this.runs.inc({ language: s.language, reason: s.reason });
+      this.runDuration.observe({ language: s.language }, s.durationMs / 1000);
+      this.outputBytes.inc(s.outputBytes);
+    });
+    host.on('sandbox-start', (ms) => this.sandboxStart.observe(ms / 1000));
+    new client.Gauge({
+      name: 'playground_host_slots',
+      help: 'This worker host\'s slots by state (starting, idle, running, recycling, stopped).',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const counts: Record<string, number> = { starting: 0, idle: 0, running: 0, recycling: 0, stopped: 0 };
+        for (const slot of host.slots) counts[slot.currentState] = (counts[slot.currentState] ?? 0) + 1;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new client.Gauge({
+      name: 'playground_warm_sandboxes',
+      help: 'Pre-started sandboxes waiting for a program on this worker host.',
+      registers: [this.registry],
+      collect() {
+        this.set(host.status().warm);
+      },
+    });
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'playground_process_' });
+  }
+}
