@@ -75,7 +75,7 @@ export function exitOnStartupError(err: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadWorkerHostConfig(configSource(process.env, process.argv.slice(2)));
-  const log = pino({ level: config.logLevel, base: { proc: 'worker-host', hostId: config.hostId } });
+  const log = pino({ level: config.logLevel, base: { proc: 'worker-host' } });
   if (!config.redisUrl || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',
@@ -84,9 +84,11 @@ async function main(): Promise<void> {
   }
   log.info({ pid: process.pid, slots: config.addresses.length, graceMs: config.shutdownGraceMs }, 'worker host starting');
   const registry = await createRegistry(config.redisUrl, log, 1000, config.redisPrefix, config.heartbeatTtlMs);
+  // The status port is bound before anything registers: a port in use fails the start, not later.
+  let host: WorkerHost | undefined;
   let metrics: HostMetrics | undefined;
-  const host = await startWorkerHost(config, registry, config.leaseSecret, log, (h) => (metrics = new HostMetrics(h)));
   const health = async () => {
+    if (!host) return { ok: false, starting: true };
     const s = host.status();
     const registryReachable = registry.redisClient ? registry.redisClient.status === 'ready' : true;
     return {
@@ -98,15 +100,17 @@ async function main(): Promise<void> {
       slots: { idle: s.idle, busy: s.busy, total: s.total },
     };
   };
-  const status = await startStatusServer(config.statusHost, config.statusPort, health, metrics!);
+  const status = await startStatusServer(config.statusHost, config.statusPort, health, () => metrics);
   log.info({ statusUrl: `http://${status.address.address}:${status.address.port}` }, 'worker host status endpoint listening');
+  host = await startWorkerHost(config, registry, config.leaseSecret, log, (h) => (metrics = new HostMetrics(h)));
+  const running = host;
   drainOnSignals(
     log,
     async () => {
       // Deregister first so no gateway leases a slot of a host that is going away.
-      await registry.removeSlots(host.slots.map((s) => s.id)).catch(() => undefined);
+      await registry.removeSlots(running.slots.map((s) => s.id)).catch(() => undefined);
       await registry.removeHost(config.hostId);
-      await host.drain(config.shutdownGraceMs);
+      await running.drain(config.shutdownGraceMs);
       status.server.close();
       await registry.close();
     },

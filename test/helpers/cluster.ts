@@ -42,6 +42,7 @@ export class Cluster {
       PLAYGROUND_HOST_ID: hostId,
       PLAYGROUND_WORKER_ADDRESSES: block.addresses,
       PLAYGROUND_WORKER_PORT: String(block.port),
+      PLAYGROUND_PORT: '0',
       ...env,
     });
     this.processes.push(p);

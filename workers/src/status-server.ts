@@ -12,7 +12,7 @@ export async function startStatusServer(
   host: string,
   port: number,
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>,
-  metrics: HostMetrics,
+  metrics: () => HostMetrics | undefined,
 ): Promise<{ server: http.Server; address: AddressInfo }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -25,7 +25,8 @@ export async function startStatusServer(
         const h = await health();
         return reply(h.ok ? 200 : 503, 'application/json; charset=utf-8', JSON.stringify(h));
       }
-      if (path === '/metrics' && req.method === 'GET') return reply(200, metrics.registry.contentType, await metrics.registry.metrics());
+      const m = metrics();
+      if (path === '/metrics' && req.method === 'GET' && m) return reply(200, m.registry.contentType, await m.registry.metrics());
       reply(404, 'application/json; charset=utf-8', JSON.stringify({ error: { code: 'BAD_REQUEST', message: `no route ${req.method} ${path}` } }));
     };
     work().catch((err: Error) => {
