@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { startPlayground, waitFor, getJson, slotBlock, ROOT } from '../helpers/playground.ts';
 import { Cluster } from '../helpers/cluster.ts';
