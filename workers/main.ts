@@ -15,6 +15,7 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
   const sandboxing = await preflight({
     unsafeNoSandbox: config.unsafeNoSandbox,
     unsafeNoCgroupLimits: config.unsafeNoCgroupLimits,
+    unsafeNoSeccomp: config.unsafeNoSeccomp,
     nodePath: config.nodePath,
     searchPath: process.env.PATH ?? '/usr/bin:/bin',
     hostId: config.hostId,

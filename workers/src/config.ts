@@ -30,6 +30,7 @@ const schema = z.object({
   PLAYGROUND_NODE_PATH: z.string().default(process.execPath),
   PLAYGROUND_UNSAFE_NO_SANDBOX: flag,
   PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS: flag,
+  PLAYGROUND_UNSAFE_NO_SECCOMP: flag,
   PLAYGROUND_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   PLAYGROUND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('playground:'),
   PLAYGROUND_HEARTBEAT_TTL_MS: int(5000, 500, 120_000),
@@ -64,6 +65,7 @@ export type WorkerHostConfig = Readonly<{
   nodePath: string;
   unsafeNoSandbox: boolean;
   unsafeNoCgroupLimits: boolean;
+  unsafeNoSeccomp: boolean;
   redisUrl: string | undefined;
   redisPrefix: string;
   heartbeatTtlMs: number;
@@ -129,6 +131,7 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
     nodePath: c.PLAYGROUND_NODE_PATH,
     unsafeNoSandbox: c.PLAYGROUND_UNSAFE_NO_SANDBOX,
     unsafeNoCgroupLimits: c.PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS,
+    unsafeNoSeccomp: c.PLAYGROUND_UNSAFE_NO_SECCOMP,
     redisUrl: c.PLAYGROUND_REDIS_URL,
     redisPrefix: c.PLAYGROUND_REDIS_PREFIX,
     heartbeatTtlMs: c.PLAYGROUND_HEARTBEAT_TTL_MS,

@@ -95,6 +95,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       cgroups: sandboxing.cgroups,
       tools: sandboxing.tools,
       layout: sandboxing.layout,
+      scratch: sandboxing.scratch,
       limits: {
         maxOpenFiles: 256,
         maxFileBytes: config.limits.tmpSizeBytes,
@@ -102,7 +103,9 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
         cpuSeconds: Math.ceil((config.limits.timeoutMs * 2) / 1000) + 5,
         tmpSizeBytes: config.limits.tmpSizeBytes,
         shmSizeBytes: 16 * 1024 * 1024,
-        heapMb: Math.max(32, Math.floor(config.limits.memoryMb * 0.75)),
+        // With cgroups, V8's own limit sits above the cgroup's, so a heap bomb meets the kernel's
+        // OOM killer (a `memory` verdict the program cannot forge) rather than V8's abort.
+        heapMb: sandboxing.cgroups.version === 'none' ? Math.max(32, Math.floor(config.limits.memoryMb * 0.75)) : config.limits.memoryMb * 2,
       },
       memoryBytes: config.limits.memoryMb * 1024 * 1024,
       maxProcesses: config.limits.maxProcesses,
@@ -259,5 +262,6 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     await Promise.all(this.slots.map((s) => s.stop()));
     await this.launcher.stop();
     await this.sandboxing.cgroups.removeGroup();
+    await this.sandboxing.scratch?.close();
   }
 }

@@ -44,7 +44,6 @@ export interface RunSummary {
 
 /** Above this much unsent data the session stops reading the program's output. */
 const HIGH_WATER_BYTES = 1024 * 1024;
-const HEAP_OOM_MARKER = 'JavaScript heap out of memory';
 const STARTED_DELAY_MS = 5;
 
 /**
@@ -60,8 +59,6 @@ export class RunSession {
   private stdinBytes = 0;
   private stdinClosed = false;
   private startedAt = 0;
-  private stderrTail = '';
-  private sawHeapOom = false;
   private ended = false;
   private readonly opts: SessionOptions;
   private resolveDone!: (usedSandbox: boolean) => void;
@@ -295,12 +292,6 @@ export class RunSession {
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = sandbox[stream];
       source.on('data', (chunk: Buffer) => {
-        if (stream === 'stderr' && !this.sawHeapOom) {
-          // Keep a short tail so a marker split across chunks is still found.
-          const text = this.stderrTail + chunk.toString('latin1');
-          this.sawHeapOom = text.includes(HEAP_OOM_MARKER);
-          this.stderrTail = text.slice(-HEAP_OOM_MARKER.length);
-        }
         const { text, capped } = this.meter.take(stream, chunk);
         if (text) this.sendOutput(stream, text, source);
         if (capped) this.finish('output-limit');
@@ -343,7 +334,8 @@ export class RunSession {
       const durationMs = Math.round(this.startedAt ? performance.now() - this.startedAt : 0);
       const stats = await sandbox.stats().catch(() => ({ oomKills: 0, cpuUsageNs: undefined, memoryPeakBytes: undefined }));
       let reason = cause;
-      if (cause === 'exit' && (stats.oomKills > 0 || (exit.signal !== null && this.sawHeapOom))) {
+      // Only the kernel's word counts: a program can print V8's OOM line and abort.
+      if (cause === 'exit' && stats.oomKills > 0) {
         reason = 'memory';
       }
       const killedByUs = reason !== 'exit' && reason !== 'memory';

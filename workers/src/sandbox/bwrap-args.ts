@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
+import type { ScratchDirs } from './scratch.ts';
 
 /** Host paths the sandbox sees, resolved once when the worker host starts. */
 export interface SandboxLayout {
@@ -9,7 +10,14 @@ export interface SandboxLayout {
   runnerPath: string;
   passwdPath: string;
   groupPath: string;
+  /** The compiled seccomp program (seccomp.ts); absent only with PLAYGROUND_UNSAFE_NO_SECCOMP. */
+  seccompPath?: string;
+  /** [hostFile, /proc path]: neutral files bound over /proc entries that describe the host. */
+  procMasks: Array<[string, string]>;
 }
+
+/** Where the sandbox's seccomp program is read from: the shell opens the file as this fd. */
+const SECCOMP_FD = 4;
 
 export interface SandboxLimits {
   maxOpenFiles: number;
@@ -44,8 +52,9 @@ export function resolveLibraries(nodePath: string): Array<[string, string]> {
  * root with only node, its libraries and the runner, a size-capped /tmp as the working
  * directory, a read-only /dev with a capped /dev/shm, and a clean environment.
  */
-export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits): string[] {
+export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?: ScratchDirs): string[] {
   const args = [
+    ...(layout.seccompPath ? ['--seccomp', String(SECCOMP_FD)] : []),
     '--unshare-all',
     '--unshare-user',
     '--disable-userns',
@@ -67,10 +76,15 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits): string[
     '--ro-bind', layout.groupPath, '/etc/group',
     '--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX,
     '--proc', '/proc',
+  );
+  for (const [host, inside] of layout.procMasks) args.push('--ro-bind', host, inside);
+  args.push(
     '--dev', '/dev',
-    '--size', String(limits.shmSizeBytes), '--tmpfs', '/dev/shm',
+    // Binds of the slot's noexec tmpfs keep its flags; bwrap's own tmpfs would be exec-able
+    // (only without root, where no tmpfs can be mounted, and the operator was warned).
+    ...(scratch ? ['--bind', scratch.shm, '/dev/shm'] : ['--size', String(limits.shmSizeBytes), '--tmpfs', '/dev/shm']),
     '--remount-ro', '/dev',
-    '--size', String(limits.tmpSizeBytes), '--tmpfs', '/tmp',
+    ...(scratch ? ['--bind', scratch.tmp, '/tmp'] : ['--size', String(limits.tmpSizeBytes), '--tmpfs', '/tmp']),
     '--remount-ro', '/',
     '--chdir', '/tmp',
     '--clearenv',
@@ -81,6 +95,8 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits): string[
     '--',
     '/usr/bin/node',
     `--max-old-space-size=${limits.heapMb}`,
+    // A written .node file is native code: never loaded (and /tmp is noexec for child nodes).
+    '--no-addons',
     RUNNER_IN_SANDBOX,
   );
   return args;
@@ -97,9 +113,13 @@ export function sandboxCommand(opts: {
   tools: { sh: string; setpriv: string; prlimit: string; bwrap: string };
   layout: SandboxLayout;
   limits: SandboxLimits;
+  scratch?: ScratchDirs;
 }): { file: string; args: string[] } {
-  const joins = opts.procsFiles.map((_, i) => `echo $$ > "$${i + 1}"`).join(' && ');
-  const script = `${joins ? `${joins} && ` : ''}shift ${opts.procsFiles.length}; exec "$@"`;
+  const positional = [...opts.procsFiles, ...(opts.layout.seccompPath ? [opts.layout.seccompPath] : [])];
+  const steps = opts.procsFiles.map((_, i) => `echo $$ > "\${${i + 1}}"`);
+  // The shell (still root) opens the filter for bwrap, which reads it from that descriptor.
+  if (opts.layout.seccompPath) steps.push(`exec ${SECCOMP_FD}< "\${${positional.length}}"`);
+  const script = `${steps.map((s) => `${s} && `).join('')}shift ${positional.length}; exec "$@"`;
   const drop =
     opts.uid === undefined
       ? []
@@ -114,6 +134,6 @@ export function sandboxCommand(opts: {
   ];
   return {
     file: opts.tools.sh,
-    args: ['-c', script, 'sh', ...opts.procsFiles, ...drop, ...prlimit, opts.tools.bwrap, ...bwrapArgs(opts.layout, opts.limits)],
+    args: ['-c', script, 'sh', ...positional, ...drop, ...prlimit, opts.tools.bwrap, ...bwrapArgs(opts.layout, opts.limits, opts.scratch)],
   };
 }

@@ -6,12 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { PlaygroundError } from '../../../protocol/index.ts';
 import { resolveLibraries, sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
+import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
+import { writeProcMasks } from './proc-masks.ts';
+import { ScratchSpace } from './scratch.ts';
 
 export const RUNNER_PATH = fileURLToPath(new URL('./runner.cjs', import.meta.url));
 
 export interface PreflightOptions {
   unsafeNoSandbox: boolean;
   unsafeNoCgroupLimits: boolean;
+  /** Start without a seccomp filter on an architecture we have no syscall table for. */
+  unsafeNoSeccomp?: boolean;
   nodePath: string;
   /** PATH used to find bwrap, setpriv and prlimit (the worker host's own by default). */
   searchPath: string;
@@ -28,6 +33,8 @@ export interface PreflightResult {
   layout: SandboxLayout;
   /** True when sandboxes run under their own uid (the worker host is root). */
   dropsPrivileges: boolean;
+  /** Noexec /tmp and /dev/shm (needs root to mount); bwrap's exec-able tmpfs without it. */
+  scratch: ScratchSpace | undefined;
   warnings: string[];
 }
 
@@ -53,7 +60,7 @@ function fail(code: 'PG_ERR_SANDBOX_UNAVAILABLE' | 'PG_ERR_CGROUP_UNAVAILABLE', 
  * tiny /etc/passwd and /etc/group — goes into one root-owned, world-readable directory: the
  * sandbox uid must be able to reach what bwrap binds, wherever the project is checked out.
  */
-function writeSandboxFiles(): { passwdPath: string; groupPath: string; runnerPath: string } {
+function writeSandboxFiles(): { dir: string; passwdPath: string; groupPath: string; runnerPath: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playground-sandbox-'));
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +71,39 @@ function writeSandboxFiles(): { passwdPath: string; groupPath: string; runnerPat
   const groupPath = path.join(dir, 'group');
   writeFileSync(passwdPath, 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:65534:65534:sandbox:/tmp:/sbin/nologin\n', { mode: 0o644 });
   writeFileSync(groupPath, 'root:x:0:\nsandbox:x:65534:\n', { mode: 0o644 });
-  return { passwdPath, groupPath, runnerPath };
+  return { dir, passwdPath, groupPath, runnerPath };
+}
+
+/** The seccomp program for this machine's architecture, or why there is none. */
+function seccompFile(dir: string, unsafeNoSeccomp: boolean | undefined, warnings: string[]): string | undefined {
+  if (!SECCOMP_ARCHES.includes(process.arch)) {
+    if (!unsafeNoSeccomp) {
+      fail(
+        'PG_ERR_SANDBOX_UNAVAILABLE',
+        `no seccomp syscall table for this CPU architecture (${process.arch}; supported: ${SECCOMP_ARCHES.join(', ')}): sandboxes would run with the whole kernel syscall surface.`,
+        'run the worker host on x86_64 or aarch64, or accept sandboxes WITHOUT a seccomp filter with PLAYGROUND_UNSAFE_NO_SECCOMP=1.',
+      );
+    }
+    warnings.push(`PLAYGROUND_UNSAFE_NO_SECCOMP is set: sandboxes run WITHOUT a seccomp filter on ${process.arch} (vsock, io_uring, userfaultfd, bpf, keyctl... reachable from native code).`);
+    return undefined;
+  }
+  if (unsafeNoSeccomp) warnings.push('PLAYGROUND_UNSAFE_NO_SECCOMP is set but has no effect: this architecture has a seccomp table, so the filter is applied.');
+  const file = path.join(dir, 'seccomp.bpf');
+  writeFileSync(file, buildSeccompFilter(process.arch), { mode: 0o444 });
+  return file;
+}
+
+/** Host mounts for scratch space go under /run (a tmpfs on systemd hosts) when it exists. */
+function scratchRoot(): string {
+  for (const dir of ['/run', os.tmpdir()]) {
+    try {
+      accessSync(dir, constants.W_OK);
+      return path.join(dir, 'playground-scratch');
+    } catch {
+      /* next */
+    }
+  }
+  return path.join(os.tmpdir(), 'playground-scratch');
 }
 
 /**
@@ -75,13 +114,13 @@ function writeSandboxFiles(): { passwdPath: string; groupPath: string; runnerPat
 export async function preflight(opts: PreflightOptions): Promise<PreflightResult> {
   const warnings: string[] = [];
   const nodePath = realpathSync(opts.nodePath);
-  const files = writeSandboxFiles();
-  const layout: SandboxLayout = { nodePath, libraries: [], ...files };
+  const { dir: filesDir, ...files } = writeSandboxFiles();
+  const layout: SandboxLayout = { nodePath, libraries: [], procMasks: [], ...files };
   const tools = { sh: '/bin/sh', setpriv: '', prlimit: '', bwrap: '' };
 
   if (opts.unsafeNoSandbox) {
     warnings.push('PLAYGROUND_UNSAFE_NO_SANDBOX is set: untrusted programs run WITHOUT any sandbox, as the worker host user.');
-    return { mode: 'unsafe-none', cgroups: NO_CGROUPS, tools, layout, dropsPrivileges: false, warnings };
+    return { mode: 'unsafe-none', cgroups: NO_CGROUPS, tools, layout, dropsPrivileges: false, scratch: undefined, warnings };
   }
 
   const bwrap = which('bwrap', opts.searchPath);
@@ -101,6 +140,8 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   tools.setpriv = setpriv;
   tools.prlimit = prlimit;
   layout.libraries = resolveLibraries(nodePath);
+  layout.seccompPath = seccompFile(filesDir, opts.unsafeNoSeccomp, warnings);
+  layout.procMasks = writeProcMasks(filesDir);
 
   const isRoot = process.getuid?.() === 0;
   const { driver, problem } = isRoot
@@ -117,21 +158,60 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
     warnings.push(`PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS is set: runs have no memory or process limits (${problem}).`);
   }
 
+  const scratch = await prepareScratch(isRoot, opts, warnings);
+
   // A real sandbox, end to end, as the sandbox uid: catches a kernel without unprivileged user
   // namespaces, a bwrap too old for our flags, a library we failed to bind, or a path the
-  // sandbox uid cannot reach.
-  const cmd = sandboxCommand({ procsFiles: [], uid: isRoot ? opts.trialUid : undefined, tools, layout, limits: opts.limits });
-  const trial = spawnSync(cmd.file, [...cmd.args.slice(0, -2), '-e', 'process.stdout.write("ok")'], {
+  // sandbox uid cannot reach; and proves the filter is on and /tmp is noexec.
+  const trialUid = isRoot ? opts.trialUid : undefined;
+  const trialDirs = scratch && trialUid !== undefined ? await scratch.acquire('preflight', `trial-${process.pid}`, trialUid) : undefined;
+  const cmd = sandboxCommand({ procsFiles: [], uid: trialUid, tools, layout, limits: opts.limits, scratch: trialDirs });
+  const probe = `const fs = require('fs');
+    const seccomp = /^Seccomp:\\s+(\\d)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    const tmp = fs.readFileSync('/proc/self/mounts', 'utf8').split('\\n').find((l) => l.split(' ')[1] === '/tmp') || '';
+    process.stdout.write(JSON.stringify({ seccomp, tmpNoexec: tmp.split(' ')[3]?.split(',').includes('noexec') }))`;
+  const trial = spawnSync(cmd.file, [...cmd.args.slice(0, -3), '-e', probe], {
     env: { PATH: '/usr/bin:/bin' },
     encoding: 'utf8',
     timeout: 20_000,
   });
-  if (trial.stdout !== 'ok') {
+  if (trialDirs) await scratch!.release(trialDirs);
+  let seen: { seccomp?: string; tmpNoexec?: boolean } | undefined;
+  try {
+    seen = JSON.parse(trial.stdout);
+  } catch {
     fail(
       'PG_ERR_SANDBOX_UNAVAILABLE',
       `bubblewrap could not start a sandbox: ${(trial.stderr || trial.error?.message || `exit ${trial.status}`).trim()}`,
       'enable unprivileged user namespaces (sysctl -w user.max_user_namespaces=10000; on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0) and install bubblewrap >= 0.8 (apt-get install -y bubblewrap).',
     );
   }
-  return { mode: 'bwrap', cgroups: driver, tools, layout, dropsPrivileges: isRoot, warnings };
+  if (layout.seccompPath && seen?.seccomp !== '2') {
+    fail('PG_ERR_SANDBOX_UNAVAILABLE', `the sandbox's seccomp filter is not in force (Seccomp: ${seen?.seccomp ?? 'unknown'}).`, 'install bubblewrap >= 0.8 built with seccomp support (apt-get install -y bubblewrap).');
+  }
+  if (scratch && !seen?.tmpNoexec) {
+    fail('PG_ERR_SANDBOX_UNAVAILABLE', 'the sandbox\'s /tmp is not mounted noexec.', 'check that tmpfs mounts with noexec work here (mount -t tmpfs -o noexec tmpfs /mnt).');
+  }
+  return { mode: 'bwrap', cgroups: driver, tools, layout, dropsPrivileges: isRoot, scratch, warnings };
+}
+
+async function prepareScratch(isRoot: boolean, opts: PreflightOptions, warnings: string[]): Promise<ScratchSpace | undefined> {
+  const mount = which('mount', opts.searchPath);
+  const umount = which('umount', opts.searchPath);
+  if (!isRoot || !mount || !umount) {
+    warnings.push(`/tmp and /dev/shm in sandboxes are NOT noexec: ${!isRoot ? 'the worker host is not root, so it cannot mount them' : 'mount/umount were not found (apt-get install -y mount)'}.`);
+    return undefined;
+  }
+  const rootDir = scratchRoot();
+  await ScratchSpace.sweepStale(rootDir, umount);
+  const scratch = new ScratchSpace({
+    rootDir,
+    owner: `${opts.hostId.replace(/[^a-zA-Z0-9_.]/g, '_')}-${process.pid}`,
+    sizeBytes: opts.limits.tmpSizeBytes + opts.limits.shmSizeBytes,
+    maxInodes: 16_384,
+    mountPath: mount,
+    umountPath: umount,
+  });
+  process.once('exit', () => scratch.closeSync());
+  return scratch;
 }

@@ -6,6 +6,7 @@ import type { Readable, Writable, Duplex } from 'node:stream';
 import type { CgroupDriver, RunCgroup, CgroupStats } from './cgroups.ts';
 import { sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import type { Launcher, SandboxProcess, SpawnRequest } from './launcher-client.ts';
+import type { ScratchDirs, ScratchSpace } from './scratch.ts';
 
 /** What the runner inside the sandbox receives over fd 3. */
 export interface SandboxJob {
@@ -33,6 +34,8 @@ export interface SandboxFactoryOptions {
   maxProcesses: number;
   cpuCores: number;
   readyTimeoutMs: number;
+  /** Noexec /tmp and /dev/shm per sandbox (when the worker host is root). */
+  scratch?: ScratchSpace | undefined;
   /**
    * Forks sandboxes in a small helper process (the worker host always sets it). Without one,
    * this process forks them itself, as a naive server would (the benchmark's baselines).
@@ -76,6 +79,7 @@ export class Sandbox {
     private readonly workDir: string | undefined,
     id: string,
     private readonly mode: SandboxFactoryOptions['mode'],
+    private readonly scratch: { space: ScratchSpace; dirs: ScratchDirs } | undefined,
   ) {
     this.id = id;
     this.exited = new Promise((resolve) => {
@@ -109,10 +113,12 @@ export class Sandbox {
     });
     let child: SandboxProcess;
     let workDir: string | undefined;
+    let scratch: { space: ScratchSpace; dirs: ScratchDirs } | undefined;
     try {
       let req: SpawnRequest;
       if (opts.mode === 'bwrap') {
-        const cmd = sandboxCommand({ procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits });
+        if (opts.scratch && uid !== undefined) scratch = { space: opts.scratch, dirs: await opts.scratch.acquire(slotName, id, uid) };
+        const cmd = sandboxCommand({ procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits, scratch: scratch?.dirs });
         // Only the spawn's own PATH: nothing of the worker host's environment reaches bwrap,
         // whose original environment would otherwise be readable in /proc.
         req = { file: cmd.file, args: cmd.args, env: { PATH: '/usr/bin:/bin' } };
@@ -132,9 +138,10 @@ export class Sandbox {
     } catch (err) {
       await cgroup.remove().catch(() => undefined);
       if (workDir) rmSync(workDir, { recursive: true, force: true });
+      if (scratch) await scratch.space.release(scratch.dirs).catch(() => undefined);
       throw err;
     }
-    const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode);
+    const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode, scratch);
     // Pipes to a dying sandbox may EPIPE; the exit path reports what happened.
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
     try {
@@ -239,9 +246,13 @@ export class Sandbox {
         await this.kill();
         await this.cgroup.killAll();
       }
-      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
+      const exitSeen = await Promise.race([this.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
       await this.cgroup.remove();
       if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+      // Deleted only once every process of the sandbox is gone (pid 1 exited: its namespace is
+      // dead; the cgroup is empty), so nothing can swap a directory for a symlink under the
+      // removal. Otherwise it stays until the slot's tmpfs is unmounted.
+      if (this.scratch && exitSeen) await this.scratch.space.release(this.scratch.dirs);
     })();
     return this.cleaned;
   }

@@ -1,0 +1,136 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promises as fsp, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** One sandbox's writable directories, bound at /tmp and /dev/shm. */
+export interface ScratchDirs {
+  tmp: string;
+  shm: string;
+}
+
+/**
+ * Writable scratch space for sandboxes that nothing can be executed from.
+ *
+ * bubblewrap's own `--tmpfs` cannot be mounted noexec, but a bind mount keeps the flags of the
+ * mount it comes from (and inside the sandbox's user namespace they are locked). So each slot
+ * gets one size-capped tmpfs, mounted `noexec,nosuid,nodev` on the host once, when its first
+ * sandbox starts; every sandbox gets a fresh directory in it, removed when the sandbox is
+ * destroyed (all its processes are dead by then). The slot's size cap covers /tmp and /dev/shm
+ * together, and its inode cap bounds what a teardown has to delete. A slot holds one sandbox
+ * at a time, so the cap is per run.
+ */
+export class ScratchSpace {
+  private readonly mounts = new Map<string, Promise<string>>();
+  private readonly baseDir: string;
+
+  constructor(
+    private readonly opts: {
+      /** Parent of every worker host's scratch tree, e.g. /run/playground-scratch. */
+      rootDir: string;
+      /** Unique per worker host process. */
+      owner: string;
+      sizeBytes: number;
+      maxInodes: number;
+      mountPath: string;
+      umountPath: string;
+    },
+  ) {
+    this.baseDir = path.join(opts.rootDir, opts.owner);
+  }
+
+  private slotMount(slotName: string): Promise<string> {
+    let mounted = this.mounts.get(slotName);
+    if (!mounted) {
+      const dir = path.join(this.baseDir, slotName.replace(/[^a-zA-Z0-9]/g, '_'));
+      mounted = (async () => {
+        await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+        const options = `size=${this.opts.sizeBytes},nr_inodes=${this.opts.maxInodes},mode=0755,noexec,nosuid,nodev`;
+        await run(this.opts.mountPath, ['-t', 'tmpfs', '-o', options, 'playground-scratch', dir], { env: { PATH: '/usr/bin:/bin' } });
+        return dir;
+      })();
+      mounted.catch(() => this.mounts.delete(slotName));
+      this.mounts.set(slotName, mounted);
+    }
+    return mounted;
+  }
+
+  /** A fresh, empty pair of directories owned by `uid` in the slot's noexec tmpfs. */
+  async acquire(slotName: string, sandboxId: string, uid: number): Promise<ScratchDirs> {
+    const dir = path.join(await this.slotMount(slotName), sandboxId);
+    await fsp.mkdir(dir, { mode: 0o755 });
+    const dirs = { tmp: path.join(dir, 'tmp'), shm: path.join(dir, 'shm') };
+    for (const d of [dirs.tmp, dirs.shm]) {
+      await fsp.mkdir(d, { mode: 0o700 });
+      await fsp.chown(d, uid, uid);
+    }
+    return dirs;
+  }
+
+  /** Deletes a sandbox's directories. Only once its processes are gone: nothing can race it. */
+  async release(dirs: ScratchDirs): Promise<void> {
+    await fsp.rm(path.dirname(dirs.tmp), { recursive: true, force: true });
+  }
+
+  /** Unmounts every slot's tmpfs (at shutdown, after the sandboxes are destroyed). */
+  async close(): Promise<void> {
+    const dirs = (await Promise.all([...this.mounts.values()].map((p) => p.catch(() => undefined)))).filter((d): d is string => Boolean(d));
+    this.mounts.clear();
+    await unmountAll(this.opts.umountPath, dirs);
+    rmSync(this.baseDir, { recursive: true, force: true });
+  }
+
+  /** Synchronous last resort when the process exits without close(). */
+  closeSync(): void {
+    if (this.mounts.size === 0) return;
+    unmountStale(this.opts.umountPath, this.baseDir);
+  }
+
+  /**
+   * Unmounts and removes scratch trees of worker hosts that are gone (named `<...>-<pid>`):
+   * a crashed host leaves its mounts behind.
+   */
+  static async sweepStale(rootDir: string, umountPath: string): Promise<number> {
+    let removed = 0;
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(rootDir);
+    } catch {
+      return 0;
+    }
+    for (const owner of entries) {
+      const pid = /-(\d+)$/.exec(owner)?.[1];
+      if (!pid || Number(pid) === process.pid || existsSync(`/proc/${pid}`)) continue;
+      const dir = path.join(rootDir, owner);
+      removed += unmountStale(umountPath, dir);
+    }
+    return removed;
+  }
+}
+
+async function unmountAll(umountPath: string, dirs: string[]): Promise<void> {
+  if (dirs.length === 0) return;
+  // Lazy: a mount still held open somewhere must not keep the worker host from shutting down.
+  await run(umountPath, ['-l', ...dirs], { env: { PATH: '/usr/bin:/bin' } }).catch(() => undefined);
+}
+
+/** Unmounts every mount under `dir` and removes the tree; returns how many mounts went. */
+function unmountStale(umountPath: string, dir: string): number {
+  const prefix = `${dir}/`;
+  const mounted = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((p): p is string => Boolean(p) && p!.startsWith(prefix));
+  if (mounted.length) {
+    try {
+      // Synchronous on purpose: also used from process 'exit'.
+      execFileSync(umountPath, ['-l', ...mounted], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
+    } catch {
+      /* best effort */
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return mounted.length;
+}
