@@ -17,7 +17,7 @@ import { sandboxCommand } from '../../workers/src/sandbox/bwrap-args.ts';
 
 let pg: Playground;
 before(async () => {
-  pg = await startPlayground({ slots: 1, env: { PLAYGROUND_SANDBOX_UID_BASE: '63300' } });
+  pg = await startPlayground({ slots: 1, env: { PLAYGROUND_SANDBOX_UID_BASE: '63700' } });
 });
 after(async () => {
   await pg?.stop();
@@ -148,7 +148,7 @@ test('native code in a real sandbox: vsock, netlink, io_uring, userfaultfd, perf
     nodePath: process.execPath,
     searchPath: process.env.PATH ?? '/usr/bin:/bin',
     hostId: `probe${process.pid}`,
-    trialUid: 63_350,
+    trialUid: 63_750,
     limits: { maxOpenFiles: 64, maxFileBytes: 1 << 20, cpuSeconds: 10, tmpSizeBytes: 4 << 20, shmSizeBytes: 1 << 20, heapMb: 64 },
   });
   try {
@@ -156,7 +156,7 @@ test('native code in a real sandbox: vsock, netlink, io_uring, userfaultfd, perf
     const built = spawnSync('cc', ['-O1', '-o', binary, PROBE_SOURCE], { encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
     chmodSync(binary, 0o755);
-    const uid = sandboxing.dropsPrivileges ? 63_351 : undefined;
+    const uid = sandboxing.dropsPrivileges ? 63_751 : undefined;
     const scratch = uid !== undefined ? await sandboxing.scratch?.acquire('probe', 'probe', uid) : undefined;
     const cmd = sandboxCommand({ procsFiles: [], uid, tools: sandboxing.tools, layout: sandboxing.layout, limits: { maxOpenFiles: 64, maxFileBytes: 1 << 20, cpuSeconds: 10, tmpSizeBytes: 4 << 20, shmSizeBytes: 1 << 20, heapMb: 64 }, scratch });
     // Bound before the root becomes read-only; the probe replaces node as the sandbox's command.
