@@ -16,8 +16,8 @@ async function serve(): Promise<void> {
       const { code } = JSON.parse(data.toString()) as { code: string };
       const sandbox = await Sandbox.start(factory, 'naive', BASELINE_UID);
       ws.send(JSON.stringify({ type: 'started' }));
-      for (const stream of ['stdout', 'stderr'] as const) sandbox[stream].on('data', (d: Buffer) => ws.send(JSON.stringify({ type: stream, data: d.toString() })));
       sandbox.handoff({ code });
+      sandbox.output.on('data', (stream: string, d: Buffer) => ws.send(JSON.stringify({ type: stream, data: d.toString() })));
       const exit = await sandbox.exited;
       ws.send(JSON.stringify({ type: 'exit', code: exit.code, signal: exit.signal, reason: 'exit' }));
       ws.close();

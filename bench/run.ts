@@ -62,8 +62,8 @@ async function coldRun(factory: SandboxFactoryOptions, uid: number): Promise<{ f
   const t0 = performance.now();
   const sb = await Sandbox.start(factory, 'bench', uid);
   let firstByteMs = NaN;
-  sb.stdout.once('data', () => (firstByteMs = performance.now() - t0));
   sb.handoff({ code: HELLO.code });
+  sb.output.once('data', () => (firstByteMs = performance.now() - t0));
   await sb.exited;
   await sb.destroy();
   return { firstByteMs, totalMs: performance.now() - t0 };
@@ -79,10 +79,10 @@ async function handoffLatency(factory: SandboxFactoryOptions, n: number) {
     const sb = await Sandbox.start(factory, 'bench', 62_900);
     await new Promise((r) => setTimeout(r, 30));
     const t0 = performance.now();
-    const got = new Promise<number>((res) => sb.stdout.once('data', () => res(performance.now() - t0)));
     sb.handoff({ code: HELLO.code });
+    const got = new Promise<number>((res) => sb.output.once('data', () => res(performance.now() - t0)));
     first.push(await got);
-    sb.stderr.on('data', (d) => process.stderr.write(d));
+    sb.output.on('data', (stream, d: Buffer) => stream === 'stderr' && process.stderr.write(d));
     await sb.exited;
     await sb.destroy();
   }

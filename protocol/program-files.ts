@@ -38,7 +38,20 @@ export const programFilesSchema = z
       if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `file name ${JSON.stringify(f.name)} appears twice` });
       seen.add(f.name);
     }
+    // On disk a path cannot be a file and a directory at once.
+    for (const [i, f] of files.entries()) {
+      const parts = f.name.split('/');
+      for (let n = 1; n < parts.length; n++) {
+        const dir = parts.slice(0, n).join('/');
+        if (seen.has(dir)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `file name ${JSON.stringify(f.name)} needs ${JSON.stringify(dir)} as a directory, but it is also a file` });
+      }
+    }
   });
+
+/** Piston names a file sent without a name `file<i>.code` (i = its index in files[]). */
+export function pistonFileName(name: string | undefined, index: number): string {
+  return name === undefined || name === '' ? `file${index}.code` : name;
+}
 
 /** Total UTF-8 size of a program: the code, or the contents of all its files. */
 export function programBytes(program: { code?: string | undefined; files?: ProgramFile[] | undefined }): number {

@@ -74,7 +74,7 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, release: 
         client.on('run-error', (e) => send({ type: 'error', message: e.message }));
         client.on('close', () => close(PISTON_CLOSE.DONE, 'Job Completed'));
         client
-          .start(slotClientOptions(ctx), { language: r.language, code: r.code, stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args })
+          .start(slotClientOptions(ctx), { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args })
           .catch((err: Error) => fail(err instanceof BusyError ? `all worker slots are busy (${err.message}); retry shortly` : 'the registry is unavailable'));
         return;
       }

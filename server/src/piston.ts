@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { LANGUAGES, languageAliases, resolveLanguage, type ExitMessage, type LanguageId } from '../../protocol/index.ts';
+import { LANGUAGES, languageAliases, pistonFileName, resolveLanguage, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
 import { readJsonBody } from './http-body.ts';
 import { sendJson, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
@@ -16,6 +16,9 @@ export function pistonRuntimes(): Array<{ language: LanguageId; version: string;
 export interface PistonRequest {
   language: LanguageId;
   code: string;
+  /** Several files: files[0] runs with the others beside it (names checked by the worker). */
+  files?: ProgramFile[];
+  entry?: string;
   stdin: string;
   args: string[];
   timeoutMs?: number;
@@ -32,21 +35,21 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   // names the version that actually ran.
   if (!id) return { ok: false, message: `${language}-${version} runtime is unknown` };
   if (!Array.isArray(body.files) || body.files.length === 0) return { ok: false, message: 'files is required as an array' };
-  let code: string | undefined;
+  const files: ProgramFile[] = [];
   for (const [i, f] of (body.files as unknown[]).entries()) {
     const file = f as { content?: unknown; encoding?: unknown; name?: unknown };
     if (typeof file !== 'object' || file === null || typeof file.content !== 'string') return { ok: false, message: `files[${i}].content is required as a string` };
-    if (typeof file.name === 'string' && file.name.includes('..')) return { ok: false, message: `files[${i}].name must not contain ..` };
-    if (code === undefined) {
-      const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
-      code = enc === 'utf8' ? file.content : Buffer.from(file.content, enc).toString('utf8');
-    }
+    if (file.name !== undefined && typeof file.name !== 'string') return { ok: false, message: `files[${i}].name must be a string` };
+    const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
+    const content = enc === 'utf8' ? file.content : Buffer.from(file.content, enc).toString('utf8');
+    files.push({ name: pistonFileName(file.name, i), content });
   }
+  const code = files[0]!.content;
   const stdin = body.stdin === undefined ? '' : typeof body.stdin === 'string' ? body.stdin : undefined;
   if (stdin === undefined) return { ok: false, message: 'stdin must be a string' };
   const args = body.args === undefined ? [] : Array.isArray(body.args) && body.args.every((a) => typeof a === 'string') ? (body.args as string[]) : undefined;
   if (!args || args.length > 64) return { ok: false, message: 'args must be an array of at most 64 strings' };
-  const value: PistonRequest = { language: id, code: code!, stdin, args };
+  const value: PistonRequest = files.length > 1 ? { language: id, code: '', files, entry: files[0]!.name, stdin, args } : { language: id, code, stdin, args };
   for (const key of ['run_timeout', 'run_cpu_time'] as const) {
     const v = body[key];
     if (v === undefined || v === null || v === 0) continue;
@@ -98,7 +101,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
     const r = parsed.value;
     const result = await runToCompletion(ctx, req, {
       language: r.language,
-      code: r.code,
+      ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }),
       stdin: r.stdin,
       closeStdin: true,
       timeoutMs: r.timeoutMs,

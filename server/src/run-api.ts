@@ -72,7 +72,8 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
       return sendError(ctx, res, e.code, e.message, cors);
     }
     const { type: _type, ...exit } = result.exit;
-    sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit }, cors);
+    // Extension: `output`, both streams as [{stream, data}] in the order produced.
+    sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit, output: result.chunks }, cors);
   } finally {
     release();
   }

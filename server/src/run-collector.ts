@@ -6,6 +6,8 @@ export interface CollectedRun {
   stderr: string;
   /** Both streams interleaved in the order produced (Piston's `output`). */
   output: string;
+  /** The same, stream by stream: adjacent chunks of one stream merged. */
+  chunks: Array<{ stream: 'stdout' | 'stderr'; data: string }>;
   exit?: ExitMessage;
   error?: ErrorMessage;
 }
@@ -13,11 +15,14 @@ export interface CollectedRun {
 /** Runs a program to completion on a leased slot and collects everything it printed. */
 export async function collectRun(opts: SlotClientOptions, req: SlotRunRequest): Promise<CollectedRun> {
   const client = new SlotClient();
-  const result: CollectedRun = { stdout: '', stderr: '', output: '' };
+  const result: CollectedRun = { stdout: '', stderr: '', output: '', chunks: [] };
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   client.on('output', (stream, data) => {
     result[stream] += data;
     result.output += data;
+    const last = result.chunks.at(-1);
+    if (last?.stream === stream) last.data += data;
+    else result.chunks.push({ stream, data });
   });
   client.on('exit', (exit) => (result.exit = exit));
   client.on('run-error', (error) => (result.error ??= error));

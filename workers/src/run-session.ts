@@ -6,6 +6,7 @@ import {
   encodeFrame,
   parseLaterMessage,
   parseRunMessage,
+  programBytes,
   serverFrames,
   type ExitMessage,
   type ExitReason,
@@ -16,7 +17,6 @@ import {
 } from '../../protocol/index.ts';
 import { OutputMeter } from './output-meter.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
-import { transpileTypeScript } from './transpile.ts';
 import type { TurnBudget } from './turn-budget.ts';
 
 export interface SessionOptions {
@@ -158,9 +158,9 @@ export class RunSession {
     if (!this.request) {
       const parsed = parseRunMessage(raw, this.opts.limits);
       if (!parsed.ok) return this.reject(parsed.code, parsed.message);
-      // Programs of several files (contract v2) pass the schema; running them is not wired yet.
-      if (parsed.value.files) return this.reject('BAD_REQUEST', 'programs of several files ("files") are not supported yet; send "code"');
       this.request = parsed.value;
+      // The run's wall clock starts now: waiting for the sandbox and transpiling count.
+      this.startedAt = performance.now();
       void this.start(parsed.value).catch((err: Error) => {
         this.opts.log.error({ err: err.message }, 'run failed to start');
         this.sendError('INTERNAL', 'the run could not start');
@@ -230,13 +230,6 @@ export class RunSession {
 
   private async start(req: RunRequest): Promise<void> {
     const { log } = this.opts;
-    let code = req.code;
-    let compileError: string | undefined;
-    if (req.language === 'typescript') {
-      const out = await transpileTypeScript(req.code);
-      if (out.ok) code = out.code;
-      else compileError = out.message;
-    }
     const sandbox = await this.opts.sandbox();
     this.sandbox = sandbox;
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return this.finish('disconnected');
@@ -247,25 +240,21 @@ export class RunSession {
     if (req.memoryMb < this.opts.limits.memoryMb) {
       await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).catch((err: Error) => log.warn({ err: err.message }, 'could not lower memory limit'));
     }
-    this.startedAt = performance.now();
-    if (compileError !== undefined) {
-      this.pipeOutput(sandbox);
-      sandbox.exited.then(() => this.finish('exit'));
-      this.send(serverFrames.started(this.opts.runId, this.opts.worker, req.language));
-      // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.
-      this.send(serverFrames.output('stderr', compileError));
-      this.compileFailed = true;
-      return this.finish('exit');
-    }
     // Hand off first: the program boots while the rest is set up here. Its output and exit can
     // only be seen on a later turn of the event loop, so the listeners below and `started` are
-    // still in place (and sent) before any of it.
+    // still in place (and sent) before any of it. TypeScript is transpiled in there too, so its
+    // time, CPU, memory and any crash belong to this run alone.
     sandbox.cgroup.setCpuPriority('normal');
-    sandbox.handoff({ code, sourceMaps: req.language === 'typescript', args: req.args.length ? req.args : undefined });
+    sandbox.handoff({
+      language: req.language,
+      ...(req.files ? { files: req.files, entry: req.entry } : { code: req.code }),
+      args: req.args.length ? req.args : undefined,
+    });
     this.pipeOutput(sandbox);
     sandbox.exited.then(() => this.finish('exit'));
+    const codeBytes = programBytes(req);
     this.announceStarted(serverFrames.started(this.opts.runId, this.opts.worker, req.language), () =>
-      log.info({ language: req.language, codeBytes: Buffer.byteLength(req.code), timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
+      log.info({ language: req.language, codeBytes, files: req.files?.length ?? 1, timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
     );
     this.handedOff = true;
     // Input that arrived while the run was being set up, in order, after the run's own stdin.
@@ -275,10 +264,10 @@ export class RunSession {
       else this.writeStdin(item);
     }
     this.cpuBeforeNs = sandbox.cpuBaselineNs;
-    this.timer = setTimeout(() => this.finish('timeout'), req.timeoutMs);
+    const elapsedMs = performance.now() - this.startedAt;
+    this.timer = setTimeout(() => this.finish('timeout'), Math.max(0, req.timeoutMs - elapsedMs));
   }
 
-  private compileFailed = false;
   /** A stop (or protocol error) that arrived before the sandbox was assigned. */
   private pendingFinish: ExitReason | undefined;
   private handedOff = false;
@@ -289,29 +278,35 @@ export class RunSession {
   private pendingBytes = 0;
 
   private pipeOutput(sandbox: Sandbox): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const source = sandbox[stream];
-      source.on('data', (chunk: Buffer) => {
-        const { text, capped } = this.meter.take(stream, chunk);
-        if (text) this.sendOutput(stream, text, source);
-        if (capped) this.finish('output-limit');
-      });
-      source.on('end', () => {
+    const output = sandbox.output;
+    output.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+      const { text, capped } = this.meter.take(stream, chunk);
+      if (text) this.sendOutput(stream, text);
+      if (capped) this.finish('output-limit');
+    });
+    // The program wrote garbage into its output channel (fd 3) itself: that run is over.
+    output.on('violation', (message: string) => {
+      this.opts.log.warn({ message }, 'output channel violation');
+      this.finish('error');
+    });
+    output.on('end', () => {
+      for (const stream of ['stdout', 'stderr'] as const) {
         const rest = this.meter.flush(stream);
         if (rest) this.send(serverFrames.output(stream, rest));
-      });
-    }
+      }
+    });
   }
 
-  /** Backpressure: a slow client pauses the program's pipes instead of growing our buffers. */
-  private sendOutput(stream: 'stdout' | 'stderr', data: string, source: NodeJS.ReadableStream): void {
+  /** Backpressure: a slow client pauses the program's output instead of growing our buffers. */
+  private sendOutput(stream: 'stdout' | 'stderr', data: string): void {
     const size = data.length;
+    const output = this.sandbox!.output;
     this.pendingBytes += size;
     this.send(serverFrames.output(stream, data), () => {
       this.pendingBytes -= size;
-      if (this.pendingBytes < HIGH_WATER_BYTES / 2 && source.isPaused()) source.resume();
+      if (this.pendingBytes < HIGH_WATER_BYTES / 2 && output.isPaused) output.resume();
     });
-    if (this.pendingBytes > HIGH_WATER_BYTES) source.pause();
+    if (this.pendingBytes > HIGH_WATER_BYTES) output.pause();
   }
 
   /**
@@ -329,7 +324,7 @@ export class RunSession {
     clearTimeout(this.timer);
     const sandbox = this.sandbox!;
     void (async () => {
-      if (cause !== 'exit' || this.compileFailed) await sandbox.kill();
+      if (cause !== 'exit') await sandbox.kill();
       const exit = await sandbox.exited;
       const durationMs = Math.round(this.startedAt ? performance.now() - this.startedAt : 0);
       const stats = await sandbox.stats().catch(() => ({ oomKills: 0, cpuUsageNs: undefined, memoryPeakBytes: undefined }));
@@ -340,8 +335,8 @@ export class RunSession {
       }
       const killedByUs = reason !== 'exit' && reason !== 'memory';
       const message: ExitMessage = serverFrames.exit({
-        code: this.compileFailed ? 1 : killedByUs ? null : exit.code,
-        signal: this.compileFailed ? null : killedByUs ? 'SIGKILL' : exit.signal,
+        code: killedByUs ? null : exit.code,
+        signal: killedByUs ? 'SIGKILL' : exit.signal,
         reason,
         durationMs,
       });

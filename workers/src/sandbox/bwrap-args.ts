@@ -8,6 +8,8 @@ export interface SandboxLayout {
   /** [hostRealPath, pathInsideSandbox] for each shared library node links. */
   libraries: Array<[string, string]>;
   runnerPath: string;
+  /** [hostPath, pathInsideSandbox]: the runner's companions (TypeScript bundle, code cache). */
+  runtimeFiles: Array<[string, string]>;
   passwdPath: string;
   groupPath: string;
   /** The compiled seccomp program (seccomp.ts); absent only with PLAYGROUND_UNSAFE_NO_SECCOMP. */
@@ -28,7 +30,14 @@ export interface SandboxLimits {
   heapMb: number;
 }
 
-export const RUNNER_IN_SANDBOX = '/sandbox/runner.cjs';
+export const SANDBOX_DIR = '/sandbox';
+export const RUNNER_IN_SANDBOX = `${SANDBOX_DIR}/runner.cjs`;
+
+/** Node's flags in the sandbox (also used to build the code cache V8 must accept there). */
+export function sandboxNodeFlags(heapMb: number): string[] {
+  // A written .node file is native code: never loaded (and /tmp is noexec for child nodes).
+  return [`--max-old-space-size=${heapMb}`, '--no-addons'];
+}
 
 /** The libraries `ldd` lists for node, each bound read-only at the path the loader asks for. */
 export function resolveLibraries(nodePath: string): Array<[string, string]> {
@@ -75,6 +84,9 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--ro-bind', layout.passwdPath, '/etc/passwd',
     '--ro-bind', layout.groupPath, '/etc/group',
     '--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX,
+  );
+  for (const [host, inside] of layout.runtimeFiles) args.push('--ro-bind', host, inside);
+  args.push(
     '--proc', '/proc',
   );
   for (const [host, inside] of layout.procMasks) args.push('--ro-bind', host, inside);
@@ -94,9 +106,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--setenv', 'TMPDIR', '/tmp',
     '--',
     '/usr/bin/node',
-    `--max-old-space-size=${limits.heapMb}`,
-    // A written .node file is native code: never loaded (and /tmp is noexec for child nodes).
-    '--no-addons',
+    ...sandboxNodeFlags(limits.heapMb),
     RUNNER_IN_SANDBOX,
   );
   return args;

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlaygroundError } from '../../../protocol/index.ts';
-import { resolveLibraries, sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
+import { resolveLibraries, sandboxCommand, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
+import { buildTypeScriptRuntime } from './typescript-runtime.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
 import { writeProcMasks } from './proc-masks.ts';
@@ -60,7 +61,7 @@ function fail(code: 'PG_ERR_SANDBOX_UNAVAILABLE' | 'PG_ERR_CGROUP_UNAVAILABLE', 
  * tiny /etc/passwd and /etc/group — goes into one root-owned, world-readable directory: the
  * sandbox uid must be able to reach what bwrap binds, wherever the project is checked out.
  */
-function writeSandboxFiles(): { dir: string; passwdPath: string; groupPath: string; runnerPath: string } {
+function writeSandboxFiles(nodePath: string, heapMb: number): { dir: string } & Pick<SandboxLayout, 'passwdPath' | 'groupPath' | 'runnerPath' | 'runtimeFiles'> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playground-sandbox-'));
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -71,7 +72,11 @@ function writeSandboxFiles(): { dir: string; passwdPath: string; groupPath: stri
   const groupPath = path.join(dir, 'group');
   writeFileSync(passwdPath, 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:65534:65534:sandbox:/tmp:/sbin/nologin\n', { mode: 0o644 });
   writeFileSync(groupPath, 'root:x:0:\nsandbox:x:65534:\n', { mode: 0o644 });
-  return { dir, passwdPath, groupPath, runnerPath };
+  // Beside the runner, which finds them through its own directory (in every mode).
+  const ts = buildTypeScriptRuntime(dir, nodePath, sandboxNodeFlags(heapMb));
+  const runtimeFiles: Array<[string, string]> = [[ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`]];
+  if (ts.cachePath) runtimeFiles.push([ts.cachePath, `${SANDBOX_DIR}/typescript.cache`]);
+  return { dir, passwdPath, groupPath, runnerPath, runtimeFiles };
 }
 
 /** The seccomp program for this machine's architecture, or why there is none. */
@@ -114,7 +119,7 @@ function scratchRoot(): string {
 export async function preflight(opts: PreflightOptions): Promise<PreflightResult> {
   const warnings: string[] = [];
   const nodePath = realpathSync(opts.nodePath);
-  const { dir: filesDir, ...files } = writeSandboxFiles();
+  const { dir: filesDir, ...files } = writeSandboxFiles(nodePath, opts.limits.heapMb);
   const layout: SandboxLayout = { nodePath, libraries: [], procMasks: [], ...files };
   const tools = { sh: '/bin/sh', setpriv: '', prlimit: '', bwrap: '' };
 

@@ -1,8 +1,9 @@
 'use strict';
 // Runs INSIDE the sandbox as its pid 1, before any user code exists. It boots Node ahead of
-// time (the expensive part of a run), says "ready" over fd 3 (a socketpair that is not stdin),
-// waits for one framed program, closes fd 3 so the program cannot talk to the worker host,
-// and then runs the program exactly as `node main.js` (or `node main.mjs`) would.
+// time (the expensive part of a run) with the TypeScript transpiler loaded, says "ready" over
+// fd 3 (a socketpair that is not stdin), waits for one framed program, turns fd 3 into the
+// ordered output channel (below), writes the program's files, transpiles TypeScript, and runs
+// the entry as `node main.js` (or `node main.mjs`) would.
 const fs = require('node:fs');
 const net = require('node:net');
 const vm = require('node:vm');
@@ -47,30 +48,136 @@ function compilesAsAsync(code) {
   }
 }
 
-function run(job) {
-  const esm = job.module === 'esm' || (job.module !== 'cjs' && looksLikeEsm(job.code));
-  const file = `${WORK_DIR}/${esm ? 'main.mjs' : 'main.js'}`;
-  // The file exists as it would for `node main.js` (stack traces, __filename, fs reads of it).
-  fs.writeFileSync(file, job.code);
-  if (job.sourceMaps) process.setSourceMapsEnabled(true);
+const path = require('node:path');
 
-  process.argv.splice(1, process.argv.length - 1, file, ...(job.args || []));
+/** Loaded at boot (see runner-typescript.cjs), with the code cache preflight made for it. */
+function loadTypeScript() {
+  const file = path.join(__dirname, 'typescript.cjs');
+  try {
+    const source = fs.readFileSync(file, 'utf8');
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(path.join(__dirname, 'typescript.cache'));
+    } catch {
+      /* no cache: compiled from source, slower */
+    }
+    const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+    const mod = { exports: {} };
+    script.runInThisContext()(mod.exports, require, mod, file, __dirname);
+    return mod.exports;
+  } catch {
+    return undefined;
+  }
+}
+let typescript;
+
+/** Files go under the working directory as named; the host validated the names already. */
+function writeFiles(files) {
+  for (const f of files) {
+    const abs = path.resolve(WORK_DIR, f.name);
+    if (!abs.startsWith(`${WORK_DIR}/`)) throw new Error(`file name outside the working directory: ${f.name}`);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, f.content);
+  }
+}
+
+/** The program's files and entry; a single `code` is main.js, main.mjs or main.ts. */
+function programOf(job) {
+  if (job.files) return { files: job.files, entry: job.entry || job.files[0].name };
+  if (job.language === 'typescript') return { files: [{ name: 'main.ts', content: job.code }], entry: 'main.ts' };
+  const esm = job.module === 'esm' || (job.module !== 'cjs' && looksLikeEsm(job.code));
+  const name = esm ? 'main.mjs' : 'main.js';
+  return { files: [{ name, content: job.code }], entry: name };
+}
+
+function run(job) {
+  const { files, entry } = programOf(job);
+  // The files exist as they would for `node main.js` (stack traces, __filename, fs reads).
+  writeFiles(files);
+  let start = { kind: 'main', file: path.join(WORK_DIR, entry) };
+  if (job.language === 'typescript') {
+    if (!typescript) {
+      process.stderr.write('TypeScript is not available in this sandbox (the worker host could not prepare it)\n');
+      process.exitCode = 1;
+      return;
+    }
+    try {
+      start = typescript.prepareProgram({ files, entry, workDir: WORK_DIR, looksLikeEsm, Module, fs, path });
+    } catch (err) {
+      if (!(err instanceof typescript.TypeScriptSyntaxError)) throw err;
+      // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.
+      process.stderr.write(err.message);
+      process.exitCode = 1;
+      return;
+    }
+    process.setSourceMapsEnabled(true);
+  }
+  process.argv.splice(1, process.argv.length - 1, start.file, ...(job.args || []));
   process.title = 'node';
-  if (esm) {
-    // runMain picks the ESM loader for .mjs and reports an uncaught error like `node main.mjs`.
-    Module.runMain(file);
+  // From a fresh stack (the check phase of this same loop turn): none of the runner's frames
+  // sit under the program's in a stack trace. runMain is what `node main.js` calls.
+  if (start.kind === 'main') {
+    // Bound to Module, as node's own bootstrap calls it (the frame reads "[as runMain]").
+    setImmediate(Module.runMain.bind(Module));
     return;
   }
-  // CommonJS: what runMain would do for main.js, minus resolving and re-reading the file we
-  // just wrote (about a millisecond of the hand-off): a main module compiled from memory.
-  const main = new Module(file, null);
+  // A CommonJS .ts entry: compiled from memory under its own name, as runMain would compile it.
+  const main = new Module(start.file, null);
   main.id = '.';
-  main.filename = file;
-  main.paths = Module._nodeModulePaths(WORK_DIR);
-  Module._cache[file] = main;
+  main.filename = start.file;
+  main.paths = Module._nodeModulePaths(path.dirname(start.file));
+  Module._cache[start.file] = main;
   process.mainModule = main;
-  main._compile(job.code, file);
-  main.loaded = true;
+  main.loaded = false;
+  setImmediate(main._compile.bind(main, start.code, start.file));
+}
+
+// The ordered output channel: after the hand-off, fd 3 (the socket the job came on) carries
+// every JS-level write to stdout and stderr as one stream of frames, so the worker host sees
+// them in the order they were written: [1 byte stream (1 stdout, 2 stderr)][uint32 BE length]
+// [payload ≤ 64 KiB]. Writes are blocking, like stdout/stderr on a pipe. What does not go
+// through process.stdout/stderr (a child process's output, fs.writeSync(1), Node's own report
+// of an uncaught exception) still arrives on the plain fd 1/2 pipes (docs/protocol.md).
+const FRAME_MAX_BYTES = 64 * 1024;
+let outputFd = -1;
+
+function sendFrames(id, buf) {
+  for (let off = 0; off < buf.length; off += FRAME_MAX_BYTES) {
+    const part = buf.subarray(off, off + FRAME_MAX_BYTES);
+    const header = Buffer.allocUnsafe(5);
+    header[0] = id;
+    header.writeUInt32BE(part.length, 1);
+    let pending = [header, part];
+    let left = 5 + part.length;
+    while (left > 0) {
+      const n = fs.writevSync(outputFd, pending);
+      left -= n;
+      if (left > 0) pending = [Buffer.concat(pending).subarray(n)];
+    }
+  }
+}
+
+function routeOutput() {
+  for (const [stream, id] of [[process.stdout, 1], [process.stderr, 2]]) {
+    stream._write = function (chunk, encoding, cb) {
+      try {
+        if (chunk.length) sendFrames(id, typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
+      } catch (err) {
+        return cb(err);
+      }
+      cb();
+    };
+    stream._writev = function (chunks, cb) {
+      try {
+        for (const { chunk, encoding } of chunks) {
+          if (chunk.length) sendFrames(id, typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
+        }
+      } catch (err) {
+        return cb(err);
+      }
+      cb();
+    };
+  }
 }
 
 // Warm-up at boot, before any program exists, so the hand-off path stays short: create the
@@ -81,18 +188,16 @@ function warmUp() {
   for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
   vm.compileFunction('return 1', [], { filename: 'warm.js' });
   // Lazily compiled on first use otherwise (the regular expressions alone cost ~0.1 ms):
-  // module detection, and the global console's formatting and write paths (with the stream's
-  // write stubbed for the moment, so nothing reaches the pipe).
+  // module detection, the global console, the TypeScript transpiler.
   looksLikeEsm('const a = 1;');
   looksLikeEsm('import x from "y"; await x;');
-  for (const [stream, method] of [[process.stdout, 'log'], [process.stderr, 'error']]) {
-    stream.write = () => true;
-    try {
-      console[method]('%s %d %o', 'warm', 1, { a: [1] });
-    } finally {
-      delete stream.write; // the prototype's write again, as in a fresh process
-    }
-  }
+  // The console's formatting and the framed write path, into /dev/null until the job arrives.
+  outputFd = fs.openSync('/dev/null', 'w');
+  routeOutput();
+  console.log('%s %d %o', 'warm', 1, { a: [1] });
+  console.error('%s', 'warm');
+  process.stdout.write(Buffer.from('warm'));
+  if (typescript) typescript.warm();
   // Exercise the CommonJS loader and the file write path once (on a throwaway module that is
   // removed again), so the program's own load takes the warmed paths.
   const warmFile = `${WORK_DIR}/.warm-${process.pid}.js`;
@@ -132,10 +237,13 @@ function closeInheritedDescriptors() {
   }
 }
 
+let channel;
+
 function start() {
   closeInheritedDescriptors();
+  typescript = loadTypeScript();
   warmUp();
-  const channel = new net.Socket({ fd: 3, readable: true, writable: true });
+  channel = new net.Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
   let buffered = Buffer.alloc(0);
   let done = false;
   channel.on('data', (chunk) => {
@@ -150,7 +258,14 @@ function start() {
       done = true;
       const job = JSON.parse(body.toString('utf8'));
       channel.removeAllListeners('data');
-      channel.destroy();
+      channel.removeAllListeners('end');
+      // From here on fd 3 only carries output: no more reading, blocking writes.
+      channel._handle.readStop();
+      channel._handle.setBlocking(true);
+      channel.unref();
+      const devNull = outputFd;
+      outputFd = 3;
+      fs.closeSync(devNull);
       run(job);
       return;
     }

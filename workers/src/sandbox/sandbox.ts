@@ -7,14 +7,20 @@ import type { CgroupDriver, RunCgroup, CgroupStats } from './cgroups.ts';
 import { sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import type { Launcher, SandboxProcess, SpawnRequest } from './launcher-client.ts';
 import type { ScratchDirs, ScratchSpace } from './scratch.ts';
+import { SandboxOutput } from './sandbox-output.ts';
 
 /** What the runner inside the sandbox receives over fd 3. */
 export interface SandboxJob {
-  code: string;
+  /** A one-file program (main.js, main.mjs or main.ts); or `files` and `entry`. */
+  code?: string;
+  /** Several files, written under the working directory as named (names already validated). */
+  files?: Array<{ name: string; content: string }>;
+  /** The file to run; the first of `files` by default. */
+  entry?: string;
+  /** TypeScript is transpiled by the runner, inside the sandbox. */
+  language?: 'javascript' | 'typescript';
   /** Force a module system; by default the runner detects ES module syntax like Node does. */
   module?: 'cjs' | 'esm';
-  /** Map stack traces through an inline source map (TypeScript). */
-  sourceMaps?: boolean;
   /** Extra process.argv entries after the script path. */
   args?: string[];
 }
@@ -71,6 +77,7 @@ export class Sandbox {
   cpuBaselineNs: number | undefined;
   private handedOff = false;
   private killed = false;
+  private programOutput: SandboxOutput | undefined;
   private cleaned: Promise<void> | undefined;
 
   private constructor(
@@ -96,6 +103,11 @@ export class Sandbox {
   }
   get stderr(): Readable {
     return this.child.stderr!;
+  }
+  /** The program's output in arrival order (framed channel and plain pipes); after handoff(). */
+  get output(): SandboxOutput {
+    if (!this.programOutput) throw new Error('no program handed off yet');
+    return this.programOutput;
   }
   get pid(): number | undefined {
     return this.child.pid;
@@ -200,6 +212,7 @@ export class Sandbox {
     frame.writeUInt32BE(frame.length - 4, 0);
     frame.write(json, 4, 'utf8');
     this.channel.write(frame);
+    this.programOutput = new SandboxOutput(this.stdout, this.stderr, this.channel);
     // Our end is shut after the hand-off's turn: one syscall less on the critical path (the
     // runner closes its end as soon as it has the job).
     setImmediate(() => this.channel.end());

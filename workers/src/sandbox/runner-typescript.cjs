@@ -1,0 +1,231 @@
+'use strict';
+// TypeScript support INSIDE the sandbox. preflight.ts bundles this file with sucrase into one
+// script that the runner loads at boot (with a V8 code cache), so a TypeScript program is
+// transpiled by its own sandbox: its time, CPU, memory and any crash belong to that run alone.
+//
+// sucrase removes types token by token and keeps every line where it was, so a stack trace's
+// line numbers are the .ts file's even before the source map (which fixes the columns).
+const { transform } = require('sucrase');
+const { parse } = require('sucrase/dist/parser');
+const { TokenType } = require('sucrase/dist/parser/tokenizer/types');
+
+/** A syntax error, already formatted as Node prints one (file:line, the line, a caret). */
+class TypeScriptSyntaxError extends Error {}
+
+/**
+ * sucrase (like `tsc --isolatedModules` tooling without a namespace transform) drops a
+ * namespace as if it held only types. One that declares values would then silently vanish, so
+ * it is refused with a readable error instead: line-start `namespace X {` whose body declares
+ * a value. A namespace of types only, or `declare namespace`, is fine.
+ */
+const NAMESPACE_RE = /^[ \t]*(?:export[ \t]+)?(?:namespace|module)[ \t]+[A-Za-z_$][\w$.]*[ \t]*\{/gm;
+const VALUE_RE = /\b(?:const|let|var|function|class|enum)\b/;
+
+function findValueNamespace(source) {
+  NAMESPACE_RE.lastIndex = 0;
+  for (let m = NAMESPACE_RE.exec(source); m; m = NAMESPACE_RE.exec(source)) {
+    let depth = 0;
+    let end = source.length;
+    for (let i = m.index + m[0].length - 1; i < source.length; i++) {
+      const c = source[i];
+      if (c === '{') depth++;
+      else if (c === '}' && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    if (VALUE_RE.test(source.slice(m.index + m[0].length, end))) return m.index + m[0].search(/namespace|module/);
+  }
+  return -1;
+}
+
+function formatError(fileLabel, source, line, column, message) {
+  const lineText = source.split('\n')[line - 1] ?? '';
+  return `${fileLabel}:${line}\n${lineText}\n${' '.repeat(Math.max(0, column - 1))}^\n\nSyntaxError: ${message}\n`;
+}
+
+function lineColumn(source, index) {
+  const before = source.slice(0, index);
+  const line = before.split('\n').length;
+  return { line, column: index - before.lastIndexOf('\n') };
+}
+
+/**
+ * Types stripped, module syntax kept as written (the runner detects ES modules as for
+ * JavaScript). `toCommonJs` adds sucrase's import transform, for an ES-module .ts file that a
+ * CommonJS file requires. Throws TypeScriptSyntaxError with Node's layout.
+ */
+function transpile(source, { filePath, fileLabel, sourceMapFile, toCommonJs }) {
+  const ns = findValueNamespace(source);
+  if (ns >= 0) {
+    const { line, column } = lineColumn(source, ns);
+    throw new TypeScriptSyntaxError(
+      formatError(fileLabel, source, line, column, 'TypeScript namespaces that declare values are not supported here (types are stripped, not compiled); use an object or a module'),
+    );
+  }
+  let out;
+  try {
+    out = transform(source, {
+      transforms: toCommonJs ? ['typescript', 'imports'] : ['typescript'],
+      disableESTransforms: true,
+      filePath,
+      sourceMapOptions: sourceMapFile ? { compiledFilename: sourceMapFile } : undefined,
+    });
+  } catch (err) {
+    // sucrase: "Error transforming main.ts: Unexpected token (1:19)", loc {line, column} 1-based.
+    const loc = err && err.loc;
+    const message = String((err && err.message) || err)
+      .replace(/^Error transforming [^:]*: /, '')
+      .replace(/\s*\(\d+:\d+\)$/, '');
+    // No location: the transpiler itself gave up (a stack overflow on absurdly nested input).
+    if (!loc) throw new TypeScriptSyntaxError(`${fileLabel}\n\nSyntaxError: TypeScript could not be transpiled: ${message}\n`);
+    throw new TypeScriptSyntaxError(formatError(fileLabel, source, loc.line, loc.column, message));
+  }
+  let code = out.code;
+  if (out.sourceMap) {
+    out.sourceMap.sourcesContent = [source];
+    code += `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.sourceMap)).toString('base64')}\n`;
+  }
+  return code;
+}
+
+/**
+ * Rewrites the static and dynamic import specifiers of an ES module (`from "x"`, `import "x"`,
+ * `import("x")`) through `map`, which returns a replacement or undefined to keep one. Tokens,
+ * not text: a string that merely looks like an import is left alone.
+ */
+function rewriteSpecifiers(code, map) {
+  const { tokens } = parse(code, false, false, false);
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.type !== TokenType.string) continue;
+    const prev = tokens[i - 1];
+    const prev2 = tokens[i - 2];
+    const isFrom = prev && prev.type === TokenType.name && code.slice(prev.start, prev.end) === 'from';
+    const isBare = prev && prev.type === TokenType._import;
+    const isDynamic = prev && prev.type === TokenType.parenL && prev2 && prev2.type === TokenType._import;
+    if (!isFrom && !isBare && !isDynamic) continue;
+    const literal = code.slice(t.start, t.end);
+    const value = literal.slice(1, -1);
+    const replacement = map(value);
+    if (replacement === undefined) continue;
+    out += code.slice(last, t.start) + JSON.stringify(replacement);
+    last = t.end;
+  }
+  return last === 0 ? code : out + code.slice(last);
+}
+
+/** Boot-time warm-up: compiles sucrase's paths for common TypeScript before any program. */
+function warm() {
+  const sample = [
+    'import type { A } from "./a";',
+    'import { b, type C } from "./b";',
+    'export interface P<T = unknown> { name: string; value?: T; readonly list: Array<number>; }',
+    'type U = { a: number } | string | null;',
+    'enum Color { Red, Green = "g", Blue = 4 }',
+    'export abstract class Base<T> implements P<T> { constructor(private readonly id: number, public name: string) {} abstract m(): void; readonly list: number[] = []; }',
+    'export function f<T extends object>(x: T, y?: number, ...rest: string[]): T | undefined { return (x as unknown as T) ?? undefined; }',
+    'const g = async <T,>(v: T): Promise<T> => { const r = await Promise.resolve(v)!; return r satisfies T; };',
+    'let n: number = 1, s: string = `t${n}`; const o = { k: n } as const; declare const d: number;',
+    'for (const [k, v] of Object.entries(o) as [string, number][]) console.log(k, v, s);',
+    'export default class extends Base<string> { m(): void { try { throw new Error("x"); } catch (e: unknown) { console.error(e); } } }',
+  ].join('\n');
+  for (let i = 0; i < 3; i++) {
+    transpile(sample, { filePath: 'warm.ts', fileLabel: 'warm.ts', sourceMapFile: i === 0 ? undefined : 'warm.ts', toCommonJs: i === 2 });
+  }
+  rewriteSpecifiers('import a from "./a"; export * from "./b"; import("./c");', (s) => s + '.mjs');
+  try {
+    transpile('const x: number = ;', { filePath: 'warm.ts', fileLabel: 'warm.ts' });
+  } catch {
+    /* the error path, warmed too */
+  }
+}
+
+const TS_FILE = /\.(?:ts|mts|cts)$/;
+const JS_EXT = /\.([cm]?)js$/;
+const isRelative = (spec) => spec.startsWith('./') || spec.startsWith('../');
+
+/**
+ * Makes a program's TypeScript files runnable as they are on disk (the files are already
+ * written under `workDir`): each .ts file is transpiled here, once. CommonJS ones are compiled
+ * under their own .ts name by a `require` extension; ES-module ones get a sibling `.mjs` (the
+ * ES loader of Node 20 cannot be taught `.ts` without an off-thread hooks worker that costs
+ * ~70 ms per run) whose relative imports are rewritten to the siblings, and whose inline
+ * source map names the .ts file in stack traces. `./util`, `./util.js` and `./util.ts` all
+ * reach util.ts, as TypeScript allows. Returns how to start the entry.
+ */
+function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path }) {
+  const names = new Set(files.map((f) => f.name));
+  const units = new Map();
+  for (const f of files) {
+    if (!TS_FILE.test(f.name) || f.name.endsWith('.d.ts')) continue;
+    const abs = path.join(workDir, f.name);
+    const base = path.basename(f.name);
+    const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: base });
+    const esm = f.name.endsWith('.mts') || (!f.name.endsWith('.cts') && looksLikeEsm(js));
+    units.set(abs, { name: f.name, source: f.content, js, esm, shadow: undefined, commonJs: undefined });
+  }
+  const shadowOf = (abs) => {
+    const unit = units.get(abs);
+    if (unit.shadow) return unit.shadow;
+    const ext = unit.esm ? '.mjs' : '.cjs';
+    const plain = unit.name.replace(TS_FILE, ext);
+    unit.shadow = path.join(workDir, names.has(plain) ? unit.name + ext : plain);
+    names.add(path.relative(workDir, unit.shadow));
+    let code = unit.js;
+    if (unit.esm) code = rewriteSpecifiers(code, (spec) => importTarget(path.dirname(abs), spec));
+    fs.writeFileSync(unit.shadow, code);
+    return unit.shadow;
+  };
+  // A relative specifier that names (or, TypeScript-style, implies) a .ts file of the program.
+  const tsTarget = (fromDir, spec) => {
+    if (!isRelative(spec)) return undefined;
+    const target = path.resolve(fromDir, spec);
+    if (units.has(target)) return target;
+    if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) return undefined;
+    const candidates = JS_EXT.test(target)
+      ? [target.replace(JS_EXT, '.$1ts')]
+      : [`${target}.ts`, `${target}.mts`, `${target}.cts`, path.join(target, 'index.ts')];
+    return candidates.find((c) => units.has(c));
+  };
+  const importTarget = (fromDir, spec) => {
+    const target = tsTarget(fromDir, spec);
+    if (!target) return undefined;
+    const rel = path.relative(fromDir, shadowOf(target));
+    return rel.startsWith('.') ? rel : `./${rel}`;
+  };
+
+  // CommonJS: `require('./util')` finds util.ts through the extension list, `./util.js` through
+  // this fallback (only for requests from a .ts file, and only when nothing else matched).
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, parent, isMain, options) {
+    try {
+      return resolve.call(this, request, parent, isMain, options);
+    } catch (err) {
+      const target = parent && parent.filename && TS_FILE.test(parent.filename) ? tsTarget(path.dirname(parent.filename), request) : undefined;
+      if (target) return target;
+      throw err;
+    }
+  };
+  const compileTs = function (module, filename) {
+    const unit = units.get(filename);
+    let code;
+    if (!unit) code = transpile(fs.readFileSync(filename, 'utf8'), { filePath: path.basename(filename), fileLabel: filename, sourceMapFile: path.basename(filename), toCommonJs: true });
+    else if (unit.esm) {
+      unit.commonJs ??= transpile(unit.source, { filePath: path.basename(filename), fileLabel: filename, sourceMapFile: path.basename(filename), toCommonJs: true });
+      code = unit.commonJs;
+    } else code = unit.js;
+    module._compile(code, filename);
+  };
+  for (const ext of ['.ts', '.cts']) Module._extensions[ext] = compileTs;
+
+  const entryAbs = path.join(workDir, entry);
+  const unit = units.get(entryAbs);
+  if (!unit) return { kind: 'main', file: entryAbs };
+  if (unit.esm) return { kind: 'main', file: shadowOf(entryAbs) };
+  return { kind: 'compile', file: entryAbs, code: unit.js };
+}
+
+module.exports = { transpile, rewriteSpecifiers, prepareProgram, warm, TypeScriptSyntaxError };

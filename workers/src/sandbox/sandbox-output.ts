@@ -1,0 +1,96 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** The runner's frames on fd 3 after the hand-off: [stream 1|2][uint32 BE length][payload]. */
+export const FRAME_HEADER_BYTES = 5;
+export const FRAME_MAX_BYTES = 64 * 1024;
+
+/**
+ * Parses the ordered output channel. Its bytes come from inside the sandbox (the program can
+ * write to fd 3 itself), so it is strict: a stream id other than 1 or 2, or a length above
+ * FRAME_MAX_BYTES, is a violation and nothing after it is read. Holds at most one frame.
+ */
+export class FrameParser {
+  private held: Buffer = Buffer.alloc(0);
+  private broken = false;
+
+  /** Feeds a chunk; returns the complete frames in it, or a violation message. */
+  push(chunk: Buffer): { frames: Array<[OutputStream, Buffer]>; violation?: string } {
+    const frames: Array<[OutputStream, Buffer]> = [];
+    if (this.broken) return { frames };
+    let buf = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
+    while (buf.length >= FRAME_HEADER_BYTES) {
+      const id = buf[0];
+      const length = buf.readUInt32BE(1);
+      if ((id !== 1 && id !== 2) || length > FRAME_MAX_BYTES) {
+        this.broken = true;
+        this.held = Buffer.alloc(0);
+        return { frames, violation: `malformed output frame (stream ${id}, ${length} bytes)` };
+      }
+      if (buf.length < FRAME_HEADER_BYTES + length) break;
+      frames.push([id === 1 ? 'stdout' : 'stderr', buf.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length)]);
+      buf = buf.subarray(FRAME_HEADER_BYTES + length);
+    }
+    this.held = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+    return { frames };
+  }
+
+  /** Bytes of an incomplete frame left when the channel closed. */
+  get pendingBytes(): number {
+    return this.held.length;
+  }
+}
+
+/**
+ * A run's output in the order the worker host receives it: the framed channel (every
+ * process.stdout/stderr write of the program, in written order) and the plain fd 1/2 pipes
+ * (child processes, raw fd writes, Node's own fatal-error report). Emits
+ * 'data' (stream, chunk), 'violation' (message) and 'end' once all three sources ended.
+ * pause()/resume() act on all sources together (backpressure).
+ */
+export class SandboxOutput extends EventEmitter {
+  private readonly sources: Readable[];
+  private readonly parser = new FrameParser();
+  private open: number;
+
+  constructor(stdout: Readable, stderr: Readable, channel: Readable) {
+    super();
+    this.sources = [stdout, stderr, channel];
+    this.open = this.sources.length;
+    stdout.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
+    stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
+    channel.on('data', (chunk: Buffer) => {
+      const { frames, violation } = this.parser.push(chunk);
+      for (const [stream, payload] of frames) this.emit('data', stream, payload);
+      if (violation) {
+        this.emit('violation', violation);
+        channel.removeAllListeners('data');
+        channel.resume();
+      }
+    });
+    for (const source of this.sources) {
+      let ended = false;
+      const done = () => {
+        if (ended) return;
+        ended = true;
+        if (--this.open === 0) this.emit('end');
+      };
+      source.once('end', done);
+      source.once('close', done);
+    }
+  }
+
+  get isPaused(): boolean {
+    return this.sources.some((s) => s.isPaused());
+  }
+
+  pause(): void {
+    for (const s of this.sources) s.pause();
+  }
+
+  resume(): void {
+    for (const s of this.sources) s.resume();
+  }
+}
