@@ -3,7 +3,7 @@
 import { preflight } from '../workers/src/sandbox/preflight.ts';
 import type { SandboxFactoryOptions } from '../workers/src/sandbox/sandbox.ts';
 
-const LIMITS = { maxOpenFiles: 256, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 };
+const LIMITS = { maxOpenFiles: 1024, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 };
 export const BASELINE_UID = 62_900;
 
 export async function sandboxFactory(tag: string): Promise<SandboxFactoryOptions> {

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { PlaygroundError } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
-import { loadWorkerHostConfig, type WorkerHostConfig } from './src/config.ts';
+import { loadWorkerHostConfig, sandboxHeapMb, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
 import { createLeaseVerifier, createRegistry, type HostRegistry } from '../registry/index.ts';
@@ -21,13 +21,15 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
     hostId: config.hostId,
     trialUid: config.sandboxUidBase,
     limits: {
-      maxOpenFiles: 256,
+      maxOpenFiles: 1024,
       maxFileBytes: config.limits.tmpSizeBytes,
       cpuSeconds: 60,
       tmpSizeBytes: config.limits.tmpSizeBytes,
       shmSizeBytes: 16 * 1024 * 1024,
       heapMb: 64,
     },
+    heapMbFor: (version) => sandboxHeapMb(config, version),
+    packagesDir: config.packagesDir,
   });
   for (const w of sandboxing.warnings) log.warn(`UNSAFE: ${w}`);
   const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecret));

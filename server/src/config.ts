@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlaygroundError, DEFAULT_LIMITS } from '../../protocol/index.ts';
+import { DEFAULT_PACKAGES_DIR } from '../../protocol/package-store.ts';
 import { formatConfigIssues } from '../../protocol/config-source.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -13,6 +14,7 @@ const schema = z.object({
   PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
   PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   PLAYGROUND_WEB_DIR: z.string().optional(),
+  PLAYGROUND_PACKAGES_DIR: z.string().min(1).default(DEFAULT_PACKAGES_DIR),
   PLAYGROUND_ALLOWED_ORIGINS: z.string().default(''),
   PLAYGROUND_TRUSTED_PROXIES: z.string().default(''),
   PLAYGROUND_API_KEYS: z.string().default(''),
@@ -34,6 +36,8 @@ export type GatewayConfig = Readonly<{
   timeoutMs: number;
   leaseSecret: string | undefined;
   webDir: string | undefined;
+  /** The package store (package.json + node_modules) listed by GET /api/packages. */
+  packagesDir: string;
   allowedOrigins: readonly string[];
   trustedProxies: readonly string[];
   apiKeys: readonly string[];
@@ -60,6 +64,7 @@ export function loadGatewayConfig(source: Record<string, string>): GatewayConfig
     timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,
     webDir: c.PLAYGROUND_WEB_DIR,
+    packagesDir: c.PLAYGROUND_PACKAGES_DIR,
     allowedOrigins: list(c.PLAYGROUND_ALLOWED_ORIGINS),
     trustedProxies: list(c.PLAYGROUND_TRUSTED_PROXIES),
     apiKeys: list(c.PLAYGROUND_API_KEYS),

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/index.ts';
 import type { GatewayConfig } from './config.ts';
+import { PackagesApi } from './packages-api.ts';
 import type { LocalSlots } from './local-slots.ts';
 import type { GatewayRegistry } from '../../registry/index.ts';
 import { WsProxy } from './ws-proxy.ts';
@@ -45,6 +46,7 @@ export class Gateway {
   readonly ctx: GatewayContext;
   private readonly wsProxy: WsProxy;
   private readonly staticFiles: StaticFiles;
+  private readonly packagesApi: PackagesApi;
   private readonly pistonWss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024, perMessageDeflate: false });
   private stopping = false;
 
@@ -72,6 +74,7 @@ export class Gateway {
     };
     this.wsProxy = new WsProxy(this.ctx);
     this.staticFiles = new StaticFiles(config.webDir);
+    this.packagesApi = new PackagesApi(config.packagesDir);
     this.server = http.createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
         log.error({ err: err.message, url: req.url }, 'request failed');
@@ -139,6 +142,7 @@ export class Gateway {
     if (path === '/api/run' && method === 'POST') return handleRunApi(this.ctx, req, res);
     if (path === '/api/v2/runtimes' && method === 'GET') return handlePistonRuntimes(this.ctx, req, res);
     if (path === '/api/v2/execute' && method === 'POST') return handlePistonExecute(this.ctx, req, res);
+    if (this.packagesApi.handles(path)) return this.packagesApi.serve(this.ctx, path, req, res);
     if (path === WS_PATH || path === PISTON_CONNECT_PATH) return sendError(this.ctx, res, 'BAD_REQUEST', 'this endpoint needs a WebSocket upgrade');
     if (path.startsWith('/api/')) {
       const known = ['/api/run', '/api/v2/runtimes', '/api/v2/execute'].includes(path);

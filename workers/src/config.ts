@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, PlaygroundError } from '../../protocol/index.ts';
 import { formatConfigIssues } from '../../protocol/config-source.ts';
+import { DEFAULT_PACKAGES_DIR } from '../../protocol/package-store.ts';
 import { parseAddressList } from './addresses.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -28,6 +29,7 @@ const schema = z.object({
   PLAYGROUND_SANDBOX_START_CONCURRENCY: int(4, 1, 256),
   PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS: int(10_000, 100, 120_000),
   PLAYGROUND_NODE_PATH: z.string().default(process.execPath),
+  PLAYGROUND_PACKAGES_DIR: z.string().min(1).default(DEFAULT_PACKAGES_DIR),
   PLAYGROUND_UNSAFE_NO_SANDBOX: flag,
   PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS: flag,
   PLAYGROUND_UNSAFE_NO_SECCOMP: flag,
@@ -63,6 +65,8 @@ export type WorkerHostConfig = Readonly<{
   sandboxUidBase: number;
   sandboxStartConcurrency: number;
   nodePath: string;
+  /** The package store (package.json + node_modules); its node_modules is /node_modules in every sandbox. */
+  packagesDir: string;
   unsafeNoSandbox: boolean;
   unsafeNoCgroupLimits: boolean;
   unsafeNoSeccomp: boolean;
@@ -129,6 +133,7 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
     sandboxUidBase: c.PLAYGROUND_SANDBOX_UID_BASE,
     sandboxStartConcurrency: c.PLAYGROUND_SANDBOX_START_CONCURRENCY,
     nodePath: c.PLAYGROUND_NODE_PATH,
+    packagesDir: c.PLAYGROUND_PACKAGES_DIR,
     unsafeNoSandbox: c.PLAYGROUND_UNSAFE_NO_SANDBOX,
     unsafeNoCgroupLimits: c.PLAYGROUND_UNSAFE_NO_CGROUP_LIMITS,
     unsafeNoSeccomp: c.PLAYGROUND_UNSAFE_NO_SECCOMP,
@@ -141,4 +146,14 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
     statusPort: c.PLAYGROUND_PORT,
     logLevel: c.PLAYGROUND_LOG_LEVEL,
   });
+}
+
+/**
+ * V8's old-space cap inside a sandbox. With cgroups it sits above the cgroup's limit, so a
+ * heap bomb meets the kernel's OOM killer (a `memory` verdict the program cannot forge) rather
+ * than V8's abort. One value per worker host: the preflight builds the runner's code cache
+ * with it too (V8 rejects a cache made under other flags).
+ */
+export function sandboxHeapMb(config: Pick<WorkerHostConfig, 'limits'>, cgroupsVersion: 'v1' | 'v2' | 'none'): number {
+  return cgroupsVersion === 'none' ? Math.max(32, Math.floor(config.limits.memoryMb * 0.75)) : config.limits.memoryMb * 2;
 }

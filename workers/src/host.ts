@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { RUN_ID_HEADER } from '../../protocol/index.ts';
-import type { WorkerHostConfig } from './config.ts';
+import { sandboxHeapMb, type WorkerHostConfig } from './config.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
 import { Launcher } from './sandbox/launcher-client.ts';
@@ -97,15 +97,14 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       layout: sandboxing.layout,
       scratch: sandboxing.scratch,
       limits: {
-        maxOpenFiles: 256,
+        // Importing a package such as date-fns as an ES module opens its ~300 files at once.
+        maxOpenFiles: 1024,
         maxFileBytes: config.limits.tmpSizeBytes,
         // The wall clock is the real limit; this only backstops a runaway CPU consumer.
         cpuSeconds: Math.ceil((config.limits.timeoutMs * 2) / 1000) + 5,
         tmpSizeBytes: config.limits.tmpSizeBytes,
         shmSizeBytes: 16 * 1024 * 1024,
-        // With cgroups, V8's own limit sits above the cgroup's, so a heap bomb meets the kernel's
-        // OOM killer (a `memory` verdict the program cannot forge) rather than V8's abort.
-        heapMb: sandboxing.cgroups.version === 'none' ? Math.max(32, Math.floor(config.limits.memoryMb * 0.75)) : config.limits.memoryMb * 2,
+        heapMb: sandboxHeapMb(config, sandboxing.cgroups.version),
       },
       memoryBytes: config.limits.memoryMb * 1024 * 1024,
       maxProcesses: config.limits.maxProcesses,

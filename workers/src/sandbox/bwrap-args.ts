@@ -10,6 +10,8 @@ export interface SandboxLayout {
   runnerPath: string;
   /** [hostPath, pathInsideSandbox]: the runner's companions (TypeScript bundle, code cache). */
   runtimeFiles: Array<[string, string]>;
+  /** The package store's node_modules, bound read-only at /node_modules (plain resolution finds it). */
+  packagesModules: string | undefined;
   passwdPath: string;
   groupPath: string;
   /** The compiled seccomp program (seccomp.ts); absent only with PLAYGROUND_UNSAFE_NO_SECCOMP. */
@@ -32,6 +34,7 @@ export interface SandboxLimits {
 
 export const SANDBOX_DIR = '/sandbox';
 export const RUNNER_IN_SANDBOX = `${SANDBOX_DIR}/runner.cjs`;
+export const PACKAGES_IN_SANDBOX = '/node_modules';
 
 /** Node's flags in the sandbox (also used to build the code cache V8 must accept there). */
 export function sandboxNodeFlags(heapMb: number): string[] {
@@ -86,6 +89,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX,
   );
   for (const [host, inside] of layout.runtimeFiles) args.push('--ro-bind', host, inside);
+  if (layout.packagesModules) args.push('--ro-bind', layout.packagesModules, PACKAGES_IN_SANDBOX);
   args.push(
     '--proc', '/proc',
   );

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PlaygroundError } from '../../../protocol/index.ts';
 import { resolveLibraries, sandboxCommand, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import { buildTypeScriptRuntime } from './typescript-runtime.ts';
+import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
 import { writeProcMasks } from './proc-masks.ts';
@@ -25,6 +26,10 @@ export interface PreflightOptions {
   limits: SandboxLimits;
   /** The uid the first slot's sandboxes run as (used for the trial run). */
   trialUid: number;
+  /** The operator's package store (package.json + node_modules); none bound when not installed. */
+  packagesDir?: string;
+  /** The heap size sandboxes get, by cgroup version (for the code cache); limits.heapMb otherwise. */
+  heapMbFor?: (cgroupsVersion: 'v1' | 'v2' | 'none') => number;
 }
 
 export interface PreflightResult {
@@ -61,7 +66,7 @@ function fail(code: 'PG_ERR_SANDBOX_UNAVAILABLE' | 'PG_ERR_CGROUP_UNAVAILABLE', 
  * tiny /etc/passwd and /etc/group — goes into one root-owned, world-readable directory: the
  * sandbox uid must be able to reach what bwrap binds, wherever the project is checked out.
  */
-function writeSandboxFiles(nodePath: string, heapMb: number): { dir: string } & Pick<SandboxLayout, 'passwdPath' | 'groupPath' | 'runnerPath' | 'runtimeFiles'> {
+function writeSandboxFiles(): { dir: string } & Pick<SandboxLayout, 'passwdPath' | 'groupPath' | 'runnerPath' | 'runtimeFiles'> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playground-sandbox-'));
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -72,11 +77,7 @@ function writeSandboxFiles(nodePath: string, heapMb: number): { dir: string } & 
   const groupPath = path.join(dir, 'group');
   writeFileSync(passwdPath, 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:65534:65534:sandbox:/tmp:/sbin/nologin\n', { mode: 0o644 });
   writeFileSync(groupPath, 'root:x:0:\nsandbox:x:65534:\n', { mode: 0o644 });
-  // Beside the runner, which finds them through its own directory (in every mode).
-  const ts = buildTypeScriptRuntime(dir, nodePath, sandboxNodeFlags(heapMb));
-  const runtimeFiles: Array<[string, string]> = [[ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`]];
-  if (ts.cachePath) runtimeFiles.push([ts.cachePath, `${SANDBOX_DIR}/typescript.cache`]);
-  return { dir, passwdPath, groupPath, runnerPath, runtimeFiles };
+  return { dir, passwdPath, groupPath, runnerPath, runtimeFiles: [] };
 }
 
 /** The seccomp program for this machine's architecture, or why there is none. */
@@ -112,6 +113,17 @@ function scratchRoot(): string {
 }
 
 /**
+ * The runner's TypeScript bundle and code cache, beside the runner (which finds them through its
+ * own directory in every mode). The cache is made with the heap size the sandboxes will run
+ * with: V8 rejects a cache made under other flags.
+ */
+function addTypeScriptRuntime(layout: SandboxLayout, dir: string, nodePath: string, heapMb: number): void {
+  const ts = buildTypeScriptRuntime(dir, nodePath, sandboxNodeFlags(heapMb));
+  layout.runtimeFiles.push([ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`]);
+  if (ts.cachePath) layout.runtimeFiles.push([ts.cachePath, `${SANDBOX_DIR}/typescript.cache`]);
+}
+
+/**
  * Fails closed: checks that bubblewrap, user namespaces and a cgroup hierarchy are usable,
  * and runs one real sandbox, before the worker host accepts any program. Every failure names
  * what is missing and the exact command that fixes it.
@@ -119,12 +131,15 @@ function scratchRoot(): string {
 export async function preflight(opts: PreflightOptions): Promise<PreflightResult> {
   const warnings: string[] = [];
   const nodePath = realpathSync(opts.nodePath);
-  const { dir: filesDir, ...files } = writeSandboxFiles(nodePath, opts.limits.heapMb);
-  const layout: SandboxLayout = { nodePath, libraries: [], procMasks: [], ...files };
+  const { dir: filesDir, ...files } = writeSandboxFiles();
+  const packagesModules = opts.packagesDir ? storeModulesDir(opts.packagesDir) : undefined;
+  if (opts.packagesDir && !packagesModules) warnings.push(`no package store installed in ${opts.packagesDir} (npm run setup installs it): programs can import no npm packages`);
+  const layout: SandboxLayout = { nodePath, libraries: [], procMasks: [], ...files, packagesModules };
   const tools = { sh: '/bin/sh', setpriv: '', prlimit: '', bwrap: '' };
 
   if (opts.unsafeNoSandbox) {
     warnings.push('PLAYGROUND_UNSAFE_NO_SANDBOX is set: untrusted programs run WITHOUT any sandbox, as the worker host user.');
+    addTypeScriptRuntime(layout, filesDir, nodePath, opts.heapMbFor?.('none') ?? opts.limits.heapMb);
     return { mode: 'unsafe-none', cgroups: NO_CGROUPS, tools, layout, dropsPrivileges: false, scratch: undefined, warnings };
   }
 
@@ -197,6 +212,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   if (scratch && !seen?.tmpNoexec) {
     fail('PG_ERR_SANDBOX_UNAVAILABLE', 'the sandbox\'s /tmp is not mounted noexec.', 'check that tmpfs mounts with noexec work here (mount -t tmpfs -o noexec tmpfs /mnt).');
   }
+  addTypeScriptRuntime(layout, filesDir, nodePath, opts.heapMbFor?.(driver.version) ?? opts.limits.heapMb);
   return { mode: 'bwrap', cgroups: driver, tools, layout, dropsPrivileges: isRoot, scratch, warnings };
 }
 

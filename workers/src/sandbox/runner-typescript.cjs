@@ -160,7 +160,8 @@ function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path 
   const names = new Set(files.map((f) => f.name));
   const units = new Map();
   for (const f of files) {
-    if (!TS_FILE.test(f.name) || f.name.endsWith('.d.ts')) continue;
+    // The entry of a TypeScript program is TypeScript whatever its name (Piston's file0.code).
+    if ((!TS_FILE.test(f.name) && f.name !== entry) || f.name.endsWith('.d.ts')) continue;
     const abs = path.join(workDir, f.name);
     const base = path.basename(f.name);
     const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: base });
@@ -171,7 +172,7 @@ function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path 
     const unit = units.get(abs);
     if (unit.shadow) return unit.shadow;
     const ext = unit.esm ? '.mjs' : '.cjs';
-    const plain = unit.name.replace(TS_FILE, ext);
+    const plain = TS_FILE.test(unit.name) ? unit.name.replace(TS_FILE, ext) : unit.name + ext;
     unit.shadow = path.join(workDir, names.has(plain) ? unit.name + ext : plain);
     names.add(path.relative(workDir, unit.shadow));
     let code = unit.js;

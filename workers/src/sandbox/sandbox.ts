@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable, Duplex } from 'node:stream';
@@ -137,6 +137,8 @@ export class Sandbox {
       } else {
         // UNSAFE: no isolation at all. Only with the loudly named operator flag.
         workDir = mkdtempSync(path.join(os.tmpdir(), 'playground-unsafe-'));
+        // The package store is found as under bwrap: a node_modules above the program's files.
+        if (opts.layout.packagesModules) symlinkSync(opts.layout.packagesModules, path.join(workDir, 'node_modules'));
         req = {
           file: opts.layout.nodePath,
           args: [`--max-old-space-size=${opts.limits.heapMb}`, opts.layout.runnerPath],
