@@ -33,6 +33,31 @@ export function renderMarkdown(r: Report): string {
     ['timeout overshoot', `p50 ${x.stopTimeout.timeoutOvershootMs.p50} ms, max ${x.stopTimeout.timeoutOvershootMs.max} ms`, '—', ''],
     ['mixed load: 200 × 2 s sleepers, 200 slots (3 bursts after a warm-up burst)', `${x.mixedLoad.completed}/${x.mixedLoad.connections} complete in every burst; queue wait (connect→started) p99 ${x.mixedLoad.queueWaitMs.p99} ms; event-loop lag p99 ${x.mixedLoad.eventLoopLagP99Ms} ms (median; per burst ${(x.mixedLoad.eventLoopLagP99MsPerBurst ?? []).join(' / ')} ms; the fresh process's first burst: lag p99 ${x.mixedLoad.coldLagP99Ms} ms)`, `lag p99 ≤ ${TARGETS.lagP99} ms`, mark(x.mixedLoad.eventLoopLagP99Ms <= TARGETS.lagP99 && x.mixedLoad.completed === x.mixedLoad.connections)],
   ];
+  if (x.languages) {
+    const l = x.languages.firstByte;
+    const d = x.languages.p50OverJavaScriptMs;
+    rows.push([
+      'warm first byte by program (interleaved, paced): JavaScript vs TypeScript',
+      `JS p50 ${l.javascript.p50} ms (p99 ${l.javascript.p99}); TS p50 ${l.typescript.p50} ms (p99 ${l.typescript.p99}): +${d.typescript} ms`,
+      'TS within ~2 ms of JS',
+      mark(d.typescript <= 2),
+    ]);
+    rows.push([
+      '↳ a package import (the store, no preloading)',
+      `require('lodash') p50 ${l.lodashRequire.p50} ms (+${d.lodashRequire} ms); import lodash (ESM) p50 ${l.lodashImport.p50} ms (+${d.lodashImport} ms); TS importing zod p50 ${l.zodImportTs.p50} ms (+${d.zodImportTs} ms)`,
+      'only the module load',
+      '',
+    ]);
+  }
+  if (x.bootCost) {
+    const b = x.bootCost;
+    rows.push([
+      'sandbox boot CPU (cgroup, until ready): with the TypeScript preload vs without',
+      `p50 ${b.cpuMsWithTypeScriptPreload.p50} ms vs ${b.cpuMsWithoutPreload.p50} ms: the preload costs ${b.preloadCpuMsP50} ms of CPU per sandbox`,
+      '—',
+      '',
+    ]);
+  }
   if (x.density) {
     const d = x.density;
     rows.push([

@@ -41,6 +41,52 @@ async function warmLatency(url: string, n: number, gapMs = 0, warmUpRuns = 20) {
   return { gapMs, firstByte: summary(first), exit: summary(exit) };
 }
 
+/**
+ * Warm first byte by kind of program, interleaved round by round (so machine noise hits every
+ * kind alike), paced like a user: JavaScript, TypeScript (transpiled in its sandbox), and a
+ * program importing a package from the store (lodash, CommonJS and ES module) — the cost of a
+ * TypeScript run and of a package import over the plain JavaScript one.
+ */
+async function languageLatency(url: string, n: number) {
+  const programs: Record<string, Record<string, unknown>> = {
+    javascript: HELLO,
+    typescript: { type: 'run', language: 'typescript', code: "const greeting: string = 'hi';\nconsole.log(greeting);" },
+    lodashRequire: { type: 'run', language: 'javascript', code: "const _ = require('lodash');\nconsole.log(_.VERSION);" },
+    lodashImport: { type: 'run', language: 'javascript', code: "import _ from 'lodash';\nconsole.log(_.VERSION);" },
+    zodImportTs: { type: 'run', language: 'typescript', code: "import { z } from 'zod';\nconsole.log(z.string().parse('hi') as string);" },
+  };
+  const firstByte: Record<string, number[]> = Object.fromEntries(Object.keys(programs).map((k) => [k, []]));
+  for (let round = -5; round < n; round++) {
+    for (const [name, run] of Object.entries(programs)) {
+      const r = await timedRun(url, run);
+      if (round >= 0 && r.ok) firstByte[name]!.push(r.firstByteMs);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
+  const out = Object.fromEntries(Object.entries(firstByte).map(([k, v]) => [k, summary(v)])) as Record<string, ReturnType<typeof summary>>;
+  const delta = (k: string) => Math.round((out[k]!.p50 - out.javascript!.p50) * 100) / 100;
+  return { firstByte: out, p50OverJavaScriptMs: Object.fromEntries(Object.keys(programs).filter((k) => k !== 'javascript').map((k) => [k, delta(k)])) };
+}
+
+/**
+ * CPU a sandbox spends booting (node + runner warm-up, up to "ready"), from its cgroup, with
+ * the runner's TypeScript preload and without it (the same layout minus the bundle).
+ */
+async function bootCost(factory: SandboxFactoryOptions, n: number) {
+  const measure = async (f: SandboxFactoryOptions) => {
+    const cpu: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const sb = await Sandbox.start(f, 'bench', 62_900);
+      if (sb.cpuBaselineNs !== undefined) cpu.push(sb.cpuBaselineNs / 1e6);
+      await sb.destroy();
+    }
+    return summary(cpu);
+  };
+  const withPreload = await measure(factory);
+  const withoutPreload = await measure({ ...factory, layout: { ...factory.layout, runtimeFiles: [] } });
+  return { cpuMsWithTypeScriptPreload: withPreload, cpuMsWithoutPreload: withoutPreload, preloadCpuMsP50: Math.round((withPreload.p50 - withoutPreload.p50) * 10) / 10 };
+}
+
 async function throughput(url: string, concurrency: number, seconds: number) {
   const end = performance.now() + seconds * 1000;
   let done = 0;
@@ -238,6 +284,10 @@ async function main() {
       }
       results.warmLatencyBackToBack = await warmLatency(pg.wsUrl, QUICK ? 100 : 300, 0);
     }
+    if (want('languages')) {
+      log('warm first byte: JavaScript vs TypeScript vs a package import');
+      results.languages = await languageLatency(pg.wsUrl, QUICK ? 30 : 100);
+    }
     factory = await sandboxFactory('bench');
     if (want('naive')) {
       log('naive spawn-per-request server, same client and pacing');
@@ -251,6 +301,10 @@ async function main() {
       const cold: number[] = [];
       for (let i = 0; i < (QUICK ? 20 : 60); i++) cold.push((await coldRun(factory, 62_900)).firstByteMs);
       results.naiveColdFirstByte = summary(cold);
+    }
+    if (want('boot')) {
+      log('sandbox boot CPU, with and without the TypeScript preload');
+      results.bootCost = await bootCost(factory, QUICK ? 10 : 30);
     }
     if (want('handoff')) {
       log('sandbox hand-off → first byte (no network)');

@@ -2,6 +2,7 @@
 // sandbox uid, but forked directly by the calling process (no launcher, no pool).
 import { preflight } from '../workers/src/sandbox/preflight.ts';
 import type { SandboxFactoryOptions } from '../workers/src/sandbox/sandbox.ts';
+import { DEFAULT_PACKAGES_DIR } from '../protocol/package-store.ts';
 
 const LIMITS = { maxOpenFiles: 1024, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 };
 export const BASELINE_UID = 62_900;
@@ -15,6 +16,7 @@ export async function sandboxFactory(tag: string): Promise<SandboxFactoryOptions
     hostId: `${tag}${process.pid}`,
     trialUid: BASELINE_UID,
     limits: LIMITS,
+    packagesDir: DEFAULT_PACKAGES_DIR,
   });
   return {
     mode: sandboxing.mode,

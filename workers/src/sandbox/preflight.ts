@@ -119,8 +119,7 @@ function scratchRoot(): string {
  */
 function addTypeScriptRuntime(layout: SandboxLayout, dir: string, nodePath: string, heapMb: number): void {
   const ts = buildTypeScriptRuntime(dir, nodePath, sandboxNodeFlags(heapMb));
-  layout.runtimeFiles.push([ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`]);
-  if (ts.cachePath) layout.runtimeFiles.push([ts.cachePath, `${SANDBOX_DIR}/typescript.cache`]);
+  layout.runtimeFiles.push([ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`], [ts.cachePath, `${SANDBOX_DIR}/typescript.cache`]);
 }
 
 /**

@@ -110,7 +110,8 @@ function run(job) {
       process.exitCode = 1;
       return;
     }
-    process.setSourceMapsEnabled(true);
+    // Only for ES-module .ts files (run as .mjs siblings): ~1.5 ms that CommonJS ones skip.
+    if (start.sourceMaps) process.setSourceMapsEnabled(true);
   }
   process.argv.splice(1, process.argv.length - 1, start.file, ...(job.args || []));
   process.title = 'node';

@@ -13,8 +13,9 @@ const SOURCE = fileURLToPath(new URL('./runner-typescript.cjs', import.meta.url)
  * sandbox loads the transpiler in ~15 ms of CPU instead of ~45 ms. Both are the worker host's
  * own trusted build products; the sandbox sees them read-only. A cache V8 rejects (another
  * node, other flags) only costs time: the runner compiles from source then.
+ * Node's flags matter to V8's check: `nodeFlags` must be the sandbox's.
  */
-export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags: readonly string[]): { bundlePath: string; cachePath: string | undefined } {
+export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags: readonly string[]): { bundlePath: string; cachePath: string } {
   const bundlePath = path.join(dir, 'typescript.cjs');
   buildSync({
     entryPoints: [SOURCE],
@@ -38,5 +39,10 @@ export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags:
     mod.exports.warm();
     fs.writeFileSync(out, s.createCachedData(), { mode: 0o644 });`;
   const made = spawnSync(nodePath, [...nodeFlags, '-e', script, bundlePath, cachePath], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: 30_000 });
-  return { bundlePath, cachePath: made.status === 0 && existsSync(cachePath) ? cachePath : undefined };
+  // The bundle is our own code: if it cannot load and warm up here, every TypeScript run would
+  // fail, so the worker host does not start.
+  if (made.status !== 0 || !existsSync(cachePath)) {
+    throw new Error(`the runner's TypeScript bundle failed to load: ${(made.stderr || made.error?.message || `exit ${made.status}`).trim().slice(0, 2000)}`);
+  }
+  return { bundlePath, cachePath };
 }
