@@ -15,6 +15,8 @@ function clientTextFrame(text: string): Buffer {
   const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
   return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
 }
+/** How long a client may take to close after its worker's connection ended. */
+const UPSTREAM_GONE_GRACE_MS = 1000;
 const STOP_FRAME_TEXT = encodeFrame(clientFrames.stop());
 
 /**
@@ -129,6 +131,12 @@ export class WsProxy {
     proxySocket.once('end', onGone);
     proxySocket.once('error', onGone);
     proxySocket.once('close', onGone);
+    // Once the worker's side is gone the client's socket must close too, whatever the client
+    // does: its 'close' is what gives back the lease, the active-run entry and the client's
+    // concurrency place (a half-open socket held them for as long as the gateway ran).
+    proxySocket.once('close', () => {
+      if (!client.destroyed) setTimeout(() => client.destroy(), UPSTREAM_GONE_GRACE_MS).unref();
+    });
   }
 
   /** Shutdown: ask the worker to stop the program so the client still gets its `exit`. */
