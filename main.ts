@@ -34,9 +34,9 @@ async function main(): Promise<void> {
   const config = Object.freeze({ gateway: gatewayConfig, workers: workerConfig });
   const log = pino({ level: config.gateway.logLevel, base: { proc: 'playground' } });
   log.info({ pid: process.pid, graceMs: config.gateway.shutdownGraceMs }, 'playground starting');
-  const registry = await createRegistry(config.gateway.redisUrl, log, config.gateway.queueMax, config.gateway.redisPrefix, config.workers.heartbeatTtlMs);
+  const registry = await createRegistry(config.gateway.redis, log, config.gateway.queueMax, config.gateway.redisPrefix, config.workers.heartbeatTtlMs, config.gateway.hostForgetMs);
   const leaseSecret = config.gateway.leaseSecret ?? generateLeaseSecret();
-  const host = await startWorkerHost(config.workers, registry, leaseSecret, log);
+  const host = await startWorkerHost(config.workers, registry, [leaseSecret, config.gateway.leaseSecretPrevious].filter((x): x is string => Boolean(x)), log);
   const metrics = new Metrics(registry, () => host.status().warm);
   host.on('run-end', (summary) => metrics.recordRunEnd(summary));
   host.on('sandbox-start', (ms) => metrics.sandboxStart.observe(ms / 1000));

@@ -1,4 +1,5 @@
 // The registry: shared by gateways (server/) and worker hosts (workers/), depending on neither.
-export { BusyError, type GatewayRegistry, type HostRegistry, type Lease, type LeaseOptions, type Registry, type RegistryStats, type SlotRecord } from './registry.ts';
+export { BusyError, type GatewayRegistry, type HostRegistry, type HostState, type RegistryCounters, type Lease, type LeaseOptions, type Registry, type RegistryStats, type SlotRecord } from './registry.ts';
 export { createRegistry } from './create.ts';
-export { createLeaseVerifier, generateLeaseSecret, signLease } from './lease-token.ts';
+export { createLeaseVerifier, generateLeaseSecret, hostProof, signLease, verifyHostProof, type HostProof } from './lease-token.ts';
+export type { RedisTarget } from './redis-registry.ts';

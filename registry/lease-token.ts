@@ -21,8 +21,10 @@ export function signLease(secret: string, slotId: string, leaseId: string, ttlMs
   return `${leaseId}.${expiresAtMs}.${mac(secret, slotId, leaseId, expiresAtMs)}`;
 }
 
-/** Returns the lease id of a valid credential, or false. */
-export function createLeaseVerifier(secret: string): (req: IncomingMessage, slotId: string) => string | false {
+/** Returns the lease id of a valid credential, or false. Accepts credentials of any of
+ * `secrets` (the current one and, during a rotation, the previous one). */
+export function createLeaseVerifier(secrets: string | readonly string[]): (req: IncomingMessage, slotId: string) => string | false {
+  const keys = (typeof secrets === 'string' ? [secrets] : secrets).filter(Boolean);
   const used = new Map<string, number>();
   return (req, slotId) => {
     const token = req.headers[LEASE_HEADER];
@@ -31,12 +33,46 @@ export function createLeaseVerifier(secret: string): (req: IncomingMessage, slot
     const expiresAtMs = Number(expires);
     const now = Date.now();
     if (!leaseId || !sig || !Number.isFinite(expiresAtMs) || expiresAtMs < now) return false;
-    const expected = Buffer.from(mac(secret, slotId, leaseId, expiresAtMs));
     const given = Buffer.from(sig);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
+    const matches = keys.some((secret) => {
+      const expected = Buffer.from(mac(secret, slotId, leaseId, expiresAtMs));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!matches) return false;
     if (used.has(leaseId)) return false;
     used.set(leaseId, expiresAtMs);
     if (used.size > 10_000) for (const [id, exp] of used) if (exp < now) used.delete(id);
     return leaseId;
   };
+}
+
+/**
+ * A worker host's proof that it holds a lease secret, published with its heartbeat: one HMAC
+ * per secret it accepts over its host id and a random nonce. A gateway leases its slots only
+ * when one of them matches the gateway's own (signing) secret, so a host with another secret
+ * is never handed a run it would refuse. The secrets themselves never leave the processes.
+ */
+export interface HostProof {
+  nonce: string;
+  macs: string[];
+}
+
+function proofMac(secret: string, hostId: string, nonce: string): string {
+  return createHmac('sha256', secret).update(`host-proof\n${hostId}\n${nonce}`).digest('base64url');
+}
+
+export function hostProof(secrets: readonly string[], hostId: string): HostProof {
+  const nonce = randomBytes(16).toString('base64url');
+  return { nonce, macs: secrets.filter(Boolean).map((s) => proofMac(s, hostId, nonce)) };
+}
+
+export function verifyHostProof(secret: string, hostId: string, proof: unknown): boolean {
+  const p = proof as Partial<HostProof> | undefined;
+  if (!p || typeof p.nonce !== 'string' || !Array.isArray(p.macs)) return false;
+  const expected = Buffer.from(proofMac(secret, hostId, p.nonce));
+  return p.macs.some((m) => {
+    if (typeof m !== 'string') return false;
+    const given = Buffer.from(m);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BusyError, type Lease, type LeaseOptions, type Registry, type RegistryStats, type SlotRecord } from './registry.ts';
+import { BusyError, type HostState, type Lease, type LeaseOptions, type Registry, type RegistryCounters, type RegistryStats, type SlotRecord } from './registry.ts';
 
 interface Entry {
   slot: SlotRecord;
@@ -83,7 +83,45 @@ export class MemoryRegistry implements Registry {
   /** Memory is never lost while the process lives: there is no reconnect to announce. */
   onReconnect(_handler: () => void): void {}
 
+  private draining = false;
+  private readonly counts: RegistryCounters = { leasesReclaimedDeadline: 0, leasesReclaimedGatewayGone: 0, waitersDropped: 0, hostsForgotten: 0, slotsUnreachable: 0 };
+
+  /** One process: the gateway lives and dies with its worker host, and shares its secret. */
+  async joinAsGateway(): Promise<void> {}
+  async leaveAsGateway(): Promise<void> {}
+  readonly untrustedHosts: string[] = [];
+
+  get localWaiting(): number {
+    return this.waiters.length;
+  }
+
+  stopWaiting(): void {
+    this.draining = true;
+    for (const w of this.waiters.splice(0)) {
+      w.cleanup();
+      w.reject(new BusyError('draining'));
+    }
+  }
+
+  async reportUnreachable(lease: Lease): Promise<void> {
+    const e = this.entries.get(lease.slot.id);
+    if (!e || e.lease?.leaseId !== lease.leaseId) return;
+    this.counts.slotsUnreachable++;
+    e.lease = undefined;
+    e.ready = false;
+    this.idle.delete(e.slot.id);
+  }
+
+  async hostStates(): Promise<HostState[]> {
+    return [...this.hostInfo.entries()].map(([hostId, info]) => ({ hostId, up: true, lastSeenMs: Date.now(), info: info(), trusted: true }));
+  }
+
+  async counters(): Promise<RegistryCounters> {
+    return { ...this.counts };
+  }
+
   lease(options: LeaseOptions): Promise<Lease> {
+    if (this.draining) return Promise.reject(new BusyError('draining'));
     const now = this.takeIdle(options.holdMs);
     if (now) return Promise.resolve(now);
     if (this.waiters.length >= this.maxWaiters) return Promise.reject(new BusyError('queue-full'));
@@ -165,6 +203,7 @@ export class MemoryRegistry implements Registry {
       if (e.lease && e.lease.deadline < now) {
         const { leaseId } = e.lease;
         e.lease = undefined;
+        this.counts.leasesReclaimedDeadline++;
         for (const h of this.killHandlers) h(e.slot.id, leaseId);
         this.refresh(e);
       }

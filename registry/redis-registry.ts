@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PlaygroundError } from '../protocol/index.ts';
-import { BusyError, type Lease, type LeaseOptions, type Registry, type RegistryStats, type SlotRecord } from './registry.ts';
+import { BusyError, type HostState, type Lease, type LeaseOptions, type Registry, type RegistryCounters, type RegistryStats, type SlotRecord } from './registry.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
 export interface RedisRegistryOptions {
@@ -12,9 +12,19 @@ export interface RedisRegistryOptions {
   heartbeatTtlMs: number;
   /** How long any single Redis call may take before the caller gets a typed error. */
   commandTimeoutMs: number;
+  /** A worker host not seen for this long is removed from Redis with its slots. */
+  forgetAfterMs: number;
 }
 
-type Granted = { resolve: (lease: Lease) => void; holdMs: number; leaseId: string };
+/** Where Redis is: one URL, or Sentinels that name the current primary (ioredis follows failovers). */
+export type RedisTarget = string | { url?: string; sentinels: Array<{ host: string; port: number }>; sentinelName: string };
+
+function describe(target: RedisTarget): string {
+  if (typeof target === 'string') return target.replace(/\/\/[^@]*@/, '//***@');
+  return `sentinels ${target.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (primary "${target.sentinelName}")`;
+}
+
+type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') => void; holdMs: number; leaseId: string };
 
 const POLL_MS = 250;
 
@@ -34,8 +44,14 @@ export class RedisRegistry implements Registry {
   private readonly poller: NodeJS.Timeout;
   private reconnectHandlers = new Set<() => void>();
   private closed = false;
+  /** Set once this process acts as a gateway (joinAsGateway): its waiters and leases carry it. */
+  private gatewayId = '';
+  private gatewayTimer: NodeJS.Timeout | undefined;
+  private trustCheck: ((hostId: string, info: Record<string, unknown>) => boolean) | undefined;
+  private untrusted = new Set<string>();
+  private draining = false;
 
-  private constructor(url: string, private readonly log: Logger, private readonly opts: RedisRegistryOptions) {
+  private constructor(target: RedisTarget, private readonly log: Logger, private readonly opts: RedisRegistryOptions) {
     const common = {
       // Fail fast while Redis is away (typed retryable errors, never a hang), reconnect forever.
       maxRetriesPerRequest: 1,
@@ -44,14 +60,31 @@ export class RedisRegistry implements Registry {
       retryStrategy: (times: number) => Math.min(times * 200, 2000),
       lazyConnect: true,
     };
-    this.redisClient = new Redis(url, common);
-    this.sub = new Redis(url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const make = (extra: Record<string, unknown>) =>
+      typeof target === 'string'
+        ? new Redis(target, { ...common, ...extra })
+        : new Redis({
+            ...common,
+            ...extra,
+            sentinels: target.sentinels,
+            name: target.sentinelName,
+            // Redis URL parts (password, db) still apply to the primary found through Sentinel.
+            ...(target.url ? { db: Number(new URL(target.url).pathname.slice(1) || 0), password: new URL(target.url).password || undefined } : {}),
+            sentinelRetryStrategy: (times: number) => Math.min(times * 200, 1000),
+            // Listen for +switch-master instead of waiting for the old primary's socket to fail.
+            failoverDetector: true,
+          });
+    this.redisClient = make({});
+    this.sub = make({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       this.redisClient.defineCommand(`pg_${name}`, { numberOfKeys: 0, lua: SCRIPTS[name] });
     }
     this.redisClient.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
     this.sub.on('error', () => undefined);
     this.redisClient.on('ready', () => {
+      // A Redis that lost everything (restart, failover to a lagging replica) must learn at once
+      // that this gateway lives and which hosts it trusts.
+      if (this.gatewayId) void this.gatewayBeat().catch(() => undefined);
       for (const h of this.reconnectHandlers) h();
     });
     this.sub.on('message', (channel, message) => {
@@ -61,8 +94,9 @@ export class RedisRegistry implements Registry {
         if (slotId && leaseId) for (const h of this.killHandlers) h(slotId, leaseId);
       }
     });
-    // Leases of dead gateways are reclaimed by whichever process looks first.
-    this.reaper = setInterval(() => void this.call('reclaim', Date.now()).catch(() => undefined), 1000);
+    // Leases past their deadline or of dead gateways, and hosts gone for good, are cleaned up by
+    // whichever process looks first.
+    this.reaper = setInterval(() => void this.reclaim().catch(() => undefined), 1000);
     this.reaper.unref();
     // Pub/sub can miss a message across a reconnect: waiters also poll their grant key.
     this.poller = setInterval(() => {
@@ -71,14 +105,14 @@ export class RedisRegistry implements Registry {
     this.poller.unref();
   }
 
-  static async connect(url: string, log: Logger, queueMax: number, prefix = 'playground:', heartbeatTtlMs = 5000): Promise<RedisRegistry> {
-    const r = new RedisRegistry(url, log, { prefix, queueMax, heartbeatTtlMs, commandTimeoutMs: 2000 });
+  static async connect(target: RedisTarget, log: Logger, queueMax: number, prefix = 'playground:', heartbeatTtlMs = 5000, forgetAfterMs = 60_000): Promise<RedisRegistry> {
+    const r = new RedisRegistry(target, log, { prefix, queueMax, heartbeatTtlMs, commandTimeoutMs: 2000, forgetAfterMs });
     try {
       await Promise.all([r.redisClient.connect(), r.sub.connect()]);
       await r.sub.subscribe(`${prefix}grants`, `${prefix}kill`);
     } catch (err) {
       await r.close();
-      throw new PlaygroundError('PG_ERR_REGISTRY_UNAVAILABLE', `cannot reach Redis at ${url.replace(/\/\/[^@]*@/, '//***@')}: ${(err as Error).message}`);
+      throw new PlaygroundError('PG_ERR_REGISTRY_UNAVAILABLE', `cannot reach Redis at ${describe(target)}: ${(err as Error).message}`);
     }
     return r;
   }
@@ -124,7 +158,16 @@ export class RedisRegistry implements Registry {
   }
 
   async heartbeat(hostId: string, info: Record<string, unknown> = {}): Promise<void> {
-    await this.redisClient.set(`${this.opts.prefix}host:${hostId}`, JSON.stringify({ at: Date.now(), ...info }), 'PX', this.opts.heartbeatTtlMs);
+    const lapsed = await this.call('hostBeat', Date.now(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: Date.now(), hostId, ...info }));
+    if (lapsed === 1) this.log.info({ hostId }, 'worker host heartbeat (re)established; its ready slots are offered again');
+  }
+
+  private async reclaim(): Promise<void> {
+    const now = Date.now();
+    const [expired, orphaned, forgotten] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs)) as number[];
+    if (expired) this.log.warn({ leases: expired }, 'reclaimed leases past their deadline');
+    if (orphaned) this.log.warn({ leases: orphaned }, 'reclaimed leases of a gateway whose heartbeat expired');
+    if (forgotten) this.log.warn({ hosts: forgotten, afterMs: this.opts.forgetAfterMs }, 'removed worker hosts that never came back, with their slots');
   }
 
   async markReady(slotId: string): Promise<void> {
@@ -146,7 +189,7 @@ export class RedisRegistry implements Registry {
   async removeHost(hostId: string): Promise<void> {
     clearInterval(this.hostTimers.get(hostId));
     this.hostTimers.delete(hostId);
-    await this.redisClient.del(`${this.opts.prefix}host:${hostId}`).catch(() => undefined);
+    await this.call('hostGone', hostId).catch(() => undefined);
   }
 
   /** Called after Redis came back (a restarted Redis has lost everything). */
@@ -161,20 +204,80 @@ export class RedisRegistry implements Registry {
 
   // ---- gateway side ----
 
+  /**
+   * Starts this process's gateway heartbeat (`gw:<id>`, renewed every third of the TTL): its
+   * waiters and leases carry its id, so when it dies they are dropped and reclaimed within the
+   * TTL. Each beat also re-checks which worker hosts prove they hold this gateway's lease secret;
+   * only their slots are leased to it.
+   */
+  async joinAsGateway(trust: (hostId: string, info: Record<string, unknown>) => boolean): Promise<void> {
+    this.gatewayId = `g${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    this.trustCheck = trust;
+    await this.gatewayBeat();
+    this.gatewayTimer = setInterval(() => void this.gatewayBeat().catch(() => undefined), Math.floor(this.opts.heartbeatTtlMs / 3));
+    this.gatewayTimer.unref();
+  }
+
+  private async gatewayBeat(): Promise<void> {
+    const hosts = await this.hostStates();
+    const trusted: string[] = [];
+    const untrusted = new Set<string>();
+    for (const h of hosts) {
+      if (!h.up) continue;
+      if (this.trustCheck?.(h.hostId, h.info ?? {}) ?? true) trusted.push(h.hostId);
+      else untrusted.add(h.hostId);
+    }
+    for (const id of untrusted) {
+      if (!this.untrusted.has(id)) this.log.error({ hostId: id }, 'worker host cannot prove it holds this gateway\'s lease secret (PLAYGROUND_LEASE_SECRET mismatch): none of its slots will be leased here');
+    }
+    for (const id of this.untrusted) if (!untrusted.has(id)) this.log.info({ hostId: id }, 'worker host proves the lease secret again');
+    this.untrusted = untrusted;
+    await this.call('gatewayBeat', Date.now(), this.gatewayId, this.opts.heartbeatTtlMs, ...trusted);
+  }
+
+  /** Live worker hosts this gateway does not lease to (their lease-secret proof failed). */
+  get untrustedHosts(): string[] {
+    return [...this.untrusted];
+  }
+
+  /** Waiters of this process right now (PLAYGROUND_QUEUE_MAX bounds them per gateway). */
+  get localWaiting(): number {
+    return this.waiting.size;
+  }
+
+  /** Drain: every waiter of this gateway gives up at once (its client gets BUSY); no new waits. */
+  stopWaiting(): void {
+    this.draining = true;
+    for (const w of this.waiting.values()) w.giveUp('draining');
+  }
+
+  /** The gateway is gone for good: its heartbeat key goes now instead of at its expiry. */
+  async leaveAsGateway(): Promise<void> {
+    clearInterval(this.gatewayTimer);
+    if (this.gatewayId) await this.call('gatewayGone', this.gatewayId).catch(() => undefined);
+  }
+
+  /** A leased slot refused the connection: its host is treated as down until it heartbeats. */
+  async reportUnreachable(lease: Lease): Promise<void> {
+    await this.call('unreachable', Date.now(), lease.slot.id, lease.leaseId);
+  }
+
   async lease(options: LeaseOptions): Promise<Lease> {
     const leaseId = randomUUID();
     const waiterId = randomUUID();
-    const r = (await this.call('lease', Date.now(), options.holdMs, leaseId, waiterId, options.waitMs, this.opts.queueMax)) as string[];
+    if (this.draining) throw new BusyError('draining');
+    // PLAYGROUND_QUEUE_MAX is this gateway's own bound; the FIFO itself is shared by all.
+    const queueFull = this.waiting.size >= this.opts.queueMax;
+    const r = (await this.call('lease', Date.now(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId)) as string[];
     if (r[0] === 'lease') return { leaseId, slot: { id: r[1]!, address: r[2]!, hostId: r[3]! }, deadline: Date.now() + options.holdMs };
-    if (r[0] === 'busy') throw new BusyError('timeout');
-    if (r[0] === 'full') throw new BusyError('queue-full');
+    if (r[0] === 'busy') throw new BusyError(queueFull && options.waitMs > 0 ? 'queue-full' : 'timeout');
     return new Promise<Lease>((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         this.waiting.delete(waiterId);
       };
-      const giveUp = async (reason: 'timeout' | 'aborted') => {
+      const giveUp = async (reason: 'timeout' | 'aborted' | 'draining') => {
         finish();
         try {
           const granted = (await this.call('cancelWait', waiterId)) as string | null;
@@ -194,6 +297,7 @@ export class RedisRegistry implements Registry {
       this.waiting.set(waiterId, {
         leaseId,
         holdMs: options.holdMs,
+        giveUp: (reason) => void giveUp(reason),
         resolve: (lease) => {
           finish();
           resolve(lease);
@@ -235,16 +339,37 @@ export class RedisRegistry implements Registry {
 
   /** Heartbeat payloads of live worker hosts (sandbox mode, cgroups, warm sandboxes). */
   async hosts(): Promise<Array<Record<string, unknown>>> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redisClient.scan(cursor, 'MATCH', `${this.opts.prefix}host:*`, 'COUNT', 200);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    if (!keys.length) return [];
-    const values = await this.redisClient.mget(keys);
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Record<string, unknown>);
+    return (await this.hostStates()).filter((h) => h.up).map((h) => h.info ?? {});
+  }
+
+  /** Every worker host seen and not yet forgotten: up (heartbeat alive) or down since lastSeenMs. */
+  async hostStates(): Promise<HostState[]> {
+    const flat = (await this.call('hostList')) as Array<string | null>;
+    const out: HostState[] = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      const raw = flat[i + 2];
+      let info: Record<string, unknown> | undefined;
+      try {
+        info = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+      } catch {
+        info = undefined;
+      }
+      out.push({ hostId: flat[i]!, lastSeenMs: Number(flat[i + 1]), up: info !== undefined, info, trusted: info ? !this.untrusted.has(flat[i]!) : undefined });
+    }
+    return out;
+  }
+
+  /** Cluster-wide event counts kept in Redis (every process adds to them). */
+  async counters(): Promise<RegistryCounters> {
+    const h = await this.redisClient.hgetall(`${this.opts.prefix}counters`);
+    const n = (k: string) => Number(h[k] ?? 0);
+    return {
+      leasesReclaimedDeadline: n('leasesReclaimedDeadline'),
+      leasesReclaimedGatewayGone: n('leasesReclaimedGatewayGone'),
+      waitersDropped: n('waitersDropped'),
+      hostsForgotten: n('hostsForgotten'),
+      slotsUnreachable: n('slotsUnreachable'),
+    };
   }
 
   async close(): Promise<void> {
@@ -252,6 +377,7 @@ export class RedisRegistry implements Registry {
     this.closed = true;
     clearInterval(this.reaper);
     clearInterval(this.poller);
+    clearInterval(this.gatewayTimer);
     for (const t of this.hostTimers.values()) clearInterval(t);
     this.redisClient.disconnect();
     this.sub.disconnect();

@@ -2,31 +2,64 @@
 // so leasing is atomic across any number of gateways (no read-then-write). ARGV[1] is always
 // the key prefix; key names are documented in docs/registry.md.
 
-/** Hands a slot that just became available to the oldest live waiter, or appends it to idle. */
-const OFFER = `
+/**
+ * Shared helpers. A gateway's waiters and leases carry its id; `gw:<id>` is its heartbeat and
+ * `gwallow:<id>` the worker hosts it verified (they proved they hold its lease secret). A slot
+ * goes only to a gateway that trusts its host; a waiter of a dead gateway is dropped.
+ */
+const HELPERS = `
+local function gatewayAlive(p, gw)
+  return gw == '' or redis.call('EXISTS', p .. 'gw:' .. gw) == 1
+end
+local function trusts(p, gw, host)
+  return gw == '' or redis.call('SISMEMBER', p .. 'gwallow:' .. gw, host) == 1
+end
+local function lease(p, id, leaseId, gw, now, hold)
+  redis.call('HSET', p .. 'slot:' .. id, 'leaseId', leaseId, 'deadline', now + hold, 'gateway', gw)
+  redis.call('ZADD', p .. 'leases', now + hold, id)
+  redis.call('LREM', p .. 'idle', 0, id)
+end
+local function clearLease(p, id)
+  redis.call('HSET', p .. 'slot:' .. id, 'leaseId', '', 'deadline', '0', 'gateway', '')
+  redis.call('ZREM', p .. 'leases', id)
+end
+-- Hands a slot that just became available to the oldest live waiter that trusts its host, or
+-- appends it to idle. Waiters of dead gateways are dropped; waiters that skip it keep their place.
 local function offer(p, id, now)
   local s = p .. 'slot:' .. id
   if redis.call('HGET', s, 'ready') ~= '1' or redis.call('HGET', s, 'leaseId') ~= '' then return 0 end
   local host = redis.call('HGET', s, 'hostId')
   if not host or redis.call('EXISTS', p .. 'host:' .. host) == 0 then return 0 end
+  local skipped = {}
+  local granted = false
   while true do
     local w = redis.call('LPOP', p .. 'waiters')
     if not w then break end
     local info = redis.call('GET', p .. 'waiter:' .. w)
     if info then
-      redis.call('DEL', p .. 'waiter:' .. w)
-      local sep = string.find(info, '|', 1, true)
-      local leaseId = string.sub(info, 1, sep - 1)
-      local hold = tonumber(string.sub(info, sep + 1))
-      redis.call('HSET', s, 'leaseId', leaseId, 'deadline', now + hold)
-      redis.call('ZADD', p .. 'leases', now + hold, id)
-      redis.call('LREM', p .. 'idle', 0, id)
-      redis.call('RPUSH', p .. 'grant:' .. w, id)
-      redis.call('PEXPIRE', p .. 'grant:' .. w, 60000)
-      redis.call('PUBLISH', p .. 'grants', w)
-      return 1
+      local a = string.find(info, '|', 1, true)
+      local b = string.find(info, '|', a + 1, true)
+      local leaseId = string.sub(info, 1, a - 1)
+      local hold = tonumber(string.sub(info, a + 1, b - 1))
+      local gw = string.sub(info, b + 1)
+      if not gatewayAlive(p, gw) then
+        redis.call('DEL', p .. 'waiter:' .. w)
+        redis.call('HINCRBY', p .. 'counters', 'waitersDropped', 1)
+      elseif not trusts(p, gw, host) then
+        table.insert(skipped, w)
+      else
+        redis.call('DEL', p .. 'waiter:' .. w)
+        lease(p, id, leaseId, gw, now, hold)
+        redis.call('RPUSH', p .. 'grant:' .. w, id)
+        redis.call('PEXPIRE', p .. 'grant:' .. w, 60000)
+        redis.call('PUBLISH', p .. 'grants', w)
+        granted = true
+        break
+      end
     end
   end
+  for i = #skipped, 1, -1 do redis.call('LPUSH', p .. 'waiters', skipped[i]) end
+  if granted then return 1 end
   redis.call('LREM', p .. 'idle', 0, id)
   redis.call('RPUSH', p .. 'idle', id)
   return 1
@@ -34,30 +67,44 @@ end
 `;
 
 export const SCRIPTS = {
-  /** ARGV: prefix, now, holdMs, leaseId, waiterId, waitMs, maxWaiters → {'lease', id, address, hostId} | {'wait'} | {'busy'} | {'full'} */
-  lease: `
-local p, now, hold, leaseId, waiter, waitMs, maxWaiters = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+  /** ARGV: prefix, now, holdMs, leaseId, waiterId, waitMs, gatewayId → {'lease', id, address, hostId} | {'wait'} | {'busy'} */
+  lease: `${HELPERS}
+local p, now, hold, leaseId, waiter, waitMs, gw = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
 while true do
   local w = redis.call('LINDEX', p .. 'waiters', 0)
-  if not w or redis.call('EXISTS', p .. 'waiter:' .. w) == 1 then break end
+  if not w then break end
+  local info = redis.call('GET', p .. 'waiter:' .. w)
+  if info then
+    local a = string.find(info, '|', 1, true)
+    local b = string.find(info, '|', a + 1, true)
+    if gatewayAlive(p, string.sub(info, b + 1)) then break end
+    redis.call('DEL', p .. 'waiter:' .. w)
+    redis.call('HINCRBY', p .. 'counters', 'waitersDropped', 1)
+  end
   redis.call('LPOP', p .. 'waiters')
 end
 if redis.call('LLEN', p .. 'waiters') == 0 then
+  local skipped = {}
+  local found = nil
   while true do
     local id = redis.call('LPOP', p .. 'idle')
     if not id then break end
     local s = p .. 'slot:' .. id
     local host = redis.call('HGET', s, 'hostId')
     if host and redis.call('EXISTS', p .. 'host:' .. host) == 1 and redis.call('HGET', s, 'ready') == '1' and redis.call('HGET', s, 'leaseId') == '' then
-      redis.call('HSET', s, 'leaseId', leaseId, 'deadline', now + hold)
-      redis.call('ZADD', p .. 'leases', now + hold, id)
-      return {'lease', id, redis.call('HGET', s, 'address'), host}
+      if trusts(p, gw, host) then
+        lease(p, id, leaseId, gw, now, hold)
+        found = {'lease', id, redis.call('HGET', s, 'address'), host}
+        break
+      end
+      table.insert(skipped, id)
     end
   end
+  for _, id in ipairs(skipped) do redis.call('RPUSH', p .. 'idle', id) end
+  if found then return found end
 end
 if waitMs <= 0 then return {'busy'} end
-if redis.call('LLEN', p .. 'waiters') >= maxWaiters then return {'full'} end
-redis.call('SET', p .. 'waiter:' .. waiter, leaseId .. '|' .. hold, 'PX', waitMs)
+redis.call('SET', p .. 'waiter:' .. waiter, leaseId .. '|' .. hold .. '|' .. gw, 'PX', waitMs)
 redis.call('RPUSH', p .. 'waiters', waiter)
 return {'wait'}
 `,
@@ -71,7 +118,7 @@ return redis.call('LPOP', p .. 'grant:' .. waiter)
   /** ARGV: prefix, waiterId → granted slot id or false */
   takeGrant: `return redis.call('LPOP', ARGV[1] .. 'grant:' .. ARGV[2])`,
   /** ARGV: prefix, now, slotId */
-  markReady: `${OFFER}
+  markReady: `${HELPERS}
 local p, now, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 if redis.call('EXISTS', p .. 'slot:' .. id) == 0 then return 0 end
 redis.call('HSET', p .. 'slot:' .. id, 'ready', '1')
@@ -86,29 +133,121 @@ redis.call('LREM', p .. 'idle', 0, id)
 return 1
 `,
   /** ARGV: prefix, now, slotId, leaseId — only the current lease can be released */
-  release: `${OFFER}
+  release: `${HELPERS}
+local p, now, id, leaseId = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+if redis.call('HGET', p .. 'slot:' .. id, 'leaseId') ~= leaseId then return 0 end
+clearLease(p, id)
+return offer(p, id, now)
+`,
+  /**
+   * ARGV: prefix, now, slotId, leaseId — a gateway could not connect to the slot it leased: its
+   * host is taken as dead (its heartbeat key is deleted, so none of its slots is leased) until
+   * it renews its heartbeat; a live host does so within a third of the TTL and its slots return.
+   */
+  unreachable: `
 local p, now, id, leaseId = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local s = p .. 'slot:' .. id
 if redis.call('HGET', s, 'leaseId') ~= leaseId then return 0 end
-redis.call('HSET', s, 'leaseId', '', 'deadline', '0')
+redis.call('HSET', s, 'leaseId', '', 'deadline', '0', 'gateway', '')
 redis.call('ZREM', p .. 'leases', id)
-return offer(p, id, now)
+redis.call('LREM', p .. 'idle', 0, id)
+local host = redis.call('HGET', s, 'hostId')
+if host then redis.call('DEL', p .. 'host:' .. host) end
+redis.call('HINCRBY', p .. 'counters', 'slotsUnreachable', 1)
+return 1
 `,
-  /** ARGV: prefix, now → number of leases reclaimed (each announced on the kill channel) */
-  reclaim: `${OFFER}
-local p, now = ARGV[1], tonumber(ARGV[2])
-local ids = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)
-for _, id in ipairs(ids) do
-  local s = p .. 'slot:' .. id
-  local leaseId = redis.call('HGET', s, 'leaseId')
+  /**
+   * ARGV: prefix, now, forgetBeforeMs → {reclaimed after the deadline, reclaimed from dead
+   * gateways, hosts forgotten}. Leases past their deadline or held by a gateway whose heartbeat
+   * expired are cleared, announced on the kill channel and offered again; a worker host not
+   * seen since forgetBeforeMs is removed with its slots.
+   */
+  reclaim: `${HELPERS}
+local p, now, forgetBefore = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local expired, orphaned, forgotten = 0, 0, 0
+local function reclaimOne(id)
+  local leaseId = redis.call('HGET', p .. 'slot:' .. id, 'leaseId')
   redis.call('ZREM', p .. 'leases', id)
   if leaseId and leaseId ~= '' then
-    redis.call('HSET', s, 'leaseId', '', 'deadline', '0')
+    clearLease(p, id)
     redis.call('PUBLISH', p .. 'kill', id .. '|' .. leaseId)
+    offer(p, id, now)
+    return 1
+  end
+  return 0
+end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do expired = expired + reclaimOne(id) end
+for _, id in ipairs(redis.call('ZRANGE', p .. 'leases', 0, -1)) do
+  local gw = redis.call('HGET', p .. 'slot:' .. id, 'gateway')
+  if gw and not gatewayAlive(p, gw) then orphaned = orphaned + reclaimOne(id) end
+end
+for _, host in ipairs(redis.call('ZRANGEBYSCORE', p .. 'hostseen', '-inf', forgetBefore)) do
+  if redis.call('EXISTS', p .. 'host:' .. host) == 0 then
+    for _, id in ipairs(redis.call('SMEMBERS', p .. 'hostslots:' .. host)) do
+      if redis.call('HGET', p .. 'slot:' .. id, 'hostId') == host then
+        redis.call('SREM', p .. 'slots', id)
+        redis.call('DEL', p .. 'slot:' .. id)
+        redis.call('LREM', p .. 'idle', 0, id)
+        redis.call('ZREM', p .. 'leases', id)
+      end
+    end
+    redis.call('DEL', p .. 'hostslots:' .. host)
+    forgotten = forgotten + 1
+  end
+  redis.call('ZREM', p .. 'hostseen', host)
+end
+if expired > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedDeadline', expired) end
+if orphaned > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedGatewayGone', orphaned) end
+if forgotten > 0 then redis.call('HINCRBY', p .. 'counters', 'hostsForgotten', forgotten) end
+return {expired, orphaned, forgotten}
+`,
+  /**
+   * ARGV: prefix, now, hostId, ttlMs, info → 1 when the host's key had lapsed. A host whose key
+   * lapsed (a slow heartbeat, or a gateway that could not reach it) offers its ready slots again.
+   */
+  hostBeat: `${HELPERS}
+local p, now, host, ttl, info = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local lapsed = redis.call('EXISTS', p .. 'host:' .. host) == 0
+redis.call('SET', p .. 'host:' .. host, info, 'PX', ttl)
+redis.call('ZADD', p .. 'hostseen', now, host)
+if lapsed then
+  for _, id in ipairs(redis.call('SMEMBERS', p .. 'hostslots:' .. host)) do offer(p, id, now) end
+  return 1
+end
+return 0
+`,
+  /** ARGV: prefix, hostId — a host leaving on purpose (drain) */
+  hostGone: `
+local p, host = ARGV[1], ARGV[2]
+redis.call('DEL', p .. 'host:' .. host)
+redis.call('ZREM', p .. 'hostseen', host)
+return 1
+`,
+  /**
+   * ARGV: prefix, now, gatewayId, ttlMs, trusted hostIds… — a gateway's heartbeat and the hosts
+   * it trusts. While runs wait, idle slots are offered again: a host this gateway has just come
+   * to trust (or a gateway back after Redis lost everything) may serve its waiters.
+   */
+  gatewayBeat: `${HELPERS}
+local p, now, gw, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+redis.call('SET', p .. 'gw:' .. gw, '1', 'PX', ttl)
+redis.call('DEL', p .. 'gwallow:' .. gw)
+if #ARGV > 4 then
+  redis.call('SADD', p .. 'gwallow:' .. gw, unpack(ARGV, 5))
+  redis.call('PEXPIRE', p .. 'gwallow:' .. gw, ttl)
+end
+if redis.call('LLEN', p .. 'waiters') > 0 then
+  for _, id in ipairs(redis.call('LRANGE', p .. 'idle', 0, -1)) do
+    redis.call('LREM', p .. 'idle', 0, id)
     offer(p, id, now)
   end
 end
-return #ids
+return 1
+`,
+  /** ARGV: prefix, gatewayId */
+  gatewayGone: `
+redis.call('DEL', ARGV[1] .. 'gw:' .. ARGV[2], ARGV[1] .. 'gwallow:' .. ARGV[2])
+return 1
 `,
   /** ARGV: prefix, hostId, then address pairs (id, address)… — (re)registers slots as not ready */
   register: `
@@ -116,7 +255,8 @@ local p, host = ARGV[1], ARGV[2]
 for i = 3, #ARGV, 2 do
   local id, address = ARGV[i], ARGV[i + 1]
   redis.call('SADD', p .. 'slots', id)
-  redis.call('HSET', p .. 'slot:' .. id, 'address', address, 'hostId', host, 'ready', '0', 'leaseId', '', 'deadline', '0')
+  redis.call('SADD', p .. 'hostslots:' .. host, id)
+  redis.call('HSET', p .. 'slot:' .. id, 'address', address, 'hostId', host, 'ready', '0', 'leaseId', '', 'deadline', '0', 'gateway', '')
   redis.call('LREM', p .. 'idle', 0, id)
   redis.call('ZREM', p .. 'leases', id)
 end
@@ -127,6 +267,8 @@ return 1
 local p = ARGV[1]
 for i = 2, #ARGV do
   local id = ARGV[i]
+  local host = redis.call('HGET', p .. 'slot:' .. id, 'hostId')
+  if host then redis.call('SREM', p .. 'hostslots:' .. host, id) end
   redis.call('SREM', p .. 'slots', id)
   redis.call('DEL', p .. 'slot:' .. id)
   redis.call('LREM', p .. 'idle', 0, id)
@@ -147,6 +289,18 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'slots')) do
   end
 end
 return {total, idle, total - idle, redis.call('LLEN', p .. 'waiters')}
+`,
+  /** ARGV: prefix → {hostId, lastSeenMs, info or false, …} of every host seen and not yet forgotten */
+  hostList: `
+local p = ARGV[1]
+local out = {}
+local seen = redis.call('ZRANGE', p .. 'hostseen', 0, -1, 'WITHSCORES')
+for i = 1, #seen, 2 do
+  table.insert(out, seen[i])
+  table.insert(out, seen[i + 1])
+  table.insert(out, redis.call('GET', p .. 'host:' .. seen[i]) or false)
+end
+return out
 `,
 } as const;
 

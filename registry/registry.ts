@@ -51,6 +51,27 @@ export interface HostRegistry {
   close(): Promise<void>;
 }
 
+/** A worker host as the registry saw it last. */
+export interface HostState {
+  hostId: string;
+  /** Its heartbeat is alive. */
+  up: boolean;
+  lastSeenMs: number;
+  /** Its last heartbeat payload, while up. */
+  info?: Record<string, unknown>;
+  /** Whether this gateway leases to it (it proved the lease secret); undefined while down. */
+  trusted?: boolean;
+}
+
+/** Cluster-wide counts of fault handling (Redis); zero in one process. */
+export interface RegistryCounters {
+  leasesReclaimedDeadline: number;
+  leasesReclaimedGatewayGone: number;
+  waitersDropped: number;
+  hostsForgotten: number;
+  slotsUnreachable: number;
+}
+
 /** What a gateway calls: lease an idle slot, give it back, and read the numbers. */
 export interface GatewayRegistry {
   readonly kind: 'memory' | 'redis';
@@ -62,6 +83,23 @@ export interface GatewayRegistry {
   stats(): Promise<RegistryStats>;
   /** Heartbeat payloads of live worker hosts. */
   hosts(): Promise<Array<Record<string, unknown>>>;
+  /** Every host seen and not yet forgotten, up or down. */
+  hostStates(): Promise<HostState[]>;
+  counters(): Promise<RegistryCounters>;
+  /**
+   * Starts acting as a gateway: a heartbeat (a dead gateway's waiters and leases are dropped),
+   * and only hosts for which `trust` holds (they proved the lease secret) are leased to it.
+   */
+  joinAsGateway(trust: (hostId: string, info: Record<string, unknown>) => boolean): Promise<void>;
+  /** Drain: every waiter of this gateway gets BusyError('draining') at once; no new waits. */
+  stopWaiting(): void;
+  leaveAsGateway(): Promise<void>;
+  /** A leased slot could not be reached: the slot is not offered again as if it were idle. */
+  reportUnreachable(lease: Lease): Promise<void>;
+  /** Live hosts this gateway does not lease to. */
+  readonly untrustedHosts: string[];
+  /** Waiters of this gateway right now. */
+  readonly localWaiting: number;
   close(): Promise<void>;
 }
 
@@ -73,8 +111,16 @@ export interface GatewayRegistry {
 export type Registry = HostRegistry & GatewayRegistry;
 
 export class BusyError extends Error {
-  constructor(readonly reason: 'timeout' | 'queue-full' | 'aborted') {
-    super(reason === 'queue-full' ? 'the wait queue is full' : reason === 'aborted' ? 'the client went away' : 'no worker slot became idle in time');
+  constructor(readonly reason: 'timeout' | 'queue-full' | 'aborted' | 'draining') {
+    super(
+      reason === 'queue-full'
+        ? 'the wait queue is full'
+        : reason === 'aborted'
+          ? 'the client went away'
+          : reason === 'draining'
+            ? 'this server is shutting down'
+            : 'no worker slot became idle in time',
+    );
     this.name = 'BusyError';
   }
 }

@@ -4,12 +4,14 @@ import { PlaygroundError } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
 import { loadGatewayConfig, type GatewayConfig } from './src/config.ts';
 import { Gateway, type HealthExtras } from './src/gateway.ts';
-import { createRegistry, type GatewayRegistry } from '../registry/index.ts';
+import { createRegistry, verifyHostProof, type GatewayRegistry } from '../registry/index.ts';
 import type { Metrics } from './src/metrics.ts';
 import type { LocalSlots } from './src/local-slots.ts';
 import { drainOnSignals } from '../protocol/process-signals.ts';
 
 export async function startGateway(config: GatewayConfig, registry: GatewayRegistry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras, metrics?: Metrics, localSlots?: LocalSlots): Promise<Gateway> {
+  // A worker host's slots are leased here only if it proves it holds this gateway's secret.
+  await registry.joinAsGateway((hostId, info) => verifyHostProof(leaseSecret, hostId, info.leaseProof));
   const gateway = new Gateway({ config, registry, log, leaseSecret, healthExtras, metrics, redis: registry.redisClient, localSlots });
   const address = await gateway.listen();
   log.info({ url: `http://${address.address}:${address.port}`, registry: registry.kind }, 'gateway listening');
@@ -21,22 +23,32 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig(source);
   const log = pino({ level: config.logLevel, base: { proc: 'gateway' } });
   log.info({ pid: process.pid, graceMs: config.shutdownGraceMs }, 'gateway starting');
-  if (!config.redisUrl || !config.leaseSecret) {
+  if (!config.redis || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',
-      'a gateway on its own finds worker hosts through Redis: set PLAYGROUND_REDIS_URL and PLAYGROUND_LEASE_SECRET (the same as the worker hosts\'), or use `npm start` for the all-in-one playground.',
+      'a gateway on its own finds worker hosts through Redis: set PLAYGROUND_REDIS_URL (or PLAYGROUND_REDIS_SENTINELS) and PLAYGROUND_LEASE_SECRET (the same as the worker hosts\'), or use `npm start` for the all-in-one playground.',
     );
   }
-  const registry = await createRegistry(config.redisUrl, log, config.queueMax, config.redisPrefix);
+  const registry = await createRegistry(config.redis, log, config.queueMax, config.redisPrefix, config.heartbeatTtlMs, config.hostForgetMs);
   // What worker hosts report in their heartbeats: sandbox mode, cgroups, warm sandboxes.
   const healthExtras = async () => {
-    const hosts = await registry.hosts();
+    const states = await registry.hostStates();
+    const up = states.filter((h) => h.up);
+    const hosts = up.map((h) => {
+      const info: Record<string, unknown> = { ...h.info, hostId: h.hostId, trusted: h.trusted };
+      delete info.leaseProof;
+      return info;
+    });
     const modes = [...new Set(hosts.map((h) => h.sandbox))];
     return {
       sandbox: modes.length === 1 ? modes[0] : modes,
-      workerHosts: hosts.length,
+      workerHosts: up.length,
       warm: hosts.reduce((n, h) => n + (typeof h.warm === 'number' ? h.warm : 0), 0),
       hosts,
+      // Hosts seen recently whose heartbeat stopped (forgotten after PLAYGROUND_HOST_FORGET_MS).
+      hostsDown: states.filter((h) => !h.up).map((h) => ({ hostId: h.hostId, lastSeenMs: h.lastSeenMs })),
+      // Live hosts that failed the lease-secret proof: none of their slots is leased here.
+      untrustedHosts: registry.untrustedHosts,
     };
   };
   const gateway = await startGateway(config, registry, config.leaseSecret, log, healthExtras);

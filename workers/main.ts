@@ -5,13 +5,14 @@ import { configSource } from '../protocol/config-source.ts';
 import { loadWorkerHostConfig, sandboxHeapMb, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
-import { createLeaseVerifier, createRegistry, type HostRegistry } from '../registry/index.ts';
+import { createLeaseVerifier, createRegistry, hostProof, type HostRegistry } from '../registry/index.ts';
 import { drainOnSignals } from '../protocol/process-signals.ts';
 import { HostMetrics } from './src/host-metrics.ts';
 import { startStatusServer } from './src/status-server.ts';
 
 /** Starts a worker host and publishes its slots' readiness to the registry. */
-export async function startWorkerHost(config: WorkerHostConfig, registry: HostRegistry, leaseSecret: string, log: Logger, observe?: (host: WorkerHost) => void): Promise<WorkerHost> {
+/** `leaseSecrets`: the current lease secret first, then one still accepted during a rotation. */
+export async function startWorkerHost(config: WorkerHostConfig, registry: HostRegistry, leaseSecrets: readonly string[], log: Logger, observe?: (host: WorkerHost) => void): Promise<WorkerHost> {
   const sandboxing = await preflight({
     unsafeNoSandbox: config.unsafeNoSandbox,
     unsafeNoCgroupLimits: config.unsafeNoCgroupLimits,
@@ -32,11 +33,13 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
     packagesDir: config.packagesDir,
   });
   for (const w of sandboxing.warnings) log.warn(`UNSAFE: ${w}`);
-  const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecret));
+  const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecrets));
   observe?.(host);
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
   const records = host.slots.map((s) => record(host.descriptor(s.id)!));
-  registry.keepAlive(config.hostId, () => workerHealth(host));
+  // Gateways lease this host's slots only if it proves it holds their lease secret.
+  const proof = hostProof(leaseSecrets, config.hostId);
+  registry.keepAlive(config.hostId, () => ({ ...workerHealth(host), leaseProof: proof }));
   await registry.registerSlots(records);
   const report = (err: Error) => log.warn({ err: err.message }, 'registry update failed');
   host.on('slot-ready', (d) => void registry.markReady(d.id).catch(report));
@@ -79,14 +82,14 @@ export function exitOnStartupError(err: unknown): never {
 async function main(): Promise<void> {
   const config = loadWorkerHostConfig(configSource(process.env, process.argv.slice(2)));
   const log = pino({ level: config.logLevel, base: { proc: 'worker-host' } });
-  if (!config.redisUrl || !config.leaseSecret) {
+  if (!config.redis || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',
-      'a worker host on its own serves gateways through Redis: set PLAYGROUND_REDIS_URL and PLAYGROUND_LEASE_SECRET (the same as the gateways\'), or use `npm start` for the all-in-one playground.',
+      'a worker host on its own serves gateways through Redis: set PLAYGROUND_REDIS_URL (or PLAYGROUND_REDIS_SENTINELS) and PLAYGROUND_LEASE_SECRET (the same as the gateways\'), or use `npm start` for the all-in-one playground.',
     );
   }
   log.info({ pid: process.pid, slots: config.addresses.length, graceMs: config.shutdownGraceMs }, 'worker host starting');
-  const registry = await createRegistry(config.redisUrl, log, 1000, config.redisPrefix, config.heartbeatTtlMs);
+  const registry = await createRegistry(config.redis, log, 1000, config.redisPrefix, config.heartbeatTtlMs, config.hostForgetMs);
   // The status port is bound before anything registers: a port in use fails the start, not later.
   let host: WorkerHost | undefined;
   let metrics: HostMetrics | undefined;
@@ -105,7 +108,8 @@ async function main(): Promise<void> {
   };
   const status = await startStatusServer(config.statusHost, config.statusPort, health, () => metrics);
   log.info({ statusUrl: `http://${status.address.address}:${status.address.port}` }, 'worker host status endpoint listening');
-  host = await startWorkerHost(config, registry, config.leaseSecret, log, (h) => (metrics = new HostMetrics(h)));
+  const secrets = [config.leaseSecret, config.leaseSecretPrevious].filter((x): x is string => Boolean(x));
+  host = await startWorkerHost(config, registry, secrets, log, (h) => (metrics = new HostMetrics(h)));
   const running = host;
   drainOnSignals(
     log,

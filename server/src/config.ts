@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { PlaygroundError, DEFAULT_LIMITS } from '../../protocol/index.ts';
 import { DEFAULT_PACKAGES_DIR } from '../../protocol/package-store.ts';
 import { formatConfigIssues } from '../../protocol/config-source.ts';
+import { parseRedisTarget } from '../../registry/redis-target.ts';
+import type { RedisTarget } from '../../registry/index.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -13,6 +15,11 @@ const schema = z.object({
   PLAYGROUND_QUEUE_MAX: int(1000, 0, 100_000),
   PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
   PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  PLAYGROUND_LEASE_SECRET_PREVIOUS: z.string().min(16, 'use at least 16 characters').optional(),
+  PLAYGROUND_REDIS_SENTINELS: z.string().optional(),
+  PLAYGROUND_REDIS_SENTINEL_NAME: z.string().optional(),
+  PLAYGROUND_HOST_FORGET_MS: int(60_000, 1000, 86_400_000),
+  PLAYGROUND_HEARTBEAT_TTL_MS: int(5000, 500, 120_000),
   PLAYGROUND_WEB_DIR: z.string().optional(),
   PLAYGROUND_PACKAGES_DIR: z.string().min(1).default(DEFAULT_PACKAGES_DIR),
   PLAYGROUND_ALLOWED_ORIGINS: z.string().default(''),
@@ -35,6 +42,14 @@ export type GatewayConfig = Readonly<{
   /** Wall-clock cap of a run; a lease is held at most this plus slack. */
   timeoutMs: number;
   leaseSecret: string | undefined;
+  /** Also accepted during a rotation (docs/operations.md). */
+  leaseSecretPrevious: string | undefined;
+  /** PLAYGROUND_REDIS_URL, or Sentinels; undefined: the in-memory registry. */
+  redis: RedisTarget | undefined;
+  /** A worker host not seen for this long is removed from Redis with its slots. */
+  hostForgetMs: number;
+  /** A gateway's (and worker host's) heartbeat key lives this long without renewal. */
+  heartbeatTtlMs: number;
   webDir: string | undefined;
   /** The package store (package.json + node_modules) listed by GET /api/packages. */
   packagesDir: string;
@@ -53,7 +68,9 @@ const list = (s: string) => Object.freeze(s.split(',').map((x) => x.trim()).filt
 
 export function loadGatewayConfig(source: Record<string, string>): GatewayConfig {
   const parsed = schema.safeParse(source);
-  if (!parsed.success) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssues(parsed.error.issues));
+  const redis = parseRedisTarget(source.PLAYGROUND_REDIS_URL, source.PLAYGROUND_REDIS_SENTINELS, source.PLAYGROUND_REDIS_SENTINEL_NAME);
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...redis.problems];
+  if (!parsed.success || issues.length) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssues(issues));
   const c = parsed.data;
   return Object.freeze({
     host: c.PLAYGROUND_HOST,
@@ -63,6 +80,10 @@ export function loadGatewayConfig(source: Record<string, string>): GatewayConfig
     queueMax: c.PLAYGROUND_QUEUE_MAX,
     timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,
+    leaseSecretPrevious: c.PLAYGROUND_LEASE_SECRET_PREVIOUS,
+    redis: redis.target,
+    hostForgetMs: c.PLAYGROUND_HOST_FORGET_MS,
+    heartbeatTtlMs: c.PLAYGROUND_HEARTBEAT_TTL_MS,
     webDir: c.PLAYGROUND_WEB_DIR,
     packagesDir: c.PLAYGROUND_PACKAGES_DIR,
     allowedOrigins: list(c.PLAYGROUND_ALLOWED_ORIGINS),

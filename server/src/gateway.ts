@@ -191,6 +191,9 @@ export class Gateway {
   async close(graceMs = this.opts.config.shutdownGraceMs): Promise<void> {
     this.stopping = true;
     this.server.close();
+    // Queued clients are answered BUSY (retryable) now: no slot goes to a gateway going away.
+    this.ctx.registry.stopWaiting();
+    this.ctx.log.info({ activeRuns: this.ctx.activeRuns.size, graceMs }, 'gateway draining');
     const deadline = Date.now() + graceMs;
     while (this.ctx.activeRuns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const run of this.ctx.activeRuns) run.stop();
@@ -199,6 +202,7 @@ export class Gateway {
     this.wsProxy.close();
     for (const c of this.pistonWss.clients) c.terminate();
     this.server.closeAllConnections();
+    await this.ctx.registry.leaveAsGateway();
   }
 }
 

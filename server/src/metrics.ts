@@ -26,10 +26,69 @@ export class Metrics {
     buckets: [0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly slotsUnreachable = new client.Counter({
+    name: 'playground_gateway_slots_unreachable_total',
+    help: 'Leased slots that refused this gateway\'s connection (the run was leased elsewhere; the host taken as down).',
+    registers: [this.registry],
+  });
   readonly rateLimited = new client.Counter({ name: 'playground_rate_limited_total', help: 'Requests refused by rate or concurrency limits.', registers: [this.registry] });
 
+  /**
+   * `warm` is given by the all-in-one process, whose worker host runs here. A standalone
+   * gateway sees no runs end and boots no sandbox: those series live on each worker host's own
+   * /metrics (PLAYGROUND_PORT, 8081 by default), so they are not exported here empty.
+   */
   constructor(slots: GatewayRegistry, warm?: () => number | undefined) {
     const registry = this.registry;
+    if (!warm) {
+      for (const name of ['playground_runs_total', 'playground_run_duration_seconds', 'playground_output_bytes_total', 'playground_sandbox_start_seconds']) registry.removeSingleMetric(name);
+    }
+    new client.Gauge({
+      name: 'playground_worker_host_up',
+      help: 'Worker hosts seen recently: 1 while the heartbeat lives, 0 once it stopped (until forgotten).',
+      labelNames: ['host'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const h of await slots.hostStates().catch(() => [])) this.set({ host: h.hostId }, h.up ? 1 : 0);
+      },
+    });
+    new client.Gauge({
+      name: 'playground_worker_host_untrusted',
+      help: 'Live worker hosts that failed the lease-secret proof: this gateway leases none of their slots.',
+      registers: [registry],
+      collect() {
+        this.set(slots.untrustedHosts.length);
+      },
+    });
+    new client.Gauge({
+      name: 'playground_queue_depth',
+      help: 'Runs waiting for a slot: on this gateway (bounded by PLAYGROUND_QUEUE_MAX) and in the whole cluster.',
+      labelNames: ['scope'],
+      registers: [registry],
+      async collect() {
+        this.set({ scope: 'gateway' }, slots.localWaiting);
+        const s = await slots.stats().catch(() => undefined);
+        if (s) this.set({ scope: 'cluster' }, s.waiting);
+      },
+    });
+    // Cluster-wide totals kept in the registry (every process adds to them): the same value on
+    // every gateway.
+    new client.Gauge({
+      name: 'playground_registry_events_total',
+      help: 'Fault handling in the registry, cluster-wide: leases reclaimed (deadline passed, gateway gone), waiters of dead gateways dropped, hosts forgotten, slots found unreachable.',
+      labelNames: ['event'],
+      registers: [registry],
+      async collect() {
+        const c = await slots.counters().catch(() => undefined);
+        if (!c) return;
+        this.set({ event: 'lease_reclaimed_deadline' }, c.leasesReclaimedDeadline);
+        this.set({ event: 'lease_reclaimed_gateway_gone' }, c.leasesReclaimedGatewayGone);
+        this.set({ event: 'waiter_dropped' }, c.waitersDropped);
+        this.set({ event: 'host_forgotten' }, c.hostsForgotten);
+        this.set({ event: 'slot_unreachable' }, c.slotsUnreachable);
+      },
+    });
     new client.Gauge({
       name: 'playground_slots',
       help: 'Worker slots by state, as the registry sees them.',

@@ -17,6 +17,8 @@ function clientTextFrame(text: string): Buffer {
 }
 /** How long a client may take to close after its worker's connection ended. */
 const UPSTREAM_GONE_GRACE_MS = 1000;
+/** Slots that refused the connection before a run is given up (each one's host is reported). */
+const MAX_UNREACHABLE_RETRIES = 3;
 const STOP_FRAME_TEXT = encodeFrame(clientFrames.stop());
 
 /**
@@ -31,6 +33,8 @@ export class WsProxy {
   private readonly errorWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly upstream = new WeakMap<http.IncomingMessage, Duplex>();
   private readonly notified = new WeakSet<Duplex>();
+  /** Client sockets whose worker ended the run properly (its close frame went by). */
+  private readonly ended = new WeakSet<Duplex>();
 
   constructor(private readonly ctx: GatewayContext) {
     this.proxy.on('proxyReqWs', (proxyReq, req, clientSocket) => {
@@ -41,16 +45,18 @@ export class WsProxy {
       });
     });
     this.proxy.on('open', (proxySocket) => proxySocket.on('error', () => undefined));
-    this.proxy.on('error', (err, req, target) => {
-      const socket = target as Duplex & { bytesWritten?: number };
-      ctx.log.error({ err: err.message, url: req.url }, 'proxy to worker slot failed');
-      // Nothing written to the client yet means no handshake answer went out: answer with our
-      // own handshake and a typed error.
-      if (socket && this.notified.has(socket)) return;
-      if (socket && !socket.destroyed && socket.bytesWritten === 0) {
-        this.sendErrorAndClose(req, socket, Buffer.alloc(0), 'INTERNAL', 'the worker slot could not be reached; retry');
-      } else socket?.destroy();
-    });
+    this.proxy.on('error', (err, req, target) => this.onProxyError(err, req, target as Duplex));
+  }
+
+  private onProxyError(err: Error, req: http.IncomingMessage, target: Duplex): void {
+    const socket = target as Duplex & { bytesWritten?: number };
+    this.ctx.log.error({ err: err.message, url: req.url }, 'proxy to worker slot failed');
+    // Nothing written to the client yet means no handshake answer went out: answer with our
+    // own handshake and a typed error.
+    if (socket && this.notified.has(socket)) return;
+    if (socket && !socket.destroyed && socket.bytesWritten === 0) {
+      this.sendErrorAndClose(req, socket, Buffer.alloc(0), 'INTERNAL', 'the worker slot could not be reached; retry');
+    } else socket?.destroy();
   }
 
   async handle(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -77,7 +83,8 @@ export class WsProxy {
       admission.release();
       if (socket.destroyed) return;
       if (err instanceof BusyError) {
-        return this.sendErrorAndClose(req, socket, head, 'BUSY', `all worker slots are busy (${err.message}); retry shortly`);
+        const why = err.reason === 'draining' ? 'this gateway is shutting down' : `all worker slots are busy (${err.message})`;
+        return this.sendErrorAndClose(req, socket, head, 'BUSY', `${why}; retry shortly`);
       }
       ctx.log.error({ err: (err as Error).message }, 'registry lease failed');
       return this.sendErrorAndClose(req, socket, head, 'INTERNAL', 'the registry is unavailable; retry shortly');
@@ -98,20 +105,62 @@ export class WsProxy {
     }
     const handle = { stop: local ? () => local.stop() : () => this.stopUpstream(req, socket) };
     ctx.activeRuns.add(handle);
+    const client = ctx.edge.clientIp(req);
+    const startedAt = performance.now();
+    let current = lease;
+    let unreachable = 0;
     socket.once('close', () => {
       ctx.activeRuns.delete(handle);
       admission.release();
-      void ctx.registry.release(lease).catch((e: Error) => ctx.log.error({ err: e.message }, 'lease release failed'));
+      void ctx.registry.release(current).catch((e: Error) => ctx.log.error({ err: e.message }, 'lease release failed'));
+      // The access log: one line per run, client → run → worker → how it ended.
+      const outcome = local ? 'in-process' : this.ended.has(socket) ? 'ended' : this.notified.has(socket) ? 'worker-gone' : 'client-left';
+      ctx.log.info({ runId, client, worker: current.slot.address, hostId: current.slot.hostId, outcome, unreachable, durationMs: Math.round(performance.now() - startedAt) }, 'run');
     });
     if (local) return;
+    const forward = (): void => {
+      // http-proxy has put `head` back into the socket on the first try.
+      this.proxy.ws(req, socket, unreachable ? Buffer.alloc(0) : head, {
+        target: `ws://${current.slot.address}`,
+        headers: {
+          [RUN_ID_HEADER]: runId,
+          [LEASE_HEADER]: signLease(ctx.leaseSecret, current.slot.id, current.leaseId, 30_000),
+        },
+      }, (err: Error & { code?: string }) => void retryElsewhere(err));
+    };
+    // A slot that refuses the connection (its host died, its heartbeat not yet expired) is
+    // reported so it is not offered again as idle, and the run is leased elsewhere: the client
+    // never learns of it. Anything else is the usual typed error.
+    const retryElsewhere = async (err: Error & { code?: string }): Promise<void> => {
+      const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH';
+      if (!refused || socket.destroyed || (socket as Duplex & { bytesWritten?: number }).bytesWritten !== 0 || unreachable >= MAX_UNREACHABLE_RETRIES) {
+        return this.onProxyError(err, req, socket);
+      }
+      // http-proxy ends the client's socket right after this callback returns; it must stay
+      // open for the next slot, so that one end() is swallowed.
+      const end = socket.end;
+      socket.end = function swallowOnce(this: Duplex) {
+        socket.end = end;
+        return this;
+      } as typeof socket.end;
+      unreachable++;
+      ctx.metrics.slotsUnreachable.inc();
+      ctx.log.warn({ runId, worker: current.slot.address, hostId: current.slot.hostId, err: err.code }, 'worker slot unreachable: its host is taken as down; leasing another slot');
+      const dead = current;
+      await ctx.registry.reportUnreachable(dead).catch(() => undefined);
+      try {
+        current = await ctx.registry.lease({ waitMs: ctx.config.queueWaitMs, holdMs: ctx.leaseHoldMs });
+      } catch (e) {
+        current = dead;
+        if (socket.destroyed) return;
+        const busy = e instanceof BusyError;
+        return this.sendErrorAndClose(req, socket, head, busy ? 'BUSY' : 'INTERNAL', busy ? 'no worker slot is available; retry shortly' : 'the registry is unavailable; retry shortly');
+      }
+      if (socket.destroyed) return void ctx.registry.release(current).catch(() => undefined);
+      forward();
+    };
     ctx.log.debug({ runId, worker: lease.slot.address }, 'proxying run');
-    this.proxy.ws(req, socket, head, {
-      target: `ws://${lease.slot.address}`,
-      headers: {
-        [RUN_ID_HEADER]: runId,
-        [LEASE_HEADER]: signLease(ctx.leaseSecret, lease.slot.id, lease.leaseId, 30_000),
-      },
-    });
+    forward();
   }
 
   /**
@@ -122,6 +171,7 @@ export class WsProxy {
     const watcher = new CloseFrameWatcher();
     proxySocket.on('data', (chunk: Buffer) => watcher.push(chunk));
     const onGone = () => {
+      if (watcher.sawClose) this.ended.add(client);
       if (watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable) return;
       this.notified.add(client);
       this.ctx.metrics.errors.inc({ code: 'INTERNAL' });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS, PlaygroundError } from '../../protocol/index.ts';
 import { formatConfigIssues } from '../../protocol/config-source.ts';
 import { DEFAULT_PACKAGES_DIR } from '../../protocol/package-store.ts';
+import { parseRedisTarget } from '../../registry/redis-target.ts';
+import type { RedisTarget } from '../../registry/index.ts';
 import { parseAddressList } from './addresses.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -37,6 +39,10 @@ const schema = z.object({
   PLAYGROUND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('playground:'),
   PLAYGROUND_HEARTBEAT_TTL_MS: int(5000, 500, 120_000),
   PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  PLAYGROUND_LEASE_SECRET_PREVIOUS: z.string().min(16, 'use at least 16 characters').optional(),
+  PLAYGROUND_REDIS_SENTINELS: z.string().optional(),
+  PLAYGROUND_REDIS_SENTINEL_NAME: z.string().optional(),
+  PLAYGROUND_HOST_FORGET_MS: int(60_000, 1000, 86_400_000),
   PLAYGROUND_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   // A standalone worker host serves /healthz and /metrics here (the all-in-one process's
   // gateway owns PLAYGROUND_PORT there and serves them itself).
@@ -74,6 +80,12 @@ export type WorkerHostConfig = Readonly<{
   redisPrefix: string;
   heartbeatTtlMs: number;
   leaseSecret: string | undefined;
+  /** Also accepted during a rotation (docs/operations.md). */
+  leaseSecretPrevious: string | undefined;
+  /** PLAYGROUND_REDIS_URL, or Sentinels; undefined: the in-memory registry. */
+  redis: RedisTarget | undefined;
+  /** A worker host not seen for this long is removed from Redis with its slots. */
+  hostForgetMs: number;
   /** On SIGTERM, how long running programs may finish before they are stopped. */
   shutdownGraceMs: number;
   /** Where a standalone worker host serves /healthz and /metrics. */
@@ -111,6 +123,8 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
   } catch (err) {
     issues.push({ path: ['PLAYGROUND_WORKER_ADVERTISE_ADDRESSES'], message: (err as Error).message });
   }
+  const redis = parseRedisTarget(source.PLAYGROUND_REDIS_URL, source.PLAYGROUND_REDIS_SENTINELS, source.PLAYGROUND_REDIS_SENTINEL_NAME);
+  issues.push(...redis.problems);
   if (issues.length || !parsed.success) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssues(issues));
   const c = parsed.data;
   return Object.freeze({
@@ -141,6 +155,9 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
     redisPrefix: c.PLAYGROUND_REDIS_PREFIX,
     heartbeatTtlMs: c.PLAYGROUND_HEARTBEAT_TTL_MS,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,
+    leaseSecretPrevious: c.PLAYGROUND_LEASE_SECRET_PREVIOUS,
+    redis: redis.target,
+    hostForgetMs: c.PLAYGROUND_HOST_FORGET_MS,
     shutdownGraceMs: c.PLAYGROUND_SHUTDOWN_GRACE_MS,
     statusHost: c.PLAYGROUND_HOST,
     statusPort: c.PLAYGROUND_PORT,

@@ -1,0 +1,158 @@
+// Fault drills on a real multi-process cluster (issue 14): each test starts its own gateways
+// and worker hosts on the shared Redis under its own key prefix.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster } from '../helpers/cluster.ts';
+import { Redis } from 'ioredis';
+import { runOverWs, type Received } from '../helpers/ws-client.ts';
+import { getJson, waitFor } from '../helpers/playground.ts';
+
+const clusters: Cluster[] = [];
+after(async () => {
+  for (const c of clusters) await c.stop();
+});
+
+test('bug 1: a worker host killed mid-run frees the client\'s concurrency place, the active run and the lease on the gateway', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
+  clusters.push(cluster);
+  const doomed = await cluster.workerHost(1);
+  const gw = await cluster.gateway({ PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1' });
+  await cluster.waitIdle(gw.httpUrl, 1);
+  const first = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("up"); setTimeout(() => {}, 5000)' }, {
+    onMessage: (m) => {
+      if (m.type === 'stdout') doomed.proc.kill('SIGKILL');
+    },
+  });
+  assert.equal(first.error?.code, 'INTERNAL', JSON.stringify(first.messages));
+  await waitFor('the gateway to forget the run', async () => ((await getJson(`${gw.httpUrl}/healthz`)).body.activeRuns === 0 ? true : undefined), 5000);
+  await cluster.workerHost(1);
+  await cluster.waitIdle(gw.httpUrl, 1);
+  // The same client (same address) may run again at once: its one concurrent place came back.
+  const again = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("again")' });
+  assert.equal(again.stdout, 'again\n', JSON.stringify(again.messages));
+});
+
+/** Starts a run that holds its slot for holdMs; resolves once it has started. */
+async function holdSlot(wsUrl: string, holdMs: number): Promise<{ done: Promise<Received> }> {
+  let started!: () => void;
+  const isStarted = new Promise<void>((r) => (started = r));
+  const done = runOverWs(wsUrl, { type: 'run', language: 'js', code: `setTimeout(() => console.log("held"), ${holdMs})` }, {
+    deadlineMs: holdMs + 30_000,
+    onMessage: (m) => m.type === 'started' && started(),
+  });
+  await Promise.race([isStarted, done.then((r) => Promise.reject(new Error(`run never started: ${JSON.stringify(r.messages)}`)))]);
+  return { done };
+}
+
+test('bug 2: a draining gateway answers its queued clients BUSY at once; a killed gateway\'s waiters get no slot — slots are idle again within seconds', { timeout: 120_000 }, async (t) => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
+  clusters.push(cluster);
+  await cluster.workerHost(2);
+  const [g1, g2, g3] = [await cluster.gateway({ PLAYGROUND_SHUTDOWN_GRACE_MS: '20000' }), await cluster.gateway(), await cluster.gateway()];
+  await cluster.waitIdle(g2.httpUrl, 2);
+
+  // Drain: both slots busy through g2, three clients queued on g1, then SIGTERM to g1.
+  const held = [await holdSlot(g2.wsUrl, 2500), await holdSlot(g2.wsUrl, 2500)];
+  const queued = [0, 1, 2].map(() => runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 20_000 }));
+  await waitFor('3 waiters', async () => ((await getJson(`${g2.httpUrl}/healthz`)).body.waiting === 3 ? true : undefined), 10_000);
+  const t0 = performance.now();
+  g1.proc.kill('SIGTERM');
+  const answers = await Promise.all(queued);
+  const answeredMs = performance.now() - t0;
+  t.diagnostic(`queued clients of the draining gateway answered after ${Math.round(answeredMs)} ms`);
+  for (const a of answers) {
+    assert.equal(a.error?.code, 'BUSY', JSON.stringify(a.messages));
+    assert.equal(a.error?.retryable, true);
+  }
+  assert.ok(answeredMs < 3000, `answered after ${answeredMs} ms`);
+  await Promise.all(held.map((h) => h.done));
+  await cluster.waitIdle(g2.httpUrl, 2, 5000);
+
+  // Kill: slots busy again through g2, two clients queued on g3, SIGKILL g3.
+  const held2 = [await holdSlot(g2.wsUrl, 1500), await holdSlot(g2.wsUrl, 1500)];
+  const doomed = [0, 1].map(() => runOverWs(g3.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 20_000 }).catch(() => undefined));
+  await waitFor('2 waiters', async () => ((await getJson(`${g2.httpUrl}/healthz`)).body.waiting === 2 ? true : undefined), 10_000);
+  g3.proc.kill('SIGKILL');
+  await Promise.all(doomed);
+  await Promise.all(held2.map((h) => h.done));
+  const t1 = performance.now();
+  // The dead gateway's waiters (their keys live for the 10 s queue wait) must not take the slots.
+  await cluster.waitIdle(g2.httpUrl, 2, 6000);
+  t.diagnostic(`slots idle ${Math.round(performance.now() - t1)} ms after the runs ended (killed gateway's waiters dropped)`);
+  const ok = await runOverWs(g2.wsUrl, { type: 'run', language: 'js', code: 'console.log("ok")' });
+  assert.equal(ok.stdout, 'ok\n');
+  const metrics = await (await fetch(`${g2.httpUrl}/metrics`)).text();
+  assert.match(metrics, /playground_registry_events_total\{event="waiter_dropped"\} [1-9]/);
+});
+
+test('bug 3: an idle worker host killed: its slots are not handed out again as idle — every run succeeds on the other host; a host that never returns is forgotten', { timeout: 120_000 }, async (t) => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '6000', PLAYGROUND_HOST_FORGET_MS: '4000' });
+  clusters.push(cluster);
+  const doomed = await cluster.workerHost(2);
+  await cluster.workerHost(2);
+  const gw = await cluster.gateway();
+  await cluster.waitIdle(gw.httpUrl, 4);
+  doomed.proc.kill('SIGKILL');
+  await new Promise((r) => doomed.proc.once('exit', r));
+  const results = [];
+  const t0 = performance.now();
+  for (let i = 0; i < 12; i++) results.push(await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: `console.log(${i})` }));
+  t.diagnostic(`12 runs in ${Math.round(performance.now() - t0)} ms right after the kill`);
+  const failed = results.filter((r) => r.exit?.reason !== 'exit');
+  assert.equal(failed.length, 0, JSON.stringify(failed.map((r) => r.messages)));
+  for (const r of results) assert.ok(!doomed.slots.includes(r.started!.worker), 'ran on the dead host');
+  const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+  assert.match(metrics, new RegExp(`playground_worker_host_up\\{host="${doomed.hostId}"\\} 0`));
+  assert.match(metrics, /playground_gateway_slots_unreachable_total [1-9]/);
+  // Never comes back: removed from Redis with its slots after PLAYGROUND_HOST_FORGET_MS.
+  const redis = new Redis(cluster.redisUrl);
+  try {
+    await waitFor('dead host forgotten', async () => ((await redis.exists(...doomed.slots.map((s) => `${cluster.prefix}slot:${s}`))) === 0 ? true : undefined), 20_000);
+    assert.equal(await redis.zscore(`${cluster.prefix}hostseen`, doomed.hostId), null);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+test('bug 5: a worker host with another lease secret is never leased, and is reported in logs, /healthz and /metrics; a host in rotation (new + previous secret) serves', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster();
+  clusters.push(cluster);
+  const good = await cluster.workerHost(1);
+  const wrong = await cluster.workerHost(2, { PLAYGROUND_LEASE_SECRET: 'another-secret-'.repeat(3) });
+  const rotating = await cluster.workerHost(1, { PLAYGROUND_LEASE_SECRET: 'the-next-secret-'.repeat(3), PLAYGROUND_LEASE_SECRET_PREVIOUS: cluster.secret });
+  const gw = await cluster.gateway();
+  await waitFor('the wrong host reported', async () => ((await getJson(`${gw.httpUrl}/healthz`)).body.untrustedHosts?.includes(wrong.hostId) ? true : undefined), 10_000);
+  const used = new Set<string>();
+  for (let i = 0; i < 12; i++) {
+    const r = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: `console.log(${i})` });
+    assert.equal(r.exit?.reason, 'exit', JSON.stringify(r.messages));
+    used.add(r.started!.worker);
+  }
+  for (const w of used) assert.ok(!wrong.slots.includes(w), 'a run went to the host with the wrong secret');
+  assert.ok(used.has(good.slots[0]!) && used.has(rotating.slots[0]!), `both trusted hosts used: ${[...used]}`);
+  const health = (await getJson(`${gw.httpUrl}/healthz`)).body;
+  assert.deepEqual(health.untrustedHosts, [wrong.hostId]);
+  assert.equal(health.hosts.find((h: { hostId: string }) => h.hostId === wrong.hostId).trusted, false);
+  assert.ok(!JSON.stringify(health).includes('leaseProof'), 'proofs are not published');
+  assert.match(await (await fetch(`${gw.httpUrl}/metrics`)).text(), /playground_worker_host_untrusted 1/);
+  assert.match(gw.logs(), new RegExp(`"hostId":"${wrong.hostId}".*lease secret`));
+});
+
+test('bug 7: PLAYGROUND_QUEUE_MAX bounds each gateway\'s own waiters, not the cluster\'s', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster();
+  clusters.push(cluster);
+  await cluster.workerHost(1);
+  const g1 = await cluster.gateway({ PLAYGROUND_QUEUE_MAX: '1' });
+  const g2 = await cluster.gateway({ PLAYGROUND_QUEUE_MAX: '10' });
+  await cluster.waitIdle(g1.httpUrl, 1);
+  const held = await holdSlot(g2.wsUrl, 2500);
+  const onG2 = [0, 1, 2].map(() => runOverWs(g2.wsUrl, { type: 'run', language: 'js', code: 'console.log(2)' }, { deadlineMs: 30_000 }));
+  await waitFor('3 waiters', async () => ((await getJson(`${g1.httpUrl}/healthz`)).body.waiting === 3 ? true : undefined), 10_000);
+  // g1 has nobody waiting: its first client queues (before: BUSY at once, 3 ≥ 1 cluster-wide).
+  const first = runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 30_000 });
+  await waitFor('4 waiters', async () => ((await getJson(`${g1.httpUrl}/healthz`)).body.waiting === 4 ? true : undefined), 10_000);
+  const second = await runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' });
+  assert.equal(second.error?.code, 'BUSY', 'g1\'s own queue (1) is full');
+  await held.done;
+  for (const r of [...(await Promise.all(onG2)), await first]) assert.equal(r.exit?.reason, 'exit', JSON.stringify(r.messages));
+});
