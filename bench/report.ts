@@ -5,6 +5,7 @@ const TARGETS = {
   firstByteP50: 3,
   firstByteP99: 15,
   ceilingRatio: 0.9,
+  costRatio: 1.25,
   naiveRatio: 20,
   streamingMBps: 100,
   stopP99: 50,
@@ -58,6 +59,15 @@ export function renderMarkdown(r: Report): string {
       '',
     ]);
   }
+  if (x.cost) {
+    const c = x.cost;
+    rows.push([
+      'machine CPU per run (C=2, pool warm at both ends of the window; the client\'s own CPU excluded)',
+      `${c.ws.machineMsPerRun} ms (service ${c.ws.serviceMsPerRun}, sandboxes ${c.ws.sandboxMsPerRun}) vs bare \`bwrap … node -e\` ${c.bare.machineMsPerRun} ms: ${c.machineRatio} × (process trees alone: ${c.treeRatio} ×)`,
+      `≤ ${TARGETS.costRatio} × bare`,
+      mark(c.machineRatio <= TARGETS.costRatio),
+    ]);
+  }
   if (x.density) {
     const d = x.density;
     rows.push([
@@ -93,7 +103,7 @@ ${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
 |---|---|---|---|
 ${tp}
 
-## Reading the numbers
+${x.cost ? costSection(x) : ''}## Reading the numbers
 
 - **Where a warm run's time goes** (one paced run, monotonic timestamps taken in the client
   and the playground): the client's TCP connect and HTTP upgrade reach the gateway after
@@ -134,9 +144,60 @@ ${tp}
 ${x.redisWarmLatency ? `- With Redis (1 gateway + 1 worker host as separate processes): first byte p50 ${x.redisWarmLatency.firstByte.p50} ms, p99 ${x.redisWarmLatency.firstByte.p99} ms; ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
+/** A third panel: machine CPU per run, ours (service + sandboxes + the rest) beside the bare spawn. */
+function costBars(c: any): string {
+  const max = Math.max(c.ws.machineMsPerRun, c.bare.machineMsPerRun) * 1.2;
+  const h = (v: number) => (Math.max(0, v) / max) * 170;
+  const other = c.ws.machineMsPerRun - c.ws.serviceMsPerRun - c.ws.sandboxMsPerRun;
+  const stack: Array<[number, string, string]> = [
+    [c.ws.sandboxMsPerRun, '#0969da', 'sandboxes'],
+    [c.ws.serviceMsPerRun, '#54aeff', 'service'],
+    [other, '#b6e3ff', 'kernel/other'],
+  ];
+  let y = 210;
+  const ours = stack
+    .map(([v, fill, label]) => {
+      const hh = h(v);
+      y -= hh;
+      return `<rect x="770" y="${y}" width="60" height="${hh}" fill="${fill}"><title>${label} ${v} ms</title></rect>`;
+    })
+    .join('');
+  return `<text x="750" y="20" font-size="13" font-weight="600">CPU per run (ms)</text><line x1="750" x2="940" y1="210" y2="210" stroke="#999"/>${ours}<text x="800" y="${y - 5}" text-anchor="middle">${c.ws.machineMsPerRun}</text><text x="800" y="228" text-anchor="middle">ours</text><rect x="860" y="${210 - h(c.bare.machineMsPerRun)}" width="60" height="${h(c.bare.machineMsPerRun)}" fill="#8c959f"/><text x="890" y="${205 - h(c.bare.machineMsPerRun)}" text-anchor="middle">${c.bare.machineMsPerRun}</text><text x="890" y="228" text-anchor="middle">bare node -e</text><text x="845" y="244" text-anchor="middle">${c.machineRatio} × bare</text>`;
+}
+
+function costSection(x: Record<string, any>): string {
+  const c = x.cost;
+  const ws = new Map((x.throughput ?? []).map((t: any) => [t.concurrency, t.runsPerS]));
+  const rows = c.executeThroughput.map((t: any) => `| ${t.concurrency} | ${ws.get(t.concurrency) ?? '–'} | ${t.runsPerS} | ${c.bare.runsPerS} (C=2) |`).join('\n');
+  return `## Cost per run
+
+CPU of the whole machine (\`/proc/stat\`, every field but idle and iowait) over a window of
+${c.ws.runs} runs of \`console.log('hi')\` at concurrency 2, opened and closed with all 16 slots warm,
+so every run's replacement boot and teardown is inside it; the benchmark client's own CPU is
+subtracted. Split by process tree: **service** = the playground process, the launcher and
+their helpers; **sandboxes** = everything the launcher started (sh → setpriv → prlimit →
+bwrap → node) and their kernel time. The reference is a bare \`bwrap <the sandbox's flags>
+node -e "console.log('hi')"\` spawned by the benchmark, ${c.bare.runs} times at concurrency 2,
+measured the same way in the same run (here the benchmark is the spawner, so its CPU counts).
+
+| | machine CPU per run | process trees | runs/s |
+|---|---|---|---|
+| playground over WebSocket | ${c.ws.machineMsPerRun} ms | service ${c.ws.serviceMsPerRun} + sandboxes ${c.ws.sandboxMsPerRun} ms | ${Math.round((c.ws.runs / c.ws.seconds) * 10) / 10} (window incl. the final refill) |
+| bare \`bwrap … node -e\` | ${c.bare.machineMsPerRun} ms | ${c.bare.treeMsPerRun} ms | ${c.bare.runsPerS} |
+| ratio | ${c.machineRatio} × | ${c.treeRatio} × | |
+
+Sustained runs/s by concurrency, WebSocket and Piston's \`/api/v2/execute\`:
+
+| concurrency | WebSocket runs/s | /api/v2/execute runs/s | bare spawn runs/s |
+|---|---|---|---|
+${rows}
+
+`;
+}
+
 export function renderChart(r: Report): string {
   const x = r.results;
-  const W = 720;
+  const W = x.cost ? 960 : 720;
   const H = 260;
   const lat = [
     ['ws floor', x.wsFloorLatency.firstByte.p50],
@@ -171,6 +232,7 @@ export function renderChart(r: Report): string {
 <line x1="30" x2="360" y1="210" y2="210" stroke="#999"/><line x1="400" x2="710" y1="210" y2="210" stroke="#999"/>
 ${bars}
 <polyline points="${line}" fill="none" stroke="#0969da" stroke-width="2"/>${dots}${ceil}
+${x.cost ? costBars(x.cost) : ''}
 <text x="20" y="250" fill="#59636e">${r.date.slice(0, 10)} · ${r.machine.cpus} cores · Node ${r.node} · ${r.command}</text>
 </svg>
 `;

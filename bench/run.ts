@@ -12,6 +12,7 @@ import { renderChart, renderMarkdown } from './report.ts';
 import { startWsFloorServer } from './ws-floor.ts';
 import { startNaiveServer } from './naive-server.ts';
 import { sandboxFactory } from './sandbox-factory.ts';
+import { playgroundCost, bareCost } from './cost.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -85,6 +86,25 @@ async function bootCost(factory: SandboxFactoryOptions, n: number) {
   const withPreload = await measure(factory);
   const withoutPreload = await measure({ ...factory, layout: { ...factory.layout, runtimeFiles: [] } });
   return { cpuMsWithTypeScriptPreload: withPreload, cpuMsWithoutPreload: withoutPreload, preloadCpuMsP50: Math.round((withPreload.p50 - withoutPreload.p50) * 10) / 10 };
+}
+
+/** Closed loop over Piston's `/api/v2/execute` (one HTTP request per run). */
+async function executeThroughput(httpUrl: string, concurrency: number, seconds: number) {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  let failed = 0;
+  const body = JSON.stringify({ language: 'javascript', version: '*', files: [{ content: HELLO.code }] });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const res = await fetch(`${httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
+        const json = (await res?.json().catch(() => undefined)) as { run?: { stdout?: string } } | undefined;
+        if (res?.ok && json?.run?.stdout === 'hi\n') done++;
+        else failed++;
+      }
+    }),
+  );
+  return { concurrency, runsPerS: Math.round((done / seconds) * 10) / 10, failed };
 }
 
 async function throughput(url: string, concurrency: number, seconds: number) {
@@ -320,6 +340,24 @@ async function main() {
       for (const c of [1, 2, 4, 8, 16]) tp.push(await throughput(pg.wsUrl, c, seconds));
       results.throughput = tp.map((t) => ({ ...t, ratioOfCeiling: Math.round((t.runsPerS / ceilingRate) * 100) / 100 }));
     }
+    if (want('cost')) {
+      log('cost: machine CPU per run with the pool warm at both ends, beside a bare bwrap node -e');
+      const runs = QUICK ? 60 : 200;
+      const ws = await playgroundCost({ url: pg.wsUrl, rootPid: pg.proc.pid!, runs, concurrency: 2, waitWarm: () => waitIdle(pg, 16) });
+      const bare = await bareCost({ bwrap: factory.tools.bwrap, layout: factory.layout, limits: factory.limits, runs, concurrency: 2 });
+      const execute = [];
+      for (const c of [1, 2, 4, 16]) {
+        await waitIdle(pg, 16);
+        execute.push(await executeThroughput(pg.httpUrl, c, seconds));
+      }
+      results.cost = {
+        ws,
+        bare,
+        machineRatio: Math.round((ws.machineMsPerRun / bare.machineMsPerRun) * 100) / 100,
+        treeRatio: Math.round(((ws.serviceMsPerRun + ws.sandboxMsPerRun) / bare.treeMsPerRun) * 100) / 100,
+        executeThroughput: execute,
+      };
+    }
     if (want('streaming')) {
       log('streaming');
       results.streaming = await streaming(pg.wsUrl, pg.proc.pid!);
@@ -331,6 +369,7 @@ async function main() {
   } finally {
     await pg.stop();
     await factory?.cgroups.removeGroup();
+    await factory?.scratch?.close();
   }
   if (want('mixed')) {
     log('mixed load: 200 × 2 s sleepers on 200 slots');

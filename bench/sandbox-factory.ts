@@ -23,6 +23,7 @@ export async function sandboxFactory(tag: string): Promise<SandboxFactoryOptions
     cgroups: sandboxing.cgroups,
     tools: sandboxing.tools,
     layout: sandboxing.layout,
+    scratch: sandboxing.scratch,
     limits: LIMITS,
     memoryBytes: 256 << 20,
     maxProcesses: 64,
