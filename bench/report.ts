@@ -1,4 +1,5 @@
 // Renders a benchmark report as the markdown of docs/performance.md and a small SVG chart.
+import { pageWeightRows } from './page-weight.ts';
 type Report = { date: string; machine: Record<string, unknown>; node: string; command: string; results: Record<string, any> };
 
 const TARGETS = {
@@ -68,6 +69,7 @@ export function renderMarkdown(r: Report): string {
       mark(c.machineRatio <= TARGETS.costRatio),
     ]);
   }
+  if (x.pageWeight) rows.push(...pageWeightRows(x.pageWeight));
   if (x.density) {
     const d = x.density;
     rows.push([

@@ -3,7 +3,7 @@
 // real WebSockets from this separate process on loopback, and measures everything in one run,
 // with the bare sandbox ceiling and a naive spawn-per-request baseline as same-run references.
 import os from 'node:os';
-import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { startPlayground, type Playground } from '../test/helpers/playground.ts';
 import { Cluster } from '../test/helpers/cluster.ts';
 import { Sandbox, type SandboxFactoryOptions } from '../workers/src/sandbox/sandbox.ts';
@@ -13,6 +13,7 @@ import { startWsFloorServer } from './ws-floor.ts';
 import { startNaiveServer } from './naive-server.ts';
 import { sandboxFactory } from './sandbox-factory.ts';
 import { playgroundCost, bareCost } from './cost.ts';
+import { pageWeight } from './page-weight.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -365,6 +366,12 @@ async function main() {
     if (want('stop')) {
       log('stop and timeout');
       results.stopTimeout = await stopAndTimeout(pg.wsUrl);
+    }
+    if (want('pageweight')) {
+      if (existsSync('web/dist/index.html')) {
+        log('page weight and time to an editable editor (Chromium, CPU 4× slower)');
+        results.pageWeight = await pageWeight(pg.httpUrl);
+      } else log('page weight skipped: build the web UI first (npm run build:web)');
     }
   } finally {
     await pg.stop();

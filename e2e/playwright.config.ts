@@ -39,6 +39,8 @@ export default defineConfig({
       PLAYGROUND_TIMEOUT_MS: '3000',
       PLAYGROUND_LOG_LEVEL: 'warn',
       PLAYGROUND_SHUTDOWN_GRACE_MS: '500',
+      // E2E_WEB_DIR=<another build>: run the specs against it (e.g. main's UI, to see a bug's spec fail).
+      ...(process.env.E2E_WEB_DIR ? { PLAYGROUND_WEB_DIR: process.env.E2E_WEB_DIR } : {}),
     },
   },
 });

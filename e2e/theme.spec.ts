@@ -15,14 +15,3 @@ test('dark theme: follows the system, and the toggle switches page and editor', 
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   await context.close();
 });
-
-test('a narrow screen stacks editor and output', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
-  const page = await context.newPage();
-  await openPlayground(page);
-  const editor = await page.locator('.pane-editor').boundingBox();
-  const output = await page.locator('.pane-output').boundingBox();
-  expect(output!.y).toBeGreaterThanOrEqual(editor!.y + editor!.height - 1);
-  await shot(page, 'playground-narrow');
-  await context.close();
-});

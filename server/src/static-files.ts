@@ -1,69 +1,88 @@
-import { createReadStream, existsSync, promises as fsp } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ttf': 'font/ttf',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-  '.ico': 'image/x-icon',
-};
+import sirv from 'sirv';
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
-/** Pages of the single-page app: each serves its own HTML entry. */
-const PAGES: Record<string, string> = { '/': 'index.html', '/embed': 'embed.html' };
+/** Pages of the web UI: each serves its own HTML entry. */
+const PAGES: Record<string, string> = { '/': '/index.html', '/embed': '/embed.html' };
 
 const FALLBACK_PAGE = `<!doctype html><meta charset="utf-8"><title>Playground</title>
 <p>The web UI is not built yet: run <code>npm run build:web</code> (part of <code>npm run setup</code>).
 The WebSocket API is at <code>/api/ws</code>.</p>`;
 
-/** Serves the built web UI; never resolves a path outside its directory. */
+/** Content-hashed build output: a new build gets new names, so these never change. */
+const HASHED = /^\/assets\//;
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+
+/**
+ * Serves the built web UI through sirv: the build writes each text asset precompressed
+ * (`.br`, `.gz`), and sirv picks the one the browser accepts, with `Content-Encoding` and
+ * `Vary: Accept-Encoding`. Hashed assets are cached for a year, `immutable`; pages and the
+ * unhashed `embed.js` are `no-cache` (revalidated by ETag), so a deploy shows at once. sirv lists
+ * the directory once: after a rebuild the listing is renewed when the build's index.html changes.
+ */
 export class StaticFiles {
   private readonly root: string;
+  private handler: Handler | undefined;
+  private builtAtMs = -1;
 
   constructor(webDir: string | undefined) {
     this.root = path.resolve(webDir ?? DEFAULT_WEB_DIR);
   }
 
   async serve(pathname: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let rel = PAGES[pathname] ?? PAGES[pathname.replace(/\/$/, '')] ?? decodeURIComponent(pathname).replace(/^\/+/, '');
-    const file = path.resolve(this.root, rel);
-    if (!file.startsWith(this.root + path.sep)) return this.notFound(res);
-    let stat;
-    try {
-      stat = await fsp.stat(file);
-    } catch {
-      if (pathname === '/' && !existsSync(this.root)) {
-        res.writeHead(200, { 'content-type': TYPES['.html']! });
-        res.end(FALLBACK_PAGE);
-        return;
+    const handler = this.current();
+    if (!handler) {
+      if (pathname === '/') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+        return void res.end(FALLBACK_PAGE);
       }
-      return this.notFound(res);
+      return notFound(res);
     }
-    if (!stat.isFile()) return this.notFound(res);
-    rel = path.extname(file);
-    const immutable = file.includes(`${path.sep}assets${path.sep}`);
-    res.writeHead(200, {
-      'content-type': TYPES[rel] ?? 'application/octet-stream',
-      'content-length': stat.size,
-      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      'x-content-type-options': 'nosniff',
-    });
-    if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).pipe(res);
+    const page = PAGES[pathname] ?? PAGES[pathname.replace(/\/$/, '')];
+    if (page) {
+      // sirv reads the path from req.url: point it at the page's file, keeping the query.
+      const q = req.url?.indexOf('?') ?? -1;
+      req.url = page + (q >= 0 ? req.url!.slice(q) : '');
+    }
+    handler(req, res, () => notFound(res));
   }
 
-  private notFound(res: http.ServerResponse): void {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('not found');
+  private current(): Handler | undefined {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(path.join(this.root, 'index.html')).mtimeMs;
+    } catch {
+      return existsSync(this.root) ? (this.handler ??= this.create()) : undefined;
+    }
+    if (mtimeMs !== this.builtAtMs || !this.handler) {
+      this.builtAtMs = mtimeMs;
+      this.handler = this.create();
+    }
+    return this.handler;
   }
+
+  private create(): Handler {
+    return sirv(this.root, {
+      dev: false,
+      etag: true,
+      brotli: true,
+      gzip: true,
+      extensions: [],
+      dotfiles: false,
+      setHeaders: (res, pathname) => {
+        res.setHeader('Cache-Control', HASHED.test(pathname) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+      },
+    }) as Handler;
+  }
+}
+
+function notFound(res: http.ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end('not found');
 }

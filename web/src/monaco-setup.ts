@@ -1,57 +1,62 @@
-// Monaco, bundled (never the CDN loader): only the editor core, its features, and the
-// JavaScript/TypeScript language support, with workers built by Vite.
+// Monaco, bundled (never the CDN loader): the editor core, its features, and JavaScript /
+// TypeScript highlighting. The TypeScript language service (a 7 MB worker) and Node's type
+// declarations are not in this chunk: `prepareLanguage` loads them when the code needs them.
 import * as monaco from 'monaco-editor/editor';
 import 'monaco-editor/features/register.all';
 import 'monaco-editor/languages/definitions/javascript/register';
 import 'monaco-editor/languages/definitions/typescript/register';
-import * as ts from 'monaco-editor/languages/features/typescript/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
-import TsWorker from 'monaco-editor/languages/features/typescript/ts.worker?worker';
+import type { Language } from './share.ts';
 
 declare global {
   interface Window {
-    MonacoEnvironment?: { getWorker(id: string, label: string): Worker };
+    MonacoEnvironment?: { getWorker(id: string, label: string): Worker | Promise<Worker> };
   }
 }
 
 self.MonacoEnvironment = {
   getWorker(_id, label) {
-    return label === 'typescript' || label === 'javascript' ? new TsWorker() : new EditorWorker();
+    if (label === 'typescript' || label === 'javascript') {
+      return import('monaco-editor/languages/features/typescript/ts.worker?worker').then(({ default: TsWorker }) => new TsWorker());
+    }
+    return new EditorWorker();
   },
 };
 
-const compilerOptions = {
-  target: ts.ScriptTarget.ES2020,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeJs,
-  allowJs: true,
-  allowNonTsExtensions: true,
-  esModuleInterop: true,
-  strict: true,
-  types: ['node'],
-  lib: ['es2022'],
-};
-ts.typescriptDefaults.setCompilerOptions(compilerOptions);
-ts.javascriptDefaults.setCompilerOptions(compilerOptions);
-ts.typescriptDefaults.setEagerModelSync(true);
+// Both languages count as seen from the start, so the TypeScript service's own on-first-model
+// hook never fires and ts-features.ts's `enable` is the single place it is set up.
+monaco.editor.createModel('', 'javascript').dispose();
+monaco.editor.createModel('', 'typescript').dispose();
 
-// Node's own type declarations, bundled, so require('fs'), process and Buffer type-check.
-const nodeTypes = import.meta.glob('../../node_modules/@types/node/**/*.d.ts', { query: '?raw', import: 'default' });
-const undiciTypes = import.meta.glob('../../node_modules/undici-types/*.d.ts', { query: '?raw', import: 'default' });
-let typesLoaded: Promise<void> | undefined;
-export function loadNodeTypes(): Promise<void> {
-  typesLoaded ??= (async () => {
-    const entries = [...Object.entries(nodeTypes), ...Object.entries(undiciTypes)];
-    await Promise.all(
-      entries.map(async ([path, load]) => {
-        const text = (await load()) as string;
-        const file = `file:///node_modules/${path.split('/node_modules/')[1]}`;
-        ts.typescriptDefaults.addExtraLib(text, file);
-        ts.javascriptDefaults.addExtraLib(text, file);
-      }),
-    );
-  })();
-  return typesLoaded;
+/** Modules that use Node's API (its types are 2.4 MB: only fetched for code that needs them). */
+const USES_NODE = /\b(require\s*\(|process\.|Buffer\b|__dirname|__filename|setImmediate|from\s+['"](node:)?[a-z_/]+['"]|import\s*\(\s*['"]node:)/;
+
+let features: Promise<typeof import('./ts-features.ts')> | undefined;
+let typesRequested = false;
+
+/**
+ * TypeScript gets its language service at once (type errors are part of writing it); plain
+ * JavaScript gets it on the first edit (completions), never for code only read or run. Node's
+ * types follow when the code looks like it uses Node.
+ */
+export function prepareLanguage(language: Language, code: string, edited = false): void {
+  if (language === 'javascript' && !edited && !features) return;
+  features ??= import('./ts-features.ts');
+  void features.then((f) => {
+    f.enable(language);
+    if (!typesRequested && (language === 'typescript' || USES_NODE.test(code))) {
+      typesRequested = true;
+      void f.loadNodeTypes();
+    }
+  });
+}
+
+/** Resolves once the TypeScript service is set up for `language` (diagnostics need it). */
+export async function typeScriptReady(language: Language): Promise<typeof import('./ts-features.ts')> {
+  prepareLanguage(language, '', true);
+  const f = await features!;
+  f.enable(language);
+  return f;
 }
 
 export { monaco };

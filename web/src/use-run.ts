@@ -3,6 +3,10 @@ import type { ExitMessage, ErrorMessage, StartedMessage } from '../../protocol/m
 import { startRun, type RunHandle, type RunRequest } from './session.ts';
 import { describeExit } from './verdict.ts';
 import type { ConsoleApi } from './components/Console.tsx';
+import { findErrorLocation, type Marker } from './error-location.ts';
+
+/** Enough stderr to find the program's line in a stack trace; never an unbounded buffer. */
+const STDERR_KEPT_CHARS = 64 * 1024;
 
 export type RunPhase = 'idle' | 'connecting' | 'running';
 
@@ -13,12 +17,16 @@ export interface RunState {
   worker?: string;
   elapsedMs?: number;
   retryable?: boolean;
+  /** The program's stdin was closed (EOF sent). */
+  stdinClosed?: boolean;
 }
 
 export interface RunEvents {
   onStart?: (started: StartedMessage) => void;
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
   onEnd?: (exit: ExitMessage | undefined, error: ErrorMessage | undefined) => void;
+  /** A failed run's stderr named a line of the program. */
+  onErrorLocation?: (marker: Marker) => void;
 }
 
 /** The run state machine shared by the playground and the embed. */
@@ -36,16 +44,22 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
   };
 
   const run = useCallback(
-    (request: RunRequest) => {
+    (request: RunRequest, echoStdin = '') => {
       handle.current?.abandon();
       stopTicker();
       const con = consoleRef.current;
       con?.clear();
+      if (echoStdin) con?.echo(echoStdin);
+      let stderr = '';
       setState({ phase: 'connecting', status: 'Connecting…', statusKind: 'running' });
       let exit: ExitMessage | undefined;
       let error: ErrorMessage | undefined;
-      const h = startRun(request, {
+      // A run replaced by a newer one (Run again) still closes later: its handlers must not touch
+      // the newer run's state or handle, or Stop would stop nothing (B3).
+      const current = () => handle.current === h;
+      const h: RunHandle = startRun(request, {
         onStarted: (msg) => {
+          if (!current()) return;
           startedAt.current = performance.now();
           setState({ phase: 'running', status: 'Running…', statusKind: 'running', worker: msg.worker, elapsedMs: 0 });
           ticker.current = window.setInterval(() => {
@@ -54,17 +68,24 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           ev.current.onStart?.(msg);
         },
         onOutput: (stream, data) => {
+          if (!current()) return;
+          if (stream === 'stderr' && stderr.length < STDERR_KEPT_CHARS) stderr += data;
           con?.append(stream, data);
           ev.current.onOutput?.(stream, data);
         },
         onExit: (msg) => {
+          if (!current()) return;
           exit = msg;
           stopTicker();
+          const failed = !(msg.reason === 'exit' && msg.code === 0);
+          const marker = failed ? findErrorLocation(stderr) : undefined;
+          if (marker) ev.current.onErrorLocation?.(marker);
           if (msg.reason === 'output-limit') con?.note('— output limit reached: the program was stopped —', 'cap');
           const ok = msg.reason === 'exit' && msg.code === 0;
           setState((s) => ({ phase: 'idle', status: describeExit(msg), statusKind: ok ? 'ok' : 'fail', worker: s.worker, elapsedMs: msg.durationMs }));
         },
         onError: (msg) => {
+          if (!current()) return;
           error = msg;
           stopTicker();
           const words: Record<string, string> = {
@@ -74,6 +95,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           setState((s) => ({ ...s, phase: s.phase === 'running' && !exit ? s.phase : 'idle', status: words[msg.code] ?? `Error: ${msg.message}`, statusKind: 'error', retryable: msg.retryable }));
         },
         onClose: ({ lost }) => {
+          if (!current()) return;
           stopTicker();
           handle.current = undefined;
           if (lost) setState((s) => ({ ...s, phase: 'idle', status: 'Connection lost', statusKind: 'error', retryable: true }));
@@ -88,7 +110,12 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
 
   const stop = useCallback(() => handle.current?.stop(), []);
   const sendStdin = useCallback((data: string) => handle.current?.sendStdin(data), []);
-  const closeStdin = useCallback(() => handle.current?.closeStdin(), []);
+  const closeStdin = useCallback(() => {
+    if (!handle.current) return;
+    handle.current.closeStdin();
+    consoleRef.current?.note('— stdin closed (EOF) —');
+    setState((s) => ({ ...s, stdinClosed: true }));
+  }, [consoleRef]);
   useEffect(() => () => handle.current?.abandon(), []);
 
   return { state, run, stop, sendStdin, closeStdin };

@@ -1,17 +1,23 @@
 import { forwardRef, useImperativeHandle, useRef } from 'react';
 import { AnsiUp } from 'ansi_up';
+import { linkLocations } from '../error-location.ts';
 
 export interface ConsoleApi {
   append(stream: 'stdout' | 'stderr', text: string): void;
   note(text: string, kind?: 'info' | 'cap' | 'error'): void;
+  /** A line the user typed for the program's stdin, shown where it was read. */
+  echo(text: string): void;
   clear(): void;
   text(): string;
 }
 
 interface Props {
-  onClear?: () => void;
   onResize?: () => void;
+  /** A `main.js:12:5` in the output was clicked. */
+  onLocation?: (line: number, column?: number) => void;
 }
+
+const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!);
 
 /**
  * The live console. Output is appended to the DOM directly (batched once per animation frame)
@@ -20,7 +26,7 @@ interface Props {
  * colour left open on stderr does not bleed into stdout. Auto-scroll follows the output until
  * the user scrolls up, and resumes when they scroll back to the bottom.
  */
-export const Console = forwardRef<ConsoleApi, Props>(function Console({ onClear, onResize }, ref) {
+export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize, onLocation }, ref) {
   const box = useRef<HTMLDivElement>(null);
   const converters = useRef({ stdout: new AnsiUp(), stderr: new AnsiUp() });
   const pending = useRef<Array<{ cls: string; html: string }>>([]);
@@ -50,12 +56,16 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onClear,
   useImperativeHandle(ref, () => ({
     append(stream, text) {
       const c = converters.current[stream];
-      c.use_classes = false;
-      queue(`out ${stream}`, c.ansi_to_html(text));
+      // Classes, not inline colours: styles.css picks colours readable on each theme.
+      c.use_classes = true;
+      const html = c.ansi_to_html(text);
+      queue(`out ${stream}`, stream === 'stderr' && onLocation ? linkLocations(html) : html);
     },
     note(text, kind = 'info') {
-      const escaped = text.replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!);
-      queue(`note note-${kind}`, `${escaped}\n`);
+      queue(`note note-${kind}`, `${escapeHtml(text)}\n`);
+    },
+    echo(text) {
+      queue('stdin-echo', escapeHtml(text.endsWith('\n') ? text : `${text}\n`));
     },
     clear() {
       pending.current = [];
@@ -79,16 +89,17 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onClear,
         aria-label="Program output"
         tabIndex={0}
         data-testid="console"
+        onClick={(e) => {
+          const link = (e.target as HTMLElement).closest<HTMLElement>('a.loc');
+          if (!link || !onLocation) return;
+          e.preventDefault();
+          onLocation(Number(link.dataset.line), link.dataset.column ? Number(link.dataset.column) : undefined);
+        }}
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
         }}
       />
-      {onClear && (
-        <button type="button" className="clear" onClick={onClear} aria-label="Clear output" title="Clear output">
-          Clear
-        </button>
-      )}
     </div>
   );
 });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { decompressFromEncodedURIComponent } from 'lz-string';
 import { Editor, type EditorApi } from './Editor.tsx';
+import { CodePreview } from './CodePreview.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { useRun } from '../use-run.ts';
@@ -40,6 +41,9 @@ function readOptions(search: string): Options {
   };
 }
 
+/** Monaco's line height at fontSize 14. */
+const LINE_PX = 19;
+
 function post(event: EmbedEventName, data: unknown = {}): void {
   if (window.parent === window) return;
   window.parent.postMessage({ channel: CHANNEL, type: 'event', event, data }, '*');
@@ -53,10 +57,14 @@ export function Embed() {
   const [theme, setTheme] = useState<Theme>('light');
   const consoleRef = useRef<ConsoleApi>(null);
   const editorApi = useRef<EditorApi | undefined>(undefined);
-  const root = useRef<HTMLDivElement>(null);
+  const root = useRef<HTMLElement>(null);
+  /** Monaco is created when the block nears the viewport or is touched; until then, a preview. */
+  const [live, setLive] = useState(false);
+  const focusOnReady = useRef(false);
   const codeRef = useRef(code);
   codeRef.current = code;
   const { state, run, stop, sendStdin } = useRun(consoleRef, {
+    onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
     onStart: (s) => post('run-start', { runId: s.runId, worker: s.worker }),
     onOutput: (stream, data) => post('output', { stream, data }),
     onEnd: (exit, error) => post('run-end', exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs } : { code: null, reason: 'error', error: error?.code ?? 'DISCONNECTED' }),
@@ -65,6 +73,15 @@ export function Embed() {
   const doRun = useCallback(() => run({ language: opts.language, code: codeRef.current }), [run, opts.language]);
 
   useEffect(() => applyTheme(themeChoice, setTheme), [themeChoice]);
+
+  useEffect(() => {
+    const el = root.current;
+    if (!el || live || !opts.showEditor) return;
+    // Inside a cross-origin iframe the margin is ignored; the loader's lazy iframes cover that.
+    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setLive(true), { rootMargin: '300px' });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [live, opts.showEditor]);
 
   // Autosize: report the content height to the host page (our protocol and RunKit's).
   useEffect(() => {
@@ -92,10 +109,13 @@ export function Embed() {
 
   useEffect(() => {
     const onMessage = (ev: MessageEvent) => {
-      if (!isCommand(ev.data) || !originAllowed(ev.origin, opts.origins)) return;
+      if (!isCommand(ev.data)) return;
       const { id, command, args = {} } = ev.data;
       const reply = (ok: boolean, result?: unknown, error?: string) =>
         (ev.source as Window | null)?.postMessage({ channel: CHANNEL, type: 'reply', id, command, ok, result, error }, ev.origin === 'null' ? '*' : ev.origin);
+      // Refused, but said so (B10): the sender learns why instead of waiting for a timeout. The
+      // reply goes to the sender's own origin and carries nothing from this embed.
+      if (!originAllowed(ev.origin, opts.origins)) return reply(false, undefined, `origin ${ev.origin} is not allowed to control this embed (origins=${opts.origins.join(',')})`);
       switch (command) {
         case 'ping':
           return reply(true, { ready: true });
@@ -109,6 +129,7 @@ export function Embed() {
           return reply(true, { code: codeRef.current, language: opts.language });
         case 'setSource':
           if (typeof args.code !== 'string') return reply(false, undefined, 'args.code must be a string');
+          editorApi.current?.setValue(args.code);
           setCode(args.code);
           return reply(true);
         case 'setTheme':
@@ -133,11 +154,15 @@ export function Embed() {
   }, []);
 
   const lines = Math.max(3, code.split('\n').length);
-  const editorHeight = Math.min(lines * 19 + 16, opts.maxHeightPx ? Math.max(80, opts.maxHeightPx - 120) : 420);
+  // With a max height, the editor takes what the bar and a small console leave (B7); Monaco
+  // scrolls inside it.
+  const BAR_PX = 42;
+  const CONSOLE_MIN_PX = 42;
+  const editorHeight = Math.min(lines * LINE_PX + 16, opts.maxHeightPx ? Math.max(3 * LINE_PX, opts.maxHeightPx - BAR_PX - CONSOLE_MIN_PX) : 420);
 
   return (
-    <div className="embed-root" ref={root} style={opts.maxHeightPx ? { maxHeight: opts.maxHeightPx, overflow: 'auto' } : undefined}>
-      <div className="embed-bar">
+    <main className="embed-root" ref={root} aria-label="Runnable code example" style={opts.maxHeightPx ? { maxHeight: opts.maxHeightPx } : undefined}>
+      <div className="embed-bar" role="toolbar" aria-label="Run controls">
         {running ? (
           <button type="button" className="primary stop" onClick={stop}>
             ■ Stop
@@ -153,11 +178,31 @@ export function Embed() {
         </a>
       </div>
       {opts.showEditor && (
-        <div style={{ height: editorHeight }}>
-          <Editor value={code} language={opts.language} theme={theme} readOnly={readOnly} onChange={setCode} onRun={() => !running && doRun()} apiRef={editorApi} />
+        <div className="embed-code" style={{ height: editorHeight }}>
+          {live ? (
+            <Editor
+              value={code}
+              language={opts.language}
+              theme={theme}
+              readOnly={readOnly}
+              onChange={setCode}
+              onRun={() => !running && doRun()}
+              apiRef={editorApi}
+              onReady={() => focusOnReady.current && editorApi.current?.focus()}
+            />
+          ) : (
+            <CodePreview
+              code={code}
+              language={opts.language}
+              onActivate={() => {
+                focusOnReady.current = true;
+                setLive(true);
+              }}
+            />
+          )}
         </div>
       )}
-      <Console ref={consoleRef} />
-    </div>
+      <Console ref={consoleRef} onLocation={(line, column) => editorApi.current?.revealLine(line, column)} />
+    </main>
   );
 }

@@ -1,32 +1,48 @@
 import { useState } from 'react';
 
-export function StdinBar({ enabled, onSend, onEof }: { enabled: boolean; onSend: (line: string) => void; onEof: () => void }) {
+interface Props {
+  running: boolean;
+  /** The program's stdin is closed: nothing more can be sent this run. */
+  closed?: boolean;
+  onSend: (line: string) => void;
+  onEof: () => void;
+}
+
+/**
+ * Input for the program. Before a run, lines queue up and go with the run (the program reads
+ * them at once); during a run, each line goes as it is sent. Both echo in the console.
+ */
+export function StdinBar({ running, closed, onSend, onEof }: Props) {
   const [line, setLine] = useState('');
+  const [queued, setQueued] = useState(0);
+  const open = running && !closed;
   const send = () => {
     onSend(`${line}\n`);
     setLine('');
+    if (!running) setQueued((n) => n + 1);
   };
+  if (running && queued) setQueued(0);
+  const placeholder = closed ? 'stdin is closed (EOF sent)' : running ? 'Input for the program: Enter sends a line' : 'Input for the next run: Enter queues a line';
   return (
     <form
       className="stdin"
+      aria-label="Program input"
       onSubmit={(e) => {
         e.preventDefault();
-        if (enabled) send();
+        if (!closed) send();
       }}
     >
       <label htmlFor="stdin-input">stdin</label>
-      <input
-        id="stdin-input"
-        value={line}
-        onChange={(e) => setLine(e.target.value)}
-        placeholder={enabled ? 'Type input for the program, Enter sends' : 'Input goes to the running program'}
-        disabled={!enabled}
-        autoComplete="off"
-      />
-      <button type="submit" disabled={!enabled}>
-        Send
+      <input id="stdin-input" value={line} onChange={(e) => setLine(e.target.value)} placeholder={placeholder} disabled={running && closed} autoComplete="off" />
+      {queued > 0 && !running && (
+        <span className="stdin-queued" data-testid="stdin-queued">
+          {queued} line{queued === 1 ? '' : 's'} queued
+        </span>
+      )}
+      <button type="submit" disabled={running && closed}>
+        {running ? 'Send' : 'Queue'}
       </button>
-      <button type="button" disabled={!enabled} onClick={onEof} title="Close the program's stdin (EOF)">
+      <button type="button" disabled={!open} onClick={onEof} title="Close the program's stdin (EOF, like Ctrl+D)">
         EOF
       </button>
     </form>

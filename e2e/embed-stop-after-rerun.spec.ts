@@ -1,0 +1,36 @@
+import { test, expect, type Page } from '@playwright/test';
+import { startHostPage } from './host-page.ts';
+
+const events = (page: Page, name: string) => page.evaluate((n) => (window as any).events.filter((e: any) => e.event === n), name);
+const send = (page: Page, command: string, args?: unknown) =>
+  page.evaluate(([c, a]) => (window as any).send(c, a), [command, args] as const).then((id) => page.waitForFunction((i) => (window as any).replies[i], id).then((h) => h.jsonValue() as Promise<any>));
+
+// B3: the first run's late close used to clear the second run's handle, so Stop stopped nothing.
+test('Stop still stops after a second run replaced the first (B3)', async ({ page, baseURL }) => {
+  const host = await startHostPage(baseURL!, new URLSearchParams({ code: 'console.log(0)', lang: 'js' }).toString());
+  try {
+    await page.goto(host.url);
+    await expect.poll(() => events(page, 'ready').then((e) => e.length)).toBe(1);
+    await send(page, 'setSource', { code: 'setInterval(() => console.log("tick"), 100)' });
+    await send(page, 'run');
+    await page.waitForTimeout(400);
+    await send(page, 'run');
+    await expect.poll(() => events(page, 'run-start').then((e) => e.length)).toBe(2);
+    const frame = page.frameLocator('#pg');
+    await expect(frame.getByTestId('console')).toContainText('tick');
+    expect((await send(page, 'stop')).ok).toBe(true);
+    // The e2e server's timeout is 3 s: a stop that worked ends the run as "stopped", not "timeout".
+    await expect.poll(() => events(page, 'run-end').then((e) => e.at(-1)?.data.reason)).toBe('stopped');
+    await expect(frame.getByRole('button', { name: /Run/ })).toBeVisible();
+
+    // The same with the Stop button.
+    await send(page, 'run');
+    await page.waitForTimeout(400);
+    await send(page, 'run');
+    await expect(frame.getByTestId('console')).toContainText('tick');
+    await frame.getByRole('button', { name: /Stop/ }).click();
+    await expect(frame.getByTestId('status-text')).toHaveText('Stopped');
+  } finally {
+    await host.close();
+  }
+});

@@ -1,0 +1,58 @@
+import { test, expect } from '@playwright/test';
+import { openPlayground, setCode } from './helpers.ts';
+import lz from 'lz-string';
+
+const { compressToEncodedURIComponent } = lz;
+
+const editorText = (page: import('@playwright/test').Page) => page.locator('.monaco-editor .view-lines');
+
+// B4: a share hash left in the address bar used to win over later edits on reload.
+test('edits after Share survive a reload (B4)', async ({ page }) => {
+  await page.addInitScript(() => sessionStorage.getItem('seen') || (localStorage.clear(), sessionStorage.setItem('seen', '1')));
+  await openPlayground(page);
+  await setCode(page, 'console.log("shared version")');
+  await page.getByRole('button', { name: 'Share' }).click();
+  await expect(page).toHaveURL(/#lang=javascript&code=/);
+  await page.locator('.monaco-editor').first().click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('\nconsole.log("later edit")');
+  await expect(page).not.toHaveURL(/#/);
+  await page.waitForTimeout(300);
+  await page.reload();
+  await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+  await expect(editorText(page)).toContainText('later edit');
+});
+
+test('a share link loads once; a reload then shows the autosave (B4)', async ({ page }) => {
+  await page.addInitScript(() => sessionStorage.getItem('seen') || (localStorage.clear(), sessionStorage.setItem('seen', '1')));
+  await openPlayground(page, `/#lang=javascript&code=${compressToEncodedURIComponent('console.log("from the link")')}`);
+  await expect(editorText(page)).toContainText('from the link');
+  await expect(page).not.toHaveURL(/#/);
+  await page.locator('.monaco-editor').first().click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('\nconsole.log("mine now")');
+  await page.waitForTimeout(300);
+  await page.reload();
+  await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+  await expect(editorText(page)).toContainText('mine now');
+});
+
+// B5: only the hash changes when a link is pasted into an open playground's address bar.
+test('a share link pasted into the address bar of an open playground loads (B5)', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("before the paste")');
+  const url = new URL(page.url());
+  url.hash = `lang=javascript&code=${compressToEncodedURIComponent('console.log("pasted link")')}`;
+  await page.goto(url.toString());
+  await expect(editorText(page)).toContainText('pasted link');
+  await expect(page).not.toHaveURL(/#/);
+  // And it is undoable like any other replacement.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(editorText(page)).toContainText('before the paste');
+
+  // A TypeScript link switches the language too.
+  url.hash = `lang=typescript&code=${compressToEncodedURIComponent('const n: number = 1;')}`;
+  await page.goto(url.toString());
+  await expect(page.getByLabel('Language')).toHaveValue('typescript');
+  await expect(editorText(page)).toContainText('const n: number');
+});

@@ -1,0 +1,63 @@
+import { test, expect, type Page } from '@playwright/test';
+
+// B1: typed text was scrambled (caret jumping to the start) when React re-rendered with a value
+// older than the editor's model. Typing at ~30 ms a key on a CPU throttled 4× made it certain.
+const TYPED = 'const greeting = "hello world";\nconsole.log(greeting);';
+const TRIES = 3;
+
+async function throttle(page: Page, rate: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+}
+
+/** Monaco auto-closes quotes and brackets; the typed text must come out exactly once. */
+async function typeAndRead(page: Page, scope: Page): Promise<string> {
+  const editor = scope.locator('.monaco-editor').first();
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  for (const line of TYPED.split('\n')) {
+    if (line !== TYPED.split('\n')[0]) await page.keyboard.press('Enter');
+    await page.keyboard.type(line, { delay: 30 });
+  }
+  await page.waitForTimeout(400);
+  return scope.locator('.monaco-editor .view-lines').first().evaluate((el) =>
+    [...el.querySelectorAll<HTMLElement>('.view-line')]
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '))
+      .join('\n'),
+  );
+}
+
+test.describe('typing is never scrambled (B1)', () => {
+  test.beforeEach(async ({ page }) => {
+    await page.addInitScript(() => localStorage.clear());
+  });
+
+  test('on / with the CPU throttled 4×', async ({ page }) => {
+    test.setTimeout(180_000);
+    await page.goto('/');
+    await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+    await throttle(page, 4);
+    for (let i = 0; i < TRIES; i++) {
+      const text = await typeAndRead(page, page);
+      expect(normalise(text), `try ${i + 1}`).toBe(TYPED);
+    }
+  });
+
+  test('on /embed with the CPU throttled 4×', async ({ page }) => {
+    test.setTimeout(180_000);
+    await page.goto(`/embed?${new URLSearchParams({ code: 'console.log(1)', lang: 'js' })}`);
+    await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+    await throttle(page, 4);
+    for (let i = 0; i < TRIES; i++) {
+      const text = await typeAndRead(page, page);
+      expect(normalise(text), `try ${i + 1}`).toBe(TYPED);
+    }
+  });
+});
+
+/** Monaco's auto-closing quotes/brackets: typing `"` then `hello` then `"` overtypes the closer. */
+function normalise(s: string): string {
+  return s.replace(/\r\n/g, '\n').trimEnd();
+}

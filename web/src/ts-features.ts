@@ -1,0 +1,56 @@
+// The TypeScript language service for Monaco, loaded on demand (see monaco-setup.ts).
+import * as ts from 'monaco-editor/languages/features/typescript/register';
+import type { Language } from './share.ts';
+
+const compilerOptions = {
+  target: ts.ScriptTarget.ES2020,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeJs,
+  allowJs: true,
+  allowNonTsExtensions: true,
+  esModuleInterop: true,
+  strict: true,
+  types: ['node'],
+  lib: ['es2022'],
+};
+ts.typescriptDefaults.setCompilerOptions(compilerOptions);
+ts.javascriptDefaults.setCompilerOptions(compilerOptions);
+ts.typescriptDefaults.setEagerModelSync(true);
+
+const started = new Set<Language>();
+
+/**
+ * register.ts sets the service up when a model of the language is first created; a model that
+ * existed before this module loaded has had that moment already, so set it up here instead.
+ */
+export function enable(language: Language): void {
+  if (started.has(language)) return;
+  started.add(language);
+  void import('monaco-editor/languages/features/typescript/tsMode').then((mode) => {
+    if (language === 'typescript') mode.setupTypeScript(ts.typescriptDefaults);
+    else mode.setupJavaScript(ts.javascriptDefaults);
+  });
+}
+
+let typesLoaded: Promise<void> | undefined;
+/** Node's own declarations (one chunk), so require('fs'), process and Buffer type-check. */
+export function loadNodeTypes(): Promise<void> {
+  typesLoaded ??= import('./node-types.ts').then(({ NODE_TYPES }) => {
+    for (const [path, text] of Object.entries(NODE_TYPES)) {
+      const file = `file:///node_modules/${path.split('/node_modules/')[1]}`;
+      ts.typescriptDefaults.addExtraLib(text, file);
+      ts.javascriptDefaults.addExtraLib(text, file);
+    }
+  });
+  return typesLoaded;
+}
+
+export async function diagnostics(language: Language, uri: import('monaco-editor/editor').Uri) {
+  const getWorker = language === 'typescript' ? await ts.getTypeScriptWorker() : await ts.getJavaScriptWorker();
+  const worker = await getWorker(uri);
+  const file = uri.toString();
+  const [syntactic, semantic] = await Promise.all([worker.getSyntacticDiagnostics(file), worker.getSemanticDiagnostics(file)]);
+  return [...syntactic, ...semantic];
+}
+
+export { ts };
