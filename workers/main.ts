@@ -33,6 +33,9 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
     packagesDir: config.packagesDir,
   });
   for (const w of sandboxing.warnings) log.warn(`UNSAFE: ${w}`);
+  if (!sandboxing.layout.packagesModules) {
+    log.warn({ packagesDir: config.packagesDir }, 'no package store installed there (npm run setup installs it): programs can import no npm packages');
+  }
   const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecrets));
   observe?.(host);
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });

@@ -126,3 +126,22 @@ test('/api/v2/connect close codes: 4003 not initialized, 4004 non-stdin, 4005 ba
   await expectClose(['{nope'], 4002);
   await expectClose([], 4001);
 });
+
+test('/api/v2/connect: files[] run with the others beside the first, as on /execute', async () => {
+  const { ws, messages, closed } = await connect();
+  ws.send(
+    JSON.stringify({
+      type: 'init',
+      language: 'typescript',
+      version: '*',
+      files: [
+        { name: 'main.ts', content: 'import { twice } from "./lib";\nconst n: number = twice(21);\nconsole.log(n);' },
+        { name: 'lib.ts', content: 'export const twice = (n: number): number => n * 2;' },
+      ],
+    }),
+  );
+  assert.equal(await closed, 4999);
+  const out = messages.filter((m) => m.type === 'data').map((m) => m.data).join('');
+  assert.equal(out, '42\n');
+  assert.deepEqual(messages.at(-1), { type: 'exit', stage: 'run', code: 0, signal: null });
+});

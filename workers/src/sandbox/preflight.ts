@@ -132,7 +132,6 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   const nodePath = realpathSync(opts.nodePath);
   const { dir: filesDir, ...files } = writeSandboxFiles();
   const packagesModules = opts.packagesDir ? storeModulesDir(opts.packagesDir) : undefined;
-  if (opts.packagesDir && !packagesModules) warnings.push(`no package store installed in ${opts.packagesDir} (npm run setup installs it): programs can import no npm packages`);
   const layout: SandboxLayout = { nodePath, libraries: [], procMasks: [], ...files, packagesModules };
   const tools = { sh: '/bin/sh', setpriv: '', prlimit: '', bwrap: '' };
 
