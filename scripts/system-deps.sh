@@ -8,6 +8,7 @@ command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
 if [[ "${1:-}" == "--with-test-deps" ]]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # redis-server also runs as a Sentinel (`redis-server <conf> --sentinel`) for the failover drill.
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi
 # de-duplicate

@@ -21,7 +21,9 @@ export class Cluster {
   constructor(readonly redisUrl = 'redis://127.0.0.1:6379/0', readonly extraEnv: Record<string, string> = {}) {}
 
   private env(): Record<string, string> {
-    return { PLAYGROUND_REDIS_URL: this.redisUrl, PLAYGROUND_REDIS_PREFIX: this.prefix, PLAYGROUND_LEASE_SECRET: this.secret, ...this.extraEnv };
+    const env = { PLAYGROUND_REDIS_URL: this.redisUrl, PLAYGROUND_REDIS_PREFIX: this.prefix, PLAYGROUND_LEASE_SECRET: this.secret, ...this.extraEnv };
+    // An empty value in extraEnv unsets that variable (e.g. no URL when Sentinels are used).
+    return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   }
 
   async gateway(env: Record<string, string> = {}): Promise<GatewayProc> {
@@ -59,7 +61,8 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.stop()));
-    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    redis.on('error', () => undefined);
     try {
       await redis.connect();
       const keys = await redis.keys(`${this.prefix}*`);
