@@ -22,13 +22,14 @@ test('SIGTERM to the whole process group mid-run (as systemd sends it): runs fin
     // The launcher and every other process in the group get it too.
     process.kill(-pg.proc.pid!, 'SIGTERM');
     const [s, l] = await Promise.all([short, long]);
-    assert.equal(s.stdout, 'done\n', JSON.stringify(s.messages));
-    assert.equal(s.exit?.reason, 'exit');
+    const why = () => `${JSON.stringify([s.messages, l.messages])}\n${pg.logs().slice(-4000)}`;
+    assert.equal(s.stdout, 'done\n', why());
+    assert.equal(s.exit?.reason, 'exit', why());
     assert.equal(s.exit?.signal, null);
-    assert.equal(l.exit?.reason, 'stopped', JSON.stringify(l.messages));
+    assert.equal(l.exit?.reason, 'stopped', why());
     assert.equal(await exited, 0, pg.logs());
     const logs = pg.logs();
-    assert.doesNotMatch(logs, /slot stopped|Unhandled|uncaught/i);
+    assert.doesNotMatch(logs, /slot stopped|Unhandled|uncaught/i, why());
     assert.match(logs, /"msg":"draining: taking no new work"/);
     assert.match(logs, /"msg":"stopped"/);
     await waitFor('no sandbox process survives', () => (pidsOfUids(UID_BASE, UID_BASE + 1).filter(isAlive).length === 0 ? true : undefined), 10_000);
