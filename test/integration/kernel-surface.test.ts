@@ -1,11 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { startPlayground, waitFor, type Playground } from '../helpers/playground.ts';
+import { pidsOfUids } from '../helpers/host-processes.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
 import { preflight } from '../../workers/src/sandbox/preflight.ts';
 import { sandboxCommand } from '../../workers/src/sandbox/bwrap-args.ts';
@@ -115,7 +116,11 @@ test('sockets other than AF_UNIX are refused by seccomp; Node keeps working full
     console.log('crypto', require('crypto').createHash('sha256').update('x').digest('hex').slice(0, 8));
     require('fs').writeFileSync('/tmp/f', 'data'); console.log('fs', require('fs').readFileSync('/tmp/f', 'utf8'));
     const srv = require('net').createServer((c) => c.end('unix-ok')).listen('/tmp/s.sock', () => require('net').connect('/tmp/s.sock').on('data', (d) => { console.log('unix', d.toString()); srv.close(); }));
-    setTimeout(() => console.log('timer', 'fired'), 20);`);
+    setTimeout(() => console.log('timer', 'fired'), 20);
+    // The runner boots from its startup snapshot; a forked child must still run its own script.
+    console.log('snapshot-argv', process.execArgv.includes('--snapshot-blob'));
+    require('fs').writeFileSync('/tmp/child.js', 'process.send(process.argv[1])');
+    const forked = require('child_process').fork('/tmp/child.js'); forked.on('message', (m) => { console.log('fork', m); forked.disconnect(); });`);
   const seen = lines(r.stdout);
   assert.equal(r.exit?.reason, 'exit', r.stdout + r.stderr);
   assert.equal(seen.udp, 'EAFNOSUPPORT', r.stdout + r.stderr);
@@ -127,6 +132,20 @@ test('sockets other than AF_UNIX are refused by seccomp; Node keeps working full
   assert.equal(seen.fs, 'data');
   assert.equal(seen.unix, 'unix-ok');
   assert.equal(seen.timer, 'fired');
+  assert.equal(seen['snapshot-argv'], 'false', 'children do not inherit the runner snapshot');
+  const bwrap = await waitFor('the replacement sandbox', () =>
+    pidsOfUids(63_700, 63_700)
+      .map((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        } catch {
+          return []; // exited meanwhile
+        }
+      })
+      .find((a) => a[0]?.endsWith('bwrap')),
+  );
+  assert.ok(bwrap.includes('--snapshot-blob'), `the warm sandbox boots from the runner snapshot: ${bwrap.join(' ').slice(-200)}`);
+  assert.equal(seen.fork, '/tmp/child.js');
 });
 
 test('printing V8\'s OOM line and aborting is an ordinary exit, not a memory verdict', async () => {

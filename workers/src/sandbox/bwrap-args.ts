@@ -10,6 +10,8 @@ export interface SandboxLayout {
   runnerPath: string;
   /** [hostPath, pathInsideSandbox]: the runner's companions (TypeScript bundle, code cache). */
   runtimeFiles: Array<[string, string]>;
+  /** A V8 startup snapshot of the booted runner (runner-snapshot.ts); absent if it could not be built. */
+  runnerSnapshotPath?: string;
   /** The package store's node_modules, bound read-only at /node_modules (plain resolution finds it). */
   packagesModules: string | undefined;
   passwdPath: string;
@@ -34,6 +36,7 @@ export interface SandboxLimits {
 
 export const SANDBOX_DIR = '/sandbox';
 export const RUNNER_IN_SANDBOX = `${SANDBOX_DIR}/runner.cjs`;
+export const RUNNER_SNAPSHOT_IN_SANDBOX = `${SANDBOX_DIR}/runner.blob`;
 export const PACKAGES_IN_SANDBOX = '/node_modules';
 
 /** Node's flags in the sandbox (also used to build the code cache V8 must accept there). */
@@ -87,6 +90,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--ro-bind', layout.passwdPath, '/etc/passwd',
     '--ro-bind', layout.groupPath, '/etc/group',
     '--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX,
+    ...(layout.runnerSnapshotPath ? ['--ro-bind', layout.runnerSnapshotPath, RUNNER_SNAPSHOT_IN_SANDBOX] : []),
   );
   for (const [host, inside] of layout.runtimeFiles) args.push('--ro-bind', host, inside);
   if (layout.packagesModules) args.push('--ro-bind', layout.packagesModules, PACKAGES_IN_SANDBOX);
@@ -111,7 +115,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--',
     '/usr/bin/node',
     ...sandboxNodeFlags(limits.heapMb),
-    RUNNER_IN_SANDBOX,
+    ...(layout.runnerSnapshotPath ? ['--snapshot-blob', RUNNER_SNAPSHOT_IN_SANDBOX] : [RUNNER_IN_SANDBOX]),
   );
   return args;
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PlaygroundError } from '../../../protocol/index.ts';
 import { resolveLibraries, sandboxCommand, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import { buildTypeScriptRuntime } from './typescript-runtime.ts';
+import { buildRunnerSnapshot } from './runner-snapshot.ts';
 import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
@@ -188,7 +189,8 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
     const seccomp = /^Seccomp:\\s+(\\d)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
     const tmp = fs.readFileSync('/proc/self/mounts', 'utf8').split('\\n').find((l) => l.split(' ')[1] === '/tmp') || '';
     process.stdout.write(JSON.stringify({ seccomp, tmpNoexec: tmp.split(' ')[3]?.split(',').includes('noexec') }))`;
-  const trial = spawnSync(cmd.file, [...cmd.args.slice(0, -3), '-e', probe], {
+  // The sandbox's own command, with the probe in place of the runner.
+  const trial = spawnSync(cmd.file, [...cmd.args.slice(0, cmd.args.lastIndexOf('--') + 2), '-e', probe], {
     env: { PATH: '/usr/bin:/bin' },
     encoding: 'utf8',
     timeout: 20_000,
@@ -210,7 +212,10 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   if (scratch && !seen?.tmpNoexec) {
     fail('PG_ERR_SANDBOX_UNAVAILABLE', 'the sandbox\'s /tmp is not mounted noexec.', 'check that tmpfs mounts with noexec work here (mount -t tmpfs -o noexec tmpfs /mnt).');
   }
-  addTypeScriptRuntime(layout, filesDir, nodePath, opts.heapMbFor?.(driver.version) ?? opts.limits.heapMb);
+  const heapMb = opts.heapMbFor?.(driver.version) ?? opts.limits.heapMb;
+  addTypeScriptRuntime(layout, filesDir, nodePath, heapMb);
+  layout.runnerSnapshotPath = await buildRunnerSnapshot(filesDir, nodePath, sandboxNodeFlags(heapMb));
+  if (!layout.runnerSnapshotPath) warnings.push('could not build a startup snapshot of the sandbox runner with this node: sandboxes boot without it (more CPU per run).');
   return { mode: 'bwrap', cgroups: driver, tools, layout, dropsPrivileges: isRoot, scratch, warnings };
 }
 

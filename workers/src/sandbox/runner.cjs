@@ -204,8 +204,9 @@ function warmUp() {
   const warmFile = `${WORK_DIR}/.warm-${process.pid}.js`;
   try {
     fs.writeFileSync(warmFile, 'module.exports = 1;\n');
-    require(warmFile);
-    delete require.cache[warmFile];
+    // Through a real loader: in a snapshot-started runner, `require` only knows built-ins.
+    Module.createRequire(warmFile)(warmFile);
+    delete Module._cache[warmFile];
   } catch {
     /* best effort */
   } finally {
@@ -242,7 +243,7 @@ let channel;
 
 function start() {
   closeInheritedDescriptors();
-  typescript = loadTypeScript();
+  if (!typescript) typescript = loadTypeScript();
   warmUp();
   channel = new net.Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
   let buffered = Buffer.alloc(0);
@@ -279,4 +280,22 @@ function start() {
   channel.write('ready\n');
 }
 
-start();
+// The worker host may start this runner from a V8 startup snapshot (runner-snapshot.ts builds it
+// from this file at start): the transpiler is then loaded and the pure warm-ups done once, at
+// build time, instead of at every sandbox boot. Nothing that holds a descriptor or a stream
+// may happen before the snapshot; start() does all of that after deserialization.
+const { startupSnapshot } = require('node:v8');
+if (startupSnapshot?.isBuildingSnapshot?.()) {
+  typescript = loadTypeScript();
+  vm.compileFunction('return 1', [], { filename: 'warm.js' });
+  looksLikeEsm('const a = 1;');
+  looksLikeEsm('import x from "y"; await x;');
+  startupSnapshot.setDeserializeMainFunction(() => {
+    // Children (fork, Worker) inherit execArgv: they must start their own script, not this blob.
+    const at = process.execArgv.indexOf('--snapshot-blob');
+    if (at >= 0) process.execArgv.splice(at, 2);
+    start();
+  });
+} else {
+  start();
+}
