@@ -1,0 +1,63 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { runOverWs } from '../helpers/ws-client.ts';
+
+// A one-file JavaScript program gives the same stdout, stderr and exit code as `node main.js`
+// (or main.mjs) on the host. The one documented difference: the bottom frame of a stack that
+// starts at the program's top level (Node's bootstrap there, the runner's immediate here).
+let pg: Playground;
+before(async () => {
+  pg = await startPlayground({ slots: 2 });
+});
+after(async () => {
+  await pg?.stop();
+});
+
+function plainNode(code: string, name: string, stdin = ''): { stdout: string; stderr: string; code: number | null } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parity-'));
+  try {
+    writeFileSync(path.join(dir, name), code);
+    const r = spawnSync(process.execPath, [name], { cwd: dir, encoding: 'utf8', input: stdin, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+    const fix = (s: string) => s.replaceAll(dir, '/tmp');
+    return { stdout: fix(r.stdout), stderr: fix(r.stderr), code: r.status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const bottomFrame = (s: string) => s.replace(/\n    at (?:node:internal\/main\/run_main_module|process\.processImmediate \(node:internal\/timers)[^\n]*/g, '');
+
+const PROGRAMS: Array<[string, string, string?]> = [
+  ['console formatting', 'console.log("%s is %d", "x", 42, { a: [1, { b: 2 }] }, [undefined, null], new Map([[1, 2]]));\nconsole.error(new Set([1]), Symbol("s"), 10n, -0);\nconsole.table([{ a: 1, b: 2 }]);\nconsole.dir({ deep: { er: { est: { x: 1 } } } }, { depth: 0 });'],
+  ['interleaved streams and writes without a newline', 'for (let i = 1; i <= 3; i++) { console.log("out " + i); console.error("err " + i); }\nprocess.stdout.write("no newline");\nprocess.stderr.write("e");'],
+  ['an uncaught error at top level', 'console.log("before");\nfunction f() { throw new TypeError("nope"); }\nf();'],
+  ['an uncaught error in a timer', 'setTimeout(function tick() {\n  null.x;\n}, 5);'],
+  ['an unhandled rejection', 'console.log("a");\nPromise.reject(new RangeError("r"));'],
+  ['a thrown non-error', 'throw { code: 42 };'],
+  ['process.exitCode and beforeExit/exit handlers', 'process.on("beforeExit", () => console.log("beforeExit"));\nprocess.on("exit", (c) => console.error("exit", c));\nprocess.exitCode = 3;'],
+  ['process.exit inside output', 'console.log("x".repeat(100000));\nprocess.exit(2);'],
+  ['stdin to EOF', 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify(s)));', 'line 1\nline 2\n'],
+  ['__filename, argv, require.main', 'console.log(__filename, __dirname, require.main === module, process.argv.length, module.id);'],
+  ['an ES module with top-level await and an error', 'import { setTimeout as wait } from "node:timers/promises";\nawait wait(1);\nconsole.log(import.meta.url);\nthrow new Error("esm");'],
+];
+
+for (const [what, code, stdin] of PROGRAMS) {
+  test(`parity with node main.js: ${what}`, async () => {
+    const esm = /\bimport\b|\bawait\b/.test(code);
+    const ref = plainNode(code, esm ? 'main.mjs' : 'main.js', stdin);
+    const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code, ...(stdin ? { stdin } : {}) }, {
+      onMessage: (m, ws) => {
+        if (m.type === 'started' && stdin) ws.send(JSON.stringify({ type: 'stdin', eof: true }));
+      },
+    });
+    assert.equal(r.stdout, ref.stdout);
+    assert.equal(bottomFrame(r.stderr), bottomFrame(ref.stderr));
+    assert.equal(r.exit?.code, ref.code);
+    assert.doesNotMatch(r.stderr, /\/sandbox\/|runner\.cjs/);
+  });
+}
