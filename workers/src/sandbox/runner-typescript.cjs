@@ -155,7 +155,8 @@ function warm() {
   ].join('\n');
   // One pass (≈5 ms of CPU at boot, with the code cache) brings the first real transpile to
   // ~1 ms; three passes with the map and CommonJS variants cost ~20 ms for ~0.3 ms more.
-  transpile(sample, { filePath: 'warm.ts', fileLabel: 'warm.ts' });
+  // With a source map, as an ES-module file gets one (the map's code is warmed too).
+  transpile(sample, { filePath: 'warm.ts', fileLabel: 'warm.ts', sourceMapFile: 'warm.ts' });
 }
 
 const TS_FILE = /\.(?:ts|mts|cts)$/;
@@ -180,10 +181,12 @@ function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path 
     if ((!TS_FILE.test(f.name) && f.name !== entry) || f.name.endsWith('.d.ts')) continue;
     const abs = path.join(workDir, f.name);
     const base = path.basename(f.name);
-    // Without a source map first: a CommonJS file runs under its own name with its own
-    // columns. An ES module runs as a sibling .mjs, whose source map names the .ts file.
-    const js = transpile(f.content, { filePath: base, fileLabel: abs });
-    const esm = f.name.endsWith('.mts') || (!f.name.endsWith('.cts') && looksLikeEsm(js));
+    // A CommonJS file runs under its own name with its own columns: no source map. An ES
+    // module runs as a sibling .mjs, whose source map names the .ts file; only a file with one
+    // of module syntax's words can be one, and only those get a map.
+    const maybeEsm = f.name.endsWith('.mts') || (!f.name.endsWith('.cts') && /\b(?:import|export|await)\b/.test(f.content));
+    const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: maybeEsm ? base : undefined });
+    const esm = f.name.endsWith('.mts') || (maybeEsm && looksLikeEsm(js));
     if (esm) needsSourceMaps = true;
     units.set(abs, { name: f.name, base, source: f.content, js, esm, shadow: undefined, commonJs: undefined });
   }
@@ -194,8 +197,9 @@ function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path 
     const plain = TS_FILE.test(unit.name) ? unit.name.replace(TS_FILE, ext) : unit.name + ext;
     unit.shadow = path.join(workDir, names.has(plain) ? unit.name + ext : plain);
     names.add(path.relative(workDir, unit.shadow));
-    let code = unit.esm ? transpile(unit.source, { filePath: unit.base, fileLabel: abs, sourceMapFile: unit.base }) : unit.js;
-    if (unit.esm) code = rewriteSpecifiers(code, (spec) => importTarget(path.dirname(abs), spec));
+    let code = unit.js;
+    // Parsing again is needed only when a relative specifier may be there to rewrite.
+    if (unit.esm && /['"]\.\.?\//.test(code)) code = rewriteSpecifiers(code, (spec) => importTarget(path.dirname(abs), spec));
     fs.writeFileSync(unit.shadow, code);
     return unit.shadow;
   };
