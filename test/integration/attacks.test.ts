@@ -12,7 +12,8 @@ import { ATTACKS, CONTROL, type AttackCase } from '../attacks/cases.ts';
 
 // Hostile programs through the real stack (WebSocket in, verdict out), then host-side checks:
 // the canary file untouched, no process of the run left, no cgroup left behind.
-const UID_BASE = 63_500;
+// Per test process: the suite counts processes by uid, and other checkouts may run it at the same time.
+const UID_BASE = 64_000 + (process.pid % 1000) * 2;
 const SLOTS = 2;
 const canary = `CANARY-${randomBytes(8).toString('hex')}`;
 const canaryDir = mkdtempSync(path.join(os.tmpdir(), 'pg-canary-'));
@@ -76,7 +77,7 @@ async function attack(c: AttackCase) {
   const survivors = pidsDuring.filter(isAlive).filter((p) => {
     // The fresh warm sandboxes are allowed; anything else seen during the run is not.
     const stat = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-    return !(stat.includes('/sandbox/runner.cjs') && stat.some((a) => a.endsWith('bwrap')));
+    return !(stat.some(isRunnerArg) && stat.some((a) => a.endsWith('bwrap')));
   });
   const runnerPids = pidsOfUids(UID_BASE, UID_BASE + SLOTS - 1);
   assert.ok(runnerPids.length <= SLOTS * 2, `only warm sandboxes remain, saw ${runnerPids.length} processes`);
@@ -86,11 +87,16 @@ async function attack(c: AttackCase) {
   return r;
 }
 
+/** The runner's script, or the startup snapshot of it that node boots from. */
+function isRunnerArg(arg: string): boolean {
+  return arg === '/sandbox/runner.cjs' || arg === '/sandbox/runner.blob';
+}
+
 /** A warm sandbox process: bwrap or node running the runner, started after the run ended. */
 function isWarm(pid: number): boolean {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return args.includes('/sandbox/runner.cjs');
+    return args.split('\0').some(isRunnerArg);
   } catch {
     return false;
   }

@@ -9,6 +9,7 @@ import { sandboxHeapMb, type WorkerHostConfig } from './config.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
 import { Launcher } from './sandbox/launcher-client.ts';
+import { SlotCgroups } from './sandbox/slot-cgroups.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { Slot } from './slot.ts';
 import type { RunSummary } from './run-session.ts';
@@ -76,6 +77,8 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private draining = false;
   /** Bursts of handshakes and of run endings are spread over event-loop turns (~4 ms each). */
   private readonly budget = new TurnBudget(4);
+  /** Each slot's cgroup, reused by its successive sandboxes. */
+  private readonly slotCgroups: SlotCgroups;
   /** Forks the sandboxes, so that no fork stalls this process's event loop. */
   private readonly launcher: Launcher;
   /** The lease each running slot was opened with. */
@@ -89,6 +92,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   ) {
     super();
     this.launcher = new Launcher(log);
+    this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
     const factory: SandboxFactoryOptions = {
       launcher: this.launcher,
       mode: sandboxing.mode,
@@ -96,6 +100,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       tools: sandboxing.tools,
       layout: sandboxing.layout,
       scratch: sandboxing.scratch,
+      slotCgroups: this.slotCgroups,
       limits: {
         // Importing a package such as date-fns as an ES module opens its ~300 files at once.
         maxOpenFiles: 1024,
@@ -260,6 +265,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     for (const client of this.wss.clients) client.terminate();
     await Promise.all(this.slots.map((s) => s.stop()));
     await this.launcher.stop();
+    await this.slotCgroups.removeAll();
     await this.sandboxing.cgroups.removeGroup();
     await this.sandboxing.scratch?.close();
   }

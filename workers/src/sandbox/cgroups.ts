@@ -36,6 +36,12 @@ export interface RunCgroup {
    */
   setCpuPriority(priority: 'background' | 'normal'): void;
   stats(): Promise<CgroupStats>;
+  /**
+   * For the next sandbox of the same slot, once this group is empty: limits written again (a
+   * run may have lowered them), CPU priority back to background, counters zeroed where the
+   * kernel allows and baselined where it does not (stats() then counts from here).
+   */
+  reset(limits: CgroupLimits): Promise<void>;
   /** SIGKILLs every process in the cgroup until it is empty. */
   killAll(): Promise<void>;
   /** One SIGKILL sweep over the cgroup, without waiting for it to empty. */
@@ -245,26 +251,52 @@ async function killUntilEmpty(procsFiles: readonly string[]): Promise<void> {
   }
 }
 
+type V1Dirs = Record<'memory' | 'pids' | 'cpu' | 'cpuacct', string | undefined>;
+
+/** Every limit a v1 run group has, written at creation and again at each reuse. */
+async function applyV1Limits(dirs: V1Dirs, limits: CgroupLimits): Promise<void> {
+  await setV1MemoryLimit(dirs.memory!, limits.memoryBytes);
+  await writeFile(path.join(dirs.memory!, 'memory.swappiness'), 0).catch(() => undefined);
+  await writeFile(path.join(dirs.pids!, 'pids.max'), limits.maxProcesses);
+  if (dirs.cpu) {
+    const periodUs = 100_000;
+    await writeFile(path.join(dirs.cpu, 'cpu.cfs_period_us'), periodUs).catch(() => undefined);
+    await writeFile(path.join(dirs.cpu, 'cpu.cfs_quota_us'), limits.cpuCores > 0 ? Math.round(periodUs * limits.cpuCores) : -1).catch(() => undefined);
+  }
+}
+
+async function setV1MemoryLimit(mem: string, bytes: number): Promise<void> {
+  const memsw = path.join(mem, 'memory.memsw.limit_in_bytes');
+  const current = (await readNumber(path.join(mem, 'memory.limit_in_bytes'))) ?? Infinity;
+  // v1 requires memsw >= mem at every moment: order the two writes by direction.
+  if (bytes < current) {
+    await writeFile(path.join(mem, 'memory.limit_in_bytes'), bytes);
+    if (existsSync(memsw)) await writeFile(memsw, bytes);
+  } else {
+    if (existsSync(memsw)) await writeFile(memsw, bytes);
+    await writeFile(path.join(mem, 'memory.limit_in_bytes'), bytes);
+  }
+}
+
+/** Every limit a v2 run group has, written at creation and again at each reuse. */
+async function applyV2Limits(dir: string, limits: CgroupLimits): Promise<void> {
+  await writeFile(path.join(dir, 'memory.max'), limits.memoryBytes);
+  await writeFile(path.join(dir, 'memory.swap.max'), 0).catch(() => undefined);
+  await writeFile(path.join(dir, 'memory.oom.group'), 1).catch(() => undefined);
+  await writeFile(path.join(dir, 'pids.max'), limits.maxProcesses);
+  await writeFile(path.join(dir, 'cpu.max'), limits.cpuCores > 0 ? `${Math.round(100_000 * limits.cpuCores)} 100000` : 'max 100000').catch(() => undefined);
+}
+
 class V1RunCgroup implements RunCgroup {
   readonly procsFiles: string[];
-  constructor(private readonly dirs: Record<'memory' | 'pids' | 'cpu' | 'cpuacct', string | undefined>) {
+  constructor(private readonly dirs: V1Dirs) {
     this.procsFiles = Object.values(dirs)
       .filter((d): d is string => Boolean(d))
       .filter((d, i, all) => all.indexOf(d) === i)
       .map((d) => path.join(d, 'cgroup.procs'));
   }
   async setMemoryLimit(bytes: number): Promise<void> {
-    const mem = this.dirs.memory!;
-    const memsw = path.join(mem, 'memory.memsw.limit_in_bytes');
-    const current = (await readNumber(path.join(mem, 'memory.limit_in_bytes'))) ?? Infinity;
-    // v1 requires memsw >= mem at every moment: order the two writes by direction.
-    if (bytes < current) {
-      await writeFile(path.join(mem, 'memory.limit_in_bytes'), bytes);
-      if (existsSync(memsw)) await writeFile(memsw, bytes);
-    } else {
-      if (existsSync(memsw)) await writeFile(memsw, bytes);
-      await writeFile(path.join(mem, 'memory.limit_in_bytes'), bytes);
-    }
+    await setV1MemoryLimit(this.dirs.memory!, bytes);
   }
   async resetPeak(): Promise<void> {
     await writeFile(path.join(this.dirs.memory!, 'memory.max_usage_in_bytes'), 0).catch(() => undefined);
@@ -279,13 +311,23 @@ class V1RunCgroup implements RunCgroup {
   private cpuPriorityWrite(priority: 'background' | 'normal'): [string, string] {
     return cpuPriorityWrite(this.dirs.cpu!, priority, 'cpu.shares', '1024', '2');
   }
+  /** oom_kill cannot be reset: counted from here. */
+  private oomBase = 0;
   async stats(): Promise<CgroupStats> {
     const mem = this.dirs.memory!;
     return {
       cpuUsageNs: this.dirs.cpuacct ? await readNumber(path.join(this.dirs.cpuacct, 'cpuacct.usage')) : undefined,
       memoryPeakBytes: await readNumber(path.join(mem, 'memory.max_usage_in_bytes')),
-      oomKills: (await readKeyed(path.join(mem, 'memory.oom_control'), 'oom_kill')) ?? 0,
+      oomKills: ((await readKeyed(path.join(mem, 'memory.oom_control'), 'oom_kill')) ?? 0) - this.oomBase,
     };
+  }
+  async reset(limits: CgroupLimits): Promise<void> {
+    const mem = this.dirs.memory!;
+    await this.setBackgroundPriority();
+    await applyV1Limits(this.dirs, limits);
+    for (const f of ['memory.max_usage_in_bytes', 'memory.memsw.max_usage_in_bytes', 'memory.failcnt']) await writeFile(path.join(mem, f), 0).catch(() => undefined);
+    if (this.dirs.cpuacct) await writeFile(path.join(this.dirs.cpuacct, 'cpuacct.usage'), 0).catch(() => undefined);
+    this.oomBase = (await readKeyed(path.join(mem, 'memory.oom_control'), 'oom_kill')) ?? 0;
   }
   async killAll(): Promise<void> {
     await killUntilEmpty(this.procsFiles);
@@ -319,13 +361,23 @@ class V2RunCgroup implements RunCgroup {
   async setBackgroundPriority(): Promise<void> {
     await writeFile(...cpuPriorityWrite(this.dir, 'background', 'cpu.weight', '100', '1')).catch(() => undefined);
   }
+  /** cpu.stat and memory.events cannot be reset: counted from here. */
+  private cpuBaseUsec = 0;
+  private oomBase = 0;
   async stats(): Promise<CgroupStats> {
     const usageUsec = await readKeyed(path.join(this.dir, 'cpu.stat'), 'usage_usec');
     return {
-      cpuUsageNs: usageUsec === undefined ? undefined : usageUsec * 1000,
+      cpuUsageNs: usageUsec === undefined ? undefined : (usageUsec - this.cpuBaseUsec) * 1000,
       memoryPeakBytes: await readNumber(path.join(this.dir, 'memory.peak')),
-      oomKills: (await readKeyed(path.join(this.dir, 'memory.events'), 'oom_kill')) ?? 0,
+      oomKills: ((await readKeyed(path.join(this.dir, 'memory.events'), 'oom_kill')) ?? 0) - this.oomBase,
     };
+  }
+  async reset(limits: CgroupLimits): Promise<void> {
+    await this.setBackgroundPriority();
+    await applyV2Limits(this.dir, limits);
+    await this.resetPeak();
+    this.cpuBaseUsec = (await readKeyed(path.join(this.dir, 'cpu.stat'), 'usage_usec')) ?? 0;
+    this.oomBase = (await readKeyed(path.join(this.dir, 'memory.events'), 'oom_kill')) ?? 0;
   }
   async killAll(): Promise<void> {
     const killFile = path.join(this.dir, 'cgroup.kill');
@@ -390,14 +442,7 @@ function v1Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       for (const d of new Set(Object.values(dirs))) if (d) await fsp.mkdir(d, { recursive: true });
       const cg = new V1RunCgroup(dirs);
       await cg.setBackgroundPriority();
-      await cg.setMemoryLimit(limits.memoryBytes);
-      await writeFile(path.join(dirs.memory, 'memory.swappiness'), 0).catch(() => undefined);
-      await writeFile(path.join(dirs.pids, 'pids.max'), limits.maxProcesses);
-      if (dirs.cpu && limits.cpuCores > 0) {
-        const periodUs = 100_000;
-        await writeFile(path.join(dirs.cpu, 'cpu.cfs_period_us'), periodUs).catch(() => undefined);
-        await writeFile(path.join(dirs.cpu, 'cpu.cfs_quota_us'), Math.round(periodUs * limits.cpuCores)).catch(() => undefined);
-      }
+      await applyV1Limits(dirs, limits);
       return cg;
     },
   };
@@ -448,13 +493,7 @@ function v2Driver(root: string, mounts: MountEntry[], own: Map<string, string>, 
       await fsp.mkdir(dir, { recursive: true });
       const cg = new V2RunCgroup(dir);
       await cg.setBackgroundPriority();
-      await writeFile(path.join(dir, 'memory.max'), limits.memoryBytes);
-      await writeFile(path.join(dir, 'memory.swap.max'), 0).catch(() => undefined);
-      await writeFile(path.join(dir, 'memory.oom.group'), 1).catch(() => undefined);
-      await writeFile(path.join(dir, 'pids.max'), limits.maxProcesses);
-      if (limits.cpuCores > 0) {
-        await writeFile(path.join(dir, 'cpu.max'), `${Math.round(100_000 * limits.cpuCores)} 100000`).catch(() => undefined);
-      }
+      await applyV2Limits(dir, limits);
       return cg;
     },
   };
@@ -476,6 +515,7 @@ const noCgroups: CgroupDriver = {
       async stats() {
         return { oomKills: 0 };
       },
+      async reset() {},
       async killAll() {},
       async killOnce() {},
       async remove() {},

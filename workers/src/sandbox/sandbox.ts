@@ -7,6 +7,7 @@ import type { CgroupDriver, RunCgroup, CgroupStats } from './cgroups.ts';
 import { sandboxCommand, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import type { Launcher, SandboxProcess, SpawnRequest } from './launcher-client.ts';
 import type { ScratchDirs, ScratchSpace } from './scratch.ts';
+import type { SlotCgroups } from './slot-cgroups.ts';
 import { SandboxOutput } from './sandbox-output.ts';
 
 /** What the runner inside the sandbox receives over fd 3. */
@@ -40,6 +41,8 @@ export interface SandboxFactoryOptions {
   maxProcesses: number;
   cpuCores: number;
   readyTimeoutMs: number;
+  /** Each slot's cgroup reused by its successive sandboxes (the worker host sets it). */
+  slotCgroups?: SlotCgroups | undefined;
   /** Noexec /tmp and /dev/shm per sandbox (when the worker host is root). */
   scratch?: ScratchSpace | undefined;
   /**
@@ -87,6 +90,8 @@ export class Sandbox {
     id: string,
     private readonly mode: SandboxFactoryOptions['mode'],
     private readonly scratch: { space: ScratchSpace; dirs: ScratchDirs } | undefined,
+    /** The slot's cgroup, emptied (not removed) at teardown: the next sandbox resets it. */
+    private readonly reusedCgroup = false,
   ) {
     this.id = id;
     this.exited = new Promise((resolve) => {
@@ -118,11 +123,9 @@ export class Sandbox {
 
   static async start(opts: SandboxFactoryOptions, slotName: string, uid: number | undefined): Promise<Sandbox> {
     const id = `${slotName.replace(/[^a-zA-Z0-9]/g, '_')}-${process.pid}-${++sequence}`;
-    const cgroup = await opts.cgroups.create(id, {
-      memoryBytes: opts.memoryBytes,
-      maxProcesses: opts.maxProcesses,
-      cpuCores: opts.cpuCores,
-    });
+    const limits = { memoryBytes: opts.memoryBytes, maxProcesses: opts.maxProcesses, cpuCores: opts.cpuCores };
+    const reused = opts.slotCgroups !== undefined;
+    const cgroup = opts.slotCgroups ? await opts.slotCgroups.acquire(slotName, limits) : await opts.cgroups.create(id, limits);
     let child: SandboxProcess;
     let workDir: string | undefined;
     let scratch: { space: ScratchSpace; dirs: ScratchDirs } | undefined;
@@ -150,12 +153,12 @@ export class Sandbox {
         ? await opts.launcher.spawn(req)
         : spawn(req.file, req.args, { env: req.env, cwd: req.cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], detached: true });
     } catch (err) {
-      await cgroup.remove().catch(() => undefined);
+      await (reused ? cgroup.killAll() : cgroup.remove()).catch(() => undefined);
       if (workDir) rmSync(workDir, { recursive: true, force: true });
       if (scratch) await scratch.space.release(scratch.dirs).catch(() => undefined);
       throw err;
     }
-    const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode, scratch);
+    const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode, scratch, reused);
     // Pipes to a dying sandbox may EPIPE; the exit path reports what happened.
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
     try {
@@ -262,7 +265,8 @@ export class Sandbox {
         await this.cgroup.killAll();
       }
       const exitSeen = await Promise.race([this.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
-      await this.cgroup.remove();
+      if (this.reusedCgroup) await this.cgroup.killAll();
+      else await this.cgroup.remove();
       if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
       // Deleted only once every process of the sandbox is gone (pid 1 exited: its namespace is
       // dead; the cgroup is empty), so nothing can swap a directory for a symlink under the
