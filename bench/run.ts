@@ -71,8 +71,11 @@ async function languageLatency(url: string, n: number) {
 }
 
 /**
- * CPU a sandbox spends booting (node + runner warm-up, up to "ready"), from its cgroup, with
- * the runner's TypeScript preload and without it (the same layout minus the bundle).
+ * CPU a sandbox spends booting (node + runner warm-up, up to "ready"), from its cgroup: as the
+ * worker host runs it (startup snapshot with the TypeScript transpiler in it), without the
+ * snapshot (the transpiler loaded from its code cache at every boot), and without either (no
+ * TypeScript at all): the last two differ by what the TypeScript preload costs without a
+ * snapshot.
  */
 async function bootCost(factory: SandboxFactoryOptions, n: number) {
   const measure = async (f: SandboxFactoryOptions) => {
@@ -84,9 +87,16 @@ async function bootCost(factory: SandboxFactoryOptions, n: number) {
     }
     return summary(cpu);
   };
-  const withPreload = await measure(factory);
-  const withoutPreload = await measure({ ...factory, layout: { ...factory.layout, runtimeFiles: [] } });
-  return { cpuMsWithTypeScriptPreload: withPreload, cpuMsWithoutPreload: withoutPreload, preloadCpuMsP50: Math.round((withPreload.p50 - withoutPreload.p50) * 10) / 10 };
+  const noSnapshot = { ...factory.layout, runnerSnapshotPath: undefined };
+  const asRun = await measure(factory);
+  const codeCache = await measure({ ...factory, layout: noSnapshot });
+  const noTypeScript = await measure({ ...factory, layout: { ...noSnapshot, runtimeFiles: [] } });
+  return {
+    cpuMsAsRun: asRun,
+    cpuMsWithoutSnapshot: codeCache,
+    cpuMsWithoutSnapshotOrTypeScript: noTypeScript,
+    typeScriptPreloadCpuMsWithoutSnapshot: Math.round((codeCache.p50 - noTypeScript.p50) * 10) / 10,
+  };
 }
 
 /** Closed loop over Piston's `/api/v2/execute` (one HTTP request per run). */
