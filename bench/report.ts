@@ -167,7 +167,7 @@ CPU of the whole machine (\`/proc/stat\`, every field but idle and iowait) over 
 ${c.ws.runs} runs of \`console.log('hi')\` at concurrency 2, opened and closed with all 16 slots warm,
 so every run's replacement boot and teardown is inside it; the benchmark client's own CPU is
 subtracted. Split by process tree: **service** = the playground process, the launcher and
-their helpers; **sandboxes** = everything the launcher started (sh → setpriv → prlimit →
+their helpers; **sandboxes** = everything the launcher started (sh → setpriv →
 bwrap → node) and their kernel time. The reference is a bare \`bwrap <the sandbox's flags>
 node -e "console.log('hi')"\` spawned by the benchmark, ${c.bare.runs} times at concurrency 2,
 measured the same way in the same run (here the benchmark is the spawner, so its CPU counts).

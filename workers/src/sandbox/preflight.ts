@@ -21,7 +21,7 @@ export interface PreflightOptions {
   /** Start without a seccomp filter on an architecture we have no syscall table for. */
   unsafeNoSeccomp?: boolean;
   nodePath: string;
-  /** PATH used to find bwrap, setpriv and prlimit (the worker host's own by default). */
+  /** PATH used to find bwrap and setpriv (the worker host's own by default). */
   searchPath: string;
   hostId: string;
   limits: SandboxLimits;
@@ -36,7 +36,7 @@ export interface PreflightOptions {
 export interface PreflightResult {
   mode: 'bwrap' | 'unsafe-none';
   cgroups: CgroupDriver;
-  tools: { sh: string; setpriv: string; prlimit: string; bwrap: string };
+  tools: { sh: string; setpriv: string; bwrap: string };
   layout: SandboxLayout;
   /** True when sandboxes run under their own uid (the worker host is root). */
   dropsPrivileges: boolean;
@@ -134,7 +134,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   const { dir: filesDir, ...files } = writeSandboxFiles();
   const packagesModules = opts.packagesDir ? storeModulesDir(opts.packagesDir) : undefined;
   const layout: SandboxLayout = { nodePath, libraries: [], procMasks: [], ...files, packagesModules };
-  const tools = { sh: '/bin/sh', setpriv: '', prlimit: '', bwrap: '' };
+  const tools = { sh: '/bin/sh', setpriv: '', bwrap: '' };
 
   if (opts.unsafeNoSandbox) {
     warnings.push('PLAYGROUND_UNSAFE_NO_SANDBOX is set: untrusted programs run WITHOUT any sandbox, as the worker host user.');
@@ -151,13 +151,11 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
     );
   }
   const setpriv = which('setpriv', opts.searchPath);
-  const prlimit = which('prlimit', opts.searchPath);
-  if (!setpriv || !prlimit) {
-    fail('PG_ERR_SANDBOX_UNAVAILABLE', `${!setpriv ? 'setpriv' : 'prlimit'} was not found on PATH.`, 'apt-get install -y util-linux');
+  if (!setpriv) {
+    fail('PG_ERR_SANDBOX_UNAVAILABLE', 'setpriv was not found on PATH.', 'apt-get install -y util-linux');
   }
   tools.bwrap = bwrap;
   tools.setpriv = setpriv;
-  tools.prlimit = prlimit;
   layout.libraries = resolveLibraries(nodePath);
   layout.seccompPath = seccompFile(filesDir, opts.unsafeNoSeccomp, warnings);
   layout.procMasks = writeProcMasks(filesDir);
@@ -188,7 +186,9 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   const probe = `const fs = require('fs');
     const seccomp = /^Seccomp:\\s+(\\d)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
     const tmp = fs.readFileSync('/proc/self/mounts', 'utf8').split('\\n').find((l) => l.split(' ')[1] === '/tmp') || '';
-    process.stdout.write(JSON.stringify({ seccomp, tmpNoexec: tmp.split(' ')[3]?.split(',').includes('noexec') }))`;
+    const limits = Object.fromEntries(fs.readFileSync('/proc/self/limits', 'utf8').split('\\n').map((l) => /^(Max [a-z ]+?)\\s{2,}(\\S+)\\s+(\\S+)/.exec(l)).filter(Boolean).map((m) => [m[1], m[2] + '/' + m[3]]));
+    const noNewPrivs = /^NoNewPrivs:\\s+(\\d)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    process.stdout.write(JSON.stringify({ seccomp, noNewPrivs, limits, tmpNoexec: tmp.split(' ')[3]?.split(',').includes('noexec') }))`;
   // The sandbox's own command, with the probe in place of the runner.
   const trial = spawnSync(cmd.file, [...cmd.args.slice(0, cmd.args.lastIndexOf('--') + 2), '-e', probe], {
     env: { PATH: '/usr/bin:/bin' },
@@ -196,7 +196,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
     timeout: 20_000,
   });
   if (trialDirs) await scratch!.release(trialDirs);
-  let seen: { seccomp?: string; tmpNoexec?: boolean } | undefined;
+  let seen: { seccomp?: string; noNewPrivs?: string; limits?: Record<string, string>; tmpNoexec?: boolean } | undefined;
   try {
     seen = JSON.parse(trial.stdout);
   } catch {
@@ -208,6 +208,20 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   }
   if (layout.seccompPath && seen?.seccomp !== '2') {
     fail('PG_ERR_SANDBOX_UNAVAILABLE', `the sandbox's seccomp filter is not in force (Seccomp: ${seen?.seccomp ?? 'unknown'}).`, 'install bubblewrap >= 0.8 built with seccomp support (apt-get install -y bubblewrap).');
+  }
+  const fsizeBytes = Math.ceil(opts.limits.maxFileBytes / 512) * 512;
+  const wanted: Record<string, string> = {
+    'Max open files': `${opts.limits.maxOpenFiles}/${opts.limits.maxOpenFiles}`,
+    'Max file size': `${fsizeBytes}/${fsizeBytes}`,
+    'Max core file size': '0/0',
+    'Max cpu time': `${opts.limits.cpuSeconds}/${opts.limits.cpuSeconds}`,
+  };
+  const wrong = Object.entries(wanted).filter(([k, v]) => seen?.limits?.[k] !== v);
+  if (wrong.length) {
+    fail('PG_ERR_SANDBOX_UNAVAILABLE', `the sandbox's rlimits are not in force: ${wrong.map(([k, v]) => `${k} ${seen?.limits?.[k] ?? '?'} (wanted ${v})`).join(', ')}.`, 'make /bin/sh a POSIX shell whose `ulimit` sets -n, -f, -c and -t (dash or bash).');
+  }
+  if (seen?.noNewPrivs !== '1') {
+    fail('PG_ERR_SANDBOX_UNAVAILABLE', 'the sandbox runs without no_new_privs.', 'install util-linux setpriv and bubblewrap >= 0.8.');
   }
   if (scratch && !seen?.tmpNoexec) {
     fail('PG_ERR_SANDBOX_UNAVAILABLE', 'the sandbox\'s /tmp is not mounted noexec.', 'check that tmpfs mounts with noexec work here (mount -t tmpfs -o noexec tmpfs /mnt).');

@@ -34,7 +34,7 @@ export interface SandboxExit {
 export interface SandboxFactoryOptions {
   mode: 'bwrap' | 'unsafe-none';
   cgroups: CgroupDriver;
-  tools: { sh: string; setpriv: string; prlimit: string; bwrap: string };
+  tools: { sh: string; setpriv: string; bwrap: string };
   layout: SandboxLayout;
   limits: SandboxLimits;
   memoryBytes: number;
