@@ -10,36 +10,53 @@ export const FRAME_MAX_BYTES = 64 * 1024;
 /**
  * Parses the ordered output channel. Its bytes come from inside the sandbox (the program can
  * write to fd 3 itself), so it is strict: a stream id other than 1 or 2, or a length above
- * FRAME_MAX_BYTES, is a violation and nothing after it is read. Holds at most one frame.
+ * FRAME_MAX_BYTES, is a violation and nothing after it is read. A frame's payload is passed on
+ * as it arrives (slices of the chunks read, no copy): only a header split across reads is
+ * held, at most 4 bytes.
  */
 export class FrameParser {
-  private held: Buffer = Buffer.alloc(0);
+  private header: Buffer = Buffer.alloc(0);
+  private stream: OutputStream = 'stdout';
+  /** Payload bytes of the current frame still to come; 0 between frames. */
+  private remaining = 0;
   private broken = false;
 
-  /** Feeds a chunk; returns the complete frames in it, or a violation message. */
+  /** Feeds a chunk; returns the payload pieces in it, in order, or a violation message. */
   push(chunk: Buffer): { frames: Array<[OutputStream, Buffer]>; violation?: string } {
     const frames: Array<[OutputStream, Buffer]> = [];
     if (this.broken) return { frames };
-    let buf = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
-    while (buf.length >= FRAME_HEADER_BYTES) {
-      const id = buf[0];
-      const length = buf.readUInt32BE(1);
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - at);
+        frames.push([this.stream, chunk.subarray(at, at + take)]);
+        this.remaining -= take;
+        at += take;
+        continue;
+      }
+      const need = FRAME_HEADER_BYTES - this.header.length;
+      const part = chunk.subarray(at, at + need);
+      at += part.length;
+      this.header = this.header.length ? Buffer.concat([this.header, part]) : part;
+      if (this.header.length < FRAME_HEADER_BYTES) break;
+      const id = this.header[0];
+      const length = this.header.readUInt32BE(1);
+      this.header = Buffer.alloc(0);
       if ((id !== 1 && id !== 2) || length > FRAME_MAX_BYTES) {
         this.broken = true;
-        this.held = Buffer.alloc(0);
         return { frames, violation: `malformed output frame (stream ${id}, ${length} bytes)` };
       }
-      if (buf.length < FRAME_HEADER_BYTES + length) break;
-      frames.push([id === 1 ? 'stdout' : 'stderr', buf.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length)]);
-      buf = buf.subarray(FRAME_HEADER_BYTES + length);
+      this.stream = id === 1 ? 'stdout' : 'stderr';
+      this.remaining = length;
     }
-    this.held = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+    // A header cut by the read: copied, since the chunk's memory is the reader's to reuse.
+    if (this.header.length) this.header = Buffer.from(this.header);
     return { frames };
   }
 
-  /** Bytes of an incomplete frame left when the channel closed. */
+  /** Bytes of an incomplete frame (header or payload) left when the channel closed. */
   get pendingBytes(): number {
-    return this.held.length;
+    return this.header.length + this.remaining;
   }
 }
 
