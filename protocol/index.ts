@@ -10,3 +10,4 @@ export * from './client-frames.ts';
 export * from './server-frames.ts';
 export * from './frames.ts';
 export * from './utf8.ts';
+export * from './retry-hint.ts';

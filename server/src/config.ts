@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PlaygroundError, DEFAULT_LIMITS } from '../../protocol/index.ts';
 import { DEFAULT_PACKAGES_DIR } from '../../protocol/package-store.ts';
@@ -26,7 +27,15 @@ const schema = z.object({
   PLAYGROUND_TRUSTED_PROXIES: z.string().default(''),
   PLAYGROUND_API_KEYS: z.string().default(''),
   PLAYGROUND_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
-  PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: int(32, 1, 100_000),
+  // Unset: max(2, a quarter of the pool's slots), following the pool as it grows or shrinks.
+  PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).optional(),
+  PLAYGROUND_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(1_000_000).optional(),
+  PLAYGROUND_MAX_CONNECTIONS_PER_CLIENT: int(256, 4, 1_000_000),
+  PLAYGROUND_HEADERS_TIMEOUT_MS: int(10_000, 1000, 120_000),
+  PLAYGROUND_REQUEST_TIMEOUT_MS: int(30_000, 1000, 600_000),
+  PLAYGROUND_OPS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  PLAYGROUND_OPS_HOST: z.string().min(1).optional(),
+  PLAYGROUND_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PLAYGROUND_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
   PLAYGROUND_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   PLAYGROUND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('playground:'),
@@ -57,7 +66,15 @@ export type GatewayConfig = Readonly<{
   trustedProxies: readonly string[];
   apiKeys: readonly string[];
   runsPerMinute: number;
-  maxConcurrentPerClient: number;
+  /** Undefined: max(2, a quarter of the pool). */
+  maxConcurrentPerClient: number | undefined;
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  opsToken: string | undefined;
+  /** A separate listener for /metrics and the detailed /healthz (undefined: none). */
+  ops: Readonly<{ host: string; port: number }> | undefined;
   maxBodyBytes: number;
   shutdownGraceMs: number;
   redisPrefix: string;
@@ -91,9 +108,34 @@ export function loadGatewayConfig(source: Record<string, string>): GatewayConfig
     apiKeys: list(c.PLAYGROUND_API_KEYS),
     runsPerMinute: c.PLAYGROUND_RATE_LIMIT_PER_MINUTE,
     maxConcurrentPerClient: c.PLAYGROUND_MAX_CONCURRENT_PER_CLIENT,
+    maxConnections: c.PLAYGROUND_MAX_CONNECTIONS ?? defaultMaxConnections(),
+    maxConnectionsPerClient: c.PLAYGROUND_MAX_CONNECTIONS_PER_CLIENT,
+    headersTimeoutMs: c.PLAYGROUND_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: c.PLAYGROUND_REQUEST_TIMEOUT_MS,
+    opsToken: c.PLAYGROUND_OPS_TOKEN,
+    ops:
+      c.PLAYGROUND_OPS_PORT !== undefined || c.PLAYGROUND_OPS_HOST !== undefined
+        ? Object.freeze({ host: c.PLAYGROUND_OPS_HOST ?? '127.0.0.1', port: c.PLAYGROUND_OPS_PORT ?? 9090 })
+        : undefined,
     maxBodyBytes: c.PLAYGROUND_MAX_BODY_BYTES,
     shutdownGraceMs: c.PLAYGROUND_SHUTDOWN_GRACE_MS,
     redisPrefix: c.PLAYGROUND_REDIS_PREFIX,
     logLevel: c.PLAYGROUND_LOG_LEVEL,
   });
+}
+
+/**
+ * Half the process's descriptor limit (from /proc/self/limits), between 256 and 10 000: the
+ * other half stays for sandboxes' pipes, Redis and log files, so a flood of connections is
+ * refused by us rather than by the kernel (EMFILE), which would refuse everyone.
+ */
+export function defaultMaxConnections(): number {
+  let soft = 4096;
+  try {
+    const m = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+|unlimited)/m);
+    if (m) soft = m[1] === 'unlimited' ? 1_000_000 : Number(m[1]);
+  } catch {
+    /* not Linux: keep the fallback */
+  }
+  return Math.max(256, Math.min(10_000, Math.floor(soft / 2)));
 }

@@ -2,6 +2,8 @@ import type http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
+import { retryHint } from '../../protocol/index.ts';
+import { normalizeIp } from './connection-guard.ts';
 
 export interface EdgeOptions {
   /** Extra allowed origins; '*' allows any. Same-origin and Origin-less requests always pass. */
@@ -10,17 +12,20 @@ export interface EdgeOptions {
   trustedProxies: readonly string[];
   apiKeys: readonly string[];
   runsPerMinute: number;
-  maxConcurrentPerClient: number;
+  /** Undefined: max(2, a quarter of `poolSize()`), so one client cannot hold the pool. */
+  maxConcurrentPerClient: number | undefined;
+  /** The pool's slot count as last seen (for the default concurrency cap). */
+  poolSize: () => number;
   /** Shares the rate limit across gateways when Redis is configured. */
   redis?: Redis;
   keyPrefix: string;
 }
 
-export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterS: number; message: string };
+export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterS: number; retryAfterMs: number; message: string };
 
-function normalizeIp(ip: string | undefined): string {
-  if (!ip) return 'unknown';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+/** max(2, a quarter of the pool): a client's share when PLAYGROUND_MAX_CONCURRENT_PER_CLIENT is unset. */
+export function defaultConcurrencyShare(poolSize: number): number {
+  return Math.max(2, Math.floor(poolSize / 4));
 }
 
 /**
@@ -82,30 +87,45 @@ export class Edge {
     return this.opts.apiKeys.length > 0;
   }
 
-  /** Takes one run from the client's budget and one concurrent-run place; release() gives the place back. */
+  /** The per-client concurrency cap in force now. */
+  get concurrencyCap(): number {
+    return this.opts.maxConcurrentPerClient ?? defaultConcurrencyShare(this.opts.poolSize());
+  }
+
+  /**
+   * Takes one run from the client's budget and one concurrent-run place; release() gives the
+   * place back. A place is held from admission (before the body is read, or while waiting for
+   * a slot) until the run's connection is gone, so one client's backlog is bounded too.
+   */
   async admit(ip: string): Promise<Admission> {
     const running = this.concurrent.get(ip) ?? 0;
-    if (running >= this.opts.maxConcurrentPerClient) {
-      return { ok: false, retryAfterS: 1, message: `at most ${this.opts.maxConcurrentPerClient} concurrent runs per client` };
+    const cap = this.concurrencyCap;
+    if (running >= cap) {
+      return { ok: false, ...retryHint(1000), message: `at most ${cap} concurrent runs per client` };
     }
+    // Counted before the (possibly remote) rate check, so concurrent admissions see each other.
+    this.concurrent.set(ip, running + 1);
+    const giveBack = () => {
+      const n = (this.concurrent.get(ip) ?? 1) - 1;
+      if (n <= 0) this.concurrent.delete(ip);
+      else this.concurrent.set(ip, n);
+    };
     try {
       await this.limiter.consume(ip);
     } catch (err) {
+      giveBack();
       if (err instanceof RateLimiterRes) {
-        return { ok: false, retryAfterS: Math.max(1, Math.ceil(err.msBeforeNext / 1000)), message: `at most ${this.opts.runsPerMinute} runs per minute per client` };
+        return { ok: false, ...retryHint(err.msBeforeNext), message: `at most ${this.opts.runsPerMinute} runs per minute per client` };
       }
       throw err;
     }
-    this.concurrent.set(ip, running + 1);
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
-        const n = (this.concurrent.get(ip) ?? 1) - 1;
-        if (n <= 0) this.concurrent.delete(ip);
-        else this.concurrent.set(ip, n);
+        giveBack();
       },
     };
   }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { WS_PATH } from '../../protocol/index.ts';
+import { WS_PATH, retryHint } from '../../protocol/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { PackagesApi } from './packages-api.ts';
 import type { LocalSlots } from './local-slots.ts';
@@ -17,9 +17,10 @@ import { sendError, sendJson, type GatewayContext } from './gateway-context.ts';
 import { handleRunApi } from './run-api.ts';
 import { handlePistonExecute, handlePistonRuntimes } from './piston.ts';
 import { servePistonConnect } from './piston-connect.ts';
+import { ConnectionGuard } from './connection-guard.ts';
+import { OpsSurface, type HealthExtras } from './ops-surface.ts';
 
-/** What the process running the gateway knows about sandboxes (wired in by a main.ts). */
-export type HealthExtras = () => Promise<Record<string, unknown>> | Record<string, unknown>;
+export type { HealthExtras };
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -36,6 +37,8 @@ export interface GatewayOptions {
 /** Slack on top of the run timeout before a lease counts as abandoned. */
 const LEASE_SLACK_MS = 30_000;
 const PISTON_CONNECT_PATH = '/api/v2/connect';
+/** How often the pool's size is re-read for the default per-client concurrency share. */
+const POOL_REFRESH_MS = 2000;
 
 /**
  * The gateway: serves the web UI, /healthz, /metrics and the HTTP APIs, and turns each
@@ -48,7 +51,11 @@ export class Gateway {
   private readonly staticFiles: StaticFiles;
   private readonly packagesApi: PackagesApi;
   private readonly pistonWss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024, perMessageDeflate: false });
+  private readonly ops: OpsSurface;
+  readonly connections: ConnectionGuard;
   private stopping = false;
+  private poolSize = 0;
+  private readonly poolTimer: NodeJS.Timeout;
 
   constructor(private readonly opts: GatewayOptions) {
     const { config, registry, log } = opts;
@@ -63,6 +70,7 @@ export class Gateway {
         apiKeys: config.apiKeys,
         runsPerMinute: config.runsPerMinute,
         maxConcurrentPerClient: config.maxConcurrentPerClient,
+        poolSize: () => this.poolSize,
         redis: opts.redis,
         keyPrefix: config.redisPrefix,
       }),
@@ -75,21 +83,34 @@ export class Gateway {
     this.wsProxy = new WsProxy(this.ctx);
     this.staticFiles = new StaticFiles(config.webDir);
     this.packagesApi = new PackagesApi(config.packagesDir);
-    this.server = http.createServer((req, res) => {
+    this.ops = new OpsSurface(this.ctx, opts.healthExtras);
+    this.server = http.createServer(ConnectionGuard.serverOptions(), (req, res) => {
       this.route(req, res).catch((err: Error) => {
-        log.error({ err: err.message, url: req.url }, 'request failed');
+        log.error({ err: err.message, url: req.url?.slice(0, 200) }, 'request failed');
         if (!res.headersSent) sendError(this.ctx, res, 'INTERNAL', 'internal error');
         else res.destroy();
       });
     });
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+    this.connections = new ConnectionGuard({
+      maxConnections: config.maxConnections,
+      maxPerClient: config.maxConnectionsPerClient,
+      exempt: config.trustedProxies,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      log,
+      onRefused: (why) => this.ctx.metrics.connectionsRefused.inc({ cap: why }),
     });
-    // Slowloris: a request head must arrive within 10 s.
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 120_000;
+    this.connections.attach(this.server);
+    this.poolTimer = setInterval(() => void this.refreshPoolSize(), POOL_REFRESH_MS).unref();
+  }
+
+  private async refreshPoolSize(): Promise<void> {
+    try {
+      this.poolSize = (await this.ctx.registry.stats()).total;
+    } catch {
+      /* registry unreachable: keep the last size */
+    }
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -115,30 +136,29 @@ export class Gateway {
     };
     if (!this.ctx.edge.originAllowed(req)) return refuse(403, 'Forbidden');
     if (!this.ctx.edge.apiKeyValid(req)) return refuse(401, 'Unauthorized');
-    if (this.stopping) return refuse(503, 'Service Unavailable');
+    if (this.stopping) {
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryHint(1000).retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
     const admission = await this.ctx.edge.admit(this.ctx.edge.clientIp(req));
     if (!admission.ok) {
       this.ctx.metrics.rateLimited.inc();
       socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${admission.retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    if (socket.destroyed) return admission.release();
     this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, admission.release));
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://gateway');
     const method = req.method ?? 'GET';
-    const path = url.pathname;
+    const path = requestPath(req.url);
+    if (path === undefined) return sendError(this.ctx, res, 'BAD_REQUEST', 'malformed request target', {}, 400);
     if (path.startsWith('/api/') && method === 'OPTIONS') {
       res.writeHead(204, this.ctx.edge.corsHeaders(req));
       return void res.end();
     }
-    if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) return this.health(res);
-    if (path === '/metrics' && method === 'GET') {
-      const text = await this.ctx.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': this.ctx.metrics.registry.contentType });
-      return void res.end(text);
-    }
+    if (await this.ops.servePublic(path, method, req, res)) return;
     if (path === '/api/run' && method === 'POST') return handleRunApi(this.ctx, req, res);
     if (path === '/api/v2/runtimes' && method === 'GET') return handlePistonRuntimes(this.ctx, req, res);
     if (path === '/api/v2/execute' && method === 'POST') return handlePistonExecute(this.ctx, req, res);
@@ -146,34 +166,14 @@ export class Gateway {
     if (path === WS_PATH || path === PISTON_CONNECT_PATH) return sendError(this.ctx, res, 'BAD_REQUEST', 'this endpoint needs a WebSocket upgrade');
     if (path.startsWith('/api/')) {
       const known = ['/api/run', '/api/v2/runtimes', '/api/v2/execute'].includes(path);
-      return sendError(this.ctx, res, 'BAD_REQUEST', known ? `method ${method} not allowed on ${path}` : `no route ${method} ${path}`, {}, known ? 405 : 404);
+      return sendError(this.ctx, res, 'BAD_REQUEST', known ? `method ${method} not allowed on ${path}` : `no route ${method} ${path.slice(0, 100)}`, {}, known ? 405 : 404);
     }
     if (method !== 'GET' && method !== 'HEAD') return sendError(this.ctx, res, 'BAD_REQUEST', 'method not allowed', {}, 405);
     return this.staticFiles.serve(path, req, res);
   }
 
-  private async health(res: http.ServerResponse): Promise<void> {
-    let stats;
-    try {
-      stats = await this.ctx.registry.stats();
-    } catch (err) {
-      return sendJson(res, 503, { ok: false, registry: this.ctx.registry.kind, registryReachable: false, error: (err as Error).message });
-    }
-    const extras = (await this.opts.healthExtras?.()) ?? {};
-    const ok = stats.total > 0 && !this.stopping;
-    // The gateway's own fields come last: extras describe sandboxes and cannot override them.
-    sendJson(res, ok ? 200 : 503, {
-      ...extras,
-      ok,
-      registry: this.ctx.registry.kind,
-      registryReachable: true,
-      slots: { idle: stats.idle, busy: stats.busy, total: stats.total },
-      waiting: stats.waiting,
-      activeRuns: this.ctx.activeRuns.size,
-    });
-  }
-
   async listen(): Promise<AddressInfo> {
+    await this.refreshPoolSize();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.config.port, this.opts.config.host, () => {
@@ -181,6 +181,7 @@ export class Gateway {
         resolve();
       });
     });
+    await this.ops.listen(this.opts.config.host);
     return this.server.address() as AddressInfo;
   }
 
@@ -190,10 +191,12 @@ export class Gateway {
    */
   async close(graceMs = this.opts.config.shutdownGraceMs): Promise<void> {
     this.stopping = true;
+    clearInterval(this.poolTimer);
     this.server.close();
     // Queued clients are answered BUSY (retryable) now: no slot goes to a gateway going away.
     this.ctx.registry.stopWaiting();
     this.ctx.log.info({ activeRuns: this.ctx.activeRuns.size, graceMs }, 'gateway draining');
+    this.ops.close();
     const deadline = Date.now() + graceMs;
     while (this.ctx.activeRuns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const run of this.ctx.activeRuns) run.stop();
@@ -207,3 +210,18 @@ export class Gateway {
 }
 
 export { sendJson, sendError };
+
+/**
+ * The path of a request target, percent-decoding checked: undefined for a target that is not
+ * a valid URL path or has a malformed escape (answered 400, not left to throw later).
+ */
+export function requestPath(target: string | undefined): string | undefined {
+  let path: string;
+  try {
+    path = new URL(target ?? '/', 'http://gateway').pathname;
+    decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  return path;
+}

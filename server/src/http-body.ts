@@ -1,6 +1,26 @@
 import type http from 'node:http';
 import type { PublicErrorCode } from '../../protocol/index.ts';
 
+/** Unread bodies of refused requests are discarded for at most this long, then the socket goes. */
+const REFUSED_LINGER_MS = 1000;
+
+/**
+ * For a request refused before its body was read: the answer says `Connection: close`, and
+ * once it is sent the socket is closed. Node would otherwise read (and discard) the whole body
+ * to keep the connection alive; after a short linger, which lets the client read our answer
+ * before a reset, the rest is never read.
+ */
+export function closeAfterAnswer(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.complete) return;
+  res.shouldKeepAlive = false;
+  res.setHeader('connection', 'close');
+  res.once('finish', () => {
+    const socket = req.socket;
+    socket.end();
+    setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+  });
+}
+
 export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; status: number; code: PublicErrorCode; message: string };
 
 /**

@@ -32,6 +32,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly rateLimited = new client.Counter({ name: 'playground_rate_limited_total', help: 'Requests refused by rate or concurrency limits.', registers: [this.registry] });
+  readonly connectionsRefused = new client.Counter({
+    name: 'playground_connections_refused_total',
+    help: 'Connections closed on arrival by the connection caps (global or per client).',
+    labelNames: ['cap'],
+    registers: [this.registry],
+  });
 
   /**
    * `warm` is given by the all-in-one process, whose worker host runs here. A standalone

@@ -39,14 +39,26 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, release: 
     close(PISTON_CLOSE.ERROR, 'Error');
   };
   const initTimer = setTimeout(() => close(PISTON_CLOSE.INIT_TIMEOUT, 'Initialization Timeout'), INIT_TIMEOUT_MS);
-  const handle = { stop: () => client?.stop() };
+  // The run belongs to this connection: a hang-up cancels it, waiting for a slot or running,
+  // and it holds its place in the client's caps and in the drain until its slot is let go.
+  const abort = new AbortController();
+  let runOver: Promise<void> = Promise.resolve();
+  const handle = {
+    stop: () => {
+      abort.abort();
+      client?.stop();
+    },
+  };
   ctx.activeRuns.add(handle);
   ws.on('close', () => {
     closed = true;
     clearTimeout(initTimer);
+    abort.abort();
     client?.abort();
-    ctx.activeRuns.delete(handle);
-    release();
+    void runOver.then(() => {
+      ctx.activeRuns.delete(handle);
+      release();
+    });
   });
   ws.on('error', () => undefined);
   ws.on('message', (data, isBinary) => {
@@ -73,9 +85,13 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, release: 
         client.on('exit', (exit) => send({ type: 'exit', stage: 'run', code: exit.code, signal: exit.signal }));
         client.on('run-error', (e) => send({ type: 'error', message: e.message }));
         client.on('close', () => close(PISTON_CLOSE.DONE, 'Job Completed'));
-        client
-          .start(slotClientOptions(ctx), { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args })
-          .catch((err: Error) => fail(err instanceof BusyError ? `all worker slots are busy (${err.message}); retry shortly` : 'the registry is unavailable'));
+        const slot = client;
+        const started = slot.start(slotClientOptions(ctx, abort.signal), { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args });
+        runOver = new Promise<void>((resolve) => {
+          slot.once('close', resolve);
+          started.catch(() => resolve());
+        });
+        started.catch((err: Error) => fail(err instanceof BusyError ? `all worker slots are busy (${err.message}); retry shortly` : 'the registry is unavailable'));
         return;
       }
       case 'data':

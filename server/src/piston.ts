@@ -1,6 +1,6 @@
 import type http from 'node:http';
-import { LANGUAGES, languageAliases, pistonFileName, resolveLanguage, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
-import { readJsonBody } from './http-body.ts';
+import { LANGUAGES, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
+import { readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { sendJson, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
 
@@ -90,14 +90,18 @@ export function handlePistonRuntimes(ctx: GatewayContext, req: http.IncomingMess
 /** POST /api/v2/execute */
 export async function handlePistonExecute(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const cors = ctx.edge.corsHeaders(req);
-  // piston-client (and other fetch-based clients) post JSON without a JSON content type.
-  const body = await readJsonBody(req, ctx.config.maxBodyBytes, ['text/plain', '']);
-  if (!body.ok) return sendJson(res, body.status, { message: body.message }, cors);
-  const parsed = parsePistonRequest(body.value, ctx.config.timeoutMs);
-  if (!parsed.ok) return sendJson(res, 400, { message: parsed.message }, cors);
+  // Admission from the head alone: a refused request's body is never read.
   const release = await admitHttp(ctx, req, res, cors);
   if (!release) return;
   try {
+    // piston-client (and other fetch-based clients) post JSON without a JSON content type.
+    const body = await readJsonBody(req, ctx.config.maxBodyBytes, ['text/plain', '']);
+    if (!body.ok) {
+      closeAfterAnswer(req, res);
+      return sendJson(res, body.status, { message: body.message }, cors);
+    }
+    const parsed = parsePistonRequest(body.value, ctx.config.timeoutMs);
+    if (!parsed.ok) return sendJson(res, 400, { message: parsed.message }, cors);
     const r = parsed.value;
     const result = await runToCompletion(ctx, req, {
       language: r.language,
@@ -108,7 +112,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       memoryMb: r.memoryMb,
       args: r.args,
     });
-    if ('busy' in result) return sendJson(res, 503, { message: `all worker slots are busy (${result.busy}); retry shortly` }, { ...cors, 'retry-after': '1' });
+    if ('busy' in result) return sendJson(res, 503, { message: `all worker slots are busy (${result.busy}); retry shortly` }, { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) });
     if ('internal' in result) return sendJson(res, 500, { message: result.internal }, cors);
     if (!result.exit) {
       const e = result.error;

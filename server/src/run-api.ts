@@ -1,33 +1,34 @@
 import type http from 'node:http';
-import { describeIssues, resolveLanguage, runRequestSchema } from '../../protocol/index.ts';
+import { describeIssues, resolveLanguage, retryHint, runRequestSchema } from '../../protocol/index.ts';
 import { BusyError } from '../../registry/index.ts';
-import { readJsonBody } from './http-body.ts';
+import { readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
 import { sendError, sendJson, slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import type { SlotRunRequest } from './slot-client.ts';
 
 /**
- * Admission shared by the HTTP APIs: API key, origin, per-client rate and concurrency. Returns
- * the release callback, or undefined after answering the refusal.
+ * Admission shared by the HTTP APIs, decided from the request head alone, before a byte of the
+ * body is read: origin, API key, per-client rate and concurrency. A refused request's body is
+ * never read or parsed (closeAfterAnswer). Returns the release callback, or undefined after
+ * answering the refusal.
  */
 export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>): Promise<(() => void) | undefined> {
-  if (!ctx.edge.originAllowed(req)) {
-    sendError(ctx, res, 'FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin)} is not allowed`);
+  const refuse = (...args: Parameters<typeof sendError> extends [unknown, unknown, ...infer R] ? R : never) => {
+    closeAfterAnswer(req, res);
+    sendError(ctx, res, ...args);
     return undefined;
-  }
+  };
+  if (!ctx.edge.originAllowed(req)) return refuse('FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin).slice(0, 200)} is not allowed`);
   if (!ctx.edge.apiKeyValid(req)) {
-    sendError(ctx, res, 'UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer <key> or X-API-Key)', { ...cors, 'www-authenticate': 'Bearer' });
-    return undefined;
+    return refuse('UNAUTHORIZED', 'a valid API key is required (Authorization: Bearer <key> or X-API-Key)', { ...cors, 'www-authenticate': 'Bearer' });
   }
   if (ctx.shuttingDown()) {
-    sendError(ctx, res, 'BUSY', 'the server is shutting down; retry on another gateway', { ...cors, 'retry-after': '1' });
-    return undefined;
+    return refuse('BUSY', 'the server is shutting down; retry on another gateway', { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) });
   }
   const admission = await ctx.edge.admit(ctx.edge.clientIp(req));
   if (!admission.ok) {
     ctx.metrics.rateLimited.inc();
-    sendError(ctx, res, 'RATE_LIMITED', admission.message, { ...cors, 'retry-after': String(admission.retryAfterS) });
-    return undefined;
+    return refuse('RATE_LIMITED', admission.message, { ...cors, 'retry-after': String(admission.retryAfterS) });
   }
   return admission.release;
 }
@@ -54,22 +55,26 @@ export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMes
 /** POST /api/run → 200 {stdout, stderr, exit} (contract). */
 export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const cors = ctx.edge.corsHeaders(req);
-  const body = await readJsonBody(req, ctx.config.maxBodyBytes);
-  if (!body.ok) return sendError(ctx, res, body.code, body.message, cors, body.status);
-  const parsed = runRequestSchema.safeParse(body.value);
-  if (!parsed.success) return sendError(ctx, res, 'BAD_REQUEST', describeIssues(parsed.error.issues, 'body'), cors);
-  if (!resolveLanguage(parsed.data.language)) {
-    return sendError(ctx, res, 'UNSUPPORTED_LANGUAGE', `unsupported language ${JSON.stringify(parsed.data.language.slice(0, 40))}; use javascript or typescript`, cors);
-  }
   const release = await admitHttp(ctx, req, res, cors);
   if (!release) return;
   try {
+    const body = await readJsonBody(req, ctx.config.maxBodyBytes);
+    if (!body.ok) {
+      closeAfterAnswer(req, res);
+      return sendError(ctx, res, body.code, body.message, cors, body.status);
+    }
+    const parsed = runRequestSchema.safeParse(body.value);
+    if (!parsed.success) return sendError(ctx, res, 'BAD_REQUEST', describeIssues(parsed.error.issues, 'body'), cors);
+    if (!resolveLanguage(parsed.data.language)) {
+      return sendError(ctx, res, 'UNSUPPORTED_LANGUAGE', `unsupported language ${JSON.stringify(parsed.data.language.slice(0, 40))}; use javascript or typescript`, cors);
+    }
     const result = await runToCompletion(ctx, req, { ...parsed.data, closeStdin: true });
-    if ('busy' in result) return sendError(ctx, res, 'BUSY', `all worker slots are busy (${result.busy}); retry shortly`, { ...cors, 'retry-after': '1' });
+    if ('busy' in result) return sendError(ctx, res, 'BUSY', `all worker slots are busy (${result.busy}); retry shortly`, { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) });
     if ('internal' in result) return sendError(ctx, res, 'INTERNAL', result.internal, cors);
     if (!result.exit) {
       const e = result.error ?? { code: 'INTERNAL' as const, message: 'the run ended without an exit' };
-      return sendError(ctx, res, e.code, e.message, cors);
+      const hint: Record<string, string> = e.code === 'BUSY' || e.code === 'RATE_LIMITED' ? { 'retry-after': String(retryHint(e.retryAfterMs ?? 1000).retryAfterS) } : {};
+      return sendError(ctx, res, e.code, e.message, { ...cors, ...hint });
     }
     const { type: _type, ...exit } = result.exit;
     // Extension: `output`, both streams as [{stream, data}] in the order produced.

@@ -37,6 +37,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private ws: WebSocket | undefined;
   private lease: Lease | undefined;
   private finished = false;
+  private aborted = false;
 
   /** Leases and connects; rejects with BusyError (or a registry error) before any run. */
   async start(opts: SlotClientOptions, req: SlotRunRequest): Promise<void> {
@@ -44,6 +45,12 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     this.lease = await opts.registry.lease({ waitMs: opts.queueWaitMs, holdMs: opts.leaseHoldMs, signal: opts.signal });
     opts.onLease?.(performance.now() - waitStart);
     const lease = this.lease;
+    if (this.aborted || opts.signal?.aborted) {
+      // The client went away while the lease was being granted: the run never starts.
+      await opts.registry.release(lease).catch(() => undefined);
+      this.finish(false);
+      return;
+    }
     const ws = new WebSocket(`ws://${lease.slot.address}/`, {
       headers: {
         [LEASE_HEADER]: signLease(opts.leaseSecret, lease.slot.id, lease.leaseId, 30_000),
@@ -98,6 +105,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
 
   /** Drops the connection: the worker kills the program (reason `disconnected`). */
   abort(): void {
+    this.aborted = true;
     this.ws?.terminate();
   }
 }

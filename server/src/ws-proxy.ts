@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes, randomUUID } from 'node:crypto';
 import httpProxy from 'http-proxy';
 import { WebSocketServer } from 'ws';
-import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, serverFrames, type PublicErrorCode } from '../../protocol/index.ts';
+import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, retryHint, serverFrames, type PublicErrorCode } from '../../protocol/index.ts';
 import { BusyError, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, serverCloseFrame, serverTextFrame } from './ws-frame-watch.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -69,7 +69,7 @@ export class WsProxy {
     const admission = await ctx.edge.admit(ctx.edge.clientIp(req));
     if (!admission.ok) {
       ctx.metrics.rateLimited.inc();
-      return this.sendErrorAndClose(req, socket, head, 'RATE_LIMITED', `${admission.message}; retry in ${admission.retryAfterS} s`);
+      return this.sendErrorAndClose(req, socket, head, 'RATE_LIMITED', `${admission.message}; retry in ${admission.retryAfterS} s`, admission.retryAfterMs);
     }
     const abort = new AbortController();
     const onEarlyClose = () => abort.abort();
@@ -196,18 +196,26 @@ export class WsProxy {
     else socket.destroy();
   }
 
-  /** Completes the WebSocket handshake locally to deliver one typed error, then closes. */
-  sendErrorAndClose(req: http.IncomingMessage, socket: Duplex, head: Buffer, code: PublicErrorCode, message: string): void {
+  /**
+   * Completes the WebSocket handshake locally to deliver one typed error, then closes. BUSY and
+   * RATE_LIMITED carry a jittered retry hint (`retryAfterMs`; `Retry-After` on a plain HTTP
+   * answer).
+   */
+  sendErrorAndClose(req: http.IncomingMessage, socket: Duplex, head: Buffer, code: PublicErrorCode, message: string, retryAfterMs?: number): void {
     this.ctx.metrics.errors.inc({ code });
+    const hint = code === 'BUSY' || code === 'RATE_LIMITED' ? retryHint(retryAfterMs ?? 1000) : undefined;
     if (!req.headers['sec-websocket-key']) {
       const status = PUBLIC_ERROR_CODES[code].httpStatus;
-      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: { code, message } })}`);
+      const retryAfter = hint ? `Retry-After: ${hint.retryAfterS}\r\n` : '';
+      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\n${retryAfter}Connection: close\r\n\r\n${JSON.stringify({ error: { code, message } })}`);
       return;
     }
     this.errorWss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
-      ws.send(encodeFrame(serverFrames.error(code, message)), () => {
+      ws.send(encodeFrame(serverFrames.error(code, message, hint?.retryAfterMs)), () => {
         ws.close(closeCodeFor(code), code);
+        // A client that never answers our close frame does not keep its socket for 30 s.
+        setTimeout(() => ws.terminate(), 2000).unref();
       });
     });
   }

@@ -101,8 +101,17 @@ export async function startPlayground(opts: { slots?: number; env?: Record<strin
       },
       opts.readyTimeoutMs,
     );
+    // With a private ops surface, the detailed /healthz needs the token or the ops listener.
+    const token = opts.env?.PLAYGROUND_OPS_TOKEN;
+    const healthUrl = () => {
+      if (!opts.env?.PLAYGROUND_OPS_PORT) return `${httpUrl()}/healthz`;
+      const m = running.logs().match(/"opsUrl":"(http:\/\/[\d.]+:\d+)"/);
+      return m ? `${m[1]}/healthz` : undefined;
+    };
     await waitFor('all slots idle', async () => {
-      const h = await getJson(`${httpUrl()}/healthz`).catch(() => undefined);
+      const url = healthUrl();
+      if (!url) return undefined;
+      const h = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async (r) => ({ body: (await r.json()) as any }), () => undefined);
       return h?.body?.slots?.idle === count ? true : undefined;
     }, opts.readyTimeoutMs);
   } catch (err) {

@@ -47,3 +47,35 @@ test('a burst is spread over turns: timers run between batches, and order is kep
   assert.ok(timerRunsSeen[49]! > timerRunsSeen[0]!, 'timers fired while the burst was being worked through');
   assert.equal(budget.waiting, 0);
 });
+
+test('fairness: control tasks go first, lanes take turns, and a flood in one lane does not delay another lane', async () => {
+  const budget = new TurnBudget(4);
+  const flood = {};
+  const victim = {};
+  const order: string[] = [];
+  // Use up this turn so everything below has to queue.
+  void budget.run(() => spin(5));
+  const floodDone = Array.from({ length: 50_000 }, (_, i) => budget.run(() => void (i < 3 && order.push(`flood${i}`)), flood));
+  const victimDone = budget.run(() => order.push('victim'), victim);
+  const control = budget.run(() => order.push('handshake'));
+  assert.equal(budget.waiting, 50_002);
+  await victimDone;
+  // The handshake first, then the lanes alternate: the victim's frame comes second or third,
+  // not after 50 000 flood frames.
+  assert.deepEqual(order.slice(0, 3), ['handshake', 'flood0', 'victim']);
+  await control;
+  await Promise.all(floodDone);
+  assert.equal(budget.waiting, 0);
+});
+
+test('order within a lane is kept across turns', async () => {
+  const budget = new TurnBudget(1);
+  const lane = {};
+  const seen: number[] = [];
+  void budget.run(() => spin(2));
+  await Promise.all(Array.from({ length: 30 }, (_, i) => budget.run(() => {
+    spin(0.2);
+    seen.push(i);
+  }, lane)));
+  assert.deepEqual(seen, Array.from({ length: 30 }, (_, i) => i));
+});

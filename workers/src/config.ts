@@ -29,7 +29,9 @@ const schema = z.object({
   PLAYGROUND_CPU_CORES_PER_RUN: z.coerce.number().min(0).max(64).default(1),
   PLAYGROUND_SANDBOX_UID_BASE: int(61_000, 1000, 2 ** 31 - 20_000),
   PLAYGROUND_SANDBOX_START_CONCURRENCY: int(4, 1, 256),
-  PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS: int(10_000, 100, 120_000),
+  PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS: int(2000, 100, 120_000),
+  PLAYGROUND_MAX_FRAMES_PER_SECOND: int(1000, 10, 1_000_000),
+  PLAYGROUND_MAX_INBOUND_BYTES_PER_SECOND: int(4 * 1024 * 1024, 64 * 1024, 1024 ** 3),
   PLAYGROUND_NODE_PATH: z.string().default(process.execPath),
   PLAYGROUND_PACKAGES_DIR: z.string().min(1).default(DEFAULT_PACKAGES_DIR),
   PLAYGROUND_UNSAFE_NO_SANDBOX: flag,
@@ -67,6 +69,8 @@ export type WorkerHostConfig = Readonly<{
     tmpSizeBytes: number;
     cpuCoresPerRun: number;
     firstMessageTimeoutMs: number;
+    framesPerSecond: number;
+    bytesPerSecond: number;
   }>;
   sandboxUidBase: number;
   sandboxStartConcurrency: number;
@@ -143,6 +147,8 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
       tmpSizeBytes: c.PLAYGROUND_TMP_SIZE_BYTES,
       cpuCoresPerRun: c.PLAYGROUND_CPU_CORES_PER_RUN,
       firstMessageTimeoutMs: c.PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS,
+      framesPerSecond: c.PLAYGROUND_MAX_FRAMES_PER_SECOND,
+      bytesPerSecond: c.PLAYGROUND_MAX_INBOUND_BYTES_PER_SECOND,
     }),
     sandboxUidBase: c.PLAYGROUND_SANDBOX_UID_BASE,
     sandboxStartConcurrency: c.PLAYGROUND_SANDBOX_START_CONCURRENCY,

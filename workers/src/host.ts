@@ -34,8 +34,15 @@ export interface WorkerHostEvents {
   'lease-end': [slotId: string, leaseId: string];
 }
 
-/** Frames larger than this are refused by ws itself (close 1009) before they are buffered. */
-const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * Frames larger than this are refused by ws itself (close 1009) before they are buffered. At
+ * least the largest legitimate frame, a `run` with code and stdin at their caps, JSON-escaped
+ * (a control character takes six bytes as \u00XX); and at least 16 MiB, so that a frame merely
+ * over the code cap still gets a typed CODE_TOO_LARGE rather than a bare close.
+ */
+export function maxFrameBytes(limits: { maxCodeBytes: number; maxStdinBytes: number }): number {
+  return Math.max(16 * 1024 * 1024, 6 * (limits.maxCodeBytes + limits.maxStdinBytes) + 64 * 1024);
+}
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -71,7 +78,7 @@ class Semaphore {
 export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   readonly slots: Slot[];
   private readonly servers: http.Server[] = [];
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  private readonly wss: WebSocketServer;
   private readonly descriptors = new Map<string, SlotDescriptor>();
   private readonly slotById = new Map<string, Slot>();
   private draining = false;
@@ -91,6 +98,8 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     private readonly authorize: Authorizer = () => 'unchecked',
   ) {
     super();
+    const frameBytes = maxFrameBytes(config.limits);
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: frameBytes, perMessageDeflate: false });
     this.launcher = new Launcher(log);
     this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
     const factory: SandboxFactoryOptions = {
@@ -128,7 +137,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
         config.port,
         () => boots.run(() => Sandbox.start(factory, `${address}:${config.port}`, uid)),
         slotLog,
-        { limits: config.limits, unsafe: sandboxing.mode !== 'bwrap', budget: this.budget },
+        { limits: { ...config.limits, maxFrameBytes: frameBytes }, unsafe: sandboxing.mode !== 'bwrap', budget: this.budget },
         (sandbox) => teardowns.run(() => sandbox.destroy()),
       );
       const descriptor: SlotDescriptor = {

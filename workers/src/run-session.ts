@@ -7,6 +7,7 @@ import {
   parseLaterMessage,
   parseRunMessage,
   programBytes,
+  retryHint,
   serverFrames,
   type ExitMessage,
   type ExitReason,
@@ -16,6 +17,7 @@ import {
   type ServerMessage,
 } from '../../protocol/index.ts';
 import { OutputMeter } from './output-meter.ts';
+import { FrameIntake } from './frame-intake.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 import type { TurnBudget } from './turn-budget.ts';
 
@@ -24,7 +26,14 @@ export interface SessionOptions {
   runId: string;
   /** "ip:port" of the slot, reported in `started`. */
   worker: string;
-  limits: RunLimits & { maxOutputBytes: number; firstMessageTimeoutMs: number };
+  limits: RunLimits & {
+    maxOutputBytes: number;
+    firstMessageTimeoutMs: number;
+    /** Inbound budgets of the connection (see frame-intake.ts). */
+    framesPerSecond: number;
+    bytesPerSecond: number;
+    maxFrameBytes: number;
+  };
   /** Resolves with the slot's warm sandbox. */
   sandbox: () => Promise<Sandbox>;
   log: Logger;
@@ -45,6 +54,8 @@ export interface RunSummary {
 /** Above this much unsent data the session stops reading the program's output. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 const STARTED_DELAY_MS = 5;
+/** After our close frame, how long a client gets to answer it before the socket is destroyed. */
+const CLOSE_LINGER_MS = 2000;
 
 /**
  * One run over one WebSocket: validate the `run`, hand it to the warm sandbox, stream output
@@ -70,27 +81,32 @@ export class RunSession {
     this.done = new Promise((r) => (this.resolveDone = r));
     const { ws } = opts;
     const firstTimer = setTimeout(() => this.reject('BAD_REQUEST', `no run message within ${opts.limits.firstMessageTimeoutMs} ms`), opts.limits.firstMessageTimeoutMs);
-    const handle = (data: RawData, isBinary: boolean) => {
-      // A frame that waited in the turn budget while its connection closed must not start a
-      // run: the slot may already have moved on to its next client.
-      if (ws.readyState !== ws.OPEN) return;
-      try {
-        this.onMessage(data, isBinary);
-      } catch (err) {
-        // A bug handling one frame must not take the worker host (and every run) down.
-        opts.log.error({ err: (err as Error).message }, 'frame handling failed');
-        this.protocolError('the server could not handle this frame', 'INTERNAL');
-      }
-    };
-    ws.on('message', (data, isBinary) => {
-      clearTimeout(firstTimer);
-      // Through the turn budget (FIFO, so frames keep their order): a lone frame is handled at
-      // once; 200 `run` frames arriving together are spread over a few turns.
-      if (opts.budget) void opts.budget.run(() => handle(data, isBinary));
-      else handle(data, isBinary);
-    });
+    ws.once('message', () => clearTimeout(firstTimer));
+    // Frames reach onMessage through the intake: the connection's own lane of the turn budget
+    // (a lone frame is handled at once; 200 `run` frames arriving together are spread over a
+    // few turns; a flood takes turns with other clients), rate budgets and backpressure.
+    this.intake = new FrameIntake(
+      ws,
+      { framesPerSecond: opts.limits.framesPerSecond, bytesPerSecond: opts.limits.bytesPerSecond, maxFrameBytes: opts.limits.maxFrameBytes },
+      opts.budget,
+      (data) => {
+        // A frame that waited in the turn budget while its connection closed must not start a
+        // run: the slot may already have moved on to its next client.
+        if (ws.readyState !== ws.OPEN) return;
+        try {
+          this.onMessage(data);
+        } catch (err) {
+          // A bug handling one frame must not take the worker host (and every run) down.
+          opts.log.error({ err: (err as Error).message }, 'frame handling failed');
+          this.protocolError('the server could not handle this frame', 'INTERNAL');
+        }
+      },
+      () => this.protocolError('binary frames are not accepted; send JSON text frames'),
+    );
     ws.on('close', () => {
       clearTimeout(firstTimer);
+      clearTimeout(this.lingerTimer);
+      this.intake.close();
       if (this.sandbox && !this.ended) this.finish('disconnected');
       else if (!this.request) this.resolveDone(false);
     });
@@ -139,7 +155,7 @@ export class RunSession {
   private startedTimer: NodeJS.Timeout | undefined;
 
   private sendError(code: PublicErrorCode, message: string): void {
-    this.send(serverFrames.error(code, message));
+    this.send(serverFrames.error(code, message, retryHint(1000).retryAfterMs));
   }
 
   /** A typed error before any program ran, then close. */
@@ -148,12 +164,26 @@ export class RunSession {
     this.request = undefined;
     this.opts.log.info({ code, message }, 'run rejected');
     this.sendError(code, message);
-    this.opts.ws.close(closeCodeFor(code), code);
+    this.closeSocket(closeCodeFor(code), code);
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  /**
+   * Closes the connection; frames that still arrive are dropped unparsed. A client that never
+   * answers the close frame (one busy flooding us, say) is cut off after CLOSE_LINGER_MS
+   * rather than the 30 s ws would wait.
+   */
+  private closeSocket(code: number, reason: string): void {
+    this.intake.close();
+    this.opts.ws.close(code, reason);
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => this.opts.ws.terminate(), CLOSE_LINGER_MS);
+  }
+
+  private readonly intake: FrameIntake;
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  private onMessage(data: RawData): void {
     if (this.ended) return;
-    if (isBinary) return this.protocolError('binary frames are not accepted; send JSON text frames');
     const raw = data.toString();
     if (!this.request) {
       const parsed = parseRunMessage(raw, this.opts.limits);
@@ -161,12 +191,13 @@ export class RunSession {
       this.request = parsed.value;
       // The run's wall clock starts now: waiting for the sandbox and transpiling count.
       this.startedAt = performance.now();
+      this.stdinBytes = Buffer.byteLength(parsed.value.stdin, 'utf8');
       void this.start(parsed.value).catch((err: Error) => {
         this.opts.log.error({ err: err.message }, 'run failed to start');
         this.sendError('INTERNAL', 'the run could not start');
         if (this.sandbox) this.finish('error');
         else {
-          this.opts.ws.close(CLOSE_CODES.INTERNAL, 'INTERNAL');
+          this.closeSocket(CLOSE_CODES.INTERNAL, 'INTERNAL');
           this.resolveDone(false);
         }
       });
@@ -195,27 +226,55 @@ export class RunSession {
     this.finish('error');
   }
 
-  /** A bad frame: typed error; a running program is ended with reason `error`. */
+  /**
+   * A bad frame: typed error, then the connection ends (a run, started or still being set up,
+   * ends with reason `error`).
+   */
   private protocolError(message: string, code: PublicErrorCode = 'BAD_REQUEST'): void {
     if (!this.request) return this.reject(code, message);
+    if (this.reason || this.pendingFinish) return;
     this.sendError(code, message);
-    if (this.sandbox) this.finish('error');
+    this.finish('error');
   }
 
+  /**
+   * Input for the program. Every byte counts against the stdin cap from the moment it arrives
+   * (before the hand-off it waits in pendingInput): beyond the cap the client gets a typed
+   * error and the run ends, so nothing here grows past the cap.
+   */
   private writeStdin(data: string): void {
-    if (!this.handedOff) {
-      this.pendingInput.push(data);
-      return;
-    }
-    if (this.stdinClosed || !this.sandbox) return;
+    if (this.stdinClosed) return;
     const bytes = Buffer.byteLength(data, 'utf8');
-    if (this.stdinBytes + bytes > this.opts.limits.maxStdinBytes) {
-      this.sendError('BAD_REQUEST', `stdin exceeds ${this.opts.limits.maxStdinBytes} bytes; input closed`);
-      this.closeStdin();
-      return;
-    }
+    if (this.stdinBytes + bytes > this.opts.limits.maxStdinBytes) return this.stdinOverflow();
     this.stdinBytes += bytes;
-    this.sandbox.stdin.write(data);
+    if (!this.handedOff) this.pendingInput.push(data);
+    else this.deliverStdin(data);
+  }
+
+  private deliverStdin(data: string): void {
+    if (!this.sandbox || this.stdinClosed) return;
+    // The program may not be reading: what its pipe does not take waits here as one string
+    // (bounded by the cap above) instead of one buffered write per frame.
+    const stdin = this.sandbox.stdin;
+    if (this.stdinBacklog !== '' || stdin.writableNeedDrain) {
+      if (this.stdinBacklog === '') stdin.once('drain', () => this.flushStdinBacklog());
+      this.stdinBacklog += data;
+    } else stdin.write(data);
+  }
+
+  private flushStdinBacklog(): void {
+    const data = this.stdinBacklog;
+    this.stdinBacklog = '';
+    const stdin = this.sandbox?.stdin;
+    if (!stdin || stdin.destroyed) return;
+    if (data) stdin.write(data);
+    if (this.stdinClosed) stdin.end();
+  }
+
+  private stdinOverflow(): void {
+    this.pendingInput.length = 0;
+    this.stdinBacklog = '';
+    this.protocolError(`stdin exceeds ${this.opts.limits.maxStdinBytes} bytes; the run is ended`);
   }
 
   private closeStdin(): void {
@@ -225,8 +284,11 @@ export class RunSession {
     }
     if (this.stdinClosed || !this.sandbox) return;
     this.stdinClosed = true;
-    this.sandbox.stdin.end();
+    // With a backlog, the end follows it (flushStdinBacklog).
+    if (this.stdinBacklog === '') this.sandbox.stdin.end();
   }
+
+  private stdinBacklog = '';
 
   private async start(req: RunRequest): Promise<void> {
     const { log } = this.opts;
@@ -257,11 +319,12 @@ export class RunSession {
       log.info({ language: req.language, codeBytes, files: req.files?.length ?? 1, timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
     );
     this.handedOff = true;
-    // Input that arrived while the run was being set up, in order, after the run's own stdin.
-    if (req.stdin) this.writeStdin(req.stdin);
+    // Input that arrived while the run was being set up, in order, after the run's own stdin
+    // (all of it already counted against the cap).
+    if (req.stdin) this.deliverStdin(req.stdin);
     for (const item of this.pendingInput.splice(0)) {
       if (item === null) this.closeStdin();
-      else this.writeStdin(item);
+      else this.deliverStdin(item);
     }
     this.cpuBeforeNs = sandbox.cpuBaselineNs;
     const elapsedMs = performance.now() - this.startedAt;
@@ -355,7 +418,7 @@ export class RunSession {
           durationMs,
           outputBytes: this.meter.bytes,
         });
-        this.opts.ws.close(CLOSE_CODES.NORMAL, 'run ended');
+        this.closeSocket(CLOSE_CODES.NORMAL, 'run ended');
         this.resolveDone(true);
       };
       if (this.opts.budget) await this.opts.budget.run(deliver);

@@ -1,0 +1,16 @@
+/**
+ * A retry hint for BUSY and RATE_LIMITED answers: the wait the server suggests, with jitter so
+ * that many clients refused at the same moment do not all come back at the same moment.
+ * `retryAfterMs` goes in the error frame; `retryAfterS` (whole seconds, at least 1, rounded
+ * up) in the HTTP `Retry-After` header.
+ */
+export function retryHint(baseMs: number, random: () => number = Math.random): { retryAfterMs: number; retryAfterS: number } {
+  const base = Math.max(0, baseMs);
+  const retryAfterMs = Math.round(base + random() * Math.max(500, base / 2));
+  return { retryAfterMs, retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+}
+
+/** The code's retry hint fields, for an error frame (none for other codes). */
+export function retryFields(code: string, baseMs: number): { retryAfterMs?: number } {
+  return code === 'BUSY' || code === 'RATE_LIMITED' ? { retryAfterMs: retryHint(baseMs).retryAfterMs } : {};
+}
