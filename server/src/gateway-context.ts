@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.ts';
 import type { LocalSlots } from './local-slots.ts';
 import type { GatewayRegistry } from '../../registry/index.ts';
 import type { SlotClientOptions } from './slot-client.ts';
+import type { FairLease } from './fair-lease.ts';
 
 /** What every gateway route needs; built once per gateway. */
 export interface GatewayContext {
@@ -22,11 +23,15 @@ export interface GatewayContext {
   activeRuns: Set<{ stop: () => void }>;
   shuttingDown: () => boolean;
   localSlots?: LocalSlots;
+  /** Leases a slot for a client, fairly across clients (fair-lease.ts). */
+  fairLease: FairLease;
 }
 
-export function slotClientOptions(ctx: GatewayContext, signal?: AbortSignal): SlotClientOptions {
+/** `client`: who waits (edge.clientIp), for fair waiting across clients. */
+export function slotClientOptions(ctx: GatewayContext, client: string, signal?: AbortSignal): SlotClientOptions {
   return {
     registry: ctx.registry,
+    lease: (options) => ctx.fairLease.lease(client, options),
     leaseSecret: ctx.leaseSecret,
     queueWaitMs: ctx.config.queueWaitMs,
     leaseHoldMs: ctx.leaseHoldMs,

@@ -18,6 +18,7 @@ import { handleRunApi } from './run-api.ts';
 import { handlePistonExecute, handlePistonRuntimes } from './piston.ts';
 import { servePistonConnect } from './piston-connect.ts';
 import { ConnectionGuard } from './connection-guard.ts';
+import { FairLease } from './fair-lease.ts';
 import { OpsSurface, type HealthExtras } from './ops-surface.ts';
 
 export type { HealthExtras };
@@ -79,6 +80,7 @@ export class Gateway {
       activeRuns: new Set(),
       shuttingDown: () => this.stopping,
       localSlots: opts.localSlots,
+      fairLease: new FairLease(registry),
     };
     this.wsProxy = new WsProxy(this.ctx);
     this.staticFiles = new StaticFiles(config.webDir);
@@ -140,14 +142,15 @@ export class Gateway {
       socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryHint(1000).retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    const admission = await this.ctx.edge.admit(this.ctx.edge.clientIp(req));
+    const client = this.ctx.edge.clientIp(req);
+    const admission = await this.ctx.edge.admit(client);
     if (!admission.ok) {
       this.ctx.metrics.rateLimited.inc();
       socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${admission.retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     if (socket.destroyed) return admission.release();
-    this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, admission.release));
+    this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, client, admission.release));
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

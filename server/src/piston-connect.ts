@@ -23,7 +23,7 @@ export const PISTON_CLOSE = Object.freeze({
  * `{"type":"eof"}`) closes its stdin, output is capped and never splits a UTF-8 character,
  * and a client that disconnects kills the program.
  */
-export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, release: () => void): void {
+export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp: string, release: () => void): void {
   let client: SlotClient | undefined;
   let initialized = false;
   let closed = false;
@@ -86,7 +86,7 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, release: 
         client.on('run-error', (e) => send({ type: 'error', message: e.message }));
         client.on('close', () => close(PISTON_CLOSE.DONE, 'Job Completed'));
         const slot = client;
-        const started = slot.start(slotClientOptions(ctx, abort.signal), { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args });
+        const started = slot.start(slotClientOptions(ctx, clientIp, abort.signal), { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args });
         runOver = new Promise<void>((resolve) => {
           slot.once('close', resolve);
           started.catch(() => resolve());

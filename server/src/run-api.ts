@@ -41,7 +41,7 @@ export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMes
   const handle = { stop: () => abort.abort() };
   ctx.activeRuns.add(handle);
   try {
-    return await collectRun(slotClientOptions(ctx, abort.signal), run);
+    return await collectRun(slotClientOptions(ctx, ctx.edge.clientIp(req), abort.signal), run);
   } catch (err) {
     if (err instanceof BusyError) return { busy: err.message };
     ctx.log.error({ err: (err as Error).message }, 'run over HTTP failed');

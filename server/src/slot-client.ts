@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { LEASE_HEADER, RUN_ID_HEADER, clientFrames, encodeFrame, parseServerFrame, serverFrames, type ErrorMessage, type ExitMessage, type RunMessage, type StartedMessage } from '../../protocol/index.ts';
-import { signLease, type GatewayRegistry, type Lease } from '../../registry/index.ts';
+import { signLease, type GatewayRegistry, type Lease, type LeaseOptions } from '../../registry/index.ts';
 
 /** A `run` frame's fields, plus what the bridge does with stdin. */
 export type SlotRunRequest = Omit<RunMessage, 'type'> & {
@@ -21,6 +21,8 @@ export interface SlotClientEvents {
 
 export interface SlotClientOptions {
   registry: GatewayRegistry;
+  /** How to lease (default: straight from the registry); the gateway waits fairly per client. */
+  lease?: (options: LeaseOptions) => Promise<Lease>;
   leaseSecret: string;
   queueWaitMs: number;
   leaseHoldMs: number;
@@ -42,7 +44,8 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   /** Leases and connects; rejects with BusyError (or a registry error) before any run. */
   async start(opts: SlotClientOptions, req: SlotRunRequest): Promise<void> {
     const waitStart = performance.now();
-    this.lease = await opts.registry.lease({ waitMs: opts.queueWaitMs, holdMs: opts.leaseHoldMs, signal: opts.signal });
+    const leaseOptions = { waitMs: opts.queueWaitMs, holdMs: opts.leaseHoldMs, signal: opts.signal };
+    this.lease = await (opts.lease ? opts.lease(leaseOptions) : opts.registry.lease(leaseOptions));
     opts.onLease?.(performance.now() - waitStart);
     const lease = this.lease;
     if (this.aborted || opts.signal?.aborted) {

@@ -66,7 +66,8 @@ export class WsProxy {
       return this.sendErrorAndClose(req, socket, head, 'FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin)} is not allowed`);
     }
     if (ctx.shuttingDown()) return this.sendErrorAndClose(req, socket, head, 'BUSY', 'the server is shutting down; retry shortly');
-    const admission = await ctx.edge.admit(ctx.edge.clientIp(req));
+    const client = ctx.edge.clientIp(req);
+    const admission = await ctx.edge.admit(client);
     if (!admission.ok) {
       ctx.metrics.rateLimited.inc();
       return this.sendErrorAndClose(req, socket, head, 'RATE_LIMITED', `${admission.message}; retry in ${admission.retryAfterS} s`, admission.retryAfterMs);
@@ -77,7 +78,7 @@ export class WsProxy {
     const waitStart = performance.now();
     let lease: Lease;
     try {
-      lease = await ctx.registry.lease({ waitMs: ctx.config.queueWaitMs, holdMs: ctx.leaseHoldMs, signal: abort.signal });
+      lease = await ctx.fairLease.lease(client, { waitMs: ctx.config.queueWaitMs, holdMs: ctx.leaseHoldMs, signal: abort.signal });
     } catch (err) {
       socket.off('close', onEarlyClose);
       admission.release();
