@@ -5,7 +5,8 @@ import { runOverWs, type Received } from '../helpers/ws-client.ts';
 
 let pg: Playground;
 before(async () => {
-  pg = await startPlayground({ slots: 8, env: { PLAYGROUND_QUEUE_WAIT_MS: '30000' } });
+  // One client runs nine at once here: above the default per-client share of the pool.
+  pg = await startPlayground({ slots: 8, env: { PLAYGROUND_QUEUE_WAIT_MS: '30000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '16' } });
 });
 after(async () => {
   await pg?.stop();

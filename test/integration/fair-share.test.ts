@@ -6,7 +6,8 @@ import { runOverWs } from '../helpers/ws-client.ts';
 
 let pg: Playground;
 before(async () => {
-  pg = await startPlayground({ slots: 4 });
+  // One client fills every slot here: above the default per-client share of the pool.
+  pg = await startPlayground({ slots: 4, env: { PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '8' } });
 });
 after(async () => {
   await pg?.stop();

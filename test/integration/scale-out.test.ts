@@ -13,7 +13,9 @@ test('2 gateways + 2 worker hosts on one Redis: 200 runs all succeed, both hosts
   const cluster = new Cluster();
   clusters.push(cluster);
   const [h1, h2] = [await cluster.workerHost(4), await cluster.workerHost(4)];
-  const [g1, g2] = [await cluster.gateway(), await cluster.gateway()];
+  // Ten concurrent runs from this one client: above the default per-client share of the pool.
+  const many = { PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '32' };
+  const [g1, g2] = [await cluster.gateway(many), await cluster.gateway(many)];
   await cluster.waitIdle(g1.httpUrl, 8);
   const health = (await getJson(`${g2.httpUrl}/healthz`)).body;
   assert.equal(health.registry, 'redis');
