@@ -106,7 +106,6 @@ export class WsProxy {
     }
     const handle = { stop: local ? () => local.stop() : () => this.stopUpstream(req, socket) };
     ctx.activeRuns.add(handle);
-    const client = ctx.edge.clientIp(req);
     const startedAt = performance.now();
     let current = lease;
     let unreachable = 0;
