@@ -23,7 +23,8 @@ async function health(): Promise<{ slots: { idle: number; busy: number }; active
 }
 
 async function settle(): Promise<void> {
-  for (let i = 0; i < 150; i++) {
+  // Generous: on a loaded machine replacement sandboxes boot slowly (they boot at idle priority).
+  for (let i = 0; i < 600; i++) {
     const h = await health();
     if (h.slots.idle === SLOTS && h.activeRuns === 0) return;
     await sleep(100);

@@ -80,8 +80,17 @@ export class RunSession {
     this.meter = new OutputMeter(opts.limits.maxOutputBytes);
     this.done = new Promise((r) => (this.resolveDone = r));
     const { ws } = opts;
-    const firstTimer = setTimeout(() => this.reject('BAD_REQUEST', `no run message within ${opts.limits.firstMessageTimeoutMs} ms`), opts.limits.firstMessageTimeoutMs);
-    ws.once('message', () => clearTimeout(firstTimer));
+    // Decided after the next I/O phase: when this process was too busy to read for a while, a
+    // `run` already waiting in the socket is read before a silent connection is judged.
+    let gotFirst = false;
+    const firstTimer = setTimeout(
+      () => setImmediate(() => gotFirst || this.reject('BAD_REQUEST', `no run message within ${opts.limits.firstMessageTimeoutMs} ms`)),
+      opts.limits.firstMessageTimeoutMs,
+    );
+    ws.once('message', () => {
+      gotFirst = true;
+      clearTimeout(firstTimer);
+    });
     // Frames reach onMessage through the intake: the connection's own lane of the turn budget
     // (a lone frame is handled at once; 200 `run` frames arriving together are spread over a
     // few turns; a flood takes turns with other clients), rate budgets and backpressure.
