@@ -118,6 +118,27 @@ ${x.cost ? costSection(x) : ''}## Reading the numbers
   sandboxes are forked by a small launcher process (a fork from the 85 MB gateway blocked its
   event loop 3–6 ms per run, which was most of the mixed-load lag); booting sandboxes run in
   SCHED_IDLE cgroups (\`cpu.idle\`).
+- **Where a run's CPU goes** (issue 16; measured 2026-11-30 while other work loaded this
+  2-core VM to a load average of 13–26, so absolute figures are about twice a quiet machine's:
+  read the ratios, which were measured interleaved, case after case). A bare
+  \`bwrap … node -e "console.log('hi')"\` costs **67 ms** (namespaces, node's boot, exit and
+  namespace teardown). Our spawn chain (sh joining the cgroups and setting rlimits with
+  \`ulimit\`, setpriv, bwrap with the seccomp filter and the /proc stand-ins) around the same
+  \`node -e\`: **67 ms**, nothing measurable (before: sh → setpriv → prlimit → bwrap, +5 ms).
+  A whole sandbox life (boot to ready, hand-off, the program, exit, teardown) booting from the
+  runner's V8 startup snapshot: **96.5 ms**; the same without the snapshot: **135 ms** (the
+  runner compiling and running the TypeScript bundle and its warm-ups at every boot). The
+  remaining ~30 ms over bare: a larger heap to deserialize and the runner's warm-ups that must
+  run after it (console and output channel, ES-module loader, TypeScript). On the worker
+  host's side a sandbox costs 14–20 ms of CPU (start/destroy, cgroup I/O, scratch directory,
+  launcher IPC; creating and removing a cgroup in four v1 hierarchies was 3–5 ms of it plus the
+  kernel's deferred memory-cgroup teardown: slot cgroups are now reset and reused instead), and
+  a run's WebSocket, session and logs in the gateway add the rest of the service's share.
+  Same-run cost section (\`npm run bench -- --only=cost --quick\`), process trees against the
+  bare spawn: **2.09 ×** before (service 28.3 + sandboxes 120.8 ms vs 71.5 ms) and **1.90 ×**
+  after (33.5 + 114 ms vs 77.7 ms; the runner's ES-module warm-up, +7 ms, landed in between).
+  The ≤ 1.25 × target is not reached: what is left is the runner's post-snapshot warm-up and the
+  service's per-run work.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the

@@ -254,13 +254,14 @@ async function killUntilEmpty(procsFiles: readonly string[]): Promise<void> {
 type V1Dirs = Record<'memory' | 'pids' | 'cpu' | 'cpuacct', string | undefined>;
 
 /** Every limit a v1 run group has, written at creation and again at each reuse. */
-async function applyV1Limits(dirs: V1Dirs, limits: CgroupLimits): Promise<void> {
+async function applyV1Limits(dirs: V1Dirs, limits: CgroupLimits, settingsToo = true): Promise<void> {
   await setV1MemoryLimit(dirs.memory!, limits.memoryBytes);
-  await writeFile(path.join(dirs.memory!, 'memory.swappiness'), 0).catch(() => undefined);
+  // Settings that are not limits and that nothing changes during a run: written once.
+  if (settingsToo) await writeFile(path.join(dirs.memory!, 'memory.swappiness'), 0).catch(() => undefined);
   await writeFile(path.join(dirs.pids!, 'pids.max'), limits.maxProcesses);
   if (dirs.cpu) {
     const periodUs = 100_000;
-    await writeFile(path.join(dirs.cpu, 'cpu.cfs_period_us'), periodUs).catch(() => undefined);
+    if (settingsToo) await writeFile(path.join(dirs.cpu, 'cpu.cfs_period_us'), periodUs).catch(() => undefined);
     await writeFile(path.join(dirs.cpu, 'cpu.cfs_quota_us'), limits.cpuCores > 0 ? Math.round(periodUs * limits.cpuCores) : -1).catch(() => undefined);
   }
 }
@@ -324,8 +325,8 @@ class V1RunCgroup implements RunCgroup {
   async reset(limits: CgroupLimits): Promise<void> {
     const mem = this.dirs.memory!;
     await this.setBackgroundPriority();
-    await applyV1Limits(this.dirs, limits);
-    for (const f of ['memory.max_usage_in_bytes', 'memory.memsw.max_usage_in_bytes', 'memory.failcnt']) await writeFile(path.join(mem, f), 0).catch(() => undefined);
+    await applyV1Limits(this.dirs, limits, false);
+    await writeFile(path.join(mem, 'memory.max_usage_in_bytes'), 0).catch(() => undefined);
     if (this.dirs.cpuacct) await writeFile(path.join(this.dirs.cpuacct, 'cpuacct.usage'), 0).catch(() => undefined);
     this.oomBase = (await readKeyed(path.join(mem, 'memory.oom_control'), 'oom_kill')) ?? 0;
   }
