@@ -12,7 +12,7 @@ import { SlotCgroups } from '../../workers/src/sandbox/slot-cgroups.ts';
 
 const LIMITS = { memoryBytes: 96 * 1024 * 1024, maxProcesses: 32, cpuCores: 1 };
 
-/** A process born in the group (as the sandbox's shell does): burns CPU, then allocates until killed. */
+/** A process born in the group (as the sandbox's shell does), running `code`. */
 function runIn(procsFiles: readonly string[], code: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const joins = procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
   const child = spawn('/bin/sh', ['-c', `${joins} && exec "$0" -e "$1"`, process.execPath, code], { stdio: 'ignore' });
@@ -44,7 +44,7 @@ test('a reused slot cgroup starts each run with zeroed counters and its limits r
     // A run lowers its memory limit (as a run asking for less memory does), burns CPU and
     // meets the OOM killer.
     await first.setMemoryLimit(48 * 1024 * 1024);
-    const died = await runIn(first.procsFiles, 'const t = Date.now(); while (Date.now() - t < 300); const keep = []; for (;;) keep.push(Buffer.alloc(4 << 20, 1));');
+    const died = await runIn(first.procsFiles, 'while (process.cpuUsage().user < 300000); const keep = []; for (;;) keep.push(Buffer.alloc(4 << 20, 1));');
     assert.equal(died.signal, 'SIGKILL', JSON.stringify(died));
     const used = await first.stats();
     assert.ok(used.oomKills >= 1, `oom kills ${used.oomKills}`);
