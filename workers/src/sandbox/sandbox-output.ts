@@ -80,7 +80,15 @@ export class SandboxOutput extends EventEmitter {
     stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
     channel.on('data', (chunk: Buffer) => {
       const { frames, violation } = this.parser.push(chunk);
-      for (const [stream, payload] of frames) this.emit('data', stream, payload);
+      // Many small writes (a loop of console.log) arrive as many frames in one read: one
+      // message per run of a stream, as a pipe's read would have given, not one per write.
+      for (let i = 0; i < frames.length; ) {
+        const stream = frames[i]![0];
+        let j = i + 1;
+        while (j < frames.length && frames[j]![0] === stream) j++;
+        this.emit('data', stream, j - i === 1 ? frames[i]![1] : Buffer.concat(frames.slice(i, j).map((f) => f[1])));
+        i = j;
+      }
       if (violation) {
         this.emit('violation', violation);
         channel.removeAllListeners('data');
