@@ -300,7 +300,7 @@ async function main() {
   if (args.has('--render-only')) return renderOnly();
   const started = new Date();
   log('starting the playground (16 slots)');
-  const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+  const pg = await startPlayground({ slots: 16, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(1024 ** 3), PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000', PLAYGROUND_MAX_CONNECTIONS_PER_CLIENT: '100000' } });
   const results: Record<string, unknown> = {};
   let factory: SandboxFactoryOptions | undefined;
   try {
@@ -390,7 +390,7 @@ async function main() {
   }
   if (want('mixed')) {
     log('mixed load: 200 × 2 s sleepers on 200 slots');
-    const big = await startPlayground({ readyTimeoutMs: 300_000, slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' } });
+    const big = await startPlayground({ readyTimeoutMs: 300_000, slots: 200, env: { PLAYGROUND_WORKER_ADDRESSES: '127.79.0.0/24', PLAYGROUND_WORKER_SLOTS: '200', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000', PLAYGROUND_MAX_CONNECTIONS_PER_CLIENT: '100000' } });
     try {
       results.mixedLoad = await mixedLoad(big, 200);
     } finally {
@@ -406,7 +406,7 @@ async function main() {
     const cluster = new Cluster();
     try {
       await cluster.workerHost(16, {});
-      const gw = await cluster.gateway({ PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000' });
+      const gw = await cluster.gateway({ PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000', PLAYGROUND_MAX_CONNECTIONS_PER_CLIENT: '100000' });
       await cluster.waitIdle(gw.httpUrl, 16);
       results.redisWarmLatency = await warmLatency(gw.wsUrl, QUICK ? 100 : 300, 250);
       results.redisThroughput = await throughput(gw.wsUrl, 4, QUICK ? 4 : 8);
