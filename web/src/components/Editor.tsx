@@ -28,6 +28,14 @@ interface Props {
   label?: string;
   /** Called once Monaco is ready (the embed swaps its highlighted preview out then). */
   onReady?: () => void;
+  /** The language service's errors for the code, each time they change. */
+  onProblems?: (problems: Problem[]) => void;
+}
+
+export interface Problem {
+  line: number;
+  column: number;
+  message: string;
 }
 
 const MARKER_OWNER = 'run';
@@ -38,12 +46,12 @@ const MARKER_OWNER = 'run';
  * through React state, because a render carrying a value a few keystrokes old used to reset the
  * model and scramble fast typing (B1). External changes go through `apiRef.setValue`.
  */
-export function Editor({ value, language, theme, readOnly, onChange, onRun, apiRef, label, onReady }: Props) {
+export function Editor({ value, language, theme, readOnly, onChange, onRun, apiRef, label, onReady, onProblems }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<CodeEditor | undefined>(undefined);
   const monacoRef = useRef<MonacoModule | undefined>(undefined);
-  const latest = useRef({ onChange, onRun, onReady, value, theme, readOnly });
-  latest.current = { onChange, onRun, onReady, value, theme, readOnly };
+  const latest = useRef({ onChange, onRun, onReady, onProblems, value, theme, readOnly });
+  latest.current = { onChange, onRun, onReady, onProblems, value, theme, readOnly };
   /** A setValue that arrived before Monaco did. */
   const pending = useRef<string | undefined>(undefined);
   const markers = useRef<readonly Marker[]>([]);
@@ -139,12 +147,22 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
         latest.current.onChange?.(editor.getValue());
       });
       const typesSub = editor.onDidChangeModelContent(() => prepareLanguage(language, editor.getValue(), true));
+      const problemsSub = monaco.editor.onDidChangeMarkers((uris) => {
+        if (!uris.some((u) => u.toString() === model.uri.toString())) return;
+        const problems = monaco.editor
+          .getModelMarkers({ resource: model.uri })
+          .filter((m) => m.owner !== MARKER_OWNER && m.severity === monaco.MarkerSeverity.Error)
+          .map((m) => ({ line: m.startLineNumber, column: m.startColumn, message: m.message }));
+        latest.current.onProblems?.(problems);
+      });
+      latest.current.onProblems?.([]);
       applyMarkers();
       host.current.dataset.ready = 'true';
       latest.current.onReady?.();
       cleanup = () => {
         sub.dispose();
         typesSub.dispose();
+        problemsSub.dispose();
         editor.dispose();
         model.dispose();
       };

@@ -41,6 +41,9 @@ function readOptions(search: string): Options {
   };
 }
 
+/** How long a block stays in view before it becomes an editor by itself. */
+const LIVE_AFTER_VISIBLE_MS = 800;
+
 /** Monaco's line height at fontSize 14. */
 const LINE_PX = 19;
 
@@ -77,10 +80,25 @@ export function Embed() {
   useEffect(() => {
     const el = root.current;
     if (!el || live || !opts.showEditor) return;
-    // Inside a cross-origin iframe the margin is ignored; the loader's lazy iframes cover that.
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setLive(true), { rootMargin: '300px' });
+    // Monaco costs a second or more of main thread per block, and every embed of a docs page
+    // shares one thread: a block becomes an editor once it has stayed in view a moment (someone
+    // is reading it), in idle time, so scrolling past twenty blocks keeps each one readable at
+    // once. A touch (see CodePreview) makes it an editor right away.
+    let timer: number | undefined;
+    const io = new IntersectionObserver((entries) => {
+      const visible = entries.some((e) => e.isIntersecting);
+      window.clearTimeout(timer);
+      if (!visible) return;
+      timer = window.setTimeout(() => {
+        const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 0));
+        idle(() => setLive(true), { timeout: 1000 });
+      }, LIVE_AFTER_VISIBLE_MS);
+    });
     io.observe(el);
-    return () => io.disconnect();
+    return () => {
+      window.clearTimeout(timer);
+      io.disconnect();
+    };
   }, [live, opts.showEditor]);
 
   // Autosize: report the content height to the host page (our protocol and RunKit's).

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Editor, type EditorApi } from './Editor.tsx';
+import { Editor, type EditorApi, type Problem } from './Editor.tsx';
+import { Problems } from './Problems.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { StdinBar } from './StdinBar.tsx';
 import { Shortcuts } from './Shortcuts.tsx';
 import { useRun } from '../use-run.ts';
+import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
 import { encodeShare, type Language, type SharedSource } from '../share.ts';
 import { clearHash, onSharedHash, takeSharedSource } from '../share-hash.ts';
@@ -31,6 +33,8 @@ export function Playground() {
   /** What "Undo" in the replaced-code note brings back (an example or a link replaced it). */
   const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource } | undefined>();
   const [outputTab, setOutputTab] = useState<'editor' | 'output'>('editor');
+  const [problems, setProblems] = useState<Problem[]>([]);
+  const [problemsOpen, setProblemsOpen] = useState(false);
   const consoleRef = useRef<ConsoleApi>(null);
   const editorApi = useRef<EditorApi | undefined>(undefined);
   const sourceRef = useRef(source);
@@ -39,6 +43,7 @@ export function Playground() {
     onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
   });
   const running = state.phase !== 'idle';
+  const limits = useLimits();
   const stdinBuffer = useRef('');
 
   useEffect(() => applyTheme(themeChoice, setTheme), [themeChoice]);
@@ -105,8 +110,14 @@ export function Playground() {
             ■ Stop
           </button>
         ) : (
-          <button type="button" className="primary run" onClick={doRun} aria-keyshortcuts="Control+Enter" title="Run (Ctrl/Cmd+Enter)">
-            ▶ Run
+          <button
+            type="button"
+            className="primary run"
+            onClick={doRun}
+            aria-keyshortcuts="Control+Enter"
+            title={problems.length ? `${problems.length} problem(s) in the code: run it anyway (Ctrl/Cmd+Enter)` : 'Run (Ctrl/Cmd+Enter)'}
+          >
+            ▶ Run{problems.length ? ' anyway' : ''}
           </button>
         )}
         <select aria-label="Language" value={source.language} onChange={(e) => setSource((s) => ({ language: e.target.value as Language, code: editorApi.current?.getValue() ?? s.code }))}>
@@ -147,6 +158,7 @@ export function Playground() {
         </button>
         <button type="button" aria-pressed={outputTab === 'output'} onClick={() => setOutputTab('output')} data-testid="output-tab">
           Output{state.statusKind === 'fail' || state.statusKind === 'error' ? ' •' : ''}
+          {problems.length ? ` · ⚠ ${problems.length}` : ''}
         </button>
       </nav>
       {replaced && (
@@ -180,11 +192,16 @@ export function Playground() {
             }}
             onRun={() => !running && doRun()}
             apiRef={editorApi}
+            onProblems={setProblems}
           />
         </section>
         <section className="pane pane-output" aria-label="Output">
           <div className="output-head">
-            <StatusLine state={state} onRetry={doRun} />
+            <StatusLine state={state} onRetry={doRun} limits={limits} />
+            <Problems problems={problems} open={problemsOpen} onToggle={() => setProblemsOpen((o) => !o)} onGoTo={(line, column) => {
+              setOutputTab('editor');
+              editorApi.current?.revealLine(line, column);
+            }} />
             <button type="button" className="clear" onClick={() => consoleRef.current?.clear()} title="Clear output">
               Clear
             </button>

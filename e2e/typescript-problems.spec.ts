@@ -1,0 +1,30 @@
+import { test, expect } from '@playwright/test';
+import { openPlayground, setCode, status, consoleText, shot } from './helpers.ts';
+
+test('type errors show as a count and a Problems list before and after a run; Run says "anyway"', async ({ page }) => {
+  await openPlayground(page);
+  await page.getByLabel('Language').selectOption('typescript');
+  await expect(page.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
+  await setCode(page, 'const n: number = "nope";\nconst s: string = 42;\nconsole.log("ran", n, s);');
+  const count = page.getByTestId('problems-count');
+  await expect(count).toHaveText('⚠ 2 problems', { timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Run anyway' })).toBeVisible();
+  await count.click();
+  const list = page.getByRole('list', { name: 'Problems' });
+  await expect(list.getByRole('button')).toHaveCount(2);
+  await expect(list).toContainText("not assignable to type 'number'");
+  await shot(page, 'typescript-problems');
+  // A problem jumps to its line.
+  await list.getByRole('button').nth(1).click();
+  await page.keyboard.type('/* here */');
+  await expect(page.locator('.monaco-editor .view-line', { hasText: '/* here */' })).toContainText('const /* here */s: string');
+  // Running does not hide them.
+  await page.getByRole('button', { name: 'Run anyway' }).click();
+  await expect(consoleText(page)).toContainText('ran nope 42');
+  await expect(status(page)).toHaveText('Exited with code 0');
+  await expect(count).toHaveText('⚠ 2 problems');
+  // Fixed code: no count, plain Run.
+  await setCode(page, 'const n: number = 1;\nconsole.log(n);');
+  await expect(count).toBeHidden({ timeout: 30_000 });
+  await expect(page.getByRole('button', { name: /^▶ Run$/ })).toBeVisible();
+});
