@@ -8,6 +8,8 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 export const PAGE_BUDGETS = { indexBytes: 3 * 1024 ** 2, embedBytes: 2 * 1024 ** 2, docsBytes: 4 * 1024 ** 2, readableMs: 2000 };
 const CPU_SLOWDOWN = 4;
 const DOCS_EMBEDS = 20;
+/** PAGE_WEIGHT_DOCS_ONLY=1: just the docs page (for iterating on embeds). */
+const ONLY_DOCS = process.env.PAGE_WEIGHT_DOCS_ONLY === '1';
 
 export interface PageLoad {
   bytes: number;
@@ -20,7 +22,7 @@ export interface PageWeight {
   cpuSlowdown: number;
   index: PageLoad;
   embed: PageLoad;
-  docs: { embeds: number; bytes: number; requests: number; readableMs: { max: number; p50: number } };
+  docs: { embeds: number; bytes: number; requests: number; readableMs: { max: number; p50: number; each: number[] } };
 }
 
 /**
@@ -140,7 +142,7 @@ async function docs(browser: Browser, server: string): Promise<PageWeight['docs'
     await m.settle();
     const sorted = [...readable].sort((a, b) => a - b);
     // The docs page itself is not counted: only what the playground sends.
-    return { embeds: count, bytes: wire.bytes(), requests: m.requests() - 1, readableMs: { max: sorted.at(-1)!, p50: sorted[Math.floor(sorted.length / 2)]! } };
+    return { embeds: count, bytes: wire.bytes(), requests: m.requests() - 1, readableMs: { max: sorted.at(-1)!, p50: sorted[Math.floor(sorted.length / 2)]!, each: readable } };
   } finally {
     await page.context().close();
     await host.close();
@@ -154,9 +156,9 @@ export async function pageWeight(base: string): Promise<PageWeight> {
     const embedQuery = new URLSearchParams({ code: 'const greeting = "hello";\nconsole.log(greeting);\n', lang: 'js' });
     return {
       cpuSlowdown: CPU_SLOWDOWN,
-      index: await loadOne(browser, base, '/'),
+      index: ONLY_DOCS ? { bytes: 0, requests: 0, editableMs: 0 } : await loadOne(browser, base, '/'),
       // The embed shows a highlighted preview first; touching it makes it an editor.
-      embed: await loadOne(browser, base, `/embed?${embedQuery}`, '[data-testid="code-preview"], .monaco-editor'),
+      embed: ONLY_DOCS ? { bytes: 0, requests: 0, editableMs: 0 } : await loadOne(browser, base, `/embed?${embedQuery}`, '[data-testid="code-preview"], .monaco-editor'),
       docs: await docs(browser, base),
     };
   } finally {

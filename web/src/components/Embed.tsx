@@ -42,7 +42,8 @@ function readOptions(search: string): Options {
 }
 
 /** How long a block stays in view before it becomes an editor by itself. */
-const LIVE_AFTER_VISIBLE_MS = 800;
+const LIVE_AFTER_VISIBLE_MS = 1500;
+const INIT_LOCK = 'node-playground:editor-init';
 
 /** Monaco's line height at fontSize 14. */
 const LINE_PX = 19;
@@ -64,6 +65,23 @@ export function Embed() {
   /** Monaco is created when the block nears the viewport or is touched; until then, a preview. */
   const [live, setLive] = useState(false);
   const focusOnReady = useRef(false);
+  /** Releases the page-wide "one editor starting at a time" lock. */
+  const releaseTurn = useRef<(() => void) | undefined>(undefined);
+  const activateInTurn = () => {
+    if (!navigator.locks) return setLive(true);
+    void navigator.locks.request(INIT_LOCK, () => new Promise<void>((release) => {
+      const done = () => {
+        window.clearTimeout(guard);
+        releaseTurn.current = undefined;
+        release();
+      };
+      // Never hold the page's lock for long, whatever happens to this block.
+      const guard = window.setTimeout(done, 5000);
+      releaseTurn.current = done;
+      setLive(true);
+    }));
+  };
+  useEffect(() => () => releaseTurn.current?.(), []);
   const codeRef = useRef(code);
   codeRef.current = code;
   const { state, run, stop, sendStdin } = useRun(consoleRef, {
@@ -80,19 +98,16 @@ export function Embed() {
   useEffect(() => {
     const el = root.current;
     if (!el || live || !opts.showEditor) return;
-    // Monaco costs a second or more of main thread per block, and every embed of a docs page
-    // shares one thread: a block becomes an editor once it has stayed in view a moment (someone
-    // is reading it), in idle time, so scrolling past twenty blocks keeps each one readable at
-    // once. A touch (see CodePreview) makes it an editor right away.
+    // Monaco costs a second or more of main thread per block (CPU 4× slower), and every embed
+    // of a docs page shares one thread. A block becomes an editor once it has stayed in view a
+    // while, one block at a time across the page (a Web Lock shared by all embeds of this
+    // origin), so blocks scrolled to meanwhile still show their code at once. A pointer over the
+    // block or a touch (CodePreview) is intent: those do it right away.
     let timer: number | undefined;
     const io = new IntersectionObserver((entries) => {
       const visible = entries.some((e) => e.isIntersecting);
       window.clearTimeout(timer);
-      if (!visible) return;
-      timer = window.setTimeout(() => {
-        const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 0));
-        idle(() => setLive(true), { timeout: 1000 });
-      }, LIVE_AFTER_VISIBLE_MS);
+      if (visible) timer = window.setTimeout(() => activateInTurn(), LIVE_AFTER_VISIBLE_MS);
     });
     io.observe(el);
     return () => {
@@ -196,7 +211,7 @@ export function Embed() {
         </a>
       </div>
       {opts.showEditor && (
-        <div className="embed-code" style={{ height: editorHeight }}>
+        <div className="embed-code" style={{ height: editorHeight }} onPointerEnter={() => setLive(true)}>
           {live ? (
             <Editor
               value={code}
@@ -206,7 +221,11 @@ export function Embed() {
               onChange={setCode}
               onRun={() => !running && doRun()}
               apiRef={editorApi}
-              onReady={() => focusOnReady.current && editorApi.current?.focus()}
+              onReady={() => {
+                if (focusOnReady.current) editorApi.current?.focus();
+                // Let the new editor paint before the next block starts its own.
+                requestAnimationFrame(() => setTimeout(() => releaseTurn.current?.(), 50));
+              }}
             />
           ) : (
             <CodePreview

@@ -1,0 +1,43 @@
+import { test, expect, type Page } from '@playwright/test';
+import { openPlayground } from './helpers.ts';
+
+function requested(page: Page): string[] {
+  const urls: string[] = [];
+  page.context().on('request', (r) => urls.push(new URL(r.url()).pathname));
+  return urls;
+}
+
+test('an embed shows its code highlighted before Monaco loads, and becomes an editor when touched', async ({ page }) => {
+  const urls = requested(page);
+  const responses: Record<string, string | undefined> = {};
+  page.on('response', (r) => void (responses[new URL(r.url()).pathname] = r.headers()['content-encoding']));
+  await page.goto(`/embed?${new URLSearchParams({ code: 'const answer = 42; // the answer\nconsole.log(answer);', lang: 'js' })}`);
+  const preview = page.getByTestId('code-preview');
+  await expect(preview).toContainText('const answer = 42;');
+  await expect(preview.locator('.token.keyword').first()).toHaveText('const');
+  await expect(preview.locator('.token.comment')).toHaveText('// the answer');
+  expect(urls.filter((u) => /editor\.api|monaco-setup|ts\.worker|node-types/.test(u))).toEqual([]);
+  // Text assets come precompressed.
+  const js = Object.entries(responses).filter(([p]) => /\/assets\/.*\.js$/.test(p));
+  expect(js.length).toBeGreaterThan(0);
+  for (const [p, enc] of js) expect(enc, p).toBe('br');
+  await preview.click();
+  await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+  await page.keyboard.type('/* typed */');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('/* typed */');
+});
+
+test('plain JavaScript loads no TypeScript service until edited, and Node types only for Node code', async ({ page }) => {
+  await page.addInitScript(() => localStorage.clear());
+  const urls = requested(page);
+  await openPlayground(page);
+  await page.waitForTimeout(1500);
+  expect(urls.filter((u) => /ts\.worker|node-types|tsMode/.test(u))).toEqual([]);
+  await page.locator('.monaco-editor').first().click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('\nconst x = 1;');
+  await expect.poll(() => urls.filter((u) => /ts\.worker/.test(u)).length, { timeout: 30_000 }).toBeGreaterThan(0);
+  expect(urls.filter((u) => /node-types/.test(u))).toEqual([]);
+  await page.keyboard.type('\nconst fs = require("node:fs");');
+  await expect.poll(() => urls.filter((u) => /node-types/.test(u)).length, { timeout: 30_000 }).toBe(1);
+});
