@@ -158,7 +158,7 @@ export async function pageWeight(base: string): Promise<PageWeight> {
       cpuSlowdown: CPU_SLOWDOWN,
       index: ONLY_DOCS ? { bytes: 0, requests: 0, editableMs: 0 } : await loadOne(browser, base, '/'),
       // The embed shows a highlighted preview first; touching it makes it an editor.
-      embed: ONLY_DOCS ? { bytes: 0, requests: 0, editableMs: 0 } : await loadOne(browser, base, `/embed?${embedQuery}`, '[data-testid="code-preview"], .monaco-editor'),
+      embed: ONLY_DOCS ? { bytes: 0, requests: 0, editableMs: 0 } : await loadOne(browser, base, `/embed?${embedQuery}`, '.embed-code, .monaco-editor'),
       docs: await docs(browser, base),
     };
   } finally {

@@ -21,7 +21,8 @@ test('an embed shows its code highlighted before Monaco loads, and becomes an ed
   const js = Object.entries(responses).filter(([p]) => /\/assets\/.*\.js$/.test(p));
   expect(js.length).toBeGreaterThan(0);
   for (const [p, enc] of js) expect(enc, p).toBe('br');
-  await preview.click();
+  // Hovering is intent too: the preview may already be turning into the editor under the pointer.
+  await page.locator('.embed-code').click();
   await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
   await page.keyboard.type('/* typed */');
   await expect(page.locator('.monaco-editor .view-lines')).toContainText('/* typed */');

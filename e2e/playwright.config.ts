@@ -2,7 +2,10 @@ import { defineConfig } from '@playwright/test';
 
 // The real playground (gateway + worker host with real sandboxes) on its own port and slot
 // addresses, driven by Debian's Chromium (never a downloaded browser).
-export const PORT = 18931;
+// E2E_PORT / E2E_SLOTS move them, so two checkouts on one machine can run their specs at once.
+export const PORT = Number(process.env.E2E_PORT ?? 18931);
+const SLOTS = process.env.E2E_SLOTS ?? '127.77.240.1-127.77.240.6';
+const SLOT_PORT = process.env.E2E_SLOT_PORT ?? '17070';
 
 export default defineConfig({
   testDir: '.',
@@ -34,8 +37,8 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       PLAYGROUND_PORT: String(PORT),
-      PLAYGROUND_WORKER_ADDRESSES: '127.77.240.1-127.77.240.6',
-      PLAYGROUND_WORKER_PORT: '17070',
+      PLAYGROUND_WORKER_ADDRESSES: SLOTS,
+      PLAYGROUND_WORKER_PORT: SLOT_PORT,
       PLAYGROUND_TIMEOUT_MS: '3000',
       PLAYGROUND_LOG_LEVEL: 'warn',
       PLAYGROUND_SHUTDOWN_GRACE_MS: '500',
