@@ -120,7 +120,11 @@ function scratchRoot(): string {
  */
 function addTypeScriptRuntime(layout: SandboxLayout, dir: string, nodePath: string, heapMb: number): void {
   const ts = buildTypeScriptRuntime(dir, nodePath, sandboxNodeFlags(heapMb));
-  layout.runtimeFiles.push([ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`], [ts.cachePath, `${SANDBOX_DIR}/typescript.cache`]);
+  layout.runtimeFiles.push(
+    [ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`],
+    [ts.cachePath, `${SANDBOX_DIR}/typescript.cache`],
+    [ts.fallbackPath, `${SANDBOX_DIR}/typescript-fallback.cjs`],
+  );
 }
 
 /**

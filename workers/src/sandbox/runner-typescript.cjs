@@ -34,10 +34,10 @@ TokenProcessor.prototype.removeInitialToken = function () {
 class TypeScriptSyntaxError extends Error {}
 
 /**
- * sucrase (like `tsc --isolatedModules` tooling without a namespace transform) drops a
- * namespace as if it held only types. One that declares values would then silently vanish, so
- * it is refused with a readable error instead: line-start `namespace X {` whose body declares
- * a value. A namespace of types only, or `declare namespace`, is fine.
+ * sucrase drops a namespace as if it held only types: one that declares values would silently
+ * vanish. Such a file (line-start `namespace X {` whose body declares a value) goes to amaro
+ * (Node's own TypeScript transformer, swc in WebAssembly, ~100 ms to load), inside the run's
+ * limits; a namespace of types only, or `declare namespace`, stays with sucrase.
  */
 const NAMESPACE_RE = /^[ \t]*(?:export[ \t]+)?(?:namespace|module)[ \t]+[A-Za-z_$][\w$.]*[ \t]*\{/gm;
 const VALUE_RE = /\b(?:const|let|var|function|class|enum)\b/;
@@ -76,14 +76,9 @@ function lineColumn(source, index) {
  * JavaScript). `toCommonJs` adds sucrase's import transform, for an ES-module .ts file that a
  * CommonJS file requires. Throws TypeScriptSyntaxError with Node's layout.
  */
-function transpile(source, { filePath, fileLabel, sourceMapFile, toCommonJs }) {
+function transpile(source, { filePath, fileLabel, sourceMapFile, toCommonJs, runtimeDir }) {
   const ns = findValueNamespace(source);
-  if (ns >= 0) {
-    const { line, column } = lineColumn(source, ns);
-    throw new TypeScriptSyntaxError(
-      formatError(fileLabel, source, line, column, 'TypeScript namespaces that declare values are not supported here (types are stripped, not compiled); use an object or a module'),
-    );
-  }
+  if (ns >= 0) return transpileWithFallback(source, { filePath, fileLabel, ns, runtimeDir });
   let out;
   try {
     out = transform(source, {
@@ -108,6 +103,42 @@ function transpile(source, { filePath, fileLabel, sourceMapFile, toCommonJs }) {
     code += `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.sourceMap)).toString('base64')}\n`;
   }
   return code;
+}
+
+let fallback;
+/** Whether a program needed amaro: its output's positions come from a source map. */
+let usedFallback = false;
+
+function transpileWithFallback(source, { filePath, fileLabel, ns, runtimeDir }) {
+  const refuse = (why) => {
+    const { line, column } = lineColumn(source, ns);
+    throw new TypeScriptSyntaxError(formatError(fileLabel, source, line, column, why));
+  };
+  if (!fallback) {
+    // Read and compiled by hand: in a runner started from a startup snapshot, require() knows
+    // only Node's built-in modules.
+    const fs = require('node:fs');
+    const vm = require('node:vm');
+    const Module = require('node:module');
+    const file = `${runtimeDir}/typescript-fallback.cjs`;
+    try {
+      const mod = { exports: {} };
+      new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file }).runInThisContext()(mod.exports, require, mod, file, runtimeDir);
+      fallback = mod.exports;
+    } catch {
+      refuse('TypeScript namespaces that declare values need the transformer that is not installed here');
+    }
+  }
+  let out;
+  try {
+    out = fallback.transformSync(source, { mode: 'transform', sourceMap: true, filename: filePath });
+  } catch (err) {
+    refuse(String((err && err.message) || err).split('\n')[0]);
+  }
+  usedFallback = true;
+  const map = JSON.parse(out.map);
+  map.sourcesContent = [source];
+  return `${out.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
 }
 
 /**
@@ -172,7 +203,7 @@ const isRelative = (spec) => spec.startsWith('./') || spec.startsWith('../');
  * source map names the .ts file in stack traces. `./util`, `./util.js` and `./util.ts` all
  * reach util.ts, as TypeScript allows. Returns how to start the entry.
  */
-function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path }) {
+function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Module, fs, path }) {
   const names = new Set(files.map((f) => f.name));
   const units = new Map();
   let needsSourceMaps = false;
@@ -185,7 +216,7 @@ function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path 
     // module runs as a sibling .mjs, whose source map names the .ts file; only a file with one
     // of module syntax's words can be one, and only those get a map.
     const maybeEsm = f.name.endsWith('.mts') || (!f.name.endsWith('.cts') && /\b(?:import|export|await)\b/.test(f.content));
-    const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: maybeEsm ? base : undefined });
+    const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: maybeEsm ? base : undefined, runtimeDir });
     const esm = f.name.endsWith('.mts') || (maybeEsm && looksLikeEsm(js));
     if (esm) needsSourceMaps = true;
     units.set(abs, { name: f.name, base, source: f.content, js, esm, shadow: undefined, commonJs: undefined });
@@ -236,15 +267,16 @@ function prepareProgram({ files, entry, workDir, looksLikeEsm, Module, fs, path 
   const compileTs = function (module, filename) {
     const unit = units.get(filename);
     let code;
-    if (!unit) code = transpile(fs.readFileSync(filename, 'utf8'), { filePath: path.basename(filename), fileLabel: filename, toCommonJs: true });
+    if (!unit) code = transpile(fs.readFileSync(filename, 'utf8'), { filePath: path.basename(filename), fileLabel: filename, toCommonJs: true, runtimeDir });
     else if (unit.esm) {
-      unit.commonJs ??= transpile(unit.source, { filePath: path.basename(filename), fileLabel: filename, toCommonJs: true });
+      unit.commonJs ??= transpile(unit.source, { filePath: path.basename(filename), fileLabel: filename, toCommonJs: true, runtimeDir });
       code = unit.commonJs;
     } else code = unit.js;
     module._compile(code, filename);
   };
   for (const ext of ['.ts', '.cts']) Module._extensions[ext] = compileTs;
 
+  if (usedFallback) needsSourceMaps = true;
   const entryAbs = path.join(workDir, entry);
   const unit = units.get(entryAbs);
   if (!unit) return { kind: 'main', file: entryAbs, sourceMaps: needsSourceMaps };

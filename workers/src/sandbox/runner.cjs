@@ -50,6 +50,8 @@ function compilesAsAsync(code) {
 
 const path = require('node:path');
 
+const RUNNER_IN_SANDBOX = '/sandbox/runner.cjs';
+
 /** Loaded at boot (see runner-typescript.cjs), with the code cache preflight made for it. */
 function loadTypeScript() {
   const file = path.join(__dirname, 'typescript.cjs');
@@ -102,7 +104,9 @@ function run(job) {
       return;
     }
     try {
-      start = typescript.prepareProgram({ files, entry, workDir: WORK_DIR, looksLikeEsm, Module, fs, path });
+      // The runner's own directory; from a startup snapshot __dirname is where it was built.
+      const runtimeDir = fs.existsSync(RUNNER_IN_SANDBOX) ? path.dirname(RUNNER_IN_SANDBOX) : __dirname;
+      start = typescript.prepareProgram({ files, entry, workDir: WORK_DIR, runtimeDir, looksLikeEsm, Module, fs, path });
     } catch (err) {
       if (!(err instanceof typescript.TypeScriptSyntaxError)) throw err;
       // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.

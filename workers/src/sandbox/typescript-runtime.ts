@@ -15,7 +15,7 @@ const SOURCE = fileURLToPath(new URL('./runner-typescript.cjs', import.meta.url)
  * node, other flags) only costs time: the runner compiles from source then.
  * Node's flags matter to V8's check: `nodeFlags` must be the sandbox's.
  */
-export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags: readonly string[]): { bundlePath: string; cachePath: string } {
+export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags: readonly string[]): { bundlePath: string; cachePath: string; fallbackPath: string } {
   const bundlePath = path.join(dir, 'typescript.cjs');
   buildSync({
     entryPoints: [SOURCE],
@@ -28,6 +28,11 @@ export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags:
     logLevel: 'silent',
   });
   chmodSync(bundlePath, 0o644);
+  // amaro (Node's own TypeScript transformer, swc in WebAssembly): loaded by the runner only
+  // for what sucrase cannot do (a namespace with values), inside that run's limits.
+  const fallbackPath = path.join(dir, 'typescript-fallback.cjs');
+  buildSync({ stdin: { contents: "module.exports = require('amaro');", resolveDir: path.dirname(SOURCE), loader: 'js' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: fallbackPath, logLevel: 'silent' });
+  chmodSync(fallbackPath, 0o644);
   const cachePath = path.join(dir, 'typescript.cache');
   // The same wrapper text and flags as the runner's loadTypeScript(): V8 checks both.
   const script = `
@@ -44,5 +49,5 @@ export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags:
   if (made.status !== 0 || !existsSync(cachePath)) {
     throw new Error(`the runner's TypeScript bundle failed to load: ${(made.stderr || made.error?.message || `exit ${made.status}`).trim().slice(0, 2000)}`);
   }
-  return { bundlePath, cachePath };
+  return { bundlePath, cachePath, fallbackPath };
 }
