@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { startHostPage } from './host-page.ts';
-import { shot } from './helpers.ts';
+import { shot, WORKER } from './helpers.ts';
 
 const events = (page: Page, name: string) => page.evaluate((n) => (window as any).events.filter((e: any) => e.event === n), name);
 const reply = (page: Page, id: string) => page.waitForFunction((i) => (window as any).replies[i], id).then((h) => h.jsonValue() as Promise<any>);
@@ -27,7 +27,7 @@ test('the embed inside a host page answers postMessage commands, emits output/ru
     expect(runReply.ok).toBe(true);
     await expect.poll(() => events(page, 'run-end').then((e) => e.length)).toBe(1);
     const [start] = await events(page, 'run-start');
-    expect(start.data.worker).toMatch(/^127\.77\.240\.\d+:17070$/);
+    expect(start.data.worker).toMatch(new RegExp(`^${WORKER.source}$`));
     const output = (await events(page, 'output')).map((e: any) => e.data);
     expect(output.map((o: any) => o.data).join('')).toBe('line 1\nline 2\nline 3\n');
     expect(output.every((o: any) => o.stream === 'stdout')).toBe(true);

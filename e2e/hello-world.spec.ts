@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { openPlayground, setCode, status, consoleText, shot } from './helpers.ts';
+import { openPlayground, setCode, status, consoleText, shot, WORKER } from './helpers.ts';
 
 test('write and run hello world', async ({ page }) => {
   await openPlayground(page);
@@ -8,7 +8,7 @@ test('write and run hello world', async ({ page }) => {
   await expect(consoleText(page)).toContainText('hello from the browser');
   await expect(page.locator('.console .stderr')).toContainText('and stderr');
   await expect(status(page)).toHaveText('Exited with code 0');
-  await expect(page.getByTestId('status')).toContainText(/worker 127\.77\.240\.\d+:17070/);
+  await expect(page.getByTestId('status')).toContainText(new RegExp(`worker ${WORKER.source}`));
   await shot(page, 'playground-hello');
 });
 

@@ -22,3 +22,6 @@ export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync('test-results/screenshots', { recursive: true });
   await page.screenshot({ path: `test-results/screenshots/${name}.png` });
 }
+
+/** A worker slot of the e2e server (playwright.config.ts: E2E_SLOTS, E2E_SLOT_PORT). */
+export const WORKER = new RegExp(`${(process.env.E2E_SLOTS ?? '127.77.240.1').split('-')[0]!.split('.').slice(0, 3).join('\\.')}\\.\\d+:${process.env.E2E_SLOT_PORT ?? '17070'}`);
