@@ -35,6 +35,9 @@ export interface SlotClientOptions {
  * (POST /api/run, Piston's /execute and /connect): lease a slot, open its WebSocket with a
  * lease credential, send the run, relay frames as events, release the lease at the end.
  */
+/** Slots that refused the connection before a run is given up (each one's host is reported). */
+const MAX_UNREACHABLE_RETRIES = 3;
+
 export class SlotClient extends EventEmitter<SlotClientEvents> {
   private ws: WebSocket | undefined;
   private lease: Lease | undefined;
@@ -47,13 +50,21 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     const leaseOptions = { waitMs: opts.queueWaitMs, holdMs: opts.leaseHoldMs, signal: opts.signal };
     this.lease = await (opts.lease ? opts.lease(leaseOptions) : opts.registry.lease(leaseOptions));
     opts.onLease?.(performance.now() - waitStart);
-    const lease = this.lease;
     if (this.aborted || opts.signal?.aborted) {
       // The client went away while the lease was being granted: the run never starts.
-      await opts.registry.release(lease).catch(() => undefined);
+      await opts.registry.release(this.lease).catch(() => undefined);
       this.finish(false);
       return;
     }
+    // Released once, whichever slot the run ended on.
+    this.once('close', () => void (this.lease && opts.registry.release(this.lease).catch(() => undefined)));
+    this.connect(opts, req, 0);
+  }
+
+  private connect(opts: SlotClientOptions, req: SlotRunRequest, unreachable: number): void {
+    const lease = this.lease!;
+    let opened = false;
+    let retrying = false;
     const ws = new WebSocket(`ws://${lease.slot.address}/`, {
       headers: {
         [LEASE_HEADER]: signLease(opts.leaseSecret, lease.slot.id, lease.leaseId, 30_000),
@@ -64,6 +75,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     });
     this.ws = ws;
     ws.on('open', () => {
+      opened = true;
       const { closeStdin, ...fields } = req;
       ws.send(encodeFrame(clientFrames.run({ ...fields, stdin: fields.stdin || undefined, args: fields.args?.length ? fields.args : undefined })));
       if (closeStdin) ws.send(encodeFrame(clientFrames.eof()));
@@ -76,15 +88,36 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
       else if (msg.type === 'exit') this.emit('exit', msg);
       else if (msg.type === 'error') this.emit('run-error', msg);
     });
-    ws.on('error', () => this.finish(true));
-    ws.on('close', () => this.finish(false));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // A slot that refuses the connection (its host died before its heartbeat expired): the
+      // host is reported down and the run is leased elsewhere, as the WebSocket proxy does.
+      const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH';
+      if (!opened && refused && unreachable < MAX_UNREACHABLE_RETRIES && !this.finished) {
+        retrying = true;
+        void this.elsewhere(opts, req, lease, unreachable + 1);
+        return;
+      }
+      this.finish(true);
+    });
+    ws.on('close', () => retrying || this.finish(false));
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
       this.emit('run-error', serverFrames.error('INTERNAL', `worker slot refused the run (HTTP ${res.statusCode})`));
       this.finish(false);
     });
-    const release = () => void opts.registry.release(lease).catch(() => undefined);
-    this.once('close', release);
+  }
+
+  private async elsewhere(opts: SlotClientOptions, req: SlotRunRequest, dead: Lease, unreachable: number): Promise<void> {
+    await opts.registry.reportUnreachable(dead).catch(() => undefined);
+    try {
+      const leaseOptions = { waitMs: opts.queueWaitMs, holdMs: opts.leaseHoldMs, signal: opts.signal };
+      this.lease = await (opts.lease ? opts.lease(leaseOptions) : opts.registry.lease(leaseOptions));
+    } catch {
+      this.lease = undefined;
+      return this.finish(true);
+    }
+    if (this.aborted) return this.finish(false);
+    this.connect(opts, req, unreachable);
   }
 
   private finish(broken: boolean): void {

@@ -44,6 +44,22 @@ async function holdSlot(wsUrl: string, holdMs: number): Promise<{ done: Promise<
   return { done };
 }
 
+/** A run that holds its slot until release() (its program exits on the first stdin line). */
+async function holdUntilReleased(wsUrl: string): Promise<{ done: Promise<Received>; release: () => void }> {
+  let socket: { send(data: string): void } | undefined;
+  let started!: () => void;
+  const isStarted = new Promise<void>((r) => (started = r));
+  const done = runOverWs(wsUrl, { type: 'run', language: 'js', code: 'process.stdin.once("data", () => process.exit(0))', timeoutMs: 60_000 }, {
+    deadlineMs: 120_000,
+    onMessage: (m, ws) => {
+      socket = ws;
+      if (m.type === 'started') started();
+    },
+  });
+  await Promise.race([isStarted, done.then((r) => Promise.reject(new Error(`run never started: ${JSON.stringify(r.messages)}`)))]);
+  return { done, release: () => socket?.send(JSON.stringify({ type: 'stdin', data: 'x\n' })) };
+}
+
 test('bug 2: a draining gateway answers its queued clients BUSY at once; a killed gateway\'s waiters get no slot — slots are idle again within seconds', { timeout: 120_000 }, async (t) => {
   const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
   clusters.push(cluster);
@@ -85,25 +101,54 @@ test('bug 2: a draining gateway answers its queued clients BUSY at once; a kille
   assert.match(metrics, /playground_registry_events_total\{event="waiter_dropped"\} [1-9]/);
 });
 
-test('bug 3: an idle worker host killed: its slots are not handed out again as idle — every run succeeds on the other host; a host that never returns is forgotten', { timeout: 120_000 }, async (t) => {
-  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '6000', PLAYGROUND_HOST_FORGET_MS: '12000' });
+test('bug 3: a worker host killed while idle: the run that leases its slot is leased elsewhere (WebSocket and HTTP API), the host is taken out at once, and forgotten when it never returns', { timeout: 180_000 }, async (t) => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '6000', PLAYGROUND_HOST_FORGET_MS: '12000', PLAYGROUND_TIMEOUT_MS: '60000' });
   clusters.push(cluster);
-  const doomed = await cluster.workerHost(2);
-  await cluster.workerHost(2);
+  // Hosts started one by one, each slot held as it comes, so the doomed host's slot is the only
+  // idle one when it dies: the next lease must land on it.
+  await cluster.workerHost(1);
   const gw = await cluster.gateway();
-  await cluster.waitIdle(gw.httpUrl, 4);
+  await cluster.waitIdle(gw.httpUrl, 1);
+  const holdB = await holdUntilReleased(gw.wsUrl);
+  await cluster.workerHost(1);
+  await cluster.waitIdle(gw.httpUrl, 1);
+  const holdC = await holdUntilReleased(gw.wsUrl);
+  const doomed = await cluster.workerHost(1);
+  await cluster.waitIdle(gw.httpUrl, 1);
   doomed.proc.kill('SIGKILL');
   await new Promise((r) => doomed.proc.once('exit', r));
-  const results = [];
   const t0 = performance.now();
-  for (let i = 0; i < 12; i++) results.push(await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: `console.log(${i})` }));
-  t.diagnostic(`12 runs in ${Math.round(performance.now() - t0)} ms right after the kill`);
-  const failed = results.filter((r) => r.exit?.reason !== 'exit');
-  assert.equal(failed.length, 0, JSON.stringify(failed.map((r) => r.messages)));
-  for (const r of results) assert.ok(!doomed.slots.includes(r.started!.worker), 'ran on the dead host');
+  const pending = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("elsewhere")' });
+  await waitFor('the refused slot reported', () => (gw.logs().includes('worker slot unreachable') ? true : undefined), 10_000);
+  t.diagnostic(`refused slot reported ${Math.round(performance.now() - t0)} ms after the kill; the run waits for a slot`);
+  holdB.release();
+  const ws = await pending;
+  assert.equal(ws.stdout, 'elsewhere\n', JSON.stringify(ws.messages));
+  assert.ok(!doomed.slots.includes(ws.started!.worker));
+  await waitFor('the access-log line of the retried run', () => (/"unreachable":1,/.test(gw.logs()) ? true : undefined), 5000);
+  holdC.release();
+  await Promise.all([holdB.done, holdC.done]);
+
+  // The same through POST /api/run (SlotClient).
+  await cluster.waitIdle(gw.httpUrl, 2);
+  const holds = [await holdUntilReleased(gw.wsUrl), await holdUntilReleased(gw.wsUrl)];
+  const doomed2 = await cluster.workerHost(1);
+  await cluster.waitIdle(gw.httpUrl, 1);
+  doomed2.proc.kill('SIGKILL');
+  await new Promise((r) => doomed2.proc.once('exit', r));
+  const pendingHttp = fetch(`${gw.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'js', code: 'console.log("http elsewhere")' }) });
+  await waitFor('the second refused slot reported', async () => (/event="slot_unreachable"\} 2/.test(await (await fetch(`${gw.httpUrl}/metrics`)).text()) ? true : undefined), 10_000);
+  holds[0]!.release();
+  const res = await pendingHttp;
+  const body = (await res.json()) as { stdout?: string; exit?: { reason: string } };
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.stdout, 'http elsewhere\n');
+  holds[1]!.release();
+  await Promise.all(holds.map((h) => h.done));
+
   const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
   assert.match(metrics, new RegExp(`playground_worker_host_up\\{host="${doomed.hostId}"\\} 0`));
-  assert.match(metrics, /playground_gateway_slots_unreachable_total [1-9]/);
+  assert.match(metrics, /playground_registry_events_total\{event="slot_unreachable"\} 2/);
   // Never comes back: removed from Redis with its slots after PLAYGROUND_HOST_FORGET_MS.
   const redis = new Redis(cluster.redisUrl);
   try {
