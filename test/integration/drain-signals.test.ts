@@ -8,7 +8,7 @@ import { Cluster } from '../helpers/cluster.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
 import { pidsOfUids, isAlive } from '../helpers/host-processes.ts';
 
-const UID_BASE = 63_500;
+const UID_BASE = 64_100;
 
 test('SIGTERM to the whole process group mid-run (as systemd sends it): runs finish or get a verdict, never "Killed by SIGKILL"; a clean exit', { timeout: 60_000 }, async () => {
   const pg = await startPlayground({ slots: 2, ownGroup: true, env: { PLAYGROUND_SANDBOX_UID_BASE: String(UID_BASE), PLAYGROUND_SHUTDOWN_GRACE_MS: '4000' } });
