@@ -19,12 +19,14 @@ export interface RunOptions {
   /** Sent instead of a JSON run message. */
   raw?: string | Buffer;
   binary?: boolean;
+  /** Extra handshake headers (e.g. X-Forwarded-For through a trusted proxy: another client). */
+  headers?: Record<string, string>;
 }
 
 /** Opens one run over a real WebSocket and collects everything until the server closes. */
 export function runOverWs(url: string, run: RunMessage | Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<Received> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
+    const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024, headers: opts.headers });
     const got: Received = { messages: [], stdout: '', stderr: '' };
     const t0 = performance.now();
     const deadline = setTimeout(() => {

@@ -8,6 +8,10 @@ import { runOverWs, type Received } from '../helpers/ws-client.ts';
 import { getJson, waitFor } from '../helpers/playground.ts';
 
 const clusters: Cluster[] = [];
+// The test is one address opening many runs: it may, and a trusted proxy lets it speak for
+// distinct clients (each run of a queue its own client, as fair leasing keeps one per client).
+const MANY_CLIENTS = { PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '64', PLAYGROUND_TRUSTED_PROXIES: '127.0.0.1' };
+const as = (i: number) => ({ headers: { 'x-forwarded-for': `10.9.0.${i + 1}` } });
 after(async () => {
   for (const c of clusters) await c.stop();
 });
@@ -44,6 +48,18 @@ async function holdSlot(wsUrl: string, holdMs: number): Promise<{ done: Promise<
   return { done };
 }
 
+async function dumpRegistry(cluster: Cluster): Promise<string> {
+  const r = new Redis(cluster.redisUrl);
+  const out: string[] = [];
+  for (const k of (await r.keys(`${cluster.prefix}*`)).sort()) {
+    const type = await r.type(k);
+    const v = type === 'string' ? await r.get(k) : type === 'hash' ? await r.hgetall(k) : type === 'list' ? await r.lrange(k, 0, -1) : type === 'set' ? await r.smembers(k) : type === 'zset' ? await r.zrange(k, '0', '-1', 'WITHSCORES') : type;
+    out.push(`${k.slice(cluster.prefix.length)} = ${JSON.stringify(v)}`);
+  }
+  r.disconnect();
+  return out.join('\n');
+}
+
 /** A run that holds its slot until release() (its program exits on the first stdin line). */
 async function holdUntilReleased(wsUrl: string): Promise<{ done: Promise<Received>; release: () => void }> {
   let socket: { send(data: string): void } | undefined;
@@ -61,7 +77,7 @@ async function holdUntilReleased(wsUrl: string): Promise<{ done: Promise<Receive
 }
 
 test('bug 2: a draining gateway answers its queued clients BUSY at once; a killed gateway\'s waiters get no slot — slots are idle again within seconds', { timeout: 120_000 }, async (t) => {
-  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500', ...MANY_CLIENTS });
   clusters.push(cluster);
   await cluster.workerHost(2);
   const [g1, g2, g3] = [await cluster.gateway({ PLAYGROUND_SHUTDOWN_GRACE_MS: '20000' }), await cluster.gateway(), await cluster.gateway()];
@@ -69,7 +85,7 @@ test('bug 2: a draining gateway answers its queued clients BUSY at once; a kille
 
   // Drain: both slots busy through g2, three clients queued on g1, then SIGTERM to g1.
   const held = [await holdSlot(g2.wsUrl, 2500), await holdSlot(g2.wsUrl, 2500)];
-  const queued = [0, 1, 2].map(() => runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 20_000 }));
+  const queued = [0, 1, 2].map((i) => runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 20_000, ...as(i) }));
   await waitFor('3 waiters', async () => ((await getJson(`${g2.httpUrl}/healthz`)).body.waiting === 3 ? true : undefined), 10_000);
   const t0 = performance.now();
   g1.proc.kill('SIGTERM');
@@ -86,7 +102,7 @@ test('bug 2: a draining gateway answers its queued clients BUSY at once; a kille
 
   // Kill: slots busy again through g2, two clients queued on g3, SIGKILL g3.
   const held2 = [await holdSlot(g2.wsUrl, 1500), await holdSlot(g2.wsUrl, 1500)];
-  const doomed = [0, 1].map(() => runOverWs(g3.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 20_000 }).catch(() => undefined));
+  const doomed = [0, 1].map((i) => runOverWs(g3.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 20_000, ...as(i) }).catch(() => undefined));
   await waitFor('2 waiters', async () => ((await getJson(`${g2.httpUrl}/healthz`)).body.waiting === 2 ? true : undefined), 10_000);
   g3.proc.kill('SIGKILL');
   await Promise.all(doomed);
@@ -102,7 +118,7 @@ test('bug 2: a draining gateway answers its queued clients BUSY at once; a kille
 });
 
 test('bug 3: a worker host killed while idle: the run that leases its slot is leased elsewhere (WebSocket and HTTP API), the host is taken out at once, and forgotten when it never returns', { timeout: 180_000 }, async (t) => {
-  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '6000', PLAYGROUND_HOST_FORGET_MS: '12000', PLAYGROUND_TIMEOUT_MS: '60000' });
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '6000', PLAYGROUND_HOST_FORGET_MS: '20000', PLAYGROUND_TIMEOUT_MS: '60000', ...MANY_CLIENTS });
   clusters.push(cluster);
   // Hosts started one by one, each slot held as it comes, so the doomed host's slot is the only
   // idle one when it dies: the next lease must land on it.
@@ -115,11 +131,15 @@ test('bug 3: a worker host killed while idle: the run that leases its slot is le
   const holdC = await holdUntilReleased(gw.wsUrl);
   const doomed = await cluster.workerHost(1);
   await cluster.waitIdle(gw.httpUrl, 1);
+  // The gateway checks a new host's lease-secret proof at its next heartbeat (TTL/3).
+  await new Promise((r) => setTimeout(r, 2500));
   doomed.proc.kill('SIGKILL');
   await new Promise((r) => doomed.proc.once('exit', r));
   const t0 = performance.now();
   const pending = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("elsewhere")' });
-  await waitFor('the refused slot reported', () => (gw.logs().includes('worker slot unreachable') ? true : undefined), 10_000);
+  await waitFor('the refused slot reported', () => (gw.logs().includes('worker slot unreachable') ? true : undefined), 10_000).catch(async (e: Error) => {
+    throw new Error(`${e.message}\n${gw.logs().slice(-3000)}\n${await dumpRegistry(cluster)}`);
+  });
   t.diagnostic(`refused slot reported ${Math.round(performance.now() - t0)} ms after the kill; the run waits for a slot`);
   holdB.release();
   const ws = await pending;
@@ -134,6 +154,7 @@ test('bug 3: a worker host killed while idle: the run that leases its slot is le
   const holds = [await holdUntilReleased(gw.wsUrl), await holdUntilReleased(gw.wsUrl)];
   const doomed2 = await cluster.workerHost(1);
   await cluster.waitIdle(gw.httpUrl, 1);
+  await new Promise((r) => setTimeout(r, 2500));
   doomed2.proc.kill('SIGKILL');
   await new Promise((r) => doomed2.proc.once('exit', r));
   const pendingHttp = fetch(`${gw.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'js', code: 'console.log("http elsewhere")' }) });
@@ -147,12 +168,12 @@ test('bug 3: a worker host killed while idle: the run that leases its slot is le
   await Promise.all(holds.map((h) => h.done));
 
   const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
-  assert.match(metrics, new RegExp(`playground_worker_host_up\\{host="${doomed.hostId}"\\} 0`));
+  assert.match(metrics, new RegExp(`playground_worker_host_up\\{host="${doomed2.hostId}"\\} 0`));
   assert.match(metrics, /playground_registry_events_total\{event="slot_unreachable"\} 2/);
   // Never comes back: removed from Redis with its slots after PLAYGROUND_HOST_FORGET_MS.
   const redis = new Redis(cluster.redisUrl);
   try {
-    await waitFor('dead host forgotten', async () => ((await redis.exists(...doomed.slots.map((s) => `${cluster.prefix}slot:${s}`))) === 0 ? true : undefined), 30_000);
+    await waitFor('dead host forgotten', async () => ((await redis.exists(...doomed.slots.map((s) => `${cluster.prefix}slot:${s}`))) === 0 ? true : undefined), 40_000);
     assert.equal(await redis.zscore(`${cluster.prefix}hostseen`, doomed.hostId), null);
   } finally {
     redis.disconnect();
@@ -160,7 +181,7 @@ test('bug 3: a worker host killed while idle: the run that leases its slot is le
 });
 
 test('bug 5: a worker host with another lease secret is never leased, and is reported in logs, /healthz and /metrics; a host in rotation (new + previous secret) serves', { timeout: 120_000 }, async () => {
-  const cluster = new Cluster();
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', MANY_CLIENTS);
   clusters.push(cluster);
   const good = await cluster.workerHost(1);
   const wrong = await cluster.workerHost(2, { PLAYGROUND_LEASE_SECRET: 'another-secret-'.repeat(3) });
@@ -184,19 +205,19 @@ test('bug 5: a worker host with another lease secret is never leased, and is rep
 });
 
 test('bug 7: PLAYGROUND_QUEUE_MAX bounds each gateway\'s own waiters, not the cluster\'s', { timeout: 120_000 }, async () => {
-  const cluster = new Cluster();
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', MANY_CLIENTS);
   clusters.push(cluster);
   await cluster.workerHost(1);
   const g1 = await cluster.gateway({ PLAYGROUND_QUEUE_MAX: '1' });
   const g2 = await cluster.gateway({ PLAYGROUND_QUEUE_MAX: '10' });
   await cluster.waitIdle(g1.httpUrl, 1);
   const held = await holdSlot(g2.wsUrl, 2500);
-  const onG2 = [0, 1, 2].map(() => runOverWs(g2.wsUrl, { type: 'run', language: 'js', code: 'console.log(2)' }, { deadlineMs: 30_000 }));
+  const onG2 = [0, 1, 2].map((i) => runOverWs(g2.wsUrl, { type: 'run', language: 'js', code: 'console.log(2)' }, { deadlineMs: 30_000, ...as(i) }));
   await waitFor('3 waiters', async () => ((await getJson(`${g1.httpUrl}/healthz`)).body.waiting === 3 ? true : undefined), 10_000);
   // g1 has nobody waiting: its first client queues (before: BUSY at once, 3 ≥ 1 cluster-wide).
-  const first = runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 30_000 });
+  const first = runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 30_000, ...as(10) });
   await waitFor('4 waiters', async () => ((await getJson(`${g1.httpUrl}/healthz`)).body.waiting === 4 ? true : undefined), 10_000);
-  const second = await runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' });
+  const second = await runOverWs(g1.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, as(11));
   assert.equal(second.error?.code, 'BUSY', 'g1\'s own queue (1) is full');
   await held.done;
   for (const r of [...(await Promise.all(onG2)), await first]) assert.equal(r.exit?.reason, 'exit', JSON.stringify(r.messages));

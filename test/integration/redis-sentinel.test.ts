@@ -18,6 +18,8 @@ test('Redis Sentinel failover: the primary is killed, Sentinel promotes the repl
     PLAYGROUND_REDIS_SENTINELS: `127.0.0.1:${redis.ports.sentinel}`,
     PLAYGROUND_REDIS_SENTINEL_NAME: redis.name,
     PLAYGROUND_HEARTBEAT_TTL_MS: '3000',
+    // Three concurrent runs from this one test client.
+    PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '16',
   });
   try {
     await cluster.workerHost(2);
