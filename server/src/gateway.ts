@@ -82,6 +82,8 @@ export class Gateway {
       localSlots: opts.localSlots,
       fairLease: new FairLease(registry),
     };
+    // Runs waiting in clients' own lines (fair leasing) wait on this gateway too.
+    this.ctx.metrics.countQueuedBefore(() => this.ctx.fairLease.waiting);
     this.wsProxy = new WsProxy(this.ctx);
     this.staticFiles = new StaticFiles(config.webDir);
     this.packagesApi = new PackagesApi(config.packagesDir);

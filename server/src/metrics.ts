@@ -44,8 +44,16 @@ export class Metrics {
    * gateway sees no runs end and boots no sandbox: those series live on each worker host's own
    * /metrics (PLAYGROUND_PORT, 8081 by default), so they are not exported here empty.
    */
+  private queuedBefore: () => number = () => 0;
+
+  /** Runs this gateway holds back before they enter the registry's queue (fair leasing). */
+  countQueuedBefore(count: () => number): void {
+    this.queuedBefore = count;
+  }
+
   constructor(slots: GatewayRegistry, warm?: () => number | undefined) {
     const registry = this.registry;
+    const queuedBefore = () => this.queuedBefore();
     if (!warm) {
       for (const name of ['playground_runs_total', 'playground_run_duration_seconds', 'playground_output_bytes_total', 'playground_sandbox_start_seconds']) registry.removeSingleMetric(name);
     }
@@ -73,7 +81,7 @@ export class Metrics {
       labelNames: ['scope'],
       registers: [registry],
       async collect() {
-        this.set({ scope: 'gateway' }, slots.localWaiting);
+        this.set({ scope: 'gateway' }, slots.localWaiting + queuedBefore());
         const s = await slots.stats().catch(() => undefined);
         if (s) this.set({ scope: 'cluster' }, s.waiting);
       },
