@@ -5,8 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** <repo>/packages: where `npm run setup` installs the default set. */
-export const DEFAULT_PACKAGES_DIR = fileURLToPath(new URL('../packages', import.meta.url));
+/** <repo>/packages: where `npm run setup` installs the default set (from the sources or from dist/protocol/). */
+export const DEFAULT_PACKAGES_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/protocol/') ? '../../packages' : '../packages', import.meta.url));
 
 export interface InstalledPackage {
   name: string;

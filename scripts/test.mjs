@@ -44,6 +44,15 @@ if (!process.env.PLAYGROUND_SKIP_E2E && existsSync('e2e/playwright.config.ts') &
 }
 
 const files = [...pick(find('test/unit')), ...pick(find('test/integration'))];
+if (!process.env.PLAYGROUND_SKIP_BUILD && files.some((f) => f.includes('integration'))) {
+  // Tests that start the `npm start` / `npm run worker-host` path run the JavaScript build:
+  // build it from the current sources first.
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) {
+    console.error('build failed');
+    failed = true;
+  }
+}
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
 });

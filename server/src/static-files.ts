@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 
-const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+// From the sources (server/src/) or from the build (dist/server/src/): the web UI is built to
+// <repo>/web/dist either way.
+const DEFAULT_WEB_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/server/') ? '../../../web/dist/' : '../../web/dist/', import.meta.url));
 
 /** Pages of the web UI: each serves its own HTML entry. */
 const PAGES: Record<string, string> = { '/': '/index.html', '/embed': '/embed.html' };
