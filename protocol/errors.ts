@@ -1,7 +1,10 @@
 /**
- * Typed error codes. `PUBLIC_ERROR_CODES` travel to clients in `error` frames and HTTP bodies
- * (contract); each has a fixed retryable flag and HTTP status. Verdicts (timeout, memory,
- * output-limit…) are not errors: they are `exit` reasons.
+ * Typed error codes, all of them: tested against docs/protocol.md both ways (test/unit/docs.test.ts).
+ *
+ * `PUBLIC_ERROR_CODES` travel to clients in `error` frames and HTTP bodies (contract); each has
+ * a fixed retryable flag and HTTP status. `HTTP_ONLY_ERROR_CODES` are extensions that only the
+ * HTTP APIs answer. Verdicts (timeout, memory, output-limit…) are not errors: they are `exit`
+ * reasons.
  */
 export const PUBLIC_ERROR_CODES = Object.freeze({
   BAD_REQUEST: { retryable: false, httpStatus: 400, summary: 'The message or request is malformed or not allowed now.' },
@@ -15,36 +18,74 @@ export const PUBLIC_ERROR_CODES = Object.freeze({
 
 export type PublicErrorCode = keyof typeof PUBLIC_ERROR_CODES;
 
+export const HTTP_ONLY_ERROR_CODES = Object.freeze({
+  UNAUTHORIZED: { retryable: false, httpStatus: 401, summary: 'API keys are configured and the request carries no valid one.' },
+});
+
+/** A code an HTTP error body may carry. */
+export type HttpErrorCode = PublicErrorCode | keyof typeof HTTP_ONLY_ERROR_CODES;
+
 export function isPublicErrorCode(code: unknown): code is PublicErrorCode {
   return typeof code === 'string' && Object.prototype.hasOwnProperty.call(PUBLIC_ERROR_CODES, code);
 }
 
+export function httpStatusOf(code: HttpErrorCode): number {
+  return isPublicErrorCode(code) ? PUBLIC_ERROR_CODES[code].httpStatus : HTTP_ONLY_ERROR_CODES[code].httpStatus;
+}
+
 /**
- * Internal error codes (PG_ERR_*), raised inside processes and logged; they map onto a public
- * code before reaching a client. Like ws's WS_ERR_* registry, docs/protocol.md lists them all.
+ * Internal error codes (PG_ERR_*), raised inside processes and logged. Before reaching a
+ * client each maps onto a public code and message (`toPublicError`); the detail stays in logs.
  */
 export const INTERNAL_ERROR_CODES = Object.freeze({
-  PG_ERR_CONFIG_INVALID: 'The process configuration failed validation.',
-  PG_ERR_SANDBOX_UNAVAILABLE: 'bubblewrap or a kernel feature the sandbox needs is missing.',
-  PG_ERR_CGROUP_UNAVAILABLE: 'No writable cgroup memory/pids controller was found.',
-  PG_ERR_SANDBOX_START_FAILED: 'A sandbox process failed to start or to signal readiness.',
-  PG_ERR_SLOT_BUSY: 'A worker slot was connected while it was already running a program.',
-  PG_ERR_LEASE_INVALID: 'A worker slot was connected without a valid lease credential.',
-  PG_ERR_REGISTRY_UNAVAILABLE: 'The registry (e.g. Redis) could not be reached.',
-  PG_ERR_PROXY_FAILED: 'The gateway could not reach the leased worker slot.',
-  PG_ERR_QUEUE_FULL: 'The gateway wait queue is full.',
-});
+  PG_ERR_CONFIG_INVALID: { summary: 'The process configuration failed validation.', publicCode: 'INTERNAL', publicMessage: 'the server is misconfigured' },
+  PG_ERR_STARTUP: { summary: 'The process could not start for a reason without a code of its own (the message says which).', publicCode: 'INTERNAL', publicMessage: 'the server could not start' },
+  PG_ERR_SANDBOX_UNAVAILABLE: { summary: 'bubblewrap or a kernel feature the sandbox needs is missing.', publicCode: 'INTERNAL', publicMessage: 'the sandbox is unavailable' },
+  PG_ERR_CGROUP_UNAVAILABLE: { summary: 'No writable cgroup memory/pids controller was found.', publicCode: 'INTERNAL', publicMessage: 'the sandbox is unavailable' },
+  PG_ERR_REGISTRY_UNAVAILABLE: { summary: 'The registry (e.g. Redis) could not be reached.', publicCode: 'INTERNAL', publicMessage: 'the registry is unavailable; retry shortly' },
+  PG_ERR_NO_IDLE_SLOT: { summary: 'No worker slot became idle within the queue wait, the wait queue was full, or the waiting client left.', publicCode: 'BUSY', publicMessage: 'all worker slots are busy; retry shortly' },
+} satisfies Record<string, { summary: string; publicCode: PublicErrorCode; publicMessage: string }>);
 
 export type InternalErrorCode = keyof typeof INTERNAL_ERROR_CODES;
 
-/** An error with a typed internal code and the public code it surfaces as. */
+/** An error with a typed internal code; `toPublicError` says what a client may learn of it. */
 export class PlaygroundError extends Error {
   constructor(
     readonly code: InternalErrorCode,
     message: string,
-    readonly publicCode: PublicErrorCode = 'INTERNAL',
   ) {
     super(message);
     this.name = 'PlaygroundError';
   }
+
+  get publicCode(): PublicErrorCode {
+    return INTERNAL_ERROR_CODES[this.code].publicCode;
+  }
+}
+
+export interface PublicError {
+  code: PublicErrorCode;
+  message: string;
+}
+
+/**
+ * The one mapping from anything thrown to what a client sees: a typed error becomes its public
+ * code and message (a BUSY keeps its reason), anything else is INTERNAL without detail.
+ */
+export function toPublicError(err: unknown): PublicError {
+  if (err instanceof PlaygroundError) {
+    const entry = INTERNAL_ERROR_CODES[err.code];
+    if (err.code === 'PG_ERR_NO_IDLE_SLOT') {
+      // A draining gateway says so; otherwise the reason no slot came (timeout, full queue).
+      const draining = (err as PlaygroundError & { reason?: string }).reason === 'draining';
+      return { code: entry.publicCode, message: draining ? 'this gateway is shutting down; retry shortly' : `all worker slots are busy (${err.message}); retry shortly` };
+    }
+    return { code: entry.publicCode, message: entry.publicMessage };
+  }
+  return { code: 'INTERNAL', message: 'internal error; retry shortly' };
+}
+
+/** The code a process names when it cannot start. */
+export function startupErrorCode(err: unknown): InternalErrorCode {
+  return err instanceof PlaygroundError ? err.code : 'PG_ERR_STARTUP';
 }

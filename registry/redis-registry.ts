@@ -323,9 +323,16 @@ export class RedisRegistry implements Registry {
       return;
     }
     if (!slotId) return;
-    const lease = await this.leaseFor(slotId, w.leaseId, w.holdMs);
-    if (this.waiting.get(waiterId) === w) w.resolve(lease);
-    else await this.release(lease);
+    try {
+      const lease = await this.leaseFor(slotId, w.leaseId, w.holdMs);
+      if (this.waiting.get(waiterId) === w) w.resolve(lease);
+      else await this.release(lease);
+    } catch (err) {
+      // Redis went away between the grant and the slot's address (this runs from a timer or a
+      // pub/sub message: nothing else would catch it). The waiter times out into BUSY and the
+      // lease deadline gives the slot back.
+      this.log.warn({ err: (err as Error).message, code: 'PG_ERR_REGISTRY_UNAVAILABLE' }, 'could not read a granted slot');
+    }
   }
 
   async release(lease: Lease): Promise<void> {

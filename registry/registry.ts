@@ -1,3 +1,5 @@
+import { PlaygroundError } from '../protocol/errors.ts';
+
 /** A slot as the registry knows it: where to connect and which worker host serves it. */
 export interface SlotRecord {
   /** Stable id, "ip:port" as the worker host listens. */
@@ -110,9 +112,11 @@ export interface GatewayRegistry {
  */
 export type Registry = HostRegistry & GatewayRegistry;
 
-export class BusyError extends Error {
+/** No slot for this lease request (public code BUSY); `reason` says why. */
+export class BusyError extends PlaygroundError {
   constructor(readonly reason: 'timeout' | 'queue-full' | 'aborted' | 'draining') {
     super(
+      'PG_ERR_NO_IDLE_SLOT',
       reason === 'queue-full'
         ? 'the wait queue is full'
         : reason === 'aborted'

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { PlaygroundError } from '../protocol/index.ts';
+import { PlaygroundError, startupErrorCode } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
 import { loadGatewayConfig, type GatewayConfig } from './src/config.ts';
 import { Gateway, type HealthExtras } from './src/gateway.ts';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: Error) => {
-    process.stderr.write(`\n[playground] cannot start (${err instanceof PlaygroundError ? err.code : 'PG_ERR_STARTUP'}):\n${err.message}\n\n`);
+    process.stderr.write(`\n[playground] cannot start (${startupErrorCode(err)}):\n${err.message}\n\n`);
     process.exit(1);
   });
 }

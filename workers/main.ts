@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { PlaygroundError } from '../protocol/index.ts';
+import { PlaygroundError, startupErrorCode } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
 import { loadWorkerHostConfig, sandboxHeapMb, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
@@ -77,7 +77,7 @@ export function workerHealth(host: WorkerHost): Record<string, unknown> {
 
 export function exitOnStartupError(err: unknown): never {
   const e = err as Error;
-  const code = err instanceof PlaygroundError ? err.code : 'PG_ERR_STARTUP';
+  const code = startupErrorCode(err);
   process.stderr.write(`\n[playground] cannot start (${code}):\n${e.message}\n\n`);
   process.exit(1);
 }

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { PUBLIC_ERROR_CODES, type PublicErrorCode } from '../../protocol/index.ts';
+import { httpStatusOf, type HttpErrorCode } from '../../protocol/index.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Edge } from './edge.ts';
 import type { Metrics } from './metrics.ts';
@@ -47,8 +47,8 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 }
 
 /** The contract's HTTP error body: `{"error":{"code","message"}}` with the code's status. */
-export function sendError(ctx: GatewayContext | undefined, res: http.ServerResponse, code: PublicErrorCode | 'UNAUTHORIZED', message: string, headers: Record<string, string> = {}, status?: number): void {
+export function sendError(ctx: GatewayContext | undefined, res: http.ServerResponse, code: HttpErrorCode, message: string, headers: Record<string, string> = {}, status?: number): void {
   ctx?.metrics.errors.inc({ code });
-  const httpStatus = status ?? (code === 'UNAUTHORIZED' ? 401 : PUBLIC_ERROR_CODES[code].httpStatus);
+  const httpStatus = status ?? httpStatusOf(code);
   sendJson(res, httpStatus, { error: { code, message } }, headers);
 }

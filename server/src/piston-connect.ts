@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { WebSocket } from 'ws';
-import { BusyError } from '../../registry/index.ts';
+import { toPublicError } from '../../protocol/index.ts';
 import { SlotClient } from './slot-client.ts';
 import { slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import { parsePistonRequest } from './piston.ts';
@@ -91,7 +91,7 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp:
           slot.once('close', resolve);
           started.catch(() => resolve());
         });
-        started.catch((err: Error) => fail(err instanceof BusyError ? `all worker slots are busy (${err.message}); retry shortly` : 'the registry is unavailable'));
+        started.catch((err: Error) => fail(toPublicError(err).message));
         return;
       }
       case 'data':

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { LANGUAGES, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
+import { LANGUAGES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
 import { readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { sendJson, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
@@ -112,8 +112,10 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       memoryMb: r.memoryMb,
       args: r.args,
     });
-    if ('busy' in result) return sendJson(res, 503, { message: `all worker slots are busy (${result.busy}); retry shortly` }, { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) });
-    if ('internal' in result) return sendJson(res, 500, { message: result.internal }, cors);
+    if ('failed' in result) {
+      const { code, message } = result.failed;
+      return sendJson(res, httpStatusOf(code), { message }, code === 'BUSY' ? { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) } : cors);
+    }
     if (!result.exit) {
       const e = result.error;
       const status = e?.code === 'CODE_TOO_LARGE' ? 413 : e?.code === 'INTERNAL' || !e ? 500 : 400;

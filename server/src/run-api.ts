@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { describeIssues, resolveLanguage, retryHint, runRequestSchema } from '../../protocol/index.ts';
+import { describeIssues, resolveLanguage, retryHint, runRequestSchema, toPublicError, type PublicError } from '../../protocol/index.ts';
 import { BusyError } from '../../registry/index.ts';
 import { readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
@@ -34,7 +34,7 @@ export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, 
 }
 
 /** Runs the request on a slot; maps registry failures onto typed errors. */
-export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMessage, run: SlotRunRequest): Promise<CollectedRun | { busy: string } | { internal: string }> {
+export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMessage, run: SlotRunRequest): Promise<CollectedRun | { failed: PublicError }> {
   const abort = new AbortController();
   const onClose = () => abort.abort();
   req.socket.once('close', onClose);
@@ -43,9 +43,8 @@ export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMes
   try {
     return await collectRun(slotClientOptions(ctx, ctx.edge.clientIp(req), abort.signal), run);
   } catch (err) {
-    if (err instanceof BusyError) return { busy: err.message };
-    ctx.log.error({ err: (err as Error).message }, 'run over HTTP failed');
-    return { internal: 'the registry is unavailable; retry shortly' };
+    if (!(err instanceof BusyError)) ctx.log.error({ err: (err as Error).message }, 'run over HTTP failed');
+    return { failed: toPublicError(err) };
   } finally {
     req.socket.off('close', onClose);
     ctx.activeRuns.delete(handle);
@@ -69,8 +68,10 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
       return sendError(ctx, res, 'UNSUPPORTED_LANGUAGE', `unsupported language ${JSON.stringify(parsed.data.language.slice(0, 40))}; use javascript or typescript`, cors);
     }
     const result = await runToCompletion(ctx, req, { ...parsed.data, closeStdin: true });
-    if ('busy' in result) return sendError(ctx, res, 'BUSY', `all worker slots are busy (${result.busy}); retry shortly`, { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) });
-    if ('internal' in result) return sendError(ctx, res, 'INTERNAL', result.internal, cors);
+    if ('failed' in result) {
+      const hint: Record<string, string> = result.failed.code === 'BUSY' ? { 'retry-after': String(retryHint(1000).retryAfterS) } : {};
+      return sendError(ctx, res, result.failed.code, result.failed.message, { ...cors, ...hint });
+    }
     if (!result.exit) {
       const e = result.error ?? { code: 'INTERNAL' as const, message: 'the run ended without an exit' };
       const hint: Record<string, string> = e.code === 'BUSY' || e.code === 'RATE_LIMITED' ? { 'retry-after': String(retryHint(e.retryAfterMs ?? 1000).retryAfterS) } : {};

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes, randomUUID } from 'node:crypto';
 import httpProxy from 'http-proxy';
 import { WebSocketServer } from 'ws';
-import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, retryHint, serverFrames, type PublicErrorCode } from '../../protocol/index.ts';
+import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, retryHint, serverFrames, toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
 import { BusyError, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, serverCloseFrame, serverTextFrame } from './ws-frame-watch.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -83,12 +83,9 @@ export class WsProxy {
       socket.off('close', onEarlyClose);
       admission.release();
       if (socket.destroyed) return;
-      if (err instanceof BusyError) {
-        const why = err.reason === 'draining' ? 'this gateway is shutting down' : `all worker slots are busy (${err.message})`;
-        return this.sendErrorAndClose(req, socket, head, 'BUSY', `${why}; retry shortly`);
-      }
-      ctx.log.error({ err: (err as Error).message }, 'registry lease failed');
-      return this.sendErrorAndClose(req, socket, head, 'INTERNAL', 'the registry is unavailable; retry shortly');
+      const failure = toPublicError(err);
+      if (!(err instanceof BusyError)) ctx.log.error({ err: (err as Error).message }, 'registry lease failed');
+      return this.sendErrorAndClose(req, socket, head, failure.code, failure.message);
     }
     socket.off('close', onEarlyClose);
     ctx.metrics.queueWait.observe((performance.now() - waitStart) / 1000);
@@ -153,8 +150,8 @@ export class WsProxy {
       } catch (e) {
         current = dead;
         if (socket.destroyed) return;
-        const busy = e instanceof BusyError;
-        return this.sendErrorAndClose(req, socket, head, busy ? 'BUSY' : 'INTERNAL', busy ? 'no worker slot is available; retry shortly' : 'the registry is unavailable; retry shortly');
+        const failure = toPublicError(e);
+        return this.sendErrorAndClose(req, socket, head, failure.code, failure.message);
       }
       if (socket.destroyed) return void ctx.registry.release(current).catch(() => undefined);
       forward();

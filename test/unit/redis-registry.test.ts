@@ -141,3 +141,18 @@ test("a worker host gives back its own slot by lease id (the gateway may be dead
   assert.equal(b.slot.id, a.slot.id);
   await gw!.release(b);
 });
+
+test('a grant whose slot cannot be read (Redis gone in between) ends the wait in BUSY, without an unhandled rejection', async () => {
+  const prefix = newPrefix();
+  const host = await withSlots(prefix, 1);
+  const [gw] = await registries(1, prefix);
+  const first = await gw!.lease({ waitMs: 0, holdMs: 10_000 });
+  // Fault injection at the one call between the grant and the lease: the real Redis stays up.
+  const client = gw!.redisClient as unknown as { hmget: (...a: unknown[]) => Promise<unknown> };
+  const realHmget = client.hmget.bind(client);
+  client.hmget = () => Promise.reject(new Error('connection lost'));
+  const waiting = gw!.lease({ waitMs: 800, holdMs: 10_000 });
+  await host.releaseSlot(first.slot.id, first.leaseId);
+  await assert.rejects(waiting, (e: BusyError) => e instanceof BusyError);
+  client.hmget = realHmget;
+});
