@@ -43,7 +43,7 @@ export const INTERNAL_ERROR_CODES = Object.freeze({
   PG_ERR_SANDBOX_UNAVAILABLE: { summary: 'bubblewrap or a kernel feature the sandbox needs is missing.', publicCode: 'INTERNAL', publicMessage: 'the sandbox is unavailable' },
   PG_ERR_CGROUP_UNAVAILABLE: { summary: 'No writable cgroup memory/pids controller was found.', publicCode: 'INTERNAL', publicMessage: 'the sandbox is unavailable' },
   PG_ERR_REGISTRY_UNAVAILABLE: { summary: 'The registry (e.g. Redis) could not be reached.', publicCode: 'INTERNAL', publicMessage: 'the registry is unavailable; retry shortly' },
-  PG_ERR_NO_IDLE_SLOT: { summary: 'No worker slot became idle within the queue wait, the wait queue was full, or the waiting client left.', publicCode: 'BUSY', publicMessage: 'all worker slots are busy; retry shortly' },
+  PG_ERR_NO_IDLE_SLOT: { summary: 'No worker slot became idle within the queue wait, the wait queue was full, the waiting client left, or the gateway is draining.', publicCode: 'BUSY', publicMessage: 'all worker slots are busy; retry shortly' },
 } satisfies Record<string, { summary: string; publicCode: PublicErrorCode; publicMessage: string }>);
 
 export type InternalErrorCode = keyof typeof INTERNAL_ERROR_CODES;
