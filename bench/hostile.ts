@@ -8,7 +8,6 @@ import { startPlayground, type Playground } from '../test/helpers/playground.ts'
 import {
   ATTACKER_ADDRESS,
   attackerSocket,
-  collect,
   destroyAll,
   frameFlood,
   openAttackers,

@@ -1,5 +1,4 @@
 // Renders a benchmark report as the markdown of docs/performance.md and a small SVG chart.
-import { pageWeightRows } from './page-weight.ts';
 type Report = { date: string; machine: Record<string, unknown>; node: string; command: string; results: Record<string, any> };
 
 const TARGETS = {

@@ -207,7 +207,10 @@ export async function headerTricklers(host: string, port: number, count: number,
 }
 
 export function destroyAll(sockets: Array<{ destroy(): void } | { terminate(): void }>): void {
-  for (const s of sockets) ('terminate' in s ? s.terminate() : s.destroy());
+  for (const s of sockets) {
+    if ('terminate' in s) s.terminate();
+    else s.destroy();
+  }
 }
 
 /** How many of these raw sockets the server has closed. */
