@@ -28,17 +28,17 @@ test('an embed shows its code highlighted before Monaco loads, and becomes an ed
   await expect(page.locator('.monaco-editor .view-lines')).toContainText('/* typed */');
 });
 
-test('plain JavaScript loads no TypeScript service until edited, and Node types only for Node code', async ({ page }) => {
+test('plain JavaScript never loads the TypeScript service or Node types; TypeScript loads both', async ({ page }) => {
   await page.addInitScript(() => localStorage.clear());
   const urls = requested(page);
   await openPlayground(page);
-  await page.waitForTimeout(1500);
-  expect(urls.filter((u) => /ts\.worker|node-types|tsMode/.test(u))).toEqual([]);
   await page.locator('.monaco-editor').first().click();
   await page.keyboard.press('ControlOrMeta+End');
-  await page.keyboard.type('\nconst x = 1;');
-  await expect.poll(() => urls.filter((u) => /ts\.worker/.test(u)).length, { timeout: 30_000 }).toBeGreaterThan(0);
-  expect(urls.filter((u) => /node-types/.test(u))).toEqual([]);
   await page.keyboard.type('\nconst fs = require("node:fs");');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('node:fs');
+  await page.waitForTimeout(1500);
+  expect(urls.filter((u) => /ts\.worker|node-types|tsMode|ts-features/.test(u))).toEqual([]);
+  await page.getByLabel('Language').selectOption('typescript');
+  await expect.poll(() => urls.filter((u) => /ts\.worker/.test(u)).length, { timeout: 30_000 }).toBeGreaterThan(0);
   await expect.poll(() => urls.filter((u) => /node-types/.test(u)).length, { timeout: 30_000 }).toBe(1);
 });

@@ -1,6 +1,6 @@
 // Monaco, bundled (never the CDN loader): the editor core, its features, and JavaScript /
 // TypeScript highlighting. The TypeScript language service (a 7 MB worker) and Node's type
-// declarations are not in this chunk: `prepareLanguage` loads them when the code needs them.
+// declarations are not in this chunk: `prepareLanguage` loads them for TypeScript only.
 import * as monaco from 'monaco-editor/editor';
 import 'monaco-editor/features/register.all';
 import 'monaco-editor/languages/definitions/javascript/register';
@@ -28,35 +28,25 @@ self.MonacoEnvironment = {
 monaco.editor.createModel('', 'javascript').dispose();
 monaco.editor.createModel('', 'typescript').dispose();
 
-/** Modules that use Node's API (its types are 2.4 MB: only fetched for code that needs them). */
-const USES_NODE = /\b(require\s*\(|process\.|Buffer\b|__dirname|__filename|setImmediate|from\s+['"](node:)?[a-z_/]+['"]|import\s*\(\s*['"]node:)/;
-
 let features: Promise<typeof import('./ts-features.ts')> | undefined;
 let typesRequested = false;
 
 /**
- * TypeScript gets its language service at once (type errors are part of writing it); plain
- * JavaScript gets it on the first edit (completions), never for code only read or run. Node's
- * types follow when the code looks like it uses Node.
+ * TypeScript gets its language service and Node's types at once (type errors are part of
+ * writing it). Plain JavaScript loads neither: Monaco's highlighting and word completions serve
+ * it, and a page of JavaScript stays about 1 MB.
  */
-export function prepareLanguage(language: Language, code: string, edited = false): void {
-  if (language === 'javascript' && !edited && !features) return;
+export function prepareLanguage(language: Language): void {
+  if (language !== 'typescript') return;
   features ??= import('./ts-features.ts');
   void features.then((f) => {
     f.enable(language);
-    if (!typesRequested && (language === 'typescript' || USES_NODE.test(code))) {
+    // Node's types always: with lib es2022 alone, even `console` would be unknown.
+    if (!typesRequested) {
       typesRequested = true;
       void f.loadNodeTypes();
     }
   });
-}
-
-/** Resolves once the TypeScript service is set up for `language` (diagnostics need it). */
-export async function typeScriptReady(language: Language): Promise<typeof import('./ts-features.ts')> {
-  prepareLanguage(language, '', true);
-  const f = await features!;
-  f.enable(language);
-  return f;
 }
 
 export { monaco };

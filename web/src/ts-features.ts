@@ -45,12 +45,4 @@ export function loadNodeTypes(): Promise<void> {
   return typesLoaded;
 }
 
-export async function diagnostics(language: Language, uri: import('monaco-editor/editor').Uri) {
-  const getWorker = language === 'typescript' ? await ts.getTypeScriptWorker() : await ts.getJavaScriptWorker();
-  const worker = await getWorker(uri);
-  const file = uri.toString();
-  const [syntactic, semantic] = await Promise.all([worker.getSyntacticDiagnostics(file), worker.getSemanticDiagnostics(file)]);
-  return [...syntactic, ...semantic];
-}
-
 export { ts };

@@ -123,7 +123,7 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
       const existing = monaco.editor.getModel(uri);
       existing?.dispose();
       const model = monaco.editor.createModel(initial, language, uri);
-      prepareLanguage(language, initial);
+      prepareLanguage(language);
       const editor = monaco.editor.create(host.current, {
         model,
         // Monaco arrives after the first render: use the props current now, not at mount.
@@ -146,7 +146,6 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
         }
         latest.current.onChange?.(editor.getValue());
       });
-      const typesSub = editor.onDidChangeModelContent(() => prepareLanguage(language, editor.getValue(), true));
       const problemsSub = monaco.editor.onDidChangeMarkers((uris) => {
         if (!uris.some((u) => u.toString() === model.uri.toString())) return;
         const problems = monaco.editor
@@ -161,7 +160,6 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
       latest.current.onReady?.();
       cleanup = () => {
         sub.dispose();
-        typesSub.dispose();
         problemsSub.dispose();
         editor.dispose();
         model.dispose();
