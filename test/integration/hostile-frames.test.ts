@@ -134,3 +134,24 @@ test('a protocol error during a run ends the connection after its typed error', 
   assert.deepEqual(got.filter((m) => m.type !== 'started').map((m) => m.type === 'error' ? m.code : m.reason), ['BAD_REQUEST', 'error']);
   await settle();
 });
+
+test('a slow reader still gets its exit: closing never cuts off what is still being sent', { timeout: 90_000 }, async () => {
+  // More output than the kernel's socket buffers hold, so some of it (and the exit behind it)
+  // still waits in this process when the run ends.
+  const big = await startPlayground({ slots: 1, env: { PLAYGROUND_MAX_OUTPUT_BYTES: String(64 * 1024 * 1024) } });
+  try {
+    const ws = await attackerSocket(big.wsUrl, '127.0.0.75');
+    const got = collect(ws);
+    ws.send(JSON.stringify({ type: 'run', language: 'javascript', code: 'const line = "x".repeat(99) + "\\n"; for (;;) process.stdout.write(line);', timeoutMs: 2000 }));
+    // Read nothing for 6 s (the run times out meanwhile; longer than the close linger), then all.
+    ws.pause();
+    await sleep(6000);
+    ws.resume();
+    assert.ok(await closedWithin(ws, 30_000), 'closed');
+    const last = got.at(-1);
+    assert.equal(last?.type, 'exit', `last frame: ${JSON.stringify(last)?.slice(0, 100)}`);
+    assert.equal(last?.reason, 'timeout');
+  } finally {
+    await big.stop();
+  }
+});

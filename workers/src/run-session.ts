@@ -178,14 +178,21 @@ export class RunSession {
 
   /**
    * Closes the connection; frames that still arrive are dropped unparsed. A client that never
-   * answers the close frame (one busy flooding us, say) is cut off after CLOSE_LINGER_MS
-   * rather than the 30 s ws would wait.
+   * answers the close frame (one busy flooding us, say) is cut off CLOSE_LINGER_MS after
+   * everything we sent has left this process, rather than the 30 s ws would wait. Never
+   * sooner: a slow reader (a browser working through a megabyte of output) still gets its
+   * `exit`, which cutting the socket would throw away with the rest of our send buffer.
    */
   private closeSocket(code: number, reason: string): void {
+    const { ws } = this.opts;
     this.intake.close();
-    this.opts.ws.close(code, reason);
+    ws.close(code, reason);
     clearTimeout(this.lingerTimer);
-    this.lingerTimer = setTimeout(() => this.opts.ws.terminate(), CLOSE_LINGER_MS);
+    const arm = () => {
+      if (ws.readyState === ws.CLOSED) return;
+      this.lingerTimer = ws.bufferedAmount > 0 ? setTimeout(arm, 250) : setTimeout(() => ws.terminate(), CLOSE_LINGER_MS);
+    };
+    arm();
   }
 
   private readonly intake: FrameIntake;
