@@ -20,6 +20,8 @@ before(async () => {
       PLAYGROUND_API_KEYS: API_KEY,
       PLAYGROUND_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
       PLAYGROUND_HEADERS_TIMEOUT_MS: '3000',
+      // About connections, not silent WebSockets (hostile-pool): keep a slow victim's slot.
+      PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS: '15000',
     },
   });
   pid = pg.proc.pid!;

@@ -15,7 +15,9 @@ let pid: number;
 let idle: { rssMiB: number; fds: number };
 
 before(async () => {
-  pg = await startPlayground({ slots: SLOTS });
+  // These rows are about frames, not silent connections (hostile-pool covers those): a victim
+  // on a saturated CI box must not lose its slot to the 2 s first-message timeout.
+  pg = await startPlayground({ slots: SLOTS, env: { PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS: '15000' } });
   pid = pg.proc.pid!;
   assert.ok((await victimRun(pg.wsUrl)).ok, 'the victim runs on an idle playground');
   idle = probe(pid);
