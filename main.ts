@@ -41,8 +41,8 @@ async function main(): Promise<void> {
   host.on('run-end', (summary) => metrics.recordRunEnd(summary));
   host.on('sandbox-start', (ms) => metrics.sandboxStart.observe(ms / 1000));
   // This process's own slots are served in-process (no loopback proxy hop); see local-slots.ts.
-  const localSlots: LocalSlots = { accept: (slot, req, socket, head, leaseId, runId) => host.acceptLocal(slot.id, slot.hostId, req, socket, head, leaseId, runId) };
-  const gateway = await startGateway(config.gateway, registry, leaseSecret, log, () => workerHealth(host), metrics, localSlots);
+  const localSlots: LocalSlots = { accept: (upgrade) => host.acceptLocal(upgrade) };
+  const gateway = await startGateway({ config: config.gateway, registry, leaseSecret, log, healthExtras: () => workerHealth(host), metrics, localSlots });
   drainOnSignals(
     log,
     async () => {

@@ -3,8 +3,11 @@
 import { preflight } from '../workers/src/sandbox/preflight.ts';
 import type { SandboxFactoryOptions } from '../workers/src/sandbox/sandbox.ts';
 import { DEFAULT_PACKAGES_DIR } from '../protocol/package-store.ts';
+import { DEFAULT_LIMITS } from '../protocol/index.ts';
+import { sandboxLimits } from '../workers/src/config.ts';
 
-const LIMITS = { maxOpenFiles: 1024, maxFileBytes: 64 << 20, cpuSeconds: 30, tmpSizeBytes: 64 << 20, shmSizeBytes: 16 << 20, heapMb: 192 };
+/** The worker host's defaults: the baselines run under the limits a playground's sandboxes get. */
+const HOST = { limits: DEFAULT_LIMITS };
 export const BASELINE_UID = 62_900;
 
 export async function sandboxFactory(tag: string): Promise<SandboxFactoryOptions> {
@@ -15,7 +18,8 @@ export async function sandboxFactory(tag: string): Promise<SandboxFactoryOptions
     searchPath: process.env.PATH ?? '/usr/bin:/bin',
     hostId: `${tag}${process.pid}`,
     trialUid: BASELINE_UID,
-    limits: LIMITS,
+    limits: sandboxLimits(HOST, 'none'),
+    heapMbFor: (version) => sandboxLimits(HOST, version).heapMb,
     packagesDir: DEFAULT_PACKAGES_DIR,
   });
   return {
@@ -24,9 +28,9 @@ export async function sandboxFactory(tag: string): Promise<SandboxFactoryOptions
     tools: sandboxing.tools,
     layout: sandboxing.layout,
     scratch: sandboxing.scratch,
-    limits: LIMITS,
-    memoryBytes: 256 << 20,
-    maxProcesses: 64,
+    limits: sandboxLimits(HOST, sandboxing.cgroups.version),
+    memoryBytes: DEFAULT_LIMITS.memoryMb << 20,
+    maxProcesses: DEFAULT_LIMITS.maxProcesses,
     cpuCores: 1,
     readyTimeoutMs: 30_000,
   };

@@ -9,10 +9,22 @@ import type { Metrics } from './src/metrics.ts';
 import type { LocalSlots } from './src/local-slots.ts';
 import { drainOnSignals } from '../protocol/process-signals.ts';
 
-export async function startGateway(config: GatewayConfig, registry: GatewayRegistry, leaseSecret: string, log: Logger, healthExtras?: HealthExtras, metrics?: Metrics, localSlots?: LocalSlots): Promise<Gateway> {
+/** What a gateway is started with; the all-in-one process adds its worker host's health, metrics and slots. */
+export interface StartGatewayOptions {
+  config: GatewayConfig;
+  registry: GatewayRegistry;
+  leaseSecret: string;
+  log: Logger;
+  healthExtras?: HealthExtras;
+  metrics?: Metrics;
+  localSlots?: LocalSlots;
+}
+
+export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> {
+  const { registry, leaseSecret, log } = opts;
   // A worker host's slots are leased here only if it proves it holds this gateway's secret.
   await registry.joinAsGateway((hostId, info) => verifyHostProof(leaseSecret, hostId, info.leaseProof));
-  const gateway = new Gateway({ config, registry, log, leaseSecret, healthExtras, metrics, redis: registry.redisClient, localSlots });
+  const gateway = new Gateway({ ...opts, redis: registry.redisClient });
   const address = await gateway.listen();
   log.info({ url: `http://${address.address}:${address.port}`, registry: registry.kind }, 'gateway listening');
   return gateway;
@@ -51,7 +63,7 @@ async function main(): Promise<void> {
       untrustedHosts: registry.untrustedHosts,
     };
   };
-  const gateway = await startGateway(config, registry, config.leaseSecret, log, healthExtras);
+  const gateway = await startGateway({ config, registry, leaseSecret: config.leaseSecret, log, healthExtras });
   drainOnSignals(
     log,
     async () => {

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { PlaygroundError, startupErrorCode } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
-import { loadWorkerHostConfig, sandboxHeapMb, type WorkerHostConfig } from './src/config.ts';
+import { loadWorkerHostConfig, sandboxLimits, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
 import { createLeaseVerifier, createRegistry, hostProof, type HostRegistry } from '../registry/index.ts';
@@ -21,15 +21,8 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
     searchPath: process.env.PATH ?? '/usr/bin:/bin',
     hostId: config.hostId,
     trialUid: config.sandboxUidBase,
-    limits: {
-      maxOpenFiles: 1024,
-      maxFileBytes: config.limits.tmpSizeBytes,
-      cpuSeconds: 60,
-      tmpSizeBytes: config.limits.tmpSizeBytes,
-      shmSizeBytes: 16 * 1024 * 1024,
-      heapMb: 64,
-    },
-    heapMbFor: (version) => sandboxHeapMb(config, version),
+    limits: sandboxLimits(config, 'none'),
+    heapMbFor: (version) => sandboxLimits(config, version).heapMb,
     packagesDir: config.packagesDir,
   });
   for (const w of sandboxing.warnings) log.warn(`UNSAFE: ${w}`);

@@ -15,11 +15,21 @@ export interface LocalRun {
  * docs/performance.md). Slots of other hosts (Redis registry) are proxied as before. The lease,
  * its release and the per-run sandbox are the same either way.
  */
+/** An upgrade the gateway holds a lease for, handed to the slot's own worker host. */
+export interface LocalUpgrade {
+  slot: { id: string; hostId: string };
+  req: http.IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  leaseId: string;
+  runId: string;
+}
+
 export interface LocalSlots {
   /**
    * Takes the upgrade when the slot is one of this process's own; 'unavailable' when it is
    * ours but cannot take a run now (draining, or a race with its own recycling); undefined
    * when the slot belongs to another worker host.
    */
-  accept(slot: { id: string; hostId: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): LocalRun | 'unavailable' | undefined;
+  accept(upgrade: LocalUpgrade): LocalRun | 'unavailable' | undefined;
 }

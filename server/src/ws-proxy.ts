@@ -95,7 +95,7 @@ export class WsProxy {
       return;
     }
     const runId = randomUUID();
-    const local = ctx.localSlots?.accept(lease.slot, req, socket, head, lease.leaseId, runId);
+    const local = ctx.localSlots?.accept({ slot: lease.slot, req, socket, head, leaseId: lease.leaseId, runId });
     if (local === 'unavailable') {
       admission.release();
       await ctx.registry.release(lease).catch(() => undefined);

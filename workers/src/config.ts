@@ -6,6 +6,7 @@ import { DEFAULT_PACKAGES_DIR } from '../../protocol/package-store.ts';
 import { parseRedisTarget } from '../../registry/redis-target.ts';
 import type { RedisTarget } from '../../registry/index.ts';
 import { parseAddressList } from './addresses.ts';
+import type { SandboxLimits } from './sandbox/bwrap-args.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const flag = z
@@ -177,6 +178,23 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
  * than V8's abort. One value per worker host: the preflight builds the runner's code cache
  * with it too (V8 rejects a cache made under other flags).
  */
-export function sandboxHeapMb(config: Pick<WorkerHostConfig, 'limits'>, cgroupsVersion: 'v1' | 'v2' | 'none'): number {
+export function sandboxHeapMb(config: { limits: Pick<WorkerHostConfig['limits'], 'memoryMb'> }, cgroupsVersion: 'v1' | 'v2' | 'none'): number {
   return cgroupsVersion === 'none' ? Math.max(32, Math.floor(config.limits.memoryMb * 0.75)) : config.limits.memoryMb * 2;
+}
+
+/**
+ * The one set of per-sandbox limits (rlimits, tmpfs sizes, V8 heap) of a worker host: its
+ * sandboxes, its preflight's trial sandbox and the benchmark's baselines all use it.
+ */
+export function sandboxLimits(config: { limits: Pick<WorkerHostConfig['limits'], 'memoryMb' | 'timeoutMs' | 'tmpSizeBytes'> }, cgroupsVersion: 'v1' | 'v2' | 'none'): SandboxLimits {
+  return {
+    // Importing a package such as date-fns as an ES module opens its ~300 files at once.
+    maxOpenFiles: 1024,
+    maxFileBytes: config.limits.tmpSizeBytes,
+    // The wall clock is the real limit; this only backstops a runaway CPU consumer.
+    cpuSeconds: Math.ceil((config.limits.timeoutMs * 2) / 1000) + 5,
+    tmpSizeBytes: config.limits.tmpSizeBytes,
+    shmSizeBytes: 16 * 1024 * 1024,
+    heapMb: sandboxHeapMb(config, cgroupsVersion),
+  };
 }

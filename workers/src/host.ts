@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { RUN_ID_HEADER } from '../../protocol/index.ts';
-import { sandboxHeapMb, type WorkerHostConfig } from './config.ts';
+import { sandboxLimits, type WorkerHostConfig } from './config.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
 import { Launcher } from './sandbox/launcher-client.ts';
@@ -75,6 +75,16 @@ class Semaphore {
  * warm sandbox. It knows nothing of registries or gateways; its events are wired to a
  * registry by a main.ts.
  */
+/** An upgrade whose lease the in-process gateway already holds (the all-in-one fast path). */
+export interface LocalUpgrade {
+  slot: { id: string; hostId: string };
+  req: http.IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  leaseId: string;
+  runId: string;
+}
+
 export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   readonly slots: Slot[];
   private readonly servers: http.Server[] = [];
@@ -110,16 +120,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       layout: sandboxing.layout,
       scratch: sandboxing.scratch,
       slotCgroups: this.slotCgroups,
-      limits: {
-        // Importing a package such as date-fns as an ES module opens its ~300 files at once.
-        maxOpenFiles: 1024,
-        maxFileBytes: config.limits.tmpSizeBytes,
-        // The wall clock is the real limit; this only backstops a runaway CPU consumer.
-        cpuSeconds: Math.ceil((config.limits.timeoutMs * 2) / 1000) + 5,
-        tmpSizeBytes: config.limits.tmpSizeBytes,
-        shmSizeBytes: 16 * 1024 * 1024,
-        heapMb: sandboxHeapMb(config, sandboxing.cgroups.version),
-      },
+      limits: sandboxLimits(config, sandboxing.cgroups.version),
       memoryBytes: config.limits.memoryMb * 1024 * 1024,
       maxProcesses: config.limits.maxProcesses,
       cpuCores: config.limits.cpuCoresPerRun,
@@ -209,8 +210,9 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
    * The in-process path of an all-in-one playground: an upgrade its gateway already holds a
    * lease for (so it is authorized without a credential). False when the slot is not ours.
    */
-  acceptLocal(slotId: string, hostId: string, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): { stop(): void } | 'unavailable' | undefined {
-    const slot = hostId === this.config.hostId ? this.slotById.get(slotId) : undefined;
+  acceptLocal(upgrade: LocalUpgrade): { stop(): void } | 'unavailable' | undefined {
+    const { req, socket, head, leaseId, runId } = upgrade;
+    const slot = upgrade.slot.hostId === this.config.hostId ? this.slotById.get(upgrade.slot.id) : undefined;
     if (!slot) return undefined;
     if (this.draining || slot.isBusy || slot.currentState === 'stopped') return 'unavailable';
     this.accept(slot, req, socket, head, leaseId, runId);
