@@ -1,13 +1,37 @@
 import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
 
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
+import { programFilesSchema, type ProgramFile } from '../../protocol/program-files.ts';
 
 /** The language list is the protocol's (contract: Languages). */
 export type { Language };
 
 export interface SharedSource {
   language: Language;
+  /** The first file's content (the whole program when there is one file). */
   code: string;
+  /** Several files (absent: one file, `code`, named main.js / main.ts). */
+  files?: ProgramFile[];
+  /** The file run first, when not the first file. */
+  entry?: string;
+}
+
+/** The default name of a one-file program. */
+export function mainFileName(language: Language): string {
+  return `main.${language === 'typescript' ? 'ts' : 'js'}`;
+}
+
+/** The program's files: `files`, or `code` as the one file main.js / main.ts. */
+export function sourceFiles(source: SharedSource): ProgramFile[] {
+  return source.files?.length ? source.files : [{ name: mainFileName(source.language), content: source.code }];
+}
+
+/** A source made of files (one file collapses to plain `code`, as before files existed). */
+export function fromFiles(language: Language, files: ProgramFile[], entry?: string): SharedSource {
+  if (files.length === 1 && files[0]!.name === mainFileName(language)) return { language, code: files[0]!.content };
+  const source: SharedSource = { language, code: files[0]?.content ?? '', files };
+  if (entry !== undefined && entry !== files[0]?.name && files.some((f) => f.name === entry)) source.entry = entry;
+  return source;
 }
 
 /** A language id or alias from a URL; JavaScript when absent or unknown. */
@@ -15,13 +39,22 @@ export function languageOrDefault(lang: string | null): Language {
   return resolveLanguage(lang) ?? 'javascript';
 }
 
-/** `#lang=typescript&code=<lz-string>`: the code travels compressed in the hash, never to a server. */
+/**
+ * `#lang=typescript&code=<lz-string>`: the code travels compressed in the hash, never to a server.
+ * Several files: `#lang=…&files=<lz-string of [{name, content}…]>[&entry=name]`.
+ */
 export function encodeShare(source: SharedSource): string {
+  if (source.files) {
+    const entry = source.entry ? `&entry=${encodeURIComponent(source.entry)}` : '';
+    return `lang=${source.language}&files=${compressToEncodedURIComponent(JSON.stringify(source.files))}${entry}`;
+  }
   return `lang=${source.language}&code=${compressToEncodedURIComponent(source.code)}`;
 }
 
 export function decodeShare(hash: string): SharedSource | undefined {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const packedFiles = params.get('files');
+  if (packedFiles) return decodeFiles(packedFiles, languageOrDefault(params.get('lang')), params.get('entry') ?? undefined);
   const packed = params.get('code');
   if (!packed) return undefined;
   const code = decompressFromEncodedURIComponent(packed);
@@ -34,4 +67,19 @@ export function shareUrl(source: SharedSource, base: string = location.href): st
   const u = new URL('/', base);
   u.hash = encodeShare(source);
   return u.toString();
+}
+
+/** A files link whose list the server would refuse (bad names, duplicates) is no link at all. */
+function decodeFiles(packed: string, language: Language, entry: string | undefined): SharedSource | undefined {
+  const json = decompressFromEncodedURIComponent(packed);
+  if (!json) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const files = programFilesSchema.safeParse(parsed);
+  if (!files.success) return undefined;
+  return fromFiles(language, files.data, entry);
 }

@@ -2,9 +2,11 @@ import { useEffect, useRef } from 'react';
 import type { Language } from '../share.ts';
 import type { Theme } from '../theme.ts';
 import type { Marker } from '../error-location.ts';
+import type { ProgramFile } from '../../../protocol/program-files.ts';
 
 type MonacoModule = typeof import('monaco-editor/editor');
 type CodeEditor = import('monaco-editor/editor').editor.IStandaloneCodeEditor;
+type TextModel = import('monaco-editor/editor').editor.ITextModel;
 
 export interface EditorApi {
   getValue(): string;
@@ -14,11 +16,26 @@ export interface EditorApi {
   revealLine(line: number, column?: number): void;
   setMarkers(markers: readonly Marker[]): void;
   format(): void;
+  /** Every file, in tab order (the models are the truth; React state only mirrors them). */
+  getFiles(): ProgramFile[];
+  /** Replaces all files (a link or example with other names): one model per file. */
+  setFiles(files: ProgramFile[]): void;
+  addFile(name: string, content: string): void;
+  removeFile(name: string): void;
+  renameFile(from: string, to: string): void;
 }
 
 interface Props {
   /** The initial code. Later changes of this prop are ignored: the editor owns its model. */
   value: string;
+  /** Several files instead of `value` (initial only, like `value`); one Monaco model each. */
+  files?: ProgramFile[];
+  /** The file shown (a name of `files`). */
+  activeFile?: string;
+  /** A file's content changed (with `files`). */
+  onFileChange?: (name: string, content: string) => void;
+  /** Go to definition landed in another file: show its tab. */
+  onOpenFile?: (name: string) => void;
   language: Language;
   theme: Theme;
   readOnly?: boolean;
@@ -46,20 +63,96 @@ const MARKER_OWNER = 'run';
  * through React state, because a render carrying a value a few keystrokes old used to reset the
  * model and scramble fast typing (B1). External changes go through `apiRef.setValue`.
  */
-export function Editor({ value, language, theme, readOnly, onChange, onRun, apiRef, label, onReady, onProblems }: Props) {
+export function Editor({ value, files, activeFile, onFileChange, onOpenFile, language, theme, readOnly, onChange, onRun, apiRef, label, onReady, onProblems }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<CodeEditor | undefined>(undefined);
   const monacoRef = useRef<MonacoModule | undefined>(undefined);
-  const latest = useRef({ onChange, onRun, onReady, onProblems, value, theme, readOnly });
-  latest.current = { onChange, onRun, onReady, onProblems, value, theme, readOnly };
+  const latest = useRef({ onChange, onRun, onReady, onProblems, onFileChange, onOpenFile, value, files, activeFile, theme, readOnly, language });
+  latest.current = { onChange, onRun, onReady, onProblems, onFileChange, onOpenFile, value, files, activeFile, theme, readOnly, language };
   /** A setValue that arrived before Monaco did. */
   const pending = useRef<string | undefined>(undefined);
+  /** A setFiles that arrived before Monaco did. */
+  const pendingFiles = useRef<ProgramFile[] | undefined>(undefined);
   const markers = useRef<readonly Marker[]>([]);
+  /** One model per file, in tab order. */
+  const models = useRef<Array<{ name: string; model: TextModel }>>([]);
+
+  const defaultName = () => `main.${latest.current.language === 'typescript' ? 'ts' : 'js'}`;
+  const initialFiles = (): ProgramFile[] =>
+    pendingFiles.current ?? latest.current.files ?? [{ name: defaultName(), content: pending.current ?? latest.current.value }];
+  const createModel = (name: string, content: string): TextModel => {
+    const m = monacoRef.current!;
+    const uri = m.Uri.parse(`file:///${name}`);
+    m.editor.getModel(uri)?.dispose();
+    const model = m.editor.createModel(content, name.endsWith('.json') ? 'json' : latest.current.language, uri);
+    // Line numbers of a past run's error no longer hold once the code changes.
+    model.onDidChangeContent(() => {
+      if (markers.current.length) {
+        markers.current = [];
+        applyMarkers();
+      }
+      if (editorRef.current?.getModel() === model) latest.current.onChange?.(model.getValue());
+      latest.current.onFileChange?.(name, model.getValue());
+    });
+    return model;
+  };
+  const show = (name: string | undefined) => {
+    const ed = editorRef.current;
+    const entry = models.current.find((f) => f.name === name) ?? models.current[0];
+    if (!ed || !entry || ed.getModel() === entry.model) return;
+    ed.setModel(entry.model);
+    applyMarkers();
+  };
+  const resetModels = (list: ProgramFile[]) => {
+    for (const { model } of models.current) model.dispose();
+    models.current = list.map((f) => ({ name: f.name, model: createModel(f.name, f.content) }));
+  };
 
   const api = useRef<EditorApi | undefined>(undefined);
   if (!api.current) {
     api.current = {
       getValue: () => editorRef.current?.getValue() ?? pending.current ?? latest.current.value,
+      getFiles: () => (editorRef.current ? models.current.map(({ name, model }) => ({ name, content: model.getValue() })) : initialFiles()),
+      setFiles: (list) => {
+        if (!editorRef.current) return void (pendingFiles.current = list);
+        const same = list.length === models.current.length && list.every((f, i) => models.current[i]!.name === f.name);
+        if (same) {
+          // Same names: one undoable edit per file, never a reset.
+          list.forEach((f, i) => {
+            const model = models.current[i]!.model;
+            if (model.getValue() === f.content) return;
+            model.pushStackElement();
+            model.pushEditOperations([], [{ range: model.getFullModelRange(), text: f.content }], () => null);
+            model.pushStackElement();
+          });
+          return;
+        }
+        editorRef.current.setModel(null);
+        resetModels(list);
+        show(latest.current.activeFile);
+      },
+      addFile: (name, content) => {
+        if (!editorRef.current) return void (pendingFiles.current = [...initialFiles(), { name, content }]);
+        models.current.push({ name, model: createModel(name, content) });
+      },
+      removeFile: (name) => {
+        const i = models.current.findIndex((f) => f.name === name);
+        if (i < 0 || models.current.length === 1) return;
+        const [gone] = models.current.splice(i, 1);
+        if (editorRef.current?.getModel() === gone!.model) editorRef.current.setModel(models.current[Math.max(0, i - 1)]!.model);
+        gone!.model.dispose();
+      },
+      renameFile: (from, to) => {
+        const f = models.current.find((x) => x.name === from);
+        if (!f) return;
+        const shown = editorRef.current?.getModel() === f.model;
+        const content = f.model.getValue();
+        const old = f.model;
+        f.name = to;
+        f.model = createModel(to, content);
+        if (shown) editorRef.current?.setModel(f.model);
+        old.dispose();
+      },
       setValue: (code) => {
         const ed = editorRef.current;
         const model = ed?.getModel();
@@ -117,15 +210,12 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
       // StrictMode mounts twice: a disposed effect must not create an editor.
       if (disposed || !host.current) return;
       monacoRef.current = monaco;
-      const initial = pending.current ?? latest.current.value;
+      resetModels(initialFiles());
       pending.current = undefined;
-      const uri = monaco.Uri.parse(`file:///main.${language === 'typescript' ? 'ts' : 'js'}`);
-      const existing = monaco.editor.getModel(uri);
-      existing?.dispose();
-      const model = monaco.editor.createModel(initial, language, uri);
+      pendingFiles.current = undefined;
       prepareLanguage(language);
       const editor = monaco.editor.create(host.current, {
-        model,
+        model: (models.current.find((f) => f.name === latest.current.activeFile) ?? models.current[0]!).model,
         // Monaco arrives after the first render: use the props current now, not at mount.
         theme: latest.current.theme === 'dark' ? 'vs-dark' : 'vs',
         readOnly: !!latest.current.readOnly,
@@ -138,21 +228,38 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
       });
       editorRef.current = editor;
       editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => latest.current.onRun?.());
-      const sub = editor.onDidChangeModelContent(() => {
-        // Line numbers of a past run's error no longer hold once the code changes.
-        if (markers.current.length) {
-          markers.current = [];
-          applyMarkers();
-        }
-        latest.current.onChange?.(editor.getValue());
-      });
-      const problemsSub = monaco.editor.onDidChangeMarkers((uris) => {
-        if (!uris.some((u) => u.toString() === model.uri.toString())) return;
+      const reportProblems = () => {
+        const model = editor.getModel();
+        if (!model) return;
         const problems = monaco.editor
           .getModelMarkers({ resource: model.uri })
           .filter((m) => m.owner !== MARKER_OWNER && m.severity === monaco.MarkerSeverity.Error)
           .map((m) => ({ line: m.startLineNumber, column: m.startColumn, message: m.message }));
         latest.current.onProblems?.(problems);
+      };
+      const problemsSub = monaco.editor.onDidChangeMarkers((uris) => {
+        const model = editor.getModel();
+        if (model && uris.some((u) => u.toString() === model.uri.toString())) reportProblems();
+      });
+      // Problems are the shown file's; switching tabs shows the other file's.
+      const sub = editor.onDidChangeModel(reportProblems);
+      // Go to definition in another file: switch to its model and select the target there.
+      const opener = monaco.editor.registerEditorOpener({
+        openCodeEditor: (source, resource, selectionOrPosition) => {
+          if (source !== editor) return false;
+          const target = models.current.find((f) => f.model.uri.toString() === resource.toString());
+          if (!target) return false;
+          editor.setModel(target.model);
+          latest.current.onOpenFile?.(target.name);
+          if (selectionOrPosition && 'startLineNumber' in selectionOrPosition) {
+            editor.setSelection(selectionOrPosition);
+            editor.revealRangeInCenterIfOutsideViewport(selectionOrPosition);
+          } else if (selectionOrPosition) {
+            editor.setPosition(selectionOrPosition);
+            editor.revealPositionInCenterIfOutsideViewport(selectionOrPosition);
+          }
+          return true;
+        },
       });
       latest.current.onProblems?.([]);
       applyMarkers();
@@ -160,9 +267,11 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
       latest.current.onReady?.();
       cleanup = () => {
         sub.dispose();
+        opener.dispose();
         problemsSub.dispose();
         editor.dispose();
-        model.dispose();
+        for (const { model } of models.current) model.dispose();
+        models.current = [];
       };
     });
     return () => {
@@ -174,6 +283,7 @@ export function Editor({ value, language, theme, readOnly, onChange, onRun, apiR
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [language]);
 
+  useEffect(() => show(activeFile), [activeFile]);
   useEffect(() => {
     monacoRef.current?.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs');
   }, [theme]);

@@ -8,7 +8,9 @@ import { Shortcuts } from './Shortcuts.tsx';
 import { useRun } from '../use-run.ts';
 import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
-import { encodeShare, type Language, type SharedSource } from '../share.ts';
+import { FileTabs } from './FileTabs.tsx';
+import { encodeShare, fromFiles, sourceFiles, type Language, type SharedSource } from '../share.ts';
+import type { ProgramFile } from '../../../protocol/program-files.ts';
 import { clearHash, onSharedHash, takeSharedSource } from '../share-hash.ts';
 import { load, save } from '../storage.ts';
 import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
@@ -27,6 +29,8 @@ function initialSource(): SharedSource {
 
 export function Playground() {
   const [source, setSource] = useState(initialSource);
+  /** The file shown in the editor. */
+  const [active, setActive] = useState(() => sourceFiles(source)[0]!.name);
   const [themeChoice, setThemeChoice] = useState<ThemeChoice>(() => load(THEME_KEY, 'auto' as ThemeChoice));
   const [theme, setTheme] = useState<Theme>('light');
   const [shareNote, setShareNote] = useState('');
@@ -39,8 +43,12 @@ export function Playground() {
   const editorApi = useRef<EditorApi | undefined>(undefined);
   const sourceRef = useRef(source);
   sourceRef.current = source;
+  /** The files as the editor has them now (React state may be a keystroke behind). */
+  const currentFiles = useCallback((): ProgramFile[] => editorApi.current?.getFiles() ?? sourceFiles(sourceRef.current), []);
+  const currentSource = useCallback(() => fromFiles(sourceRef.current.language, currentFiles(), sourceRef.current.entry), [currentFiles]);
   const { state, run, stop, sendStdin, closeStdin } = useRun(consoleRef, {
-    onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
+    // The error's line is the entry file's (error-location.ts reads main.*): mark it only when that is all there is.
+    onErrorLocation: (marker) => currentFiles().length === 1 && editorApi.current?.setMarkers([marker]),
   });
   const running = state.phase !== 'idle';
   const limits = useLimits();
@@ -51,12 +59,13 @@ export function Playground() {
 
   /** Replaces the code from outside (example, pasted link): undoable, in the editor or by the note. */
   const replaceSource = useCallback((next: SharedSource, what: string) => {
-    const previous = { ...sourceRef.current, code: editorApi.current?.getValue() ?? sourceRef.current.code };
-    if (previous.code === next.code && previous.language === next.language) return;
-    if (next.language === previous.language) editorApi.current?.setValue(next.code);
+    const previous = currentSource();
+    if (JSON.stringify(previous) === JSON.stringify(next)) return;
+    if (next.language === previous.language) editorApi.current?.setFiles(sourceFiles(next));
     setSource(next);
+    setActive(sourceFiles(next)[0]!.name);
     setReplaced({ what, previous });
-  }, []);
+  }, [currentSource]);
 
   useEffect(() => onSharedHash((shared) => replaceSource(shared, 'Loaded the shared link')), [replaceSource]);
 
@@ -65,8 +74,11 @@ export function Playground() {
     setOutputTab('output');
     const stdin = stdinBuffer.current;
     stdinBuffer.current = '';
-    run({ language: sourceRef.current.language, code: editorApi.current?.getValue() ?? sourceRef.current.code, ...(stdin ? { stdin } : {}) }, stdin);
-  }, [run]);
+    const files = currentFiles();
+    // One file keeps sending `code` as before files existed; several send `files` (+ `entry`).
+    const program = files.length === 1 ? { code: files[0]!.content } : { files, ...(sourceRef.current.entry ? { entry: sourceRef.current.entry } : {}) };
+    run({ language: sourceRef.current.language, ...program, ...(stdin ? { stdin } : {}) }, stdin);
+  }, [run, currentFiles]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -85,7 +97,7 @@ export function Playground() {
   const share = async () => {
     // replaceState, not pushState: sharing never floods the browser history. The hash stays
     // only until the next edit (see onChange), so a reload never brings back a stale link.
-    history.replaceState(history.state, '', `#${encodeShare({ ...source, code: editorApi.current?.getValue() ?? source.code })}`);
+    history.replaceState(history.state, '', `#${encodeShare(currentSource())}`);
     try {
       await navigator.clipboard.writeText(location.href);
       setShareNote('Link copied');
@@ -120,7 +132,12 @@ export function Playground() {
             ▶ Run{problems.length ? ' anyway' : ''}
           </button>
         )}
-        <select aria-label="Language" value={source.language} onChange={(e) => setSource((s) => ({ language: e.target.value as Language, code: editorApi.current?.getValue() ?? s.code }))}>
+        <select aria-label="Language" value={source.language} onChange={(e) => {
+            const language = e.target.value as Language;
+            const next = switchLanguage(currentSource(), language);
+            setSource(next);
+            setActive((a) => renameForLanguage(a, language));
+          }}>
           <option value="javascript">JavaScript</option>
           <option value="typescript">TypeScript</option>
         </select>
@@ -169,8 +186,9 @@ export function Playground() {
             onClick={() => {
               const { previous } = replaced;
               setReplaced(undefined);
-              if (previous.language === sourceRef.current.language) editorApi.current?.setValue(previous.code);
+              if (previous.language === sourceRef.current.language) editorApi.current?.setFiles(sourceFiles(previous));
               setSource(previous);
+              setActive(sourceFiles(previous)[0]!.name);
             }}
           >
             Undo
@@ -182,14 +200,45 @@ export function Playground() {
       )}
       <main className="panes">
         <section className="pane pane-editor" aria-label="Editor">
+          <FileTabs
+            names={sourceFiles(source).map((f) => f.name)}
+            active={active}
+            entry={source.entry ?? sourceFiles(source)[0]!.name}
+            onSelect={setActive}
+            onAdd={(name) => {
+              editorApi.current?.addFile(name, '');
+              setSource((s) => fromFiles(s.language, [...sourceFiles(s), { name, content: '' }], s.entry));
+              setActive(name);
+            }}
+            onRename={(from, to) => {
+              editorApi.current?.renameFile(from, to);
+              setSource((s) => fromFiles(s.language, sourceFiles(s).map((f) => (f.name === from ? { ...f, name: to } : f)), s.entry === from ? to : s.entry));
+              setActive((a) => (a === from ? to : a));
+            }}
+            onDelete={(name) => {
+              const names = sourceFiles(sourceRef.current).map((f) => f.name);
+              const i = names.indexOf(name);
+              editorApi.current?.removeFile(name);
+              setSource((s) => fromFiles(s.language, sourceFiles(s).filter((f) => f.name !== name), s.entry === name ? undefined : s.entry));
+              setActive((a) => (a === name ? names[i === 0 ? 1 : i - 1]! : a));
+            }}
+            onSetEntry={(name) => setSource((s) => fromFiles(s.language, sourceFiles(s), name))}
+          />
           <Editor
             value={source.code}
+            files={sourceFiles(source)}
+            activeFile={active}
             language={source.language}
             theme={theme}
-            onChange={(code) => {
+            onFileChange={(name, content) => {
               clearHash();
-              setSource((s) => (s.code === code ? s : { ...s, code }));
+              setSource((s) => {
+                const files = sourceFiles(s);
+                if (!files.some((f) => f.name === name && f.content !== content)) return s;
+                return fromFiles(s.language, files.map((f) => (f.name === name ? { ...f, content } : f)), s.entry);
+              });
             }}
+            onOpenFile={setActive}
             onRun={() => !running && doRun()}
             apiRef={editorApi}
             onProblems={setProblems}
@@ -221,4 +270,18 @@ export function Playground() {
       </main>
     </div>
   );
+}
+
+/** main.js ⇄ main.ts (and every .js ⇄ .ts) when the language changes, unless that name is taken. */
+function renameForLanguage(name: string, language: Language): string {
+  return language === 'typescript' ? name.replace(/\.js$/, '.ts') : name.replace(/\.ts$/, '.js');
+}
+
+function switchLanguage(source: SharedSource, language: Language): SharedSource {
+  const files = sourceFiles(source);
+  const renamed = files.map((f) => ({ ...f, name: renameForLanguage(f.name, language) }));
+  const clash = new Set(renamed.map((f) => f.name)).size !== renamed.length;
+  const next = clash ? files : renamed;
+  const entry = source.entry && !clash ? renameForLanguage(source.entry, language) : source.entry;
+  return fromFiles(language, next, entry);
 }

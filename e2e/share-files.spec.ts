@@ -1,0 +1,27 @@
+import { test, expect } from '@playwright/test';
+import { openPlayground, setCode, consoleText } from './helpers.ts';
+
+test('a share link carries every file and the entry', async ({ page, context }) => {
+  await openPlayground(page);
+  await page.getByLabel('Language').selectOption('typescript');
+  await expect(page.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'main.ts' })).toBeVisible();
+  await setCode(page, "import { greet } from './greet';\nconsole.log(greet('link'));");
+  await page.getByRole('button', { name: '+ File' }).click();
+  await page.getByLabel('New file name').fill('greet.ts');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await setCode(page, "export const greet = (who: string): string => 'hello ' + who + ' ✓';");
+  await page.getByRole('button', { name: 'Share' }).click();
+  await expect(page).toHaveURL(/#lang=typescript&files=/);
+  const url = page.url();
+
+  const other = await context.newPage();
+  await other.goto(url);
+  await expect(other.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
+  await expect(other.getByRole('tab')).toHaveText([/main\.ts/, 'greet.ts']);
+  await expect(other.locator('.monaco-editor .view-lines')).toContainText("from './greet'");
+  await other.getByRole('tab', { name: 'greet.ts' }).click();
+  await expect(other.locator('.monaco-editor .view-lines')).toContainText('hello');
+  await other.getByRole('button', { name: /Run/ }).click();
+  await expect(consoleText(other)).toHaveText('hello link ✓\n');
+});
