@@ -6,7 +6,7 @@ test('a share link carries every file and the entry', async ({ page, context }) 
   await page.getByLabel('Language').selectOption('typescript');
   await expect(page.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
   await expect(page.getByRole('tab', { name: 'main.ts' })).toBeVisible();
-  await setCode(page, "import { greet } from './greet';\nconsole.log(greet('link'));");
+  await setCode(page, "import { greet } from './greet';\nconst wrong: number = greet('x');\nconsole.log(greet('link'));");
   await page.getByRole('button', { name: '+ File' }).click();
   await page.getByLabel('New file name').fill('greet.ts');
   await page.getByRole('button', { name: 'OK' }).click();
@@ -20,8 +20,16 @@ test('a share link carries every file and the entry', async ({ page, context }) 
   await expect(other.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
   await expect(other.getByRole('tab')).toHaveText([/main\.ts/, 'greet.ts']);
   await expect(other.locator('.monaco-editor .view-lines')).toContainText("from './greet'");
-  await other.getByRole('tab', { name: 'greet.ts' }).click();
-  await expect(other.locator('.monaco-editor .view-lines')).toContainText('hello');
+  // The TypeScript service sees greet.ts from main.ts: its return type makes this one error.
+  await expect(other.getByTestId('problems-count')).toHaveText('⚠ 1 problem', { timeout: 30_000 });
+  // Go to definition (F12) on `greet` opens greet.ts's tab.
+  await other.locator('.monaco-editor').first().click();
+  await other.keyboard.press('ControlOrMeta+Home');
+  for (let i = 0; i < 10; i++) await other.keyboard.press('ArrowRight');
+  await other.keyboard.press('F12');
+  await expect(other.getByRole('tab', { name: 'greet.ts' })).toHaveAttribute('aria-selected', 'true');
+  await expect(other.locator('.monaco-editor .view-lines')).toContainText('export const greet');
+  await other.getByRole('tab', { name: /main\.ts/ }).click();
   await other.getByRole('button', { name: /Run/ }).click();
   await expect(consoleText(other)).toHaveText('hello link ✓\n');
 });

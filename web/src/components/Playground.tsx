@@ -56,6 +56,12 @@ export function Playground() {
 
   useEffect(() => applyTheme(themeChoice, setTheme), [themeChoice]);
   useEffect(() => save(STORE_KEY, source), [source]);
+  useEffect(() => {
+    // A reload right after a keystroke can beat React's render and the save above: save the editor's files as the page goes.
+    const flush = () => save(STORE_KEY, currentSource());
+    window.addEventListener('pagehide', flush);
+    return () => window.removeEventListener('pagehide', flush);
+  }, [currentSource]);
 
   /** Replaces the code from outside (example, pasted link): undoable, in the editor or by the note. */
   const replaceSource = useCallback((next: SharedSource, what: string) => {
