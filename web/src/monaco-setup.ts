@@ -1,6 +1,7 @@
 // Monaco, bundled (never the CDN loader): the editor core, its features, and JavaScript /
 // TypeScript highlighting. The TypeScript language service (a 7 MB worker) and Node's type
-// declarations are not in this chunk: `prepareLanguage` loads them for TypeScript only.
+// declarations are not in this chunk: `prepareLanguage` loads them (and the installed packages'
+// types, from the server) for TypeScript only.
 import * as monaco from 'monaco-editor/editor';
 import 'monaco-editor/features/register.all';
 import 'monaco-editor/languages/definitions/javascript/register';
@@ -45,6 +46,7 @@ export function prepareLanguage(language: Language): void {
     if (!typesRequested) {
       typesRequested = true;
       void f.loadNodeTypes();
+      void f.loadPackageTypes();
     }
   });
 }

@@ -46,3 +46,41 @@ export function loadNodeTypes(): Promise<void> {
 }
 
 export { ts };
+
+interface PackageTypes {
+  name: string;
+  version: string;
+  files: Record<string, string>;
+}
+
+let packagesLoaded: Promise<void> | undefined;
+/**
+ * The installed packages' declarations (GET /api/packages, then one types request each), so
+ * `import { z } from 'zod'` completes and hovers. Only the operator's installed set exists
+ * here, as in the sandbox. A failed request leaves that package untyped, nothing more.
+ */
+export function loadPackageTypes(base: string = location.href): Promise<void> {
+  packagesLoaded ??= (async () => {
+    const list = await fetchJson<Array<{ name: string }>>(new URL('/api/packages', base));
+    if (!Array.isArray(list)) return;
+    await Promise.all(
+      list.map(async ({ name }) => {
+        const types = await fetchJson<PackageTypes>(new URL(`/api/packages/types/${encodeURIComponent(name)}`, base));
+        for (const [path, text] of Object.entries(types?.files ?? {})) {
+          ts.typescriptDefaults.addExtraLib(text, `file:///${path}`);
+          ts.javascriptDefaults.addExtraLib(text, `file:///${path}`);
+        }
+      }),
+    );
+  })();
+  return packagesLoaded;
+}
+
+async function fetchJson<T>(url: URL): Promise<T | undefined> {
+  try {
+    const res = await fetch(url);
+    return res.ok ? ((await res.json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
