@@ -1,4 +1,4 @@
-import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
+import lz from 'lz-string';
 
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
 import { programFilesSchema, type ProgramFile } from '../../protocol/program-files.ts';
@@ -46,9 +46,9 @@ export function languageOrDefault(lang: string | null): Language {
 export function encodeShare(source: SharedSource): string {
   if (source.files) {
     const entry = source.entry ? `&entry=${encodeURIComponent(source.entry)}` : '';
-    return `lang=${source.language}&files=${compressToEncodedURIComponent(JSON.stringify(source.files))}${entry}`;
+    return `lang=${source.language}&files=${lz.compressToEncodedURIComponent(JSON.stringify(source.files))}${entry}`;
   }
-  return `lang=${source.language}&code=${compressToEncodedURIComponent(source.code)}`;
+  return `lang=${source.language}&code=${lz.compressToEncodedURIComponent(source.code)}`;
 }
 
 export function decodeShare(hash: string): SharedSource | undefined {
@@ -57,7 +57,7 @@ export function decodeShare(hash: string): SharedSource | undefined {
   if (packedFiles) return decodeFiles(packedFiles, languageOrDefault(params.get('lang')), params.get('entry') ?? undefined);
   const packed = params.get('code');
   if (!packed) return undefined;
-  const code = decompressFromEncodedURIComponent(packed);
+  const code = lz.decompressFromEncodedURIComponent(packed);
   if (code === null || code === undefined) return undefined;
   const lang = params.get('lang');
   return { language: languageOrDefault(lang), code };
@@ -71,7 +71,7 @@ export function shareUrl(source: SharedSource, base: string = location.href): st
 
 /** A files link whose list the server would refuse (bad names, duplicates) is no link at all. */
 function decodeFiles(packed: string, language: Language, entry: string | undefined): SharedSource | undefined {
-  const json = decompressFromEncodedURIComponent(packed);
+  const json = lz.decompressFromEncodedURIComponent(packed);
   if (!json) return undefined;
   let parsed: unknown;
   try {
