@@ -1,5 +1,4 @@
-import type http from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { LocalUpgrade } from '../../registry/index.ts';
 
 /** What the gateway keeps of a run it handed to an in-process slot. */
 export interface LocalRun {
@@ -15,15 +14,6 @@ export interface LocalRun {
  * docs/performance.md). Slots of other hosts (Redis registry) are proxied as before. The lease,
  * its release and the per-run sandbox are the same either way.
  */
-/** An upgrade the gateway holds a lease for, handed to the slot's own worker host. */
-export interface LocalUpgrade {
-  slot: { id: string; hostId: string };
-  req: http.IncomingMessage;
-  socket: Duplex;
-  head: Buffer;
-  leaseId: string;
-  runId: string;
-}
 
 export interface LocalSlots {
   /**

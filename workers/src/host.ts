@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { RUN_ID_HEADER } from '../../protocol/index.ts';
+import type { LocalUpgrade } from '../../registry/index.ts';
 import { sandboxLimits, type WorkerHostConfig } from './config.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
@@ -75,15 +76,6 @@ class Semaphore {
  * warm sandbox. It knows nothing of registries or gateways; its events are wired to a
  * registry by a main.ts.
  */
-/** An upgrade whose lease the in-process gateway already holds (the all-in-one fast path). */
-export interface LocalUpgrade {
-  slot: { id: string; hostId: string };
-  req: http.IncomingMessage;
-  socket: Duplex;
-  head: Buffer;
-  leaseId: string;
-  runId: string;
-}
 
 export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   readonly slots: Slot[];
