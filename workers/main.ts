@@ -26,6 +26,10 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
     packagesDir: config.packagesDir,
   });
   for (const w of sandboxing.warnings) log.warn(`UNSAFE: ${w}`);
+  if (sandboxing.stagedStore) {
+    const { from, blockedBy, path, linked, copied, ms } = sandboxing.stagedStore;
+    log.info({ from, blockedBy, path, linked, copied, ms }, 'package store staged where the sandbox uid can reach it (its folder is not searchable by other users)');
+  }
   if (!sandboxing.layout.packagesModules) {
     log.warn({ packagesDir: config.packagesDir }, 'no package store installed there (npm run setup installs it): programs can import no npm packages');
   }

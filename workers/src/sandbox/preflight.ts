@@ -12,6 +12,7 @@ import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
 import { writeProcMasks } from './proc-masks.ts';
 import { ScratchSpace } from './scratch.ts';
+import { explainUnreachable, stageStore, unsearchableFolder, type StagedStore } from './sandbox-reach.ts';
 
 export const RUNNER_PATH = fileURLToPath(new URL('./runner.cjs', import.meta.url));
 
@@ -43,6 +44,8 @@ export interface PreflightResult {
   /** Noexec /tmp and /dev/shm (needs root to mount); bwrap's exec-able tmpfs without it. */
   scratch: ScratchSpace | undefined;
   warnings: string[];
+  /** The package store as staged for a sandbox uid that cannot reach the original (sandbox-reach.ts). */
+  stagedStore?: StagedStore & { from: string; blockedBy: string };
 }
 
 function which(name: string, searchPath: string): string | undefined {
@@ -180,6 +183,8 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   }
 
   const scratch = await prepareScratch(isRoot, opts, warnings);
+  const stagedStore = isRoot && layout.packagesModules ? stageIfUnreachable(layout.packagesModules, filesDir) : undefined;
+  if (stagedStore) layout.packagesModules = stagedStore.path;
 
   // A real sandbox, end to end, as the sandbox uid: catches a kernel without unprivileged user
   // namespaces, a bwrap too old for our flags, a library we failed to bind, or a path the
@@ -204,6 +209,8 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   try {
     seen = JSON.parse(trial.stdout);
   } catch {
+    const unreachable = explainUnreachable(trial.stderr ?? '', trialUid);
+    if (unreachable) fail('PG_ERR_SANDBOX_UNAVAILABLE', unreachable.what, unreachable.fix);
     fail(
       'PG_ERR_SANDBOX_UNAVAILABLE',
       `bubblewrap could not start a sandbox: ${(trial.stderr || trial.error?.message || `exit ${trial.status}`).trim()}`,
@@ -234,7 +241,22 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   addTypeScriptRuntime(layout, filesDir, nodePath, heapMb);
   layout.runnerSnapshotPath = await buildRunnerSnapshot(filesDir, nodePath, sandboxNodeFlags(heapMb));
   if (!layout.runnerSnapshotPath) warnings.push('could not build a startup snapshot of the sandbox runner with this node: sandboxes boot without it (more CPU per run).');
-  return { mode: 'bwrap', cgroups: driver, tools, layout, dropsPrivileges: isRoot, scratch, warnings };
+  return { mode: 'bwrap', cgroups: driver, tools, layout, dropsPrivileges: isRoot, scratch, warnings, stagedStore };
+}
+
+/** The store staged beside the runner when the sandbox uid cannot reach it where it is. */
+function stageIfUnreachable(modulesDir: string, filesDir: string): PreflightResult['stagedStore'] {
+  const blockedBy = unsearchableFolder(modulesDir);
+  if (!blockedBy) return undefined;
+  try {
+    return { ...stageStore(modulesDir, filesDir), from: modulesDir, blockedBy };
+  } catch (err) {
+    fail(
+      'PG_ERR_SANDBOX_UNAVAILABLE',
+      `the package store ${modulesDir} is below ${blockedBy}, which the sandbox uid cannot search, and staging it in ${filesDir} failed: ${(err as Error).message}`,
+      `chmod o+x ${blockedBy}   (search only), or set PLAYGROUND_PACKAGES_DIR to a store in a folder every user can search.`,
+    );
+  }
 }
 
 async function prepareScratch(isRoot: boolean, opts: PreflightOptions, warnings: string[]): Promise<ScratchSpace | undefined> {
