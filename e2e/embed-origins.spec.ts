@@ -13,6 +13,7 @@ test('an embed restricted by origins= answers other origins with an explicit err
     expect(reply.result).toBeUndefined();
     expect(reply.error).toContain(new URL(host.url).origin);
     expect(reply.error).toMatch(/not allowed/);
+    expect(reply.code).toBe('FORBIDDEN_ORIGIN');
   } finally {
     await host.close();
   }

@@ -42,7 +42,7 @@ test('the embed inside a host page answers postMessage commands, emits output/ru
     await reply(page, await page.evaluate(() => (window as any).send('setTheme', { theme: 'dark' })));
     await expect(frame.locator('html')).toHaveAttribute('data-theme', 'dark');
     const bad = await reply(page, await page.evaluate(() => (window as any).send('launch')));
-    expect(bad).toMatchObject({ ok: false });
+    expect(bad).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
     await shot(page, 'embed-in-host-page');
   } finally {
     await host.close();

@@ -1,30 +1,62 @@
 /* Node playground embed loader: turns <pre data-playground> blocks into autosizing embeds.
  *   <script src="https://playground.example/embed.js" defer></script>
  *   <pre data-playground data-lang="ts" data-readonly>console.log("hi")</pre>
+ * A program of several files: an element with data-playground holding one <pre data-file="name">
+ * per file; the first runs, or the one marked data-entry.
+ *   <div data-playground><pre data-file="main.js">require('./util.js')</pre><pre data-file="util.js">…</pre></div>
  * Options (data-*): lang, theme (light|dark|auto), readonly, autorun, editor="hide", max-height. */
 (function () {
   var script = document.currentScript;
   var base = new URL('.', (script && script.src) || location.href);
   var frames = [];
+  function text(pre) {
+    return pre.textContent.replace(/^\n/, '').replace(/\s+$/, '\n');
+  }
+  /** The group's files and entry, or null when it holds no <pre data-file>. */
+  function filesOf(group) {
+    var files = [];
+    var entry = null;
+    var height = 0;
+    group.querySelectorAll('pre[data-file]').forEach(function (pre) {
+      files.push({ name: pre.dataset.file, content: text(pre) });
+      if ('entry' in pre.dataset) entry = pre.dataset.file;
+      height = Math.max(height, pre.offsetHeight);
+    });
+    // The embed shows one file at a time, under a row of tabs.
+    return files.length ? { files: files, entry: entry, height: height + 31 } : null;
+  }
   function init() {
-    var blocks = document.querySelectorAll('pre[data-playground]:not([data-playground-ready])');
-    blocks.forEach(function (pre) {
-      pre.setAttribute('data-playground-ready', '');
+    var blocks = document.querySelectorAll('[data-playground]:not([data-playground-ready])');
+    blocks.forEach(function (block) {
       var q = new URLSearchParams();
-      q.set('code', pre.textContent.replace(/^\n/, '').replace(/\s+$/, '\n'));
-      q.set('lang', pre.dataset.lang || 'javascript');
-      if (pre.dataset.theme) q.set('theme', pre.dataset.theme);
-      if ('readonly' in pre.dataset) q.set('readonly', '1');
-      if ('autorun' in pre.dataset) q.set('autorun', '1');
-      if (pre.dataset.editor === 'hide') q.set('editor', '0');
-      if (pre.dataset.maxHeight) q.set('maxHeight', pre.dataset.maxHeight);
+      var lang = block.dataset.lang;
+      var height = block.offsetHeight;
+      if (block.tagName === 'PRE') {
+        q.set('code', text(block));
+      } else {
+        var group = filesOf(block);
+        if (!group) return;
+        // As JSON, not compressed: this script stays a few lines (the embed reads either).
+        q.set('files', JSON.stringify(group.files));
+        if (group.entry) q.set('entry', group.entry);
+        height = group.height;
+        // No data-lang: TypeScript when the file that runs is a .ts one.
+        if (!lang && /\.[mc]?ts$/.test(group.entry || group.files[0].name)) lang = 'typescript';
+      }
+      block.setAttribute('data-playground-ready', '');
+      q.set('lang', lang || 'javascript');
+      if (block.dataset.theme) q.set('theme', block.dataset.theme);
+      if ('readonly' in block.dataset) q.set('readonly', '1');
+      if ('autorun' in block.dataset) q.set('autorun', '1');
+      if (block.dataset.editor === 'hide') q.set('editor', '0');
+      if (block.dataset.maxHeight) q.set('maxHeight', block.dataset.maxHeight);
       var iframe = document.createElement('iframe');
       iframe.src = new URL('embed?' + q.toString(), base).toString();
-      iframe.title = pre.dataset.title || 'Runnable code example';
+      iframe.title = block.dataset.title || 'Runnable code example';
       iframe.loading = 'lazy';
-      iframe.style.cssText = 'width:100%;border:0;display:block;height:' + Math.max(120, pre.offsetHeight + 80) + 'px';
+      iframe.style.cssText = 'width:100%;border:0;display:block;height:' + Math.max(120, height + 80) + 'px';
       iframe.setAttribute('allow', 'clipboard-write');
-      pre.replaceWith(iframe);
+      block.replaceWith(iframe);
       frames.push(iframe);
     });
   }

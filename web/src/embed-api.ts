@@ -2,7 +2,7 @@
 export const CHANNEL = 'node-playground';
 
 export type EmbedEventName = 'ready' | 'change' | 'run-start' | 'output' | 'run-end' | 'resize';
-export type EmbedCommand = 'ping' | 'run' | 'stop' | 'setSource' | 'getSource' | 'setTheme' | 'setReadOnly' | 'sendStdin';
+export type EmbedCommand = 'ping' | 'run' | 'stop' | 'setSource' | 'getSource' | 'setFiles' | 'setTheme' | 'setReadOnly' | 'sendStdin';
 
 export interface CommandMessage {
   channel: typeof CHANNEL;

@@ -1,45 +1,17 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { decompressFromEncodedURIComponent } from 'lz-string';
 import { Editor, type EditorApi } from './Editor.tsx';
 import { CodePreview } from './CodePreview.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
+import { FileTabs } from './FileTabs.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { useRun } from '../use-run.ts';
-import { languageOrDefault, shareUrl, type Language } from '../share.ts';
-import { applyTheme, parseThemeChoice, type Theme, type ThemeChoice } from '../theme.ts';
+import { fromFiles, mainFileName, shareUrl, sourceFiles } from '../share.ts';
+import type { ProgramFile } from '../../../protocol/program-files.ts';
+import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
 import { CHANNEL, isCommand, originAllowed, type EmbedEventName } from '../embed-api.ts';
-
-interface Options {
-  code: string;
-  language: Language;
-  theme: ThemeChoice;
-  readOnly: boolean;
-  autorun: boolean;
-  showEditor: boolean;
-  maxHeightPx: number | undefined;
-  origins: string[];
-}
-
-function readOptions(search: string): Options {
-  const q = new URLSearchParams(search);
-  const lz = q.get('lz');
-  const lang = q.get('lang') ?? q.get('language');
-  const flag = (name: string, def: boolean) => {
-    const v = q.get(name);
-    return v === null ? def : v === '' || v === '1' || v === 'true' || v === 'yes';
-  };
-  const maxHeight = Number(q.get('maxHeight') ?? q.get('max-height'));
-  return {
-    code: (lz ? decompressFromEncodedURIComponent(lz) : null) ?? q.get('code') ?? '',
-    language: languageOrDefault(lang),
-    theme: parseThemeChoice(q.get('theme')),
-    readOnly: flag('readonly', false),
-    autorun: flag('autorun', false),
-    showEditor: flag('editor', true),
-    maxHeightPx: Number.isFinite(maxHeight) && maxHeight > 0 ? maxHeight : undefined,
-    origins: (q.get('origins') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-  };
-}
+import { carryOut, type CommandResult } from '../embed-commands.ts';
+import { describeProgram } from '../embed-files.ts';
+import { readOptions } from '../embed-options.ts';
 
 /** How long a block stays in view before it becomes an editor by itself. */
 const LIVE_AFTER_VISIBLE_MS = 1500;
@@ -47,6 +19,8 @@ const INIT_LOCK = 'node-playground:editor-init';
 
 /** Monaco's line height at fontSize 14. */
 const LINE_PX = 19;
+/** The file tabs' row, shown when the embed holds several files. */
+const TABS_PX = 31;
 
 function post(event: EmbedEventName, data: unknown = {}): void {
   if (window.parent === window) return;
@@ -55,7 +29,9 @@ function post(event: EmbedEventName, data: unknown = {}): void {
 
 export function Embed() {
   const [opts] = useState(() => readOptions(location.search));
-  const [code, setCode] = useState(opts.code);
+  const [source, setSource] = useState(opts.source);
+  /** The file shown: the entry first, as it is what runs. */
+  const [active, setActive] = useState(() => opts.source.entry ?? sourceFiles(opts.source)[0]!.name);
   const [readOnly, setReadOnly] = useState(opts.readOnly);
   const [themeChoice, setThemeChoice] = useState<ThemeChoice>(opts.theme);
   const [theme, setTheme] = useState<Theme>('light');
@@ -82,16 +58,30 @@ export function Embed() {
     }));
   };
   useEffect(() => () => releaseTurn.current?.(), []);
-  const codeRef = useRef(code);
-  codeRef.current = code;
+  const sourceRef = useRef(source);
+  sourceRef.current = source;
+  /** The files as the editor has them now (React state may be a keystroke behind). */
+  const currentFiles = useCallback((): ProgramFile[] => editorApi.current?.getFiles() ?? sourceFiles(sourceRef.current), []);
   const { state, run, stop, sendStdin } = useRun(consoleRef, {
-    onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
+    // The error's line is the entry file's (error-location.ts reads main.*): mark it only when that is all there is.
+    onErrorLocation: (marker) => currentFiles().length === 1 && editorApi.current?.setMarkers([marker]),
     onStart: (s) => post('run-start', { runId: s.runId, worker: s.worker }),
     onOutput: (stream, data) => post('output', { stream, data }),
     onEnd: (exit, error) => post('run-end', exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs } : { code: null, reason: 'error', error: error?.code ?? 'DISCONNECTED' }),
   });
   const running = state.phase !== 'idle';
-  const doRun = useCallback(() => run({ language: opts.language, code: codeRef.current }), [run, opts.language]);
+  const doRun = useCallback(() => {
+    const files = currentFiles();
+    const { entry } = sourceRef.current;
+    // One file is sent as `code`, as before files existed; several as `files` (+ `entry`).
+    run({ language: opts.language, ...(files.length === 1 ? { code: files[0]!.content } : { files, ...(entry ? { entry } : {}) }) });
+  }, [run, opts.language, currentFiles]);
+  /** Replaces the whole program (a host's setSource or setFiles). */
+  const replaceProgram = (files: ProgramFile[], entry?: string) => {
+    editorApi.current?.setFiles(files);
+    setSource(fromFiles(opts.language, files, entry));
+    setActive(entry ?? files[0]!.name);
+  };
 
   useEffect(() => applyTheme(themeChoice, setTheme), [themeChoice]);
 
@@ -136,48 +126,37 @@ export function Embed() {
 
   // Debounced change events.
   useEffect(() => {
-    const t = setTimeout(() => post('change', { code }), 300);
+    const t = setTimeout(() => post('change', describeProgram(sourceFiles(source), source.entry)), 300);
     return () => clearTimeout(t);
-  }, [code]);
+  }, [source]);
+
+  useEffect(() => {
+    if (opts.filesProblem) consoleRef.current?.note(`This example's files were refused: ${opts.filesProblem}`, 'error');
+  }, [opts.filesProblem]);
 
   useEffect(() => {
     const onMessage = (ev: MessageEvent) => {
       if (!isCommand(ev.data)) return;
-      const { id, command, args = {} } = ev.data;
-      const reply = (ok: boolean, result?: unknown, error?: string) =>
-        (ev.source as Window | null)?.postMessage({ channel: CHANNEL, type: 'reply', id, command, ok, result, error }, ev.origin === 'null' ? '*' : ev.origin);
+      const { id, command, args } = ev.data;
+      const reply = (r: CommandResult) =>
+        (ev.source as Window | null)?.postMessage({ channel: CHANNEL, type: 'reply', id, command, ...r }, ev.origin === 'null' ? '*' : ev.origin);
       // Refused, but said so (B10): the sender learns why instead of waiting for a timeout. The
       // reply goes to the sender's own origin and carries nothing from this embed.
-      if (!originAllowed(ev.origin, opts.origins)) return reply(false, undefined, `origin ${ev.origin} is not allowed to control this embed (origins=${opts.origins.join(',')})`);
-      switch (command) {
-        case 'ping':
-          return reply(true, { ready: true });
-        case 'run':
-          doRun();
-          return reply(true);
-        case 'stop':
-          stop();
-          return reply(true);
-        case 'getSource':
-          return reply(true, { code: codeRef.current, language: opts.language });
-        case 'setSource':
-          if (typeof args.code !== 'string') return reply(false, undefined, 'args.code must be a string');
-          editorApi.current?.setValue(args.code);
-          setCode(args.code);
-          return reply(true);
-        case 'setTheme':
-          setThemeChoice(parseThemeChoice(String(args.theme)));
-          return reply(true);
-        case 'setReadOnly':
-          setReadOnly(Boolean(args.readOnly));
-          return reply(true);
-        case 'sendStdin':
-          if (typeof args.data !== 'string') return reply(false, undefined, 'args.data must be a string');
-          sendStdin(args.data);
-          return reply(true);
-        default:
-          return reply(false, undefined, `unknown command ${String(command)}`);
+      if (!originAllowed(ev.origin, opts.origins)) {
+        return reply({ ok: false, code: 'FORBIDDEN_ORIGIN', error: `origin ${ev.origin} is not allowed to control this embed (origins=${opts.origins.join(',')})` });
       }
+      reply(
+        carryOut(String(command), args, {
+          run: doRun,
+          stop,
+          getSource: () => ({ ...describeProgram(currentFiles(), sourceRef.current.entry), language: opts.language }),
+          setSource: (code) => replaceProgram([{ name: mainFileName(opts.language), content: code }]),
+          setFiles: ({ files, entry }) => replaceProgram(files, entry),
+          setTheme: setThemeChoice,
+          setReadOnly,
+          sendStdin,
+        }),
+      );
     };
     window.addEventListener('message', onMessage);
     post('ready', { version: 1, language: opts.language });
@@ -186,12 +165,16 @@ export function Embed() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const lines = Math.max(3, code.split('\n').length);
+  const files = sourceFiles(source);
+  const shown = files.find((f) => f.name === active) ?? files[0]!;
+  const tabs = files.length > 1;
+  // As tall as the longest file, so switching tabs does not move the page.
+  const lines = Math.max(3, ...files.map((f) => f.content.split('\n').length));
   // With a max height, the editor takes what the bar and a small console leave (B7); Monaco
   // scrolls inside it.
   const BAR_PX = 42;
   const CONSOLE_MIN_PX = 42;
-  const editorHeight = Math.min(lines * LINE_PX + 16, opts.maxHeightPx ? Math.max(3 * LINE_PX, opts.maxHeightPx - BAR_PX - CONSOLE_MIN_PX) : 420);
+  const editorHeight = Math.min(lines * LINE_PX + 16, opts.maxHeightPx ? Math.max(3 * LINE_PX, opts.maxHeightPx - BAR_PX - CONSOLE_MIN_PX - (tabs ? TABS_PX : 0)) : 420);
 
   return (
     <main className="embed-root" ref={root} aria-label="Runnable code example" style={opts.maxHeightPx ? { maxHeight: opts.maxHeightPx } : undefined}>
@@ -206,19 +189,31 @@ export function Embed() {
           </button>
         )}
         <StatusLine state={state} onRetry={doRun} />
-        <a className="open" href={shareUrl({ language: opts.language, code })} target="_blank" rel="noopener">
+        <a className="open" href={shareUrl(source)} target="_blank" rel="noopener">
           Open in playground ↗
         </a>
       </div>
+      {opts.showEditor && tabs && (
+        <FileTabs names={files.map((f) => f.name)} active={shown.name} entry={source.entry ?? files[0]!.name} onSelect={setActive} />
+      )}
       {opts.showEditor && (
         <div className="embed-code" style={{ height: editorHeight }} onPointerEnter={() => setLive(true)}>
           {live ? (
             <Editor
-              value={code}
+              value={source.code}
+              files={files}
+              activeFile={shown.name}
               language={opts.language}
               theme={theme}
               readOnly={readOnly}
-              onChange={setCode}
+              onFileChange={(name, content) =>
+                setSource((s) => {
+                  const list = sourceFiles(s);
+                  if (!list.some((f) => f.name === name && f.content !== content)) return s;
+                  return fromFiles(s.language, list.map((f) => (f.name === name ? { ...f, content } : f)), s.entry);
+                })
+              }
+              onOpenFile={setActive}
               onRun={() => !running && doRun()}
               apiRef={editorApi}
               onReady={() => {
@@ -229,7 +224,7 @@ export function Embed() {
             />
           ) : (
             <CodePreview
-              code={code}
+              code={shown.content}
               language={opts.language}
               onActivate={() => {
                 focusOnReady.current = true;

@@ -7,10 +7,11 @@ interface Props {
   /** The file run first (the first file unless chosen). */
   entry: string;
   onSelect(name: string): void;
-  onAdd(name: string): void;
-  onRename(from: string, to: string): void;
-  onDelete(name: string): void;
-  onSetEntry(name: string): void;
+  /** Without these the tabs only switch files (the embed: the host page chose the files). */
+  onAdd?(name: string): void;
+  onRename?(from: string, to: string): void;
+  onDelete?(name: string): void;
+  onSetEntry?(name: string): void;
 }
 
 /** Why the list with `name` in it would be refused by the server (the protocol's own rules), or undefined. */
@@ -22,14 +23,15 @@ export function namesProblem(names: string[]): string | undefined {
 
 /** The playground's file tabs: add, rename (double-click), delete, choose the entry. */
 export function FileTabs({ names, active, entry, onSelect, onAdd, onRename, onDelete, onSetEntry }: Props) {
+  const editable = !!(onAdd && onRename && onDelete && onSetEntry);
   /** The name being typed: a new file (`from` undefined) or a rename of `from`. */
   const [editing, setEditing] = useState<{ from?: string; text: string } | undefined>();
   const problem = editing && editing.text !== editing.from ? namesProblem(editing.from === undefined ? [...names, editing.text] : names.map((n) => (n === editing.from ? editing.text : n))) : undefined;
 
   const commit = () => {
     if (!editing || problem) return;
-    if (editing.from === undefined) onAdd(editing.text);
-    else if (editing.text !== editing.from) onRename(editing.from, editing.text);
+    if (editing.from === undefined) onAdd?.(editing.text);
+    else if (editing.text !== editing.from) onRename?.(editing.from, editing.text);
     setEditing(undefined);
   };
 
@@ -43,28 +45,32 @@ export function FileTabs({ names, active, entry, onSelect, onAdd, onRename, onDe
               role="tab"
               aria-selected={name === active}
               onClick={() => onSelect(name)}
-              onDoubleClick={() => setEditing({ from: name, text: name })}
-              title={name === entry ? `${name} (entry: runs first)` : `${name} (double-click to rename)`}
+              onDoubleClick={() => editable && setEditing({ from: name, text: name })}
+              title={name === entry ? `${name} (entry: runs first)` : editable ? `${name} (double-click to rename)` : name}
             >
               {name === entry && names.length > 1 ? <span aria-label="entry">▶ </span> : null}
               {name}
             </button>
-            {names.length > 1 && (
-              <button type="button" className="file-tab-close" aria-label={`Delete ${name}`} title={`Delete ${name}`} onClick={() => onDelete(name)}>
+            {editable && names.length > 1 && (
+              <button type="button" className="file-tab-close" aria-label={`Delete ${name}`} title={`Delete ${name}`} onClick={() => onDelete?.(name)}>
                 ✕
               </button>
             )}
           </span>
         ))}
       </div>
-      <button type="button" onClick={() => setEditing({ text: nextName(names) })} title="Add a file">
-        + File
-      </button>
-      <button type="button" className="wide-only" onClick={() => setEditing({ from: active, text: active })} title="Rename this file">
-        Rename
-      </button>
-      {names.length > 1 && active !== entry && (
-        <button type="button" className="wide-only" onClick={() => onSetEntry(active)} title="Run this file first">
+      {editable && (
+        <>
+          <button type="button" onClick={() => setEditing({ text: nextName(names) })} title="Add a file">
+            + File
+          </button>
+          <button type="button" className="wide-only" onClick={() => setEditing({ from: active, text: active })} title="Rename this file">
+            Rename
+          </button>
+        </>
+      )}
+      {editable && names.length > 1 && active !== entry && (
+        <button type="button" className="wide-only" onClick={() => onSetEntry?.(active)} title="Run this file first">
           Make entry
         </button>
       )}

@@ -1,0 +1,64 @@
+// The commands a host page sends an embed (docs/embed.md, "postMessage API"): each is checked
+// here and carried out through the embed's controls; a refusal says which rule it broke, with a
+// protocol error code, so the host learns why instead of waiting.
+import type { PublicErrorCode } from '../../protocol/errors.ts';
+import { checkFiles, type FilesProgram } from './embed-files.ts';
+import { parseThemeChoice, type ThemeChoice } from './theme.ts';
+import type { EmbedCommand } from './embed-api.ts';
+
+/** What a command can do to the embed. */
+export interface EmbedControls {
+  run(): void;
+  stop(): void;
+  /** `{code, language}`; with several files also `files` and `entry` (`code` is then the entry's). */
+  getSource(): Record<string, unknown>;
+  /** The program becomes this one file. */
+  setSource(code: string): void;
+  setFiles(program: FilesProgram): void;
+  setTheme(choice: ThemeChoice): void;
+  setReadOnly(readOnly: boolean): void;
+  sendStdin(data: string): void;
+}
+
+export type CommandResult = { ok: true; result?: unknown } | { ok: false; code: PublicErrorCode; error: string };
+
+const COMMANDS: ReadonlySet<string> = new Set<EmbedCommand>(['ping', 'run', 'stop', 'setSource', 'getSource', 'setFiles', 'setTheme', 'setReadOnly', 'sendStdin']);
+
+const refuse = (error: string): CommandResult => ({ ok: false, code: 'BAD_REQUEST', error });
+
+export function carryOut(command: string, rawArgs: unknown, c: EmbedControls): CommandResult {
+  if (!COMMANDS.has(command)) return refuse(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
+  const args = (typeof rawArgs === 'object' && rawArgs !== null ? rawArgs : {}) as Record<string, unknown>;
+  switch (command as EmbedCommand) {
+    case 'ping':
+      return { ok: true, result: { ready: true } };
+    case 'run':
+      c.run();
+      return { ok: true };
+    case 'stop':
+      c.stop();
+      return { ok: true };
+    case 'getSource':
+      return { ok: true, result: c.getSource() };
+    case 'setSource':
+      if (typeof args.code !== 'string') return refuse('args.code must be a string');
+      c.setSource(args.code);
+      return { ok: true };
+    case 'setFiles': {
+      const checked = checkFiles(args.files, args.entry);
+      if (!checked.ok) return refuse(`args.${checked.error}`);
+      c.setFiles(checked.program);
+      return { ok: true };
+    }
+    case 'setTheme':
+      c.setTheme(parseThemeChoice(String(args.theme)));
+      return { ok: true };
+    case 'setReadOnly':
+      c.setReadOnly(Boolean(args.readOnly));
+      return { ok: true };
+    case 'sendStdin':
+      if (typeof args.data !== 'string') return refuse('args.data must be a string');
+      c.sendStdin(args.data);
+      return { ok: true };
+  }
+}
