@@ -13,7 +13,7 @@ import { Launcher } from './sandbox/launcher-client.ts';
 import { SlotCgroups } from './sandbox/slot-cgroups.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { Slot } from './slot.ts';
-import type { RunSummary } from './run-session.ts';
+import type { RunSummary } from './run-session-options.ts';
 
 /** Checks a connection's lease credential: the lease id when valid, false otherwise. */
 export type Authorizer = (req: http.IncomingMessage, slotId: string) => string | false;

@@ -1,76 +1,36 @@
-import type { WebSocket, RawData } from 'ws';
-import type { Logger } from 'pino';
+import type { RawData } from 'ws';
 import {
   CLOSE_CODES,
   closeCodeFor,
-  encodeFrame,
   parseLaterMessage,
   parseRunMessage,
   programBytes,
-  retryHint,
   serverFrames,
-  type ExitMessage,
   type ExitReason,
   type PublicErrorCode,
-  type RunLimits,
-  type RunRequest,
-  type ServerMessage,
 } from '../../protocol/index.ts';
 import { OutputMeter } from './output-meter.ts';
+import { endRun } from './run-ending.ts';
 import { FrameIntake } from './frame-intake.ts';
-import type { Sandbox } from './sandbox/sandbox.ts';
-import type { TurnBudget } from './turn-budget.ts';
-
-export interface SessionOptions {
-  ws: WebSocket;
-  runId: string;
-  /** "ip:port" of the slot, reported in `started`. */
-  worker: string;
-  limits: RunLimits & {
-    maxOutputBytes: number;
-    firstMessageTimeoutMs: number;
-    /** Inbound budgets of the connection (see frame-intake.ts). */
-    framesPerSecond: number;
-    bytesPerSecond: number;
-    maxFrameBytes: number;
-  };
-  /** Resolves with the slot's warm sandbox. */
-  sandbox: () => Promise<Sandbox>;
-  log: Logger;
-  unsafe: boolean;
-  onRunEnd?: (summary: RunSummary) => void;
-  /** Spreads the end-of-run work of many runs ending together over event-loop turns. */
-  budget?: TurnBudget;
-}
-
-export interface RunSummary {
-  runId: string;
-  language: string;
-  reason: ExitReason;
-  durationMs: number;
-  outputBytes: number;
-}
-
-/** Above this much unsent data the session stops reading the program's output. */
-const HIGH_WATER_BYTES = 1024 * 1024;
-const STARTED_DELAY_MS = 5;
-/** After our close frame, how long a client gets to answer it before the socket is destroyed. */
-const CLOSE_LINGER_MS = 2000;
+import { FrameOutbox } from './frame-outbox.ts';
+import { StdinRelay } from './stdin-relay.ts';
+import { acceptRun, assignSandbox, beginEnding, deferFinish, failStart, handOff, initialPhase, markEnded, rejectRun, type AcceptedRun, type SessionPhase } from './run-session-state.ts';
+import type { SessionOptions } from './run-session-options.ts';
 
 /**
  * One run over one WebSocket: validate the `run`, hand it to the warm sandbox, stream output
  * as produced, relay stdin and stop, and end with exactly one `exit`. Resolves once the
  * sandbox is destroyed; `usedSandbox` tells the slot whether it must start a fresh one.
+ * Where the session stands is one SessionPhase (run-session-state.ts), changed only there.
  */
 export class RunSession {
-  private request: RunRequest | undefined;
-  private sandbox: Sandbox | undefined;
-  private reason: ExitReason | undefined;
-  private meter: OutputMeter;
-  private stdinBytes = 0;
-  private stdinClosed = false;
-  private startedAt = 0;
-  private ended = false;
+  private phase: SessionPhase = initialPhase;
+  private readonly meter: OutputMeter;
+  private readonly stdin: StdinRelay;
+  private readonly outbox: FrameOutbox;
+  private readonly intake: FrameIntake;
+  /** The run's wall-clock limit, armed at the hand-off. */
+  private deadline: NodeJS.Timeout | undefined;
   private readonly opts: SessionOptions;
   private resolveDone!: (usedSandbox: boolean) => void;
   readonly done: Promise<boolean>;
@@ -78,6 +38,8 @@ export class RunSession {
   constructor(opts: SessionOptions) {
     this.opts = opts;
     this.meter = new OutputMeter(opts.limits.maxOutputBytes);
+    this.stdin = new StdinRelay(opts.limits.maxStdinBytes);
+    this.outbox = new FrameOutbox(opts.ws, opts.budget);
     this.done = new Promise((r) => (this.resolveDone = r));
     const { ws } = opts;
     // Decided after the next I/O phase: when this process was too busy to read for a while, a
@@ -114,105 +76,55 @@ export class RunSession {
     );
     ws.on('close', () => {
       clearTimeout(firstTimer);
-      clearTimeout(this.lingerTimer);
+      this.outbox.closed();
       this.intake.close();
-      if (this.sandbox && !this.ended) this.finish('disconnected');
-      else if (!this.request) this.resolveDone(false);
+      switch (this.phase.name) {
+        case 'awaiting-request':
+        case 'rejected':
+          return this.resolveDone(false);
+        case 'preparing':
+        case 'running':
+          return this.finish('disconnected');
+        // acquiring: start() finds the socket closed once the sandbox comes. failed, ending,
+        // ended: the session settles (or has settled) `done` itself.
+      }
     });
     ws.on('error', (err) => opts.log.warn({ err: err.message }, 'client socket error'));
   }
 
-  private send(msg: ServerMessage, cb?: () => void): void {
-    if (this.deferredStarted) this.flushStarted();
-    if (this.opts.ws.readyState !== this.opts.ws.OPEN) return;
-    this.opts.ws.send(encodeFrame(msg), cb);
-  }
-
-  /**
-   * `started` goes out with the program's first output, its exit, or after STARTED_DELAY_MS,
-   * whichever comes first — never after anything else. Sending it at the hand-off would wake
-   * the client while the program boots, and on a 2-core machine the client, the gateway and the
-   * program then compete for the CPU during the millisecond that decides the first byte. The
-   * "run started" log line (a write that wakes the log reader) waits for the same moment.
-   */
-  private announceStarted(msg: ServerMessage, logStart: () => void): void {
-    this.deferredStarted = msg;
-    this.logStart = logStart;
-    this.startedTimer = setTimeout(() => {
-      if (this.opts.budget) void this.opts.budget.run(() => this.flushStarted());
-      else this.flushStarted();
-    }, STARTED_DELAY_MS);
-  }
-
-  private flushStarted(): void {
-    const msg = this.deferredStarted;
-    if (!msg) return;
-    this.deferredStarted = undefined;
-    clearTimeout(this.startedTimer);
-    // `started` and the frame that flushed it leave in one TCP write (one wake-up of the
-    // client). ws keeps its socket in `_socket`; without it this is just two writes.
-    const socket = (this.opts.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    socket?.cork();
-    process.nextTick(() => socket?.uncork());
-    this.send(msg);
-    // After whatever output triggered the flush has been written too.
-    if (this.logStart) setImmediate(this.logStart);
-  }
-
-  private logStart: (() => void) | undefined;
-  private deferredStarted: ServerMessage | undefined;
-  private startedTimer: NodeJS.Timeout | undefined;
-
-  private sendError(code: PublicErrorCode, message: string): void {
-    this.send(serverFrames.error(code, message, retryHint(1000).retryAfterMs));
-  }
-
   /** A typed error before any program ran, then close. */
   private reject(code: PublicErrorCode, message: string): void {
-    if (this.request) return;
-    this.request = undefined;
+    if (this.phase.name !== 'awaiting-request' && this.phase.name !== 'rejected') return;
+    this.phase = rejectRun(this.phase);
     this.opts.log.info({ code, message }, 'run rejected');
-    this.sendError(code, message);
+    this.outbox.sendError(code, message);
     this.closeSocket(closeCodeFor(code), code);
   }
 
-  /**
-   * Closes the connection; frames that still arrive are dropped unparsed. A client that never
-   * answers the close frame (one busy flooding us, say) is cut off CLOSE_LINGER_MS after
-   * everything we sent has left this process, rather than the 30 s ws would wait. Never
-   * sooner: a slow reader (a browser working through a megabyte of output) still gets its
-   * `exit`, which cutting the socket would throw away with the rest of our send buffer.
-   */
+  /** Closes the connection; frames that still arrive are dropped unparsed. */
   private closeSocket(code: number, reason: string): void {
-    const { ws } = this.opts;
     this.intake.close();
-    ws.close(code, reason);
-    clearTimeout(this.lingerTimer);
-    const arm = () => {
-      if (ws.readyState === ws.CLOSED) return;
-      this.lingerTimer = ws.bufferedAmount > 0 ? setTimeout(arm, 250) : setTimeout(() => ws.terminate(), CLOSE_LINGER_MS);
-    };
-    arm();
+    this.outbox.close(code, reason);
   }
 
-  private readonly intake: FrameIntake;
-  private lingerTimer: NodeJS.Timeout | undefined;
-
   private onMessage(data: RawData): void {
-    if (this.ended) return;
+    const p = this.phase;
+    // After our close (rejected, failed, ended) the intake drops frames before they get here.
+    if (p.name === 'ended' || p.name === 'rejected' || p.name === 'failed') return;
     const raw = data.toString();
-    if (!this.request) {
+    if (p.name === 'awaiting-request') {
       const parsed = parseRunMessage(raw, this.opts.limits);
       if (!parsed.ok) return this.reject(parsed.code, parsed.message);
-      this.request = parsed.value;
       // The run's wall clock starts now: waiting for the sandbox and transpiling count.
-      this.startedAt = performance.now();
-      this.stdinBytes = Buffer.byteLength(parsed.value.stdin, 'utf8');
-      void this.start(parsed.value).catch((err: Error) => {
+      const run = { request: parsed.value, startedAt: performance.now() };
+      this.phase = acceptRun(p, run);
+      this.stdin.accept(run.request.stdin);
+      void this.start(run).catch((err: Error) => {
         this.opts.log.error({ err: err.message }, 'run failed to start');
-        this.sendError('INTERNAL', 'the run could not start');
-        if (this.sandbox) this.finish('error');
+        this.outbox.sendError('INTERNAL', 'the run could not start');
+        if (this.phase.name !== 'acquiring') this.finish('error');
         else {
+          this.phase = failStart(this.phase);
           this.closeSocket(CLOSE_CODES.INTERNAL, 'INTERNAL');
           this.resolveDone(false);
         }
@@ -224,94 +136,66 @@ export class RunSession {
     const msg = parsed.value;
     if (msg.type === 'run') return this.protocolError('only one run per connection');
     if (msg.type === 'stop') return this.finish('stopped');
-    if (msg.data !== undefined && msg.data !== '') this.writeStdin(msg.data);
-    if (msg.eof) this.closeStdin();
+    if (msg.data !== undefined && msg.data !== '' && !this.stdin.write(msg.data)) {
+      return this.protocolError(`stdin exceeds ${this.opts.limits.maxStdinBytes} bytes; the run is ended`);
+    }
+    if (msg.eof) this.stdin.end();
   }
 
   /** As a `stop` frame would: the program ends with reason `stopped`. */
   stop(): void {
-    if (!this.request) return this.reject('BUSY', 'the server is shutting down; retry shortly');
+    const { name } = this.phase;
+    if (name === 'awaiting-request' || name === 'rejected') return this.reject('BUSY', 'the server is shutting down; retry shortly');
     this.finish('stopped');
   }
 
-  /** Shutdown: the client learns why, then gets its `exit` (reason `error`). */
+  /**
+   * Shutdown: the client learns why, then gets its `exit` (reason `error`). A run still
+   * waiting for its sandbox (acquiring) is left alone: it gets one and runs, or fails to start.
+   */
   shutdown(): void {
-    if (this.reason) return;
-    if (!this.sandbox) return this.reject('INTERNAL', 'the worker host is shutting down; retry');
-    this.sendError('INTERNAL', 'the worker host is shutting down; retry');
-    this.finish('error');
+    switch (this.phase.name) {
+      case 'awaiting-request':
+      case 'rejected':
+        return this.reject('INTERNAL', 'the worker host is shutting down; retry');
+      case 'preparing':
+      case 'running':
+        this.outbox.sendError('INTERNAL', 'the worker host is shutting down; retry');
+        return this.finish('error');
+    }
   }
 
   /**
    * A bad frame: typed error, then the connection ends (a run, started or still being set up,
-   * ends with reason `error`).
+   * ends with reason `error`; once a cause to end it is known, nothing more is said).
    */
   private protocolError(message: string, code: PublicErrorCode = 'BAD_REQUEST'): void {
-    if (!this.request) return this.reject(code, message);
-    if (this.reason || this.pendingFinish) return;
-    this.sendError(code, message);
+    const p = this.phase;
+    switch (p.name) {
+      case 'awaiting-request':
+      case 'rejected':
+        return this.reject(code, message);
+      case 'acquiring':
+        if (p.pendingFinish) return;
+        break;
+      case 'preparing':
+      case 'running':
+        break;
+      default:
+        return;
+    }
+    this.outbox.sendError(code, message);
     this.finish('error');
   }
 
-  /**
-   * Input for the program. Every byte counts against the stdin cap from the moment it arrives
-   * (before the hand-off it waits in pendingInput): beyond the cap the client gets a typed
-   * error and the run ends, so nothing here grows past the cap.
-   */
-  private writeStdin(data: string): void {
-    if (this.stdinClosed) return;
-    const bytes = Buffer.byteLength(data, 'utf8');
-    if (this.stdinBytes + bytes > this.opts.limits.maxStdinBytes) return this.stdinOverflow();
-    this.stdinBytes += bytes;
-    if (!this.handedOff) this.pendingInput.push(data);
-    else this.deliverStdin(data);
-  }
-
-  private deliverStdin(data: string): void {
-    if (!this.sandbox || this.stdinClosed) return;
-    // The program may not be reading: what its pipe does not take waits here as one string
-    // (bounded by the cap above) instead of one buffered write per frame.
-    const stdin = this.sandbox.stdin;
-    if (this.stdinBacklog !== '' || stdin.writableNeedDrain) {
-      if (this.stdinBacklog === '') stdin.once('drain', () => this.flushStdinBacklog());
-      this.stdinBacklog += data;
-    } else stdin.write(data);
-  }
-
-  private flushStdinBacklog(): void {
-    const data = this.stdinBacklog;
-    this.stdinBacklog = '';
-    const stdin = this.sandbox?.stdin;
-    if (!stdin || stdin.destroyed) return;
-    if (data) stdin.write(data);
-    if (this.stdinClosed) stdin.end();
-  }
-
-  private stdinOverflow(): void {
-    this.pendingInput.length = 0;
-    this.stdinBacklog = '';
-    this.protocolError(`stdin exceeds ${this.opts.limits.maxStdinBytes} bytes; the run is ended`);
-  }
-
-  private closeStdin(): void {
-    if (!this.handedOff) {
-      this.pendingInput.push(null);
-      return;
-    }
-    if (this.stdinClosed || !this.sandbox) return;
-    this.stdinClosed = true;
-    // With a backlog, the end follows it (flushStdinBacklog).
-    if (this.stdinBacklog === '') this.sandbox.stdin.end();
-  }
-
-  private stdinBacklog = '';
-
-  private async start(req: RunRequest): Promise<void> {
+  private async start(run: AcceptedRun): Promise<void> {
     const { log } = this.opts;
+    const req = run.request;
     const sandbox = await this.opts.sandbox();
-    this.sandbox = sandbox;
+    const pendingFinish = this.phase.name === 'acquiring' ? this.phase.pendingFinish : undefined;
+    this.phase = assignSandbox(this.phase, sandbox);
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return this.finish('disconnected');
-    if (this.pendingFinish) return this.finish(this.pendingFinish);
+    if (pendingFinish) return this.finish(pendingFinish);
     if (this.opts.unsafe) log.warn('UNSAFE: running untrusted code WITHOUT a sandbox (PLAYGROUND_UNSAFE_NO_SANDBOX)');
     // Only a lower limit costs a cgroup write on the hand-off path; the CPU baseline and the
     // peak-memory reset were taken when the sandbox became ready (it idles at ~0 CPU).
@@ -328,118 +212,51 @@ export class RunSession {
       ...(req.files ? { files: req.files, entry: req.entry } : { code: req.code }),
       args: req.args.length ? req.args : undefined,
     });
-    this.pipeOutput(sandbox);
-    sandbox.exited.then(() => this.finish('exit'));
-    const codeBytes = programBytes(req);
-    this.announceStarted(serverFrames.started(this.opts.runId, this.opts.worker, req.language), () =>
-      log.info({ language: req.language, codeBytes, files: req.files?.length ?? 1, timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
-    );
-    this.handedOff = true;
-    // Input that arrived while the run was being set up, in order, after the run's own stdin
-    // (all of it already counted against the cap).
-    if (req.stdin) this.deliverStdin(req.stdin);
-    for (const item of this.pendingInput.splice(0)) {
-      if (item === null) this.closeStdin();
-      else this.deliverStdin(item);
-    }
-    this.cpuBeforeNs = sandbox.cpuBaselineNs;
-    const elapsedMs = performance.now() - this.startedAt;
-    this.timer = setTimeout(() => this.finish('timeout'), Math.max(0, req.timeoutMs - elapsedMs));
-  }
-
-  /** A stop (or protocol error) that arrived before the sandbox was assigned. */
-  private pendingFinish: ExitReason | undefined;
-  private handedOff = false;
-  /** stdin frames (null = EOF) received before the hand-off. */
-  private readonly pendingInput: Array<string | null> = [];
-  private cpuBeforeNs: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private pendingBytes = 0;
-
-  private pipeOutput(sandbox: Sandbox): void {
     const output = sandbox.output;
-    output.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
-      const { text, capped } = this.meter.take(stream, chunk);
-      if (text) this.sendOutput(stream, text);
-      if (capped) this.finish('output-limit');
-    });
+    this.outbox.relayOutput(output, this.meter, () => this.finish('output-limit'));
     // The program wrote garbage into its output channel (fd 3) itself: that run is over.
     output.on('violation', (message: string) => {
       this.opts.log.warn({ message }, 'output channel violation');
       this.finish('error');
     });
-    output.on('end', () => {
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const rest = this.meter.flush(stream);
-        if (rest) this.send(serverFrames.output(stream, rest));
-      }
-    });
-  }
-
-  /** Backpressure: a slow client pauses the program's output instead of growing our buffers. */
-  private sendOutput(stream: 'stdout' | 'stderr', data: string): void {
-    const size = data.length;
-    const output = this.sandbox!.output;
-    this.pendingBytes += size;
-    this.send(serverFrames.output(stream, data), () => {
-      this.pendingBytes -= size;
-      if (this.pendingBytes < HIGH_WATER_BYTES / 2 && output.isPaused) output.resume();
-    });
-    if (this.pendingBytes > HIGH_WATER_BYTES) output.pause();
+    sandbox.exited.then(() => this.finish('exit'));
+    const codeBytes = programBytes(req);
+    this.outbox.announceStarted(serverFrames.started(this.opts.runId, this.opts.worker, req.language), () =>
+      log.info({ language: req.language, codeBytes, files: req.files?.length ?? 1, timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
+    );
+    this.phase = handOff(this.phase, sandbox.cpuBaselineNs);
+    this.stdin.handOff(sandbox.stdin, req.stdin);
+    const elapsedMs = performance.now() - run.startedAt;
+    this.deadline = setTimeout(() => this.finish('timeout'), Math.max(0, req.timeoutMs - elapsedMs));
   }
 
   /**
    * Ends the run once: the first cause wins (`exit` only if nothing else ended it first). Kills
    * the whole tree, waits until every byte of output is read, then sends `exit` and closes.
+   * While the sandbox is still coming (acquiring), the cause waits for it.
    */
   private finish(cause: ExitReason): void {
-    if (this.reason) return;
-    if (!this.sandbox) {
-      // Still setting up (TypeScript, waiting for the sandbox): end as soon as it is assigned.
-      this.pendingFinish ??= cause;
+    const p = this.phase;
+    if (p.name === 'acquiring') {
+      this.phase = deferFinish(p, cause);
       return;
     }
-    this.reason = cause;
-    clearTimeout(this.timer);
-    const sandbox = this.sandbox!;
-    void (async () => {
-      if (cause !== 'exit') await sandbox.kill();
-      const exit = await sandbox.exited;
-      const durationMs = Math.round(this.startedAt ? performance.now() - this.startedAt : 0);
-      const stats = await sandbox.stats().catch(() => ({ oomKills: 0, cpuUsageNs: undefined, memoryPeakBytes: undefined }));
-      let reason = cause;
-      // Only the kernel's word counts: a program can print V8's OOM line and abort.
-      if (cause === 'exit' && stats.oomKills > 0) {
-        reason = 'memory';
-      }
-      const killedByUs = reason !== 'exit' && reason !== 'memory';
-      const message: ExitMessage = serverFrames.exit({
-        code: killedByUs ? null : exit.code,
-        signal: killedByUs ? 'SIGKILL' : exit.signal,
-        reason,
-        durationMs,
-      });
-      if (stats.cpuUsageNs !== undefined && this.cpuBeforeNs !== undefined) {
-        message.cpuMs = Math.max(0, Math.round((stats.cpuUsageNs - this.cpuBeforeNs) / 1e6));
-      }
-      if (stats.memoryPeakBytes !== undefined) message.memoryBytes = stats.memoryPeakBytes;
-      const deliver = () => {
-        this.ended = true;
-        this.send(message);
-        this.opts.log.info({ reason, code: message.code, signal: message.signal, durationMs, outputBytes: this.meter.bytes }, 'run ended');
-        this.opts.onRunEnd?.({
-          runId: this.opts.runId,
-          language: this.request?.language ?? 'unknown',
-          reason,
-          durationMs,
-          outputBytes: this.meter.bytes,
-        });
-        this.closeSocket(CLOSE_CODES.NORMAL, 'run ended');
-        this.resolveDone(true);
-      };
-      if (this.opts.budget) await this.opts.budget.run(deliver);
-      else deliver();
-    })().catch((err: Error) => {
+    if (p.name !== 'preparing' && p.name !== 'running') return;
+    const ending = beginEnding(p, cause);
+    this.phase = ending;
+    clearTimeout(this.deadline);
+    const { sandbox, run } = ending;
+    // The hand-off may come after the run began ending (handOff in run-session-state.ts).
+    const cpuBeforeNs = () => (this.phase.name === 'ending' ? this.phase.cpuBeforeNs : undefined);
+    void endRun(sandbox, cause, run.startedAt, cpuBeforeNs, this.opts.budget, (message) => {
+      const { reason, durationMs } = message;
+      this.phase = markEnded(this.phase);
+      this.outbox.send(message);
+      this.opts.log.info({ reason, code: message.code, signal: message.signal, durationMs, outputBytes: this.meter.bytes }, 'run ended');
+      this.opts.onRunEnd?.({ runId: this.opts.runId, language: run.request.language, reason, durationMs, outputBytes: this.meter.bytes });
+      this.closeSocket(CLOSE_CODES.NORMAL, 'run ended');
+      this.resolveDone(true);
+    }).catch((err: Error) => {
       this.opts.log.error({ err: err.message }, 'finishing a run failed');
       this.opts.ws.terminate();
       this.resolveDone(true);

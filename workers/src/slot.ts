@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { RunSession, type RunSummary, type SessionOptions } from './run-session.ts';
+import { RunSession } from './run-session.ts';
+import type { RunSummary, SessionOptions } from './run-session-options.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 
 export type SlotState = 'starting' | 'idle' | 'running' | 'recycling' | 'stopped';

@@ -1,0 +1,35 @@
+import type { WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import type { ExitReason, RunLimits } from '../../protocol/index.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
+import type { TurnBudget } from './turn-budget.ts';
+
+export interface SessionOptions {
+  ws: WebSocket;
+  runId: string;
+  /** "ip:port" of the slot, reported in `started`. */
+  worker: string;
+  limits: RunLimits & {
+    maxOutputBytes: number;
+    firstMessageTimeoutMs: number;
+    /** Inbound budgets of the connection (see frame-intake.ts). */
+    framesPerSecond: number;
+    bytesPerSecond: number;
+    maxFrameBytes: number;
+  };
+  /** Resolves with the slot's warm sandbox. */
+  sandbox: () => Promise<Sandbox>;
+  log: Logger;
+  unsafe: boolean;
+  onRunEnd?: (summary: RunSummary) => void;
+  /** Spreads the end-of-run work of many runs ending together over event-loop turns. */
+  budget?: TurnBudget;
+}
+
+export interface RunSummary {
+  runId: string;
+  language: string;
+  reason: ExitReason;
+  durationMs: number;
+  outputBytes: number;
+}
