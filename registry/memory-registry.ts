@@ -90,6 +90,9 @@ export class MemoryRegistry implements Registry {
   async joinAsGateway(): Promise<void> {}
   async leaveAsGateway(): Promise<void> {}
   readonly untrustedHosts: string[] = [];
+  get trustedHosts(): string[] {
+    return [...this.hostInfo.keys()];
+  }
 
   get localWaiting(): number {
     return this.waiters.length;

@@ -49,6 +49,7 @@ export class RedisRegistry implements Registry {
   private gatewayTimer: NodeJS.Timeout | undefined;
   private trustCheck: ((hostId: string, info: Record<string, unknown>) => boolean) | undefined;
   private untrusted = new Set<string>();
+  private trusted: string[] = [];
   private draining = false;
 
   private constructor(target: RedisTarget, private readonly log: Logger, private readonly opts: RedisRegistryOptions) {
@@ -232,12 +233,18 @@ export class RedisRegistry implements Registry {
     }
     for (const id of this.untrusted) if (!untrusted.has(id)) this.log.info({ hostId: id }, 'worker host proves the lease secret again');
     this.untrusted = untrusted;
+    this.trusted = trusted;
     await this.call('gatewayBeat', Date.now(), this.gatewayId, this.opts.heartbeatTtlMs, ...trusted);
   }
 
   /** Live worker hosts this gateway does not lease to (their lease-secret proof failed). */
   get untrustedHosts(): string[] {
     return [...this.untrusted];
+  }
+
+  /** Live worker hosts this gateway leases to. */
+  get trustedHosts(): string[] {
+    return [...this.trusted];
   }
 
   /** Waiters of this process right now (PLAYGROUND_QUEUE_MAX bounds them per gateway). */

@@ -100,6 +100,8 @@ export interface GatewayRegistry {
   reportUnreachable(lease: Lease): Promise<void>;
   /** Live hosts this gateway does not lease to. */
   readonly untrustedHosts: string[];
+  /** Live hosts this gateway leases to (both as of its last heartbeat). */
+  readonly trustedHosts: string[];
   /** Waiters of this gateway right now. */
   readonly localWaiting: number;
   close(): Promise<void>;

@@ -12,6 +12,23 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
+ * Whether a run can be served here, and if not (or not by every host), why. Slots count
+ * cluster-wide, but this gateway leases only to hosts that proved its lease secret: when every
+ * live host failed the proof, idle slots exist and no run will ever get one.
+ */
+function verdict(totalSlots: number, shuttingDown: boolean, registry: GatewayContext['registry']): { ok: boolean; degraded: boolean; reason?: string } {
+  const untrusted = registry.untrustedHosts;
+  const distrust = untrusted.length
+    ? `worker host${untrusted.length > 1 ? 's' : ''} ${untrusted.join(', ')} cannot prove this gateway's lease secret (PLAYGROUND_LEASE_SECRET mismatch), so none of ${untrusted.length > 1 ? 'their' : 'its'} slots is leased here`
+    : undefined;
+  if (shuttingDown) return { ok: false, degraded: true, reason: 'this gateway is draining: it takes no new runs' };
+  if (totalSlots === 0) return { ok: false, degraded: true, reason: 'no worker slots: no live worker host has registered any' };
+  if (distrust && registry.trustedHosts.length === 0) return { ok: false, degraded: true, reason: `no trusted worker host: ${distrust}` };
+  if (distrust) return { ok: true, degraded: true, reason: `${distrust}; runs go to the other hosts` };
+  return { ok: true, degraded: false };
+}
+
+/**
  * The operators' surface: `GET /metrics` and the detailed `GET /healthz` (slots, sandbox mode,
  * hosts). By default both are served on the public port, as the contract has it (and the
  * default listen address is loopback). An operator can make them private:
@@ -89,13 +106,15 @@ export class OpsSurface {
       if (!detailed) return sendJson(res, 503, { ok: false });
       return sendJson(res, 503, { ok: false, registry: this.ctx.registry.kind, registryReachable: false, error: (err as Error).message });
     }
-    const ok = stats.total > 0 && !this.ctx.shuttingDown();
+    const { ok, degraded, reason } = verdict(stats.total, this.ctx.shuttingDown(), this.ctx.registry);
     if (!detailed) return sendJson(res, ok ? 200 : 503, { ok });
     const extras = (await this.healthExtras?.()) ?? {};
     // The gateway's own fields come last: extras describe sandboxes and cannot override them.
     sendJson(res, ok ? 200 : 503, {
       ...extras,
       ok,
+      degraded,
+      ...(reason ? { reason } : {}),
       registry: this.ctx.registry.kind,
       registryReachable: true,
       slots: { idle: stats.idle, busy: stats.busy, total: stats.total },

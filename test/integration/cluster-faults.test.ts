@@ -198,10 +198,41 @@ test('bug 5: a worker host with another lease secret is never leased, and is rep
   assert.ok(used.has(good.slots[0]!) && used.has(rotating.slots[0]!), `both trusted hosts used: ${[...used]}`);
   const health = (await getJson(`${gw.httpUrl}/healthz`)).body;
   assert.deepEqual(health.untrustedHosts, [wrong.hostId]);
+  // Runs are served (200, ok), but not by every host: degraded, and why.
+  assert.equal(health.ok, true);
+  assert.equal(health.degraded, true);
+  assert.ok(health.reason.includes(wrong.hostId) && /lease secret/.test(health.reason), health.reason);
   assert.equal(health.hosts.find((h: { hostId: string }) => h.hostId === wrong.hostId).trusted, false);
   assert.ok(!JSON.stringify(health).includes('leaseProof'), 'proofs are not published');
   assert.match(await (await fetch(`${gw.httpUrl}/metrics`)).text(), /playground_worker_host_untrusted 1/);
   assert.match(gw.logs(), new RegExp(`"hostId":"${wrong.hostId}".*lease secret`));
+});
+
+test('every worker host untrusted: the gateway\'s /healthz is 503, not ok, and says why; a trusted host makes it 200 again', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
+  clusters.push(cluster);
+  const wrong = await cluster.workerHost(1, { PLAYGROUND_LEASE_SECRET: 'another-secret-'.repeat(3) });
+  const gw = await cluster.gateway({ PLAYGROUND_QUEUE_WAIT_MS: '500' });
+  const health = await waitFor('the wrong host reported', async () => {
+    const h = await getJson(`${gw.httpUrl}/healthz`);
+    return h.body.untrustedHosts?.includes(wrong.hostId) ? h : undefined;
+  }, 10_000);
+  // Its slots exist and are idle, but none will ever be leased here: no run can be served.
+  assert.equal(health.body.slots.total, 1);
+  assert.equal(health.status, 503, JSON.stringify(health.body));
+  assert.equal(health.body.ok, false);
+  assert.equal(health.body.degraded, true);
+  assert.match(health.body.reason, /no trusted worker host/);
+  assert.ok(health.body.reason.includes(wrong.hostId) && /PLAYGROUND_LEASE_SECRET/.test(health.body.reason), health.body.reason);
+  const run = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 30_000 });
+  assert.equal(run.error?.code, 'BUSY', JSON.stringify(run.messages));
+  await cluster.workerHost(1);
+  const back = await waitFor('a trusted host', async () => {
+    const h = await getJson(`${gw.httpUrl}/healthz`);
+    return h.status === 200 ? h : undefined;
+  }, 10_000);
+  assert.equal(back.body.ok, true);
+  assert.equal(back.body.degraded, true, 'the wrong host is still there');
 });
 
 test('bug 7: PLAYGROUND_QUEUE_MAX bounds each gateway\'s own waiters, not the cluster\'s', { timeout: 120_000 }, async () => {
