@@ -1,34 +1,62 @@
-// Where a run's error points in the user's program: the runner writes the program to
-// /work/main.js (or main.mjs; main.ts once TypeScript runs as itself), so a stack frame or
-// node's "file:line" header naming that file is a line of the editor.
+// Where a run's error points in the user's program. A one-file program is written as main.js
+// (main.mjs, main.ts), so a `main.*:line` in stderr is a line of the editor's one file. A program
+// of several files is written under the working directory as named (contract), so a path ending
+// in `/<name>` is a line of the file `<name>`: `/tmp/lib/util.js:3:9`, `file:///tmp/util.mjs:3`.
 
 export interface Marker {
+  /** The program file the line is in; absent: the one file of a one-file program. */
+  file?: string;
   line: number;
   column?: number;
   message: string;
 }
 
-/** `main.js:12:5`, `/work/main.mjs:3`, `file:///work/main.ts:7:1`, with the path before it. */
-export const LOCATION = /((?:file:\/\/)?(?:\/[\w.-]+)*\/?main\.(?:[mc]?js|[mc]?ts)):(\d+)(?::(\d+))?/g;
+/**
+ * A `path:line[:column]`, with node's `file://` when it prints a URL. It starts only where a
+ * path can (not inside one, nor after a `node:`), so a scan stays linear on any output; which
+ * paths are the program's files is for `programFileOf` to say.
+ */
+const LOCATION = /(?<![\w./:-])((?:file:\/\/)?[\w./-]+):(\d+)(?::(\d+))?/g;
+
+/**
+ * The program's file a path names: `{}` for the one file of a one-file program (`names` absent
+ * or of one name), `{file}` for a file of several, undefined when it is none of them (node's own
+ * modules, a package in node_modules).
+ */
+export function programFileOf(path: string, names?: readonly string[]): { file?: string } | undefined {
+  const p = path.replace(/^file:\/\//, '');
+  if (p.includes('node_modules/')) return undefined;
+  if (!names || names.length <= 1) return /(?:^|\/)main\.[mc]?[jt]s$/.test(p) ? {} : undefined;
+  // The longest name wins: `/tmp/lib/util.js` is lib/util.js even when util.js exists too.
+  let best: string | undefined;
+  for (const name of names) {
+    if ((p === name || p.endsWith(`/${name}`)) && (!best || name.length > best.length)) best = name;
+  }
+  return best === undefined ? undefined : { file: best };
+}
 
 /** The first line of the program named in stderr, with the error message it belongs to. */
-export function findErrorLocation(stderr: string): Marker | undefined {
-  LOCATION.lastIndex = 0;
-  const m = LOCATION.exec(stderr);
-  if (!m) return undefined;
-  const line = Number(m[2]);
-  if (!Number.isInteger(line) || line < 1) return undefined;
-  const message = stderr.split('\n').find((l) => /^\s*(?:Uncaught\s+)?[A-Z]\w*(Error|Exception)\b|^\s*\w*Error:/.test(l))?.trim() ?? 'The program stopped with an error here';
-  return { line, column: m[3] ? Number(m[3]) : undefined, message };
+export function findErrorLocation(stderr: string, names?: readonly string[]): Marker | undefined {
+  for (const m of stderr.matchAll(LOCATION)) {
+    const at = programFileOf(m[1]!, names);
+    const line = Number(m[2]);
+    if (!at || !Number.isInteger(line) || line < 1) continue;
+    const message = stderr.split('\n').find((l) => /^\s*(?:Uncaught\s+)?[A-Z]\w*(Error|Exception)\b|^\s*\w*Error:/.test(l))?.trim() ?? 'The program stopped with an error here';
+    return { ...at, line, column: m[3] ? Number(m[3]) : undefined, message };
+  }
+  return undefined;
 }
 
 /**
- * Wraps every location in already-escaped console HTML in a link the console turns into a
- * jump to the editor. The pattern has no HTML-special characters, so escaping stays intact.
+ * Wraps every location of the program in already-escaped console HTML in a link the console
+ * turns into a jump to the editor. Names have no HTML-special characters, so escaping stays intact.
  */
-export function linkLocations(html: string): string {
-  return html.replace(LOCATION, (whole, _file: string, line: string, col: string | undefined) => {
+export function linkLocations(html: string, names?: readonly string[]): string {
+  return html.replace(LOCATION, (whole, path: string, line: string, col: string | undefined) => {
+    const at = programFileOf(path, names);
+    if (!at) return whole;
     const c = col ? ` data-column="${col}"` : '';
-    return `<a href="#" class="loc" data-line="${line}"${c} title="Show line ${line} in the editor">${whole}</a>`;
+    const f = at.file ? ` data-file="${at.file}"` : '';
+    return `<a href="#" class="loc"${f} data-line="${line}"${c} title="Show line ${line}${at.file ? ` of ${at.file}` : ''} in the editor">${whole}</a>`;
   });
 }

@@ -78,7 +78,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           exit = msg;
           stopTicker();
           const failed = !(msg.reason === 'exit' && msg.code === 0);
-          const marker = failed ? findErrorLocation(stderr) : undefined;
+          const marker = failed ? findErrorLocation(stderr, request.files?.map((f) => f.name)) : undefined;
           if (marker) ev.current.onErrorLocation?.(marker);
           if (msg.reason === 'output-limit') con?.note('— output limit reached: the program was stopped —', 'cap');
           const ok = msg.reason === 'exit' && msg.code === 0;

@@ -13,8 +13,10 @@ export interface ConsoleApi {
 
 interface Props {
   onResize?: () => void;
-  /** A `main.js:12:5` in the output was clicked. */
-  onLocation?: (line: number, column?: number) => void;
+  /** A `main.js:12:5` (or, with `files`, a `lib/util.js:3`) in the output was clicked. */
+  onLocation?: (line: number, column?: number, file?: string) => void;
+  /** The program's file names when it has several (error-location.ts: which paths are its files). */
+  files?: readonly string[];
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!);
@@ -26,7 +28,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&am
  * colour left open on stderr does not bleed into stdout. Auto-scroll follows the output until
  * the user scrolls up, and resumes when they scroll back to the bottom.
  */
-export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize, onLocation }, ref) {
+export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize, onLocation, files }, ref) {
   const box = useRef<HTMLDivElement>(null);
   const converters = useRef({ stdout: new AnsiUp(), stderr: new AnsiUp() });
   const pending = useRef<Array<{ cls: string; html: string }>>([]);
@@ -59,7 +61,7 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
       // Classes, not inline colours: styles.css picks colours readable on each theme.
       c.use_classes = true;
       const html = c.ansi_to_html(text);
-      queue(`out ${stream}`, stream === 'stderr' && onLocation ? linkLocations(html) : html);
+      queue(`out ${stream}`, stream === 'stderr' && onLocation ? linkLocations(html, files) : html);
     },
     note(text, kind = 'info') {
       queue(`note note-${kind}`, `${escapeHtml(text)}\n`);
@@ -93,7 +95,7 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
           const link = (e.target as HTMLElement).closest<HTMLElement>('a.loc');
           if (!link || !onLocation) return;
           e.preventDefault();
-          onLocation(Number(link.dataset.line), link.dataset.column ? Number(link.dataset.column) : undefined);
+          onLocation(Number(link.dataset.line), link.dataset.column ? Number(link.dataset.column) : undefined, link.dataset.file);
         }}
         onScroll={(e) => {
           const el = e.currentTarget;

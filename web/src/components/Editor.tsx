@@ -13,7 +13,8 @@ export interface EditorApi {
   /** An external change (example, share link, host page): one undoable edit, never a reset. */
   setValue(code: string): void;
   focus(): void;
-  revealLine(line: number, column?: number): void;
+  /** Shows `file` (default: the shown one) with the caret at the line. */
+  revealLine(line: number, column?: number, file?: string): void;
   setMarkers(markers: readonly Marker[]): void;
   format(): void;
   /** Every file, in tab order (the models are the truth; React state only mirrors them). */
@@ -163,9 +164,14 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         model.pushStackElement();
       },
       focus: () => editorRef.current?.focus(),
-      revealLine: (line, column = 1) => {
+      revealLine: (line, column = 1, file) => {
         const ed = editorRef.current;
         if (!ed) return;
+        const target = file === undefined ? undefined : models.current.find((f) => f.name === file);
+        if (target && ed.getModel() !== target.model) {
+          ed.setModel(target.model);
+          latest.current.onOpenFile?.(target.name);
+        }
         ed.revealLineInCenterIfOutsideViewport(line);
         ed.setPosition({ lineNumber: line, column });
         ed.focus();
@@ -185,22 +191,25 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
     };
   }, [apiRef]);
 
+  /** Each marker on its file's model (no file: the one file of a one-file program). */
   function applyMarkers() {
     const m = monacoRef.current;
-    const model = editorRef.current?.getModel();
-    if (!m || !model) return;
-    m.editor.setModelMarkers(
-      model,
-      MARKER_OWNER,
-      markers.current.map((mk) => ({
-        severity: m.MarkerSeverity.Error,
-        message: mk.message,
-        startLineNumber: mk.line,
-        startColumn: mk.column ?? 1,
-        endLineNumber: mk.line,
-        endColumn: mk.column ? mk.column + 1 : model.getLineMaxColumn(Math.min(mk.line, model.getLineCount())),
-      })),
-    );
+    if (!m) return;
+    models.current.forEach(({ name, model }, i) => {
+      const mine = markers.current.filter((mk) => (mk.file === undefined ? i === 0 : mk.file === name));
+      m.editor.setModelMarkers(
+        model,
+        MARKER_OWNER,
+        mine.map((mk) => ({
+          severity: m.MarkerSeverity.Error,
+          message: mk.message,
+          startLineNumber: mk.line,
+          startColumn: mk.column ?? 1,
+          endLineNumber: mk.line,
+          endColumn: mk.column ? mk.column + 1 : model.getLineMaxColumn(Math.min(mk.line, model.getLineCount())),
+        })),
+      );
+    });
   }
 
   useEffect(() => {

@@ -63,8 +63,8 @@ export function Embed() {
   /** The files as the editor has them now (React state may be a keystroke behind). */
   const currentFiles = useCallback((): ProgramFile[] => editorApi.current?.getFiles() ?? sourceFiles(sourceRef.current), []);
   const { state, run, stop, sendStdin } = useRun(consoleRef, {
-    // The error's line is the entry file's (error-location.ts reads main.*): mark it only when that is all there is.
-    onErrorLocation: (marker) => currentFiles().length === 1 && editorApi.current?.setMarkers([marker]),
+    // On the file the error names (error-location.ts); the console's link shows it.
+    onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
     onStart: (s) => post('run-start', { runId: s.runId, worker: s.worker }),
     onOutput: (stream, data) => post('output', { stream, data }),
     onEnd: (exit, error) => post('run-end', exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs } : { code: null, reason: 'error', error: error?.code ?? 'DISCONNECTED' }),
@@ -234,7 +234,7 @@ export function Embed() {
           )}
         </div>
       )}
-      <Console ref={consoleRef} onLocation={(line, column) => editorApi.current?.revealLine(line, column)} />
+      <Console ref={consoleRef} files={tabs ? files.map((f) => f.name) : undefined} onLocation={(line, column, file) => editorApi.current?.revealLine(line, column, file)} />
     </main>
   );
 }

@@ -47,8 +47,8 @@ export function Playground() {
   const currentFiles = useCallback((): ProgramFile[] => editorApi.current?.getFiles() ?? sourceFiles(sourceRef.current), []);
   const currentSource = useCallback(() => fromFiles(sourceRef.current.language, currentFiles(), sourceRef.current.entry), [currentFiles]);
   const { state, run, stop, sendStdin, closeStdin } = useRun(consoleRef, {
-    // The error's line is the entry file's (error-location.ts reads main.*): mark it only when that is all there is.
-    onErrorLocation: (marker) => currentFiles().length === 1 && editorApi.current?.setMarkers([marker]),
+    // On the file the error names (error-location.ts), shown or not: its tab, or the console's link, shows it.
+    onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
   });
   const running = state.phase !== 'idle';
   const limits = useLimits();
@@ -112,6 +112,8 @@ export function Playground() {
     }
     setTimeout(() => setShareNote(''), 2500);
   };
+
+  const fileNames = sourceFiles(source).map((f) => f.name);
 
   const cycleTheme = () => {
     const next: ThemeChoice = themeChoice === 'auto' ? (theme === 'dark' ? 'light' : 'dark') : themeChoice === 'dark' ? 'light' : 'auto';
@@ -207,7 +209,7 @@ export function Playground() {
       <main className="panes">
         <section className="pane pane-editor" aria-label="Editor">
           <FileTabs
-            names={sourceFiles(source).map((f) => f.name)}
+            names={fileNames}
             active={active}
             entry={source.entry ?? sourceFiles(source)[0]!.name}
             onSelect={setActive}
@@ -261,7 +263,7 @@ export function Playground() {
               Clear
             </button>
           </div>
-          <Console ref={consoleRef} onLocation={(line, column) => editorApi.current?.revealLine(line, column)} />
+          <Console ref={consoleRef} files={fileNames.length > 1 ? fileNames : undefined} onLocation={(line, column, file) => editorApi.current?.revealLine(line, column, file)} />
           <StdinBar
             running={state.phase === 'running'}
             closed={state.stdinClosed}
