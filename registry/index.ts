@@ -3,4 +3,4 @@ export { BusyError, type GatewayRegistry, type HostRegistry, type HostState, typ
 export { createRegistry } from './create.ts';
 export { createLeaseVerifier, generateLeaseSecret, hostProof, signLease, verifyHostProof, type HostProof } from './lease-token.ts';
 export type { RedisTarget } from './redis-registry.ts';
-export type { LocalUpgrade } from './local-upgrade.ts';
+export type { LocalRunEnding, LocalUpgrade } from './local-upgrade.ts';

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ExitMessage } from '../protocol/index.ts';
 
 /**
  * An upgrade whose lease the in-process gateway already holds, handed to a slot of the same
@@ -14,3 +15,6 @@ export interface LocalUpgrade {
   leaseId: string;
   runId: string;
 }
+
+/** How an in-process run ended, as its `exit` frame said (for the gateway's access log). */
+export type LocalRunEnding = Pick<ExitMessage, 'reason' | 'code' | 'signal'>;

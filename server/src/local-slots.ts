@@ -1,9 +1,15 @@
-import type { LocalUpgrade } from '../../registry/index.ts';
+import type { LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 
 /** What the gateway keeps of a run it handed to an in-process slot. */
 export interface LocalRun {
   /** Shutdown: end the program so its client still gets an `exit` (reason `stopped`). */
   stop(): void;
+  /**
+   * Settles when the slot is done with the connection: with the run's ending, or undefined
+   * when no program ran (refused request, aborted handshake). Even a client that left first
+   * gets its verdict here (`disconnected`), which a proxying gateway never sees.
+   */
+  ended: Promise<LocalRunEnding | undefined>;
 }
 
 /**

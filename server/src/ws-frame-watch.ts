@@ -1,20 +1,35 @@
+import type { LocalRunEnding } from '../../registry/index.ts';
+
+/** How every `exit` frame begins (encodeFrame writes `type` first); other frames are not kept. */
+const EXIT_PREFIX = Buffer.from('{"type":"exit"');
+/** Far above a real exit frame (~150 bytes): a larger text frame is output, never kept. */
+const MAX_EXIT_FRAME_BYTES = 1024;
+
 /**
  * Follows the frame boundaries of a server→client WebSocket byte stream (unmasked frames)
  * just far enough to know whether a close frame went by — so the gateway can tell a worker
- * that ended the run properly from one that vanished mid-run (killed host, broken link).
+ * that ended the run properly from one that vanished mid-run (killed host, broken link) — and
+ * to read the run's `exit` frame on the way, for the access log. Only a small text frame that
+ * starts like an exit is held; output frames are skipped as they pass.
  */
 export class CloseFrameWatcher {
   private header = Buffer.alloc(0);
   private skip = 0;
+  /** The payload of the current frame while it may still be an exit. */
+  private held: Buffer[] | undefined;
+  private heldBytes = 0;
   sawClose = false;
+  exit: LocalRunEnding | undefined;
 
   push(chunk: Buffer): void {
     let offset = 0;
     while (offset < chunk.length && !this.sawClose) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, chunk.length - offset);
+        if (this.held) this.hold(chunk.subarray(offset, offset + n));
         this.skip -= n;
         offset += n;
+        if (this.skip === 0 && this.held) this.readExit();
         continue;
       }
       this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + 14)]);
@@ -28,6 +43,38 @@ export class CloseFrameWatcher {
       this.header = Buffer.alloc(0);
       if (parsed.opcode === 0x8) this.sawClose = true;
       this.skip = parsed.payloadLength;
+      const maybeExit = parsed.opcode === 0x1 && parsed.payloadLength >= EXIT_PREFIX.length && parsed.payloadLength <= MAX_EXIT_FRAME_BYTES;
+      this.held = maybeExit ? [] : undefined;
+      this.heldBytes = 0;
+    }
+  }
+
+  private hold(piece: Buffer): void {
+    const held = this.held!;
+    held.push(piece);
+    const before = this.heldBytes;
+    this.heldBytes += piece.length;
+    // Dropped as soon as its first bytes say it is not an exit (checked once, without a copy
+    // in the usual case of a frame that arrived in one piece).
+    if (before < EXIT_PREFIX.length && this.heldBytes >= EXIT_PREFIX.length) {
+      const head = held.length === 1 ? piece : Buffer.concat(held);
+      if (!head.subarray(0, EXIT_PREFIX.length).equals(EXIT_PREFIX)) this.held = undefined;
+    }
+  }
+
+  private readExit(): void {
+    const text = Buffer.concat(this.held!).toString('utf8');
+    this.held = undefined;
+    try {
+      const frame = JSON.parse(text) as { type?: unknown; reason?: unknown; code?: unknown; signal?: unknown };
+      if (frame.type !== 'exit' || typeof frame.reason !== 'string') return;
+      this.exit = {
+        reason: frame.reason as LocalRunEnding['reason'],
+        code: typeof frame.code === 'number' ? frame.code : null,
+        signal: typeof frame.signal === 'string' ? frame.signal : null,
+      };
+    } catch {
+      /* not JSON: not an exit */
     }
   }
 }

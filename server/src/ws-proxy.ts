@@ -35,6 +35,8 @@ export class WsProxy {
   private readonly notified = new WeakSet<Duplex>();
   /** Client sockets whose worker ended the run properly (its close frame went by). */
   private readonly ended = new WeakSet<Duplex>();
+  /** What went by from each client's worker: its close frame and the run's `exit`. */
+  private readonly watchers = new WeakMap<Duplex, CloseFrameWatcher>();
 
   constructor(private readonly ctx: GatewayContext) {
     this.proxy.on('proxyReqWs', (proxyReq, req, clientSocket) => {
@@ -110,9 +112,13 @@ export class WsProxy {
       ctx.activeRuns.delete(handle);
       admission.release();
       void ctx.registry.release(current).catch((e: Error) => ctx.log.error({ err: e.message }, 'lease release failed'));
-      // The access log: one line per run, client → run → worker → how it ended.
+      // The access log: one line per run, client → run → worker → how it ended (the `exit`'s
+      // reason, code and signal when the gateway saw it: proxied, on its way to the client;
+      // in-process, from the slot once it is done, even for a client that left first).
       const outcome = local ? 'in-process' : this.ended.has(socket) ? 'ended' : this.notified.has(socket) ? 'worker-gone' : 'client-left';
-      ctx.log.info({ runId, client, worker: current.slot.address, hostId: current.slot.hostId, outcome, unreachable, durationMs: Math.round(performance.now() - startedAt) }, 'run');
+      const line = { runId, client, worker: current.slot.address, hostId: current.slot.hostId, outcome, unreachable, durationMs: Math.round(performance.now() - startedAt) };
+      if (local) void local.ended.then((exit) => ctx.log.info({ ...line, ...exit }, 'run'));
+      else ctx.log.info({ ...line, ...this.watchers.get(socket)?.exit }, 'run');
     });
     if (local) return;
     const forward = (): void => {
@@ -166,10 +172,13 @@ export class WsProxy {
    */
   private watchUpstream(proxySocket: Duplex, client: Duplex): void {
     const watcher = new CloseFrameWatcher();
+    this.watchers.set(client, watcher);
     proxySocket.on('data', (chunk: Buffer) => watcher.push(chunk));
     const onGone = () => {
       if (watcher.sawClose) this.ended.add(client);
-      if (watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable) return;
+      // A client that ended its side first left: the worker's close follows from it (http-proxy
+      // passed the end on), so there is nobody to tell and no worker fault to count.
+      if (watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable || client.readableEnded) return;
       this.notified.add(client);
       this.ctx.metrics.errors.inc({ code: 'INTERNAL' });
       const msg = serverFrames.error('INTERNAL', 'the worker running this program went away; retry');

@@ -33,3 +33,22 @@ test('text containing 0x88 bytes is not mistaken for a close frame', () => {
   for (let i = 0; i < tricky.length; i += 5) w.push(tricky.subarray(i, i + 5));
   assert.equal(w.sawClose, false);
 });
+
+test('reads the exit frame on the way (split at every byte); output that looks like one is not taken for it', () => {
+  const exit = '{"type":"exit","code":null,"signal":"SIGKILL","reason":"timeout","durationMs":401,"cpuMs":398}';
+  const stream = Buffer.concat([
+    serverTextFrame('{"type":"stdout","data":"{\\"type\\":\\"exit\\",\\"reason\\":\\"memory\\"}"}'),
+    serverTextFrame('x'.repeat(300)),
+    serverTextFrame(exit),
+    serverCloseFrame(1000, 'run ended'),
+  ]);
+  for (const size of [1, 2, 3, 7, 13, 14, 15, 64, stream.length]) {
+    const w = new CloseFrameWatcher();
+    for (let i = 0; i < stream.length; i += size) w.push(stream.subarray(i, i + size));
+    assert.deepEqual(w.exit, { reason: 'timeout', code: null, signal: 'SIGKILL' }, `chunk size ${size}`);
+    assert.equal(w.sawClose, true);
+  }
+  const none = new CloseFrameWatcher();
+  none.push(Buffer.concat([serverTextFrame('{"type":"stdout","data":"hi"}'), serverCloseFrame(1000, 'run ended')]));
+  assert.equal(none.exit, undefined);
+});

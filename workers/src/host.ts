@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { RUN_ID_HEADER } from '../../protocol/index.ts';
-import type { LocalUpgrade } from '../../registry/index.ts';
+import type { LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 import { sandboxLimits, type WorkerHostConfig } from './config.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
@@ -92,6 +92,8 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private readonly launcher: Launcher;
   /** The lease each running slot was opened with. */
   private readonly leases = new Map<string, string>();
+  /** In-process runs by run id, until the slot is done with them: their ending, once known. */
+  private readonly localRuns = new Map<string, { ending?: LocalRunEnding }>();
 
   constructor(
     readonly config: WorkerHostConfig,
@@ -142,7 +144,11 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       this.slotById.set(slot.id, slot);
       slot.on('ready', () => this.emit('slot-ready', descriptor));
       slot.on('unavailable', () => this.emit('slot-unavailable', descriptor));
-      slot.on('run-end', (summary) => this.emit('run-end', { ...summary, slotId: slot.id }));
+      slot.on('run-end', (summary) => {
+        const local = this.localRuns.get(summary.runId);
+        if (local) local.ending = { reason: summary.reason, code: summary.code, signal: summary.signal };
+        this.emit('run-end', { ...summary, slotId: slot.id });
+      });
       slot.on('sandbox-start', (ms) => this.emit('sandbox-start', ms));
       return slot;
     });
@@ -202,25 +208,38 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
    * The in-process path of an all-in-one playground: an upgrade its gateway already holds a
    * lease for (so it is authorized without a credential). False when the slot is not ours.
    */
-  acceptLocal(upgrade: LocalUpgrade): { stop(): void } | 'unavailable' | undefined {
+  acceptLocal(upgrade: LocalUpgrade): { stop(): void; ended: Promise<LocalRunEnding | undefined> } | 'unavailable' | undefined {
     const { req, socket, head, leaseId, runId } = upgrade;
     const slot = upgrade.slot.hostId === this.config.hostId ? this.slotById.get(upgrade.slot.id) : undefined;
     if (!slot) return undefined;
     if (this.draining || slot.isBusy || slot.currentState === 'stopped') return 'unavailable';
-    this.accept(slot, req, socket, head, leaseId, runId);
-    return { stop: () => slot.stopRun() };
+    const record: { ending?: LocalRunEnding } = {};
+    this.localRuns.set(runId, record);
+    const ended = new Promise<LocalRunEnding | undefined>((resolve) => {
+      this.accept(slot, req, socket, head, leaseId, runId, () => {
+        this.localRuns.delete(runId);
+        resolve(record.ending);
+      });
+    });
+    return { stop: () => slot.stopRun(), ended };
   }
 
-  private accept(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string): void {
+  /** `onDone`: the slot is done with the connection (its session ended, or none began). */
+  private accept(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string, onDone?: () => void): void {
+    let served = false;
+    // Refused, or a handshake ws aborted (its callback never comes): done when the socket is.
+    if (onDone) socket.once('close', () => !served && onDone());
     if (this.draining) return refuse(socket, 503, 'Service Unavailable');
     void this.budget.run(() => {
       // Checked when the handshake's turn comes: it may have waited a turn or two in the budget.
       if (slot.isBusy || slot.currentState === 'stopped' || socket.destroyed) return refuse(socket, 409, 'Conflict');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
+        served = true;
         this.leases.set(slot.id, leaseId);
         void slot.serve(ws, runId, () => {
           if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);
           this.emit('lease-end', slot.id, leaseId);
+          onDone?.();
         });
       });
     });

@@ -30,6 +30,9 @@ export interface RunSummary {
   runId: string;
   language: string;
   reason: ExitReason;
+  /** As in the run's `exit` frame. */
+  code: number | null;
+  signal: string | null;
   durationMs: number;
   outputBytes: number;
 }

@@ -253,7 +253,7 @@ export class RunSession {
       this.phase = markEnded(this.phase);
       this.outbox.send(message);
       this.opts.log.info({ reason, code: message.code, signal: message.signal, durationMs, outputBytes: this.meter.bytes }, 'run ended');
-      this.opts.onRunEnd?.({ runId: this.opts.runId, language: run.request.language, reason, durationMs, outputBytes: this.meter.bytes });
+      this.opts.onRunEnd?.({ runId: this.opts.runId, language: run.request.language, reason, code: message.code, signal: message.signal, durationMs, outputBytes: this.meter.bytes });
       this.closeSocket(CLOSE_CODES.NORMAL, 'run ended');
       this.resolveDone(true);
     }).catch((err: Error) => {
