@@ -1,10 +1,18 @@
 // Small cgroupfs helpers shared by the v1 and v2 drivers: writes, reads, killing and removing groups.
-import { promises as fsp, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { promises as fsp, readdirSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * cgroup files are read and written synchronously. A kernfs read or write is a few
+ * microseconds; through fs/promises each one cost the worker host ~0.1 ms of CPU (open, fstat,
+ * read, close as four thread-pool trips, a FileHandle, promises, garbage), and a run touches
+ * about twenty of them (issue 16). What made them slow enough to stall the loop was waiting on
+ * the kernel locks that cgroup mkdir and rmdir hold: with slot cgroups reused (slot-cgroups.ts)
+ * no run creates or removes a group any more, so only startup and shutdown still do (async).
+ */
 export async function writeFile(file: string, value: string | number): Promise<void> {
-  await fsp.writeFile(file, String(value));
+  writeFileSync(file, String(value));
 }
 
 /** A best-effort write (the group may be gone already). */
@@ -33,13 +41,9 @@ export function cpuPriorityWrite(dir: string, priority: 'background' | 'normal',
   return [path.join(dir, weightFile), priority === 'normal' ? normalWeight : backgroundWeight];
 }
 
-/**
- * cgroup files are read off the event loop: a read is microseconds on a quiet machine, but
- * opening and closing kernfs files waits on kernel locks that cgroup mkdir/rmdir hold, and
- * with 200 runs ending together synchronous reads stalled the loop for tens of milliseconds.
- */
-export function readSmall(file: string): Promise<string> {
-  return fsp.readFile(file, 'utf8');
+/** A small cgroup file (see writeFile for why synchronously). */
+export async function readSmall(file: string): Promise<string> {
+  return readFileSync(file, 'utf8');
 }
 
 export async function readNumber(file: string): Promise<number | undefined> {
