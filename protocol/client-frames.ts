@@ -66,6 +66,21 @@ export interface RunLimits {
  * (`CODE_TOO_LARGE`) and the stdin it carries. Each such issue names the public code it maps to.
  */
 export function runFrameSchemaFor(limits: Pick<RunLimits, 'maxCodeBytes' | 'maxStdinBytes'>) {
+  // One schema per pair of caps, built once: zod compiles a fast path for each new schema the
+  // first time it parses, which cost every run ~0.1 ms of CPU when this was rebuilt per frame.
+  const key = `${limits.maxCodeBytes}/${limits.maxStdinBytes}`;
+  let schema = schemasByCaps.get(key);
+  if (!schema) {
+    schema = buildRunFrameSchema(limits);
+    if (schemasByCaps.size >= 64) schemasByCaps.clear();
+    schemasByCaps.set(key, schema);
+  }
+  return schema;
+}
+
+const schemasByCaps = new Map<string, ReturnType<typeof buildRunFrameSchema>>();
+
+function buildRunFrameSchema(limits: Pick<RunLimits, 'maxCodeBytes' | 'maxStdinBytes'>) {
   return runFrameSchema.superRefine((run, ctx) => {
     const bytes = programBytes(run);
     if (bytes > limits.maxCodeBytes) {
