@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { promises as fsp, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { promises as fsp, readdirSync, readFileSync, existsSync, rmSync, mkdirSync, chownSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -60,11 +60,13 @@ export class ScratchSpace {
   /** A fresh, empty pair of directories owned by `uid` in the slot's noexec tmpfs. */
   async acquire(slotName: string, sandboxId: string, uid: number): Promise<ScratchDirs> {
     const dir = path.join(await this.slotMount(slotName), sandboxId);
-    await fsp.mkdir(dir, { mode: 0o755 });
+    // Synchronous: five metadata calls on the slot's own tmpfs take microseconds, and as
+    // thread-pool trips they cost the worker host ~0.3 ms of CPU per run (issue 16).
+    mkdirSync(dir, { mode: 0o755 });
     const dirs = { tmp: path.join(dir, 'tmp'), shm: path.join(dir, 'shm') };
     for (const d of [dirs.tmp, dirs.shm]) {
-      await fsp.mkdir(d, { mode: 0o700 });
-      await fsp.chown(d, uid, uid);
+      mkdirSync(d, { mode: 0o700 });
+      chownSync(d, uid, uid);
     }
     return dirs;
   }
