@@ -1,4 +1,5 @@
 // Renders a benchmark report as the markdown of docs/performance.md and a small SVG chart.
+import { pistonMarkdown } from './piston.ts';
 type Report = { date: string; machine: Record<string, unknown>; node: string; command: string; results: Record<string, any> };
 
 const TARGETS = {
@@ -94,7 +95,7 @@ ${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
 |---|---|---|---|
 ${tp}
 
-${x.cost ? costSection(x) : ''}## Reading the numbers
+${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Reading the numbers
 
 - **Where a warm run's time goes** (one paced run, monotonic timestamps taken in the client
   and the playground): the client's TCP connect and HTTP upgrade reach the gateway after

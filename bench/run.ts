@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [-- --no-density] [-- --redis] [-- --only=latency,…] [-- --render-only]`:
+// `npm run bench [-- --quick] [-- --no-density] [-- --redis] [-- --only=latency,…] [-- --render-only]
+// [-- --piston-url=http://127.0.0.1:2000]`:
 // starts the real playground, drives it over
 // real WebSockets from this separate process on loopback, and measures everything in one run,
 // with the bare sandbox ceiling and a naive spawn-per-request baseline as same-run references.
@@ -14,12 +15,14 @@ import { startNaiveServer } from './naive-server.ts';
 import { sandboxFactory } from './sandbox-factory.ts';
 import { playgroundCost, bareCost } from './cost.ts';
 import { pageWeight } from './page-weight.ts';
+import { pistonComparison, pistonMarkdown } from './piston.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 /** `--only=latency,stop`: run just these sections (for iterating); results are printed, not saved. */
 const ONLY = new Set(process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? []);
 const want = (section: string) => ONLY.size === 0 || ONLY.has(section);
+const argValue = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const HELLO = { type: 'run', language: 'javascript', code: "console.log('hi')" };
 const log = (...a: unknown[]) => console.error('[bench]', ...a);
 
@@ -368,6 +371,18 @@ async function main() {
         treeRatio: Math.round(((ws.serviceMsPerRun + ws.sandboxMsPerRun) / bare.treeMsPerRun) * 100) / 100,
         executeThroughput: execute,
       };
+    }
+    if (want('piston')) {
+      log('piston: ours beside a running Piston (--piston-url), interleaved');
+      const pistonPid = argValue('piston-pid');
+      results.piston = await pistonComparison({
+        pistonUrl: argValue('piston-url'),
+        pistonPid: pistonPid ? Number(pistonPid) : undefined,
+        ours: { wsUrl: pg.wsUrl, httpUrl: pg.httpUrl, rootPid: pg.proc.pid!, waitWarm: () => waitIdle(pg, 16) },
+        bare: { bwrap: factory.tools.bwrap, layout: factory.layout, limits: factory.limits },
+        quick: QUICK,
+      });
+      log(pistonMarkdown(results.piston as Parameters<typeof pistonMarkdown>[0]));
     }
     if (want('streaming')) {
       log('streaming');
