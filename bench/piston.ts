@@ -195,8 +195,20 @@ export function pistonMarkdown(p: PistonComparison | { skipped: string }): strin
   const l = p.latency;
   const tp = p.throughput.map((t) => `| ${t.concurrency} | ${t.pistonRunsPerS} | ${t.oursExecuteRunsPerS} (${t.oursExecuteOverPiston} ×) | ${t.oursWsRunsPerS} (${t.oursWsOverPiston} ×) |`).join('\n');
   const c = p.cost;
-  const pw = c.windows.piston.map((w) => `${w.machineMsPerRun}`).join(' / ');
-  const split = c.windows.piston[0]?.apiMsPerRun === undefined ? '' : ` (API process ${median(c.windows.piston.map((w) => w.apiMsPerRun!))} + isolate and box ${median(c.windows.piston.map((w) => w.isolateAndBoxMsPerRun!))} ms)`;
+  const windows = (ws: Array<{ machineMsPerRun: number }>) => ws.map((w) => w.machineMsPerRun).join(' / ');
+  // Process trees: CPU charged to the system's own processes, which the other sessions on a
+  // shared machine do not touch (kernel work in kworkers, e.g. namespace teardown, is not in it).
+  const pistonTree = c.windows.piston[0]?.apiMsPerRun === undefined ? undefined : { api: median(c.windows.piston.map((w) => w.apiMsPerRun!)), box: median(c.windows.piston.map((w) => w.isolateAndBoxMsPerRun!)), total: median(c.windows.piston.map((w) => w.apiMsPerRun! + w.isolateAndBoxMsPerRun!)) };
+  const ourTree = (ws: CostWindow[]) => {
+    const total = median(ws.map((w) => w.serviceMsPerRun + w.sandboxMsPerRun));
+    return `service ${median(ws.map((w) => w.serviceMsPerRun))} + sandboxes ${median(ws.map((w) => w.sandboxMsPerRun))} = ${total} ms${pistonTree ? ` (${ratio(total, pistonTree.total)} ×)` : ''}`;
+  };
+  const cpuRows = [
+    `| Piston | ${c.machineMsPerRun.piston} ms (${windows(c.windows.piston)}) | ${pistonTree ? `API process ${pistonTree.api} + isolate and box ${pistonTree.box} = ${pistonTree.total} ms` : '–'} |`,
+    `| ours \`/api/v2/execute\` | ${c.machineMsPerRun.oursExecute} ms (${windows(c.windows.oursExecute)}): ${c.oursExecuteOverPiston} × | ${ourTree(c.windows.oursExecute)} |`,
+    `| ours WebSocket | ${c.machineMsPerRun.oursWs} ms (${windows(c.windows.oursWs)}): ${c.oursWsOverPiston} × | ${ourTree(c.windows.oursWs)} |`,
+    ...(c.bare ? [`| bare \`bwrap … node -e\` (one window) | ${c.bare.machineMsPerRun} ms | ${c.bare.treeMsPerRun} ms |`] : []),
+  ].join('\n');
   return `## Beside Piston (${p.piston.runtimes.join(', ')} at ${p.piston.url})
 
 Same run, interleaved case after case (order rotated); \`console.log('hi')\` in JavaScript;
@@ -212,8 +224,11 @@ load average ${p.loadAvgAtStart.join(' ')} at the start, ${p.loadAvgAtEnd.join('
 |---|---|---|---|
 ${tp}
 
-Machine CPU per run (/proc/stat, ${c.runs} runs at concurrency ${c.concurrency}, median of ${c.windows.piston.length} windows each, client subtracted):
-Piston ${c.machineMsPerRun.piston} ms (windows ${pw})${split}; ours \`/api/v2/execute\` ${c.machineMsPerRun.oursExecute} ms (${c.oursExecuteOverPiston} ×), WebSocket ${c.machineMsPerRun.oursWs} ms (${c.oursWsOverPiston} ×)${c.bare ? `; bare \`bwrap … node -e\` ${c.bare.machineMsPerRun} ms` : ''}.
+CPU per run, ${c.runs} runs at concurrency ${c.concurrency} per window, ${c.windows.piston.length} windows per system (median; each window opened and closed with that system idle: ours with every slot warm again, Piston with no child process left):
+
+| | machine CPU (/proc/stat, client subtracted; other sessions' load lands here) | process trees |
+|---|---|---|
+${cpuRows}
 
 `;
 }
