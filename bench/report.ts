@@ -51,6 +51,15 @@ export function renderMarkdown(r: Report): string {
       '',
     ]);
   }
+  if (x.proxiedLatency) {
+    const p = x.proxiedLatency;
+    rows.push([
+      'scale-out: warm first byte proxied (gateway and worker host as separate processes, Redis) beside the all-in-one, interleaved run by run (paced)',
+      `proxied p50 ${p.proxied.p50} ms, p99 ${p.proxied.p99} ms; in-process p50 ${p.inProcess.p50} ms, p99 ${p.inProcess.p99} ms (+${p.proxiedOverInProcessMs.p50} ms at p50); all-in-one on Redis p50 ${p.inProcessRedis.p50} ms, p99 ${p.inProcessRedis.p99} ms`,
+      'within ~1 ms of in-process',
+      mark(p.proxiedOverInProcessMs.p50 <= 1),
+    ]);
+  }
   if (x.bootCost) {
     const b = x.bootCost;
     rows.push([
@@ -154,7 +163,7 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   programs waking and exiting together saturate both cores for about a second.
 - **1000 slots:** memory fits with room to spare and p50 is unchanged, but p99 rises
   (2000 resident processes on 2 cores); not investigated further.
-${x.redisWarmLatency ? `- With Redis (1 gateway + 1 worker host as separate processes): first byte p50 ${x.redisWarmLatency.firstByte.p50} ms, p99 ${x.redisWarmLatency.firstByte.p99} ms; ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
+${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
 /** A third panel: machine CPU per run, ours (service + sandboxes + the rest) beside the bare spawn. */

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --no-density] [-- --redis] [-- --only=latency,…] [-- --render-only]
+// `npm run bench [-- --quick] [-- --no-density] [-- --redis] [-- --only=latency,proxied,…] [-- --render-only]
 // [-- --piston-url=http://127.0.0.1:2000]`:
 // starts the real playground, drives it over
 // real WebSockets from this separate process on loopback, and measures everything in one run,
@@ -16,6 +16,7 @@ import { sandboxFactory } from './sandbox-factory.ts';
 import { playgroundCost, bareCost } from './cost.ts';
 import { pageWeight } from './page-weight.ts';
 import { pistonComparison, pistonMarkdown } from './piston.ts';
+import { proxiedLatency, redisReachable } from './proxied.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -416,6 +417,12 @@ async function main() {
     log('density: 1000 slots');
     results.density = await density(QUICK ? 300 : 1000);
   }
+  if (want('proxied')) {
+    if (await redisReachable()) {
+      log('scale-out: proxied warm first byte beside the all-in-one (interleaved, paced)');
+      results.proxiedLatency = await proxiedLatency(QUICK ? 100 : 300);
+    } else log('proxied section skipped: no Redis at 127.0.0.1:6379 (bash scripts/ensure-redis.sh starts one)');
+  }
   if (args.has('--redis')) {
     log('redis setup: 1 gateway + 1 worker host');
     const cluster = new Cluster();
@@ -423,7 +430,6 @@ async function main() {
       await cluster.workerHost(16, {});
       const gw = await cluster.gateway({ PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '100000', PLAYGROUND_MAX_CONNECTIONS_PER_CLIENT: '100000' });
       await cluster.waitIdle(gw.httpUrl, 16);
-      results.redisWarmLatency = await warmLatency(gw.wsUrl, QUICK ? 100 : 300, 250);
       results.redisThroughput = await throughput(gw.wsUrl, 4, QUICK ? 4 : 8);
     } finally {
       await cluster.stop();
