@@ -94,7 +94,7 @@ async function bootCost(factory: SandboxFactoryOptions, n: number) {
   const noSnapshot = { ...factory.layout, runnerSnapshotPath: undefined };
   const asRun = await measure(factory);
   const codeCache = await measure({ ...factory, layout: noSnapshot });
-  const noTypeScript = await measure({ ...factory, layout: { ...noSnapshot, runtimeFiles: [] } });
+  const noTypeScript = await measure({ ...factory, layout: { ...noSnapshot, runtimeFiles: [], runtimeDir: undefined } });
   return {
     cpuMsAsRun: asRun,
     cpuMsWithoutSnapshot: codeCache,

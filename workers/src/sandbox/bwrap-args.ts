@@ -10,6 +10,11 @@ export interface SandboxLayout {
   runnerPath: string;
   /** [hostPath, pathInsideSandbox]: the runner's companions (TypeScript bundle, code cache). */
   runtimeFiles: Array<[string, string]>;
+  /**
+   * The host folder holding the runner, its snapshot and every runtime file, bound whole at
+   * /sandbox (one mount instead of one per file); without it each is bound on its own.
+   */
+  runtimeDir?: string;
   /** A V8 startup snapshot of the booted runner (runner-snapshot.ts); absent if it could not be built. */
   runnerSnapshotPath?: string;
   /** The package store's node_modules, bound read-only at /node_modules (plain resolution finds it). */
@@ -89,10 +94,13 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--symlink', 'usr/bin', '/bin',
     '--ro-bind', layout.passwdPath, '/etc/passwd',
     '--ro-bind', layout.groupPath, '/etc/group',
-    '--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX,
-    ...(layout.runnerSnapshotPath ? ['--ro-bind', layout.runnerSnapshotPath, RUNNER_SNAPSHOT_IN_SANDBOX] : []),
   );
-  for (const [host, inside] of layout.runtimeFiles) args.push('--ro-bind', host, inside);
+  if (layout.runtimeDir) args.push('--ro-bind', layout.runtimeDir, SANDBOX_DIR);
+  else {
+    args.push('--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX);
+    if (layout.runnerSnapshotPath) args.push('--ro-bind', layout.runnerSnapshotPath, RUNNER_SNAPSHOT_IN_SANDBOX);
+    for (const [host, inside] of layout.runtimeFiles) args.push('--ro-bind', host, inside);
+  }
   if (layout.packagesModules) args.push('--ro-bind', layout.packagesModules, PACKAGES_IN_SANDBOX);
   args.push(
     '--proc', '/proc',

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -31,6 +31,14 @@ function fakeContents(): Record<string, string> {
   };
 }
 
+function readableByOthers(file: string): boolean {
+  try {
+    return (statSync(file).mode & 0o004) !== 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Writes the stand-ins into `dir` and returns [hostFile, /proc path] pairs for the entries this
  * kernel has (bwrap cannot bind over a path procfs does not offer).
@@ -41,7 +49,9 @@ export function writeProcMasks(dir: string, procRoot = '/proc'): Array<[string, 
   writeFileSync(empty, '', { mode: 0o444 });
   const emptyDir = path.join(dir, 'empty-dir');
   mkdirSync(emptyDir, { mode: 0o555 });
-  for (const name of EMPTY_FILES) if (existsSync(path.join(procRoot, name))) masks.push([empty, `/proc/${name}`]);
+  // A file only root may read (0400: kpage*, slabinfo, timer_list...) already answers EACCES to
+  // the sandbox's unprivileged uid: no mount needed (each costs bwrap a mount-table re-read).
+  for (const name of EMPTY_FILES) if (readableByOthers(path.join(procRoot, name))) masks.push([empty, `/proc/${name}`]);
   for (const name of EMPTY_DIRS) if (existsSync(path.join(procRoot, name))) masks.push([emptyDir, `/proc/${name}`]);
   for (const [name, text] of Object.entries(fakeContents())) {
     if (!existsSync(path.join(procRoot, name))) continue;
