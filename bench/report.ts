@@ -127,27 +127,45 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   sandboxes are forked by a small launcher process (a fork from the 85 MB gateway blocked its
   event loop 3–6 ms per run, which was most of the mixed-load lag); booting sandboxes run in
   SCHED_IDLE cgroups (\`cpu.idle\`).
-- **Where a run's CPU goes** (issue 16; measured 2026-11-30 while other work loaded this
-  2-core VM to a load average of 13–26, so absolute figures are about twice a quiet machine's:
-  read the ratios, which were measured interleaved, case after case). A bare
-  \`bwrap … node -e "console.log('hi')"\` costs **67 ms** (namespaces, node's boot, exit and
-  namespace teardown). Our spawn chain (sh joining the cgroups and setting rlimits with
-  \`ulimit\`, setpriv, bwrap with the seccomp filter and the /proc stand-ins) around the same
-  \`node -e\`: **67 ms**, nothing measurable (before: sh → setpriv → prlimit → bwrap, +5 ms).
-  A whole sandbox life (boot to ready, hand-off, the program, exit, teardown) booting from the
-  runner's V8 startup snapshot: **96.5 ms**; the same without the snapshot: **135 ms** (the
-  runner compiling and running the TypeScript bundle and its warm-ups at every boot). The
-  remaining ~30 ms over bare: a larger heap to deserialize and the runner's warm-ups that must
-  run after it (console and output channel, ES-module loader, TypeScript). On the worker
-  host's side a sandbox costs 14–20 ms of CPU (start/destroy, cgroup I/O, scratch directory,
-  launcher IPC; creating and removing a cgroup in four v1 hierarchies was 3–5 ms of it plus the
-  kernel's deferred memory-cgroup teardown: slot cgroups are now reset and reused instead), and
-  a run's WebSocket, session and logs in the gateway add the rest of the service's share.
-  Same-run cost section (\`npm run bench -- --only=cost --quick\`), process trees against the
-  bare spawn: **2.09 ×** before (service 28.3 + sandboxes 120.8 ms vs 71.5 ms) and **1.90 ×**
-  after (33.5 + 114 ms vs 77.7 ms; the runner's ES-module warm-up, +7 ms, landed in between).
-  The ≤ 1.25 × target is not reached: what is left is the runner's post-snapshot warm-up and the
-  service's per-run work.
+- **Where a run's CPU goes** (issue 16). Measured on 2026-11-30 on this 2-core VM with other
+  sessions' work beside it (load average 1–8), so read the ratios, which were measured
+  interleaved, case after case; \`bench/cost.ts\` for the window, \`--cpu-prof\` for the
+  service. At the start of the day, quiet (load < 1, \`npm run bench -- --only=cost --quick\`):
+  service **14.7** + sandboxes **60.8** ms per run against a bare tree of **40.5** ms (1.72 ×;
+  whole machine 78.1 vs 42.8 ms, 1.82 ×). What each change bought:
+  - *TypeScript warmed when the startup snapshot is built, not at every boot*: the runner ran
+    sucrase over a sample at each boot so a TypeScript run's first transpile was fast; every
+    sandbox paid ~10–12 ms of CPU for it, JavaScript runs included. Warmed once while the
+    snapshot is built, its compiled code comes with the heap.
+  - *cgroup files read and written synchronously*: ~20 kernfs reads and writes per run went
+    through \`fs/promises\` (open, fstat, read, close as four thread-pool trips each, a
+    FileHandle, promises, garbage): ~3 ms of the worker host's CPU per run, now ~0.3 ms.
+    Reusing each slot's cgroup (no per-run mkdir/rmdir, whose kernel locks made synchronous
+    reads stall) is what made this safe.
+  - *the run frame's schema built once per pair of caps* (zod compiled a new fast path per
+    run), *scratch directories made synchronously*: ~0.4 ms together.
+  - *11 fewer bind mounts per sandbox* (the runner, its snapshot and the TypeScript files as one
+    \`/sandbox\` folder; no stand-ins over \`/proc\` files only root can read): bwrap re-reads the
+    whole mount table after every bind, so each bind costs ~0.25 ms here: ~4–6 ms per sandbox.
+  After them (same command, load 2–3.5): service **8.0–8.3** + sandboxes **54.5–57.8** ms
+  against a bare tree of 39.7–42.2 ms (**1.49–1.66 ×** by process trees; the whole-machine
+  figure swung between 1.24 and 1.64 × with the neighbours' load). What the rest is made of:
+  the runner's startup snapshot holds the TypeScript transpiler, and deserializing it costs
+  every boot ~5 ms more than node's own snapshot (a JavaScript-only snapshot would save that,
+  but a TypeScript run would then load sucrase on its first byte: +7–9 ms; not done); the
+  spawn chain's \`setpriv\` exec ~1.2 ms; the remaining warm-ups and the job protocol ~2 ms;
+  per run in the service ~6 ms in the playground process (WebSocket upgrade and frames ~1.5,
+  session and turn budget ~1, logs ~0.5, cgroup and scratch I/O ~0.7, launcher IPC ~0.4) and
+  ~1.8 ms in the launcher (fork + exec, four stdio handles passed one by one over IPC).
+  **Found on the way: bwrap's cost grows with the host's mount count.** Every bind re-reads
+  \`/proc/self/mountinfo\`, which lists every mount of the host, including one scratch tmpfs
+  per slot: 200 extra mounts on the host made each sandbox cost 17–20 ms more CPU (58–60 →
+  74–80 ms, \`mount -t tmpfs\` × 200 beside the same measurement), so a 1000-slot host pays far
+  more per boot than a 16-slot one. Left: per-slot scratch without a host mount per slot (this
+  kernel has no tmpfs quotas, which would have let one mount serve every slot with per-uid
+  caps), and fewer binds (29 \`/proc\` stand-ins, 7 libraries).
+  The ≤ 1.25 × target is not reached; beside Piston (below), its isolate box costs about what
+  a bare bwrap'd \`node -e\` does, and our runs cost its process trees 1.4–1.6 ×.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
