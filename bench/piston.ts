@@ -230,5 +230,15 @@ CPU per run, ${c.runs} runs at concurrency ${c.concurrency} per window, ${c.wind
 |---|---|---|
 ${cpuRows}
 
+How this Piston differs from a stock one (details in bench/piston-setup.sh's header): Piston
+0a844d0 and the isolate fork its Dockerfile pins (envicutor/isolate af6db68) built from GitHub
+snapshots and run outside Docker as user \`piston\`, its API on the host's Node 20; the node
+runtime package laid out by hand around this machine's \`/usr/bin/node\` (the binary our
+sandboxes run); this host's cgroups are hybrid (v1 controllers, an empty v2 hierarchy), so
+isolate's box cgroups have no memory controller (isolate patched to skip its OOM check; Piston
+sets no memory limit by default, so nothing goes unenforced, but its boxes are not charged to a
+memory cgroup as on a pure-v2 host: its CPU per run is if anything slightly low here).
+Earlier runs of the same section on the same day (load 4–8): \`bench/results/2026-11-30-piston.json\`.
+
 `;
 }

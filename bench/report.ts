@@ -179,8 +179,18 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   the launcher, cgroup I/O off the loop, teardowns queued, and the turn budget that spreads
   200 handshakes, \`run\` frames and endings over turns. What remains is the machine: 200
   programs waking and exiting together saturate both cores for about a second.
-- **1000 slots:** memory fits with room to spare and p50 is unchanged, but p99 rises
-  (2000 resident processes on 2 cores); not investigated further.
+- **1000 slots regressed** (2026-11-26 → 2026-11-30, \`npm run bench -- --density-only\`):
+  all ready in 35.8 → 225.8 s, sandboxes' PSS 6056 → 12918 MiB, MemAvailable −6.7 → −14.1 GiB
+  (over the 10 GiB target). Memory: each waiting sandbox now holds the TypeScript transpiler
+  (moved into the run's own sandbox for isolation, issue 11: ~+4–5 MiB) and boots from the
+  startup snapshot (~+1.5 MiB; measured with \`smaps_rollup\` on one runner: PSS 12.9 MiB
+  without the snapshot, 14.4 MiB with it, 11.7 MiB with a snapshot without TypeScript). Fill
+  time: every slot's scratch tmpfs is a host mount, and bwrap re-reads the whole mount table
+  after each of its ~40 binds, so each boot on a 1000-slot host parses ~40 000 mount lines
+  (see "Where a run's CPU goes"). Both are open: a JavaScript-only snapshot with TypeScript
+  loaded on demand would give back the memory and ~5 ms of CPU per run at +7–9 ms on a
+  TypeScript run's first byte; scratch space without a host mount per slot needs tmpfs quotas
+  (absent on this kernel) or a mount namespace per slot.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
