@@ -42,3 +42,17 @@ test('plain JavaScript never loads the TypeScript service or Node types; TypeScr
   await expect.poll(() => urls.filter((u) => /ts\.worker/.test(u)).length, { timeout: 30_000 }).toBeGreaterThan(0);
   await expect.poll(() => urls.filter((u) => /node-types/.test(u)).length, { timeout: 30_000 }).toBe(1);
 });
+
+test('a press while the editor is still loading (hover already swapped the preview) focuses it once ready', async ({ page }) => {
+  await page.goto(`/embed?${new URLSearchParams({ code: 'console.log(1);', lang: 'js' })}`);
+  await expect(page.getByTestId('code-preview')).toBeVisible();
+  const code = page.locator('.embed-code');
+  // Hover makes the editor load; the press lands on it before Monaco is there.
+  await code.hover();
+  await expect(page.getByTestId('code-preview')).toBeHidden();
+  await page.mouse.down();
+  await page.mouse.up();
+  await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+  await page.keyboard.type('/* pressed */');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('/* pressed */');
+});

@@ -197,7 +197,17 @@ export function Embed() {
         <FileTabs names={files.map((f) => f.name)} active={shown.name} entry={source.entry ?? files[0]!.name} onSelect={setActive} />
       )}
       {opts.showEditor && (
-        <div className="embed-code" style={{ height: editorHeight }} onPointerEnter={() => setLive(true)}>
+        <div
+          className="embed-code"
+          style={{ height: editorHeight }}
+          onPointerEnter={() => setLive(true)}
+          // A press anywhere here is intent to type: hovering may already have swapped the
+          // preview for an editor that is still loading, so the click lands on neither and
+          // the first keystrokes went nowhere. Focus it once it is ready.
+          onPointerDown={() => {
+            focusOnReady.current = true;
+          }}
+        >
           {live ? (
             <Editor
               value={source.code}
