@@ -55,6 +55,8 @@ export class Gateway {
   private readonly ops: OpsSurface;
   readonly connections: ConnectionGuard;
   private stopping = false;
+  /** `/api/ws` upgrades not yet handed to a run (being admitted, queued, or connecting). */
+  private readonly pendingUpgrades = new Set<Promise<void>>();
   private poolSize = 0;
   private readonly poolTimer: NodeJS.Timeout;
 
@@ -121,10 +123,12 @@ export class Gateway {
     socket.on('error', () => undefined);
     const path = (req.url ?? '/').split('?')[0];
     if (path === WS_PATH) {
-      this.wsProxy.handle(req, socket, head).catch((err: Error) => {
+      const pending = this.wsProxy.handle(req, socket, head).catch((err: Error) => {
         this.ctx.log.error({ err: err.message }, 'upgrade failed');
         socket.destroy();
       });
+      this.pendingUpgrades.add(pending);
+      void pending.finally(() => this.pendingUpgrades.delete(pending));
       return;
     }
     if (path === PISTON_CONNECT_PATH) {
@@ -202,6 +206,10 @@ export class Gateway {
     this.ctx.registry.stopWaiting();
     this.ctx.log.info({ activeRuns: this.ctx.activeRuns.size, graceMs }, 'gateway draining');
     this.ops.close();
+    // Each queued client's BUSY goes out before anything closes under it (bounded).
+    let settleTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.pendingUpgrades), new Promise((r) => (settleTimer = setTimeout(r, 3000)))]);
+    clearTimeout(settleTimer);
     const deadline = Date.now() + graceMs;
     while (this.ctx.activeRuns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const run of this.ctx.activeRuns) run.stop();
