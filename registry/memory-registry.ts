@@ -98,6 +98,10 @@ export class MemoryRegistry implements Registry {
     return this.waiters.length;
   }
 
+  together<T>(fn: () => T): T {
+    return fn();
+  }
+
   stopWaiting(): void {
     this.draining = true;
     for (const w of this.waiters.splice(0)) {

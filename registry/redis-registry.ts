@@ -252,6 +252,21 @@ export class RedisRegistry implements Registry {
     return this.waiting.size;
   }
 
+  /**
+   * Holds this connection's writes while `fn` issues commands, then sends them in one write:
+   * Redis reads them in one go and answers them in one go, so two commands cost one wake-up of
+   * each process instead of two (on a VM every wake-up costs 0.1–0.5 ms).
+   */
+  together<T>(fn: () => T): T {
+    const stream = this.redisClient.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    stream?.cork?.();
+    try {
+      return fn();
+    } finally {
+      stream?.uncork?.();
+    }
+  }
+
   /** Drain: every waiter of this gateway gives up at once (its client gets BUSY); no new waits. */
   stopWaiting(): void {
     this.draining = true;
@@ -276,7 +291,7 @@ export class RedisRegistry implements Registry {
     // PLAYGROUND_QUEUE_MAX is this gateway's own bound; the FIFO itself is shared by all.
     const queueFull = this.waiting.size >= this.opts.queueMax;
     const r = (await this.call('lease', Date.now(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId)) as string[];
-    if (r[0] === 'lease') return { leaseId, slot: { id: r[1]!, address: r[2]!, hostId: r[3]! }, deadline: Date.now() + options.holdMs };
+    if (r[0] === 'lease') return { leaseId, slot: { id: r[1]!, address: r[2]!, hostId: r[3]! }, deadline: Date.now() + options.holdMs, next: r[4] || undefined };
     if (r[0] === 'busy') throw new BusyError(queueFull && options.waitMs > 0 ? 'queue-full' : 'timeout');
     return new Promise<Lease>((resolve, reject) => {
       const finish = () => {

@@ -67,7 +67,7 @@ end
 `;
 
 export const SCRIPTS = {
-  /** ARGV: prefix, now, holdMs, leaseId, waiterId, waitMs, gatewayId → {'lease', id, address, hostId} | {'wait'} | {'busy'} */
+  /** ARGV: prefix, now, holdMs, leaseId, waiterId, waitMs, gatewayId → {'lease', id, address, hostId, nextAddress?} | {'wait'} | {'busy'} */
   lease: `${HELPERS}
 local p, now, hold, leaseId, waiter, waitMs, gw = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
 while true do
@@ -101,7 +101,15 @@ if redis.call('LLEN', p .. 'waiters') == 0 then
     end
   end
   for _, id in ipairs(skipped) do redis.call('RPUSH', p .. 'idle', id) end
-  if found then return found end
+  if found then
+    -- The slot the next lease would get, for the gateway to connect to ahead of time.
+    local nxt = redis.call('LINDEX', p .. 'idle', 0)
+    if nxt then
+      local h = redis.call('HGET', p .. 'slot:' .. nxt, 'hostId')
+      if h and trusts(p, gw, h) then table.insert(found, redis.call('HGET', p .. 'slot:' .. nxt, 'address')) end
+    end
+    return found
+  end
 end
 if waitMs <= 0 then return {'busy'} end
 redis.call('SET', p .. 'waiter:' .. waiter, leaseId .. '|' .. hold .. '|' .. gw, 'PX', waitMs)

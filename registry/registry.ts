@@ -14,6 +14,11 @@ export interface Lease {
   slot: SlotRecord;
   /** Epoch ms after which the registry may reclaim the slot from a dead gateway. */
   deadline: number;
+  /**
+   * A hint: the address of the slot the next lease would get now (the oldest idle one this
+   * gateway may lease), so a gateway can connect to it ahead of time. May be stale at once.
+   */
+  next?: string;
 }
 
 export interface RegistryStats {
@@ -95,6 +100,11 @@ export interface GatewayRegistry {
   joinAsGateway(trust: (hostId: string, info: Record<string, unknown>) => boolean): Promise<void>;
   /** Drain: every waiter of this gateway gets BusyError('draining') at once; no new waits. */
   stopWaiting(): void;
+  /**
+   * Runs `fn`, sending the registry commands it issues (and those of anything sharing
+   * `redisClient`, such as the rate limit) to the store together when it returns.
+   */
+  together<T>(fn: () => T): T;
   leaveAsGateway(): Promise<void>;
   /** A leased slot could not be reached: the slot is not offered again as if it were idle. */
   reportUnreachable(lease: Lease): Promise<void>;

@@ -36,6 +36,8 @@ export function defaultConcurrencyShare(poolSize: number): number {
 export class Edge {
   private readonly limiter: RateLimiterAbstract;
   private readonly concurrent = new Map<string, number>();
+  /** Clients the rate limit refused, until when (so their next runs are not leased ahead). */
+  private readonly limitedUntil = new Map<string, number>();
 
   constructor(private readonly opts: EdgeOptions) {
     const common = { points: opts.runsPerMinute, duration: 60, keyPrefix: `${opts.keyPrefix}rl` };
@@ -115,6 +117,7 @@ export class Edge {
     } catch (err) {
       giveBack();
       if (err instanceof RateLimiterRes) {
+        this.noteLimited(ip, err.msBeforeNext);
         return { ok: false, ...retryHint(err.msBeforeNext), message: `at most ${this.opts.runsPerMinute} runs per minute per client` };
       }
       throw err;
@@ -128,6 +131,26 @@ export class Edge {
         giveBack();
       },
     };
+  }
+
+  /**
+   * Whether admit() would refuse this client now, as far as this process knows without asking
+   * anyone: it is at its concurrency cap, or the rate limit refused it moments ago. A caller
+   * that asks for a slot while admission is still being decided does so only otherwise.
+   */
+  likelyRefused(ip: string): boolean {
+    if ((this.concurrent.get(ip) ?? 0) >= this.concurrencyCap) return true;
+    const until = this.limitedUntil.get(ip);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.limitedUntil.delete(ip);
+    return false;
+  }
+
+  private noteLimited(ip: string, forMs: number): void {
+    const now = Date.now();
+    if (this.limitedUntil.size >= 10_000) for (const [k, until] of this.limitedUntil) if (until <= now) this.limitedUntil.delete(k);
+    if (this.limitedUntil.size < 10_000) this.limitedUntil.set(ip, now + forMs);
   }
 
   /** CORS headers for an allowed cross-origin caller of the HTTP APIs. */

@@ -21,9 +21,22 @@ export class FairLease {
 
   constructor(private readonly registry: GatewayRegistry) {}
 
-  async lease(client: string, options: LeaseOptions): Promise<Lease> {
+  lease(client: string, options: LeaseOptions): Promise<Lease> {
     const deadline = Date.now() + options.waitMs;
-    await this.turn(client, deadline, options.signal);
+    let line = this.lines.get(client);
+    if (!line) {
+      line = { inRegistry: false, waiting: [] };
+      this.lines.set(client, line);
+    }
+    // A client with nothing in the registry goes in at once, in this same turn.
+    if (!line.inRegistry) {
+      line.inRegistry = true;
+      return this.enter(client, options, deadline);
+    }
+    return this.turn(line, deadline, options.signal).then(() => this.enter(client, options, deadline));
+  }
+
+  private async enter(client: string, options: LeaseOptions, deadline: number): Promise<Lease> {
     try {
       return await this.registry.lease({ ...options, waitMs: Math.max(0, deadline - Date.now()) });
     } finally {
@@ -38,17 +51,8 @@ export class FairLease {
     return n;
   }
 
-  private turn(client: string, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    let line = this.lines.get(client);
-    if (!line) {
-      line = { inRegistry: false, waiting: [] };
-      this.lines.set(client, line);
-    }
-    if (!line.inRegistry) {
-      line.inRegistry = true;
-      return Promise.resolve();
-    }
-    const queue = line;
+  /** Waits in the client's own line until its request ahead left the registry. */
+  private turn(queue: ClientLine, deadline: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const give = () => {
         cleanup();

@@ -1,11 +1,15 @@
 import type http from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes, randomUUID } from 'node:crypto';
-import httpProxy from 'http-proxy';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, retryHint, serverFrames, toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
-import { BusyError, signLease, type Lease } from '../../registry/index.ts';
-import { CloseFrameWatcher, serverCloseFrame, serverTextFrame } from './ws-frame-watch.ts';
+import { signLease, type Lease } from '../../registry/index.ts';
+import { CloseFrameWatcher, serverTextFrame } from './ws-frame-watch.ts';
+import { closeWith, handshakeResponse, refuseHandshake, sendErrorFrames } from './ws-handshake.ts';
+import { SlotRelay, type RelayResult } from './slot-relay.ts';
+import { PreconnectPool } from './preconnect-pool.ts';
+import { admitAndLease } from './admit-and-lease.ts';
 import type { GatewayContext } from './gateway-context.ts';
 
 /** A masked client→server WebSocket text frame (payload < 126 bytes). */
@@ -23,43 +27,26 @@ const STOP_FRAME_TEXT = encodeFrame(clientFrames.stop());
 
 /**
  * Upgrade handler for `/api/ws`: check origin and per-client limits, lease an idle slot
- * (waiting in the registry's FIFO up to the queue wait), then proxy the connection to that
- * slot with http-proxy (or, for a slot of this process's own worker host, hand the socket to it
- * in-process: see local-slots.ts); the lease is released when the client's socket closes. When the run
- * cannot start, the gateway completes the handshake itself to send one typed error.
+ * (waiting in the registry's FIFO up to the queue wait), then relay the connection to that
+ * slot (slot-relay.ts), or, for a slot of this process's own worker host, hand the socket to it
+ * in-process (local-slots.ts); the lease is released when the client's socket closes.
+ *
+ * A gateway without slots of its own answers the client's handshake at once, before admission
+ * and lease: the client's `run` frame is then on its way while the registry is asked, and is
+ * relayed right behind the slot's handshake, over a connection to the slot opened ahead of time
+ * when there is one (preconnect-pool.ts). A run that cannot start gets one typed error frame.
  */
 export class WsProxy {
-  private readonly proxy = httpProxy.createProxyServer({ ws: true, xfwd: false });
   private readonly errorWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  private readonly upstream = new WeakMap<http.IncomingMessage, Duplex>();
+  private readonly upstream = new WeakMap<Duplex, net.Socket>();
   private readonly notified = new WeakSet<Duplex>();
   /** Client sockets whose worker ended the run properly (its close frame went by). */
   private readonly ended = new WeakSet<Duplex>();
   /** What went by from each client's worker: its close frame and the run's `exit`. */
   private readonly watchers = new WeakMap<Duplex, CloseFrameWatcher>();
+  private readonly pool = new PreconnectPool();
 
-  constructor(private readonly ctx: GatewayContext) {
-    this.proxy.on('proxyReqWs', (proxyReq, req, clientSocket) => {
-      // Registered before http-proxy's own upgrade handler, so these listeners run before its pipes.
-      proxyReq.on('upgrade', (_res, proxySocket: Duplex) => {
-        this.upstream.set(req, proxySocket);
-        this.watchUpstream(proxySocket, clientSocket as Duplex);
-      });
-    });
-    this.proxy.on('open', (proxySocket) => proxySocket.on('error', () => undefined));
-    this.proxy.on('error', (err, req, target) => this.onProxyError(err, req, target as Duplex));
-  }
-
-  private onProxyError(err: Error, req: http.IncomingMessage, target: Duplex): void {
-    const socket = target as Duplex & { bytesWritten?: number };
-    this.ctx.log.error({ err: err.message, url: req.url }, 'proxy to worker slot failed');
-    // Nothing written to the client yet means no handshake answer went out: answer with our
-    // own handshake and a typed error.
-    if (socket && this.notified.has(socket)) return;
-    if (socket && !socket.destroyed && socket.bytesWritten === 0) {
-      this.sendErrorAndClose(req, socket, Buffer.alloc(0), 'INTERNAL', 'the worker slot could not be reached; retry');
-    } else socket?.destroy();
-  }
+  constructor(private readonly ctx: GatewayContext) {}
 
   async handle(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { ctx } = this;
@@ -68,49 +55,58 @@ export class WsProxy {
       return this.sendErrorAndClose(req, socket, head, 'FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin)} is not allowed`);
     }
     if (ctx.shuttingDown()) return this.sendErrorAndClose(req, socket, head, 'BUSY', 'the server is shutting down; retry shortly');
+    // Without slots of its own every run is relayed, and the handshake is answered at once.
+    const answer = ctx.localSlots ? undefined : handshakeResponse(req);
+    if (!ctx.localSlots && !answer) return refuseHandshake(socket);
+    let relay: SlotRelay | undefined;
+    const fail = (code: PublicErrorCode, message: string, retryAfterMs?: number): void => {
+      relay?.abort();
+      if (relay) {
+        this.ctx.metrics.errors.inc({ code });
+        this.notified.add(socket);
+        sendErrorFrames(socket, code, message, retryAfterMs);
+      } else this.sendErrorAndClose(req, socket, head, code, message, retryAfterMs);
+    };
     const client = ctx.edge.clientIp(req);
-    const admission = await ctx.edge.admit(client);
-    if (!admission.ok) {
-      ctx.metrics.rateLimited.inc();
-      return this.sendErrorAndClose(req, socket, head, 'RATE_LIMITED', `${admission.message}; retry in ${admission.retryAfterS} s`, admission.retryAfterMs);
+    // The registry's questions go first, then the client's `101`: on a near network the
+    // registry's answer is the longer wait (over the Internet the client's round trip is).
+    const got = await admitAndLease(ctx, client, socket, () => {
+      if (answer) relay = this.answerHandshake(socket, head, answer);
+    }).catch((err: Error) => {
+      relay?.abort();
+      throw err;
+    });
+    if (!got.ok) {
+      if (got.gone || socket.destroyed) {
+        relay?.abort();
+        return void socket.destroy();
+      }
+      return fail(got.code, got.message, got.retryAfterMs);
     }
-    const abort = new AbortController();
-    const onEarlyClose = () => abort.abort();
-    socket.once('close', onEarlyClose);
-    const waitStart = performance.now();
-    let lease: Lease;
-    try {
-      lease = await ctx.fairLease.lease(client, { waitMs: ctx.config.queueWaitMs, holdMs: ctx.leaseHoldMs, signal: abort.signal });
-    } catch (err) {
-      socket.off('close', onEarlyClose);
-      admission.release();
-      if (socket.destroyed) return;
-      const failure = toPublicError(err);
-      if (!(err instanceof BusyError)) ctx.log.error({ err: (err as Error).message }, 'registry lease failed');
-      return this.sendErrorAndClose(req, socket, head, failure.code, failure.message);
-    }
-    socket.off('close', onEarlyClose);
-    ctx.metrics.queueWait.observe((performance.now() - waitStart) / 1000);
-    if (socket.destroyed) {
-      admission.release();
-      await ctx.registry.release(lease);
+    const { lease } = got;
+    if (socket.destroyed || relay?.clientGone) {
+      relay?.abort();
+      socket.destroy();
+      got.release();
+      await ctx.registry.release(lease).catch(() => undefined);
       return;
     }
     const runId = randomUUID();
-    const local = ctx.localSlots?.accept({ slot: lease.slot, req, socket, head, leaseId: lease.leaseId, runId });
+    const local = relay ? undefined : ctx.localSlots?.accept({ slot: lease.slot, req, socket, head, leaseId: lease.leaseId, runId });
     if (local === 'unavailable') {
-      admission.release();
+      got.release();
       await ctx.registry.release(lease).catch(() => undefined);
-      return this.sendErrorAndClose(req, socket, head, 'BUSY', 'the worker slot is not available; retry shortly');
+      return fail('BUSY', 'the worker slot is not available; retry shortly');
     }
-    const handle = { stop: local ? () => local.stop() : () => this.stopUpstream(req, socket) };
+    const handle = { stop: local ? () => local.stop() : () => this.stopUpstream(socket) };
     ctx.activeRuns.add(handle);
     const startedAt = performance.now();
     let current = lease;
     let unreachable = 0;
     socket.once('close', () => {
       ctx.activeRuns.delete(handle);
-      admission.release();
+      got.release();
+      relay?.abort();
       void ctx.registry.release(current).catch((e: Error) => ctx.log.error({ err: e.message }, 'lease release failed'));
       // The access log: one line per run, client → run → worker → how it ended (the `exit`'s
       // reason, code and signal when the gateway saw it: proxied, on its way to the client;
@@ -121,34 +117,30 @@ export class WsProxy {
       else ctx.log.info({ ...line, ...this.watchers.get(socket)?.exit }, 'run');
     });
     if (local) return;
-    const forward = (): void => {
-      // http-proxy has put `head` back into the socket on the first try.
-      this.proxy.ws(req, socket, unreachable ? Buffer.alloc(0) : head, {
-        target: `ws://${current.slot.address}`,
-        headers: {
-          [RUN_ID_HEADER]: runId,
-          [LEASE_HEADER]: signLease(ctx.leaseSecret, current.slot.id, current.leaseId, 30_000),
-        },
-      }, (err: Error & { code?: string }) => void retryElsewhere(err));
-    };
-    // A slot that refuses the connection (its host died, its heartbeat not yet expired) is
-    // reported so it is not offered again as idle, and the run is leased elsewhere: the client
-    // never learns of it. Anything else is the usual typed error.
-    const retryElsewhere = async (err: Error & { code?: string }): Promise<void> => {
-      const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH';
-      if (!refused || socket.destroyed || (socket as Duplex & { bytesWritten?: number }).bytesWritten !== 0 || unreachable >= MAX_UNREACHABLE_RETRIES) {
-        return this.onProxyError(err, req, socket);
+    if (!relay) {
+      // The all-in-one's slot of another worker host: the handshake is answered only now, as
+      // the socket could have been handed over in-process until the lease named the slot.
+      const late = handshakeResponse(req);
+      if (!late) return refuseHandshake(socket);
+      relay = this.answerHandshake(socket, head, late);
+    }
+    ctx.log.debug({ runId, worker: lease.slot.address }, 'relaying run');
+    for (;;) {
+      const result = await this.open(relay, current, runId);
+      if (result.kind === 'open') return this.pipe(socket, result.upstream, result.rest);
+      if (socket.destroyed) return;
+      // A slot that refuses the connection (its host died, its heartbeat not yet expired) is
+      // reported so it is not offered again as idle, and the run is leased elsewhere: the
+      // client never learns of it. Anything else is the usual typed error.
+      if (result.kind !== 'unreachable' || unreachable >= MAX_UNREACHABLE_RETRIES) {
+        const why = result.kind === 'refused' ? `HTTP ${result.status}` : result.kind === 'unreachable' ? result.code : result.kind === 'broken' ? result.message : result.kind;
+        ctx.log.error({ runId, worker: current.slot.address, err: why }, 'relay to worker slot failed');
+        return fail('INTERNAL', result.kind === 'refused' ? `the worker slot refused the run (${why}); retry` : 'the worker slot could not be reached; retry');
       }
-      // http-proxy ends the client's socket right after this callback returns; it must stay
-      // open for the next slot, so that one end() is swallowed.
-      const end = socket.end;
-      socket.end = function swallowOnce(this: Duplex) {
-        socket.end = end;
-        return this;
-      } as typeof socket.end;
       unreachable++;
       ctx.metrics.slotsUnreachable.inc();
-      ctx.log.warn({ runId, worker: current.slot.address, hostId: current.slot.hostId, err: err.code }, 'worker slot unreachable: its host is taken as down; leasing another slot');
+      ctx.log.warn({ runId, worker: current.slot.address, hostId: current.slot.hostId, err: result.code }, 'worker slot unreachable: its host is taken as down; leasing another slot');
+      this.pool.forget(current.slot.address);
       const dead = current;
       await ctx.registry.reportUnreachable(dead).catch(() => undefined);
       try {
@@ -157,55 +149,83 @@ export class WsProxy {
         current = dead;
         if (socket.destroyed) return;
         const failure = toPublicError(e);
-        return this.sendErrorAndClose(req, socket, head, failure.code, failure.message);
+        return fail(failure.code, failure.message);
       }
       if (socket.destroyed) return void ctx.registry.release(current).catch(() => undefined);
-      forward();
-    };
-    ctx.log.debug({ runId, worker: lease.slot.address }, 'proxying run');
-    forward();
+    }
+  }
+
+  /** Writes the `101` and starts keeping the client's frames until the slot takes them. */
+  private answerHandshake(socket: Duplex, head: Buffer, answer: string): SlotRelay {
+    (socket as net.Socket).setNoDelay?.(true);
+    socket.write(answer);
+    return new SlotRelay(socket, head);
+  }
+
+  /** One attempt on the lease's slot: over a connection opened ahead of time, else a fresh one. */
+  private async open(relay: SlotRelay, lease: Lease, runId: string): Promise<RelayResult> {
+    const headers = () => ({ [RUN_ID_HEADER]: runId, [LEASE_HEADER]: signLease(this.ctx.leaseSecret, lease.slot.id, lease.leaseId, 30_000) });
+    const ready = this.pool.take(lease.slot.address);
+        const attempt = relay.open(lease.slot.address, headers(), ready);
+    // The next slot's connection is opened once this run's handshake is on its way (not in the
+    // all-in-one: the next slot is most likely one of its own, served in-process).
+    if (lease.next && !this.ctx.localSlots) this.pool.warm(lease.next);
+    const result = await attempt;
+    return ready && result.kind === 'stale' ? relay.open(lease.slot.address, headers()) : result;
+  }
+
+  /** The slot accepted the run: its bytes go to the client, watched for the end of the run. */
+  private pipe(client: Duplex, upstream: net.Socket, rest: Buffer): void {
+    if (client.destroyed) return void upstream.destroy();
+    this.upstream.set(client, upstream);
+    this.watchUpstream(upstream, client, rest);
+    client.once('close', () => upstream.destroy());
+    if (rest.length) client.write(rest);
+    upstream.pipe(client);
   }
 
   /**
    * A worker that vanishes mid-run (host killed, link broken) never sends its close frame; the
    * client then gets a typed, retryable error and a close of its own, not a silent hang-up.
    */
-  private watchUpstream(proxySocket: Duplex, client: Duplex): void {
+  private watchUpstream(upstream: net.Socket, client: Duplex, rest: Buffer): void {
     const watcher = new CloseFrameWatcher();
     this.watchers.set(client, watcher);
-    proxySocket.on('data', (chunk: Buffer) => watcher.push(chunk));
+    watcher.push(rest);
+    upstream.on('data', (chunk: Buffer) => watcher.push(chunk));
     const onGone = () => {
       if (watcher.sawClose) this.ended.add(client);
-      // A client that ended its side first left: the worker's close follows from it (http-proxy
+      // A client that ended its side first left: the worker's close follows from it (the pipe
       // passed the end on), so there is nobody to tell and no worker fault to count.
       if (watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable || client.readableEnded) return;
       this.notified.add(client);
       this.ctx.metrics.errors.inc({ code: 'INTERNAL' });
       const msg = serverFrames.error('INTERNAL', 'the worker running this program went away; retry');
-      client.end(Buffer.concat([serverTextFrame(encodeFrame(msg)), serverCloseFrame(CLOSE_CODES.INTERNAL, 'INTERNAL')]));
+      closeWith(client, serverTextFrame(encodeFrame(msg)), CLOSE_CODES.INTERNAL, 'INTERNAL');
     };
-    proxySocket.once('end', onGone);
-    proxySocket.once('error', onGone);
-    proxySocket.once('close', onGone);
+    // Registered before the pipe to the client, so a vanished worker's error frame goes first.
+    upstream.once('end', onGone);
+    upstream.once('error', onGone);
+    upstream.once('close', onGone);
     // Once the worker's side is gone the client's socket must close too, whatever the client
     // does: its 'close' is what gives back the lease, the active-run entry and the client's
     // concurrency place (a half-open socket held them for as long as the gateway ran).
-    proxySocket.once('close', () => {
+    upstream.once('close', () => {
       if (!client.destroyed) setTimeout(() => client.destroy(), UPSTREAM_GONE_GRACE_MS).unref();
     });
   }
 
   /** Shutdown: ask the worker to stop the program so the client still gets its `exit`. */
-  private stopUpstream(req: http.IncomingMessage, socket: Duplex): void {
-    const upstream = this.upstream.get(req);
+  private stopUpstream(socket: Duplex): void {
+    const upstream = this.upstream.get(socket);
     if (upstream && !upstream.destroyed) upstream.write(clientTextFrame(STOP_FRAME_TEXT));
     else socket.destroy();
   }
 
   /**
-   * Completes the WebSocket handshake locally to deliver one typed error, then closes. BUSY and
-   * RATE_LIMITED carry a jittered retry hint (`retryAfterMs`; `Retry-After` on a plain HTTP
-   * answer).
+   * Before any handshake answer: completes the WebSocket handshake locally to deliver one typed
+   * error, then closes. BUSY and RATE_LIMITED carry a jittered retry hint (`retryAfterMs`;
+   * `Retry-After` on a plain HTTP answer).
    */
   sendErrorAndClose(req: http.IncomingMessage, socket: Duplex, head: Buffer, code: PublicErrorCode, message: string, retryAfterMs?: number): void {
     this.ctx.metrics.errors.inc({ code });
@@ -227,7 +247,7 @@ export class WsProxy {
   }
 
   close(): void {
-    this.proxy.close();
+    this.pool.close();
     for (const c of this.errorWss.clients) c.terminate();
   }
 }

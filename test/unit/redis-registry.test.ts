@@ -156,3 +156,32 @@ test('a grant whose slot cannot be read (Redis gone in between) ends the wait in
   await assert.rejects(waiting, (e: BusyError) => e instanceof BusyError);
   client.hmget = realHmget;
 });
+
+test('a lease names the slot the next lease would get (the oldest idle one), for connecting to it ahead of time', async () => {
+  const prefix = newPrefix();
+  await withSlots(prefix, 3);
+  const [gw] = await registries(1, prefix);
+  const first = await gw!.lease({ waitMs: 0, holdMs: 10_000 });
+  assert.equal(first.slot.address, '127.0.0.1:7070');
+  assert.equal(first.next, '127.0.0.2:7070');
+  // Given back, a slot goes to the end of the idle list; the head is still the next one.
+  await gw!.release(first);
+  const second = await gw!.lease({ waitMs: 0, holdMs: 10_000 });
+  assert.equal(second.slot.address, '127.0.0.2:7070');
+  assert.equal(second.next, '127.0.0.3:7070');
+  const third = await gw!.lease({ waitMs: 0, holdMs: 10_000 });
+  const fourth = await gw!.lease({ waitMs: 0, holdMs: 10_000 });
+  assert.equal(fourth.slot.address, '127.0.0.1:7070');
+  assert.equal(fourth.next, undefined, 'nothing idle after the last one');
+  for (const l of [second, third, fourth]) await gw!.release(l);
+});
+
+test('together(): commands issued inside go out at once and each still gets its own answer', async () => {
+  const prefix = newPrefix();
+  await withSlots(prefix, 1);
+  const [gw] = await registries(1, prefix);
+  const [lease, pong] = await Promise.all(gw!.together(() => [gw!.lease({ waitMs: 0, holdMs: 10_000 }), gw!.redisClient.ping()] as const));
+  assert.equal(lease.slot.address, '127.0.0.1:7070');
+  assert.equal(pong, 'PONG');
+  await gw!.release(lease);
+});

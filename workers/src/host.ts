@@ -45,6 +45,27 @@ export function maxFrameBytes(limits: { maxCodeBytes: number; maxStdinBytes: num
   return Math.max(16 * 1024 * 1024, 6 * (limits.maxCodeBytes + limits.maxStdinBytes) + 64 * 1024);
 }
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * A connection to a slot that sends nothing for this long is closed. Gateways connect to the
+ * slots they expect to lease next ahead of time (renewing those connections well before this);
+ * a gateway that vanished without closing them (machine gone) leaves nothing behind for long.
+ * A served run's socket is the WebSocket's, which has no idle timeout.
+ */
+export const SLOT_IDLE_SOCKET_MS = 120_000;
+
+/** Holds a socket's writes until release() (or 50 ms at most). */
+function holdWrites(socket: Duplex): () => void {
+  socket.cork();
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    clearTimeout(timer);
+    socket.uncork();
+  };
+  const timer = setTimeout(release, 50);
+  return release;
+}
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -178,6 +199,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       // Slowloris: a client that never finishes its request head is dropped.
       server.headersTimeout = 10_000;
       server.requestTimeout = 15_000;
+      server.timeout = SLOT_IDLE_SOCKET_MS;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.config.port, slot.address, () => {
@@ -233,8 +255,13 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     void this.budget.run(() => {
       // Checked when the handshake's turn comes: it may have waited a turn or two in the budget.
       if (slot.isBusy || slot.currentState === 'stopped' || socket.destroyed) return refuse(socket, 409, 'Conflict');
+      // A relaying gateway sends the client's first frame right behind the handshake. Then the
+      // `101` is held until that frame has been handed on: the program starts a write (and a
+      // wake-up of the gateway) sooner, and the gateway, which does not wait for it, loses nothing.
+      const release = head.length > 0 ? holdWrites(socket) : undefined;
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         served = true;
+        if (release) ws.once('message', () => setImmediate(release));
         this.leases.set(slot.id, leaseId);
         void slot.serve(ws, runId, () => {
           if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);

@@ -1,0 +1,158 @@
+// The gateway's relay to worker slots (issue 14 item 8), seen from the slot's side: a real gateway
+// process on the real Redis, in front of two stand-in slots served by this test (real HTTP
+// servers that verify lease credentials as a worker host does and answer in the wire protocol),
+// so that what arrives on each connection can be checked.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import WebSocket, { WebSocketServer } from 'ws';
+import { Cluster } from '../helpers/cluster.ts';
+import { runOverWs } from '../helpers/ws-client.ts';
+import { getJson, waitFor } from '../helpers/playground.ts';
+import { RedisRegistry } from '../../registry/redis-registry.ts';
+import { createLeaseVerifier, hostProof } from '../../registry/index.ts';
+import { RUN_ID_HEADER, encodeFrame, serverFrames } from '../../protocol/index.ts';
+
+/** Events on the stand-in slots, in order: `seq` places a connection before or after a run. */
+let seq = 0;
+/** Every handshake either stand-in slot saw, in order. */
+const handshakes: Array<{ leaseId: string | false; runFrame?: string }> = [];
+
+interface Connection {
+  acceptedAt: number;
+  /** Handshakes (each with its credential) this connection carried. */
+  handshakes: Array<{ leaseId: string | false; runFrame?: string }>;
+}
+
+/** A slot as a worker host serves it: one verified handshake per connection, one run. */
+class StandInSlot {
+  readonly server = http.createServer((_req, res) => res.writeHead(426).end());
+  readonly connections: Connection[] = [];
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  id = '';
+  /** Drop the next connection opened ahead of a run as its handshake arrives (a dying worker). */
+  dropNextPreopened = false;
+  runStartedAt = 0;
+
+  constructor(secret: string) {
+    const verify = createLeaseVerifier(secret);
+    this.server.on('connection', (socket: net.Socket) => {
+      const conn: Connection = { acceptedAt: ++seq, handshakes: [] };
+      this.connections.push(conn);
+      (socket as net.Socket & { conn?: Connection }).conn = conn;
+    });
+    this.server.on('upgrade', (req, socket: net.Socket & { conn?: Connection }, head) => {
+      const conn = socket.conn!;
+      if (this.dropNextPreopened && conn.acceptedAt < this.runStartedAt) {
+        this.dropNextPreopened = false;
+        conn.handshakes.push({ leaseId: 'dropped' });
+        handshakes.push({ leaseId: 'dropped' });
+        return void socket.destroy();
+      }
+      const leaseId = verify(req, this.id);
+      const record: Connection['handshakes'][number] = { leaseId };
+      conn.handshakes.push(record);
+      handshakes.push(record);
+      if (!leaseId) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.once('message', (data) => {
+          record.runFrame = String(data);
+          const { code } = JSON.parse(record.runFrame) as { code: string };
+          ws.send(encodeFrame(serverFrames.started(String(req.headers[RUN_ID_HEADER]), this.id, 'javascript')));
+          ws.send(encodeFrame(serverFrames.output('stdout', `ran ${code}\n`)));
+          ws.send(encodeFrame(serverFrames.exit({ code: 0, signal: null, reason: 'exit', durationMs: 1 })), () => ws.close(1000));
+        });
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.id = `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+}
+
+const cluster = new Cluster();
+const slots = [new StandInSlot(cluster.secret), new StandInSlot(cluster.secret)];
+let host: RedisRegistry | undefined;
+let gateway: { httpUrl: string; wsUrl: string } | undefined;
+after(async () => {
+  await host?.removeHost('standin');
+  await host?.close();
+  await cluster.stop();
+  for (const s of slots) s.server.close();
+});
+
+async function startCluster(): Promise<{ httpUrl: string; wsUrl: string }> {
+  for (const s of slots) await s.listen();
+  host = await RedisRegistry.connect(cluster.redisUrl, pino({ level: 'silent' }), 100, cluster.prefix);
+  // The gateway leases only to hosts that prove they hold its lease secret.
+  const proof = hostProof([cluster.secret], 'standin');
+  host.keepAlive('standin', () => ({ leaseProof: proof, sandbox: 'bwrap' }));
+  await host.registerSlots(slots.map((s) => ({ id: s.id, address: s.id, hostId: 'standin' })));
+  for (const s of slots) await host.markReady(s.id);
+  const gw = await cluster.gateway({ PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '8' });
+  await cluster.waitIdle(gw.httpUrl, 2);
+  gateway = gw;
+  return gw;
+}
+
+async function run(wsUrl: string, n: number): Promise<void> {
+  const mark = ++seq;
+  for (const s of slots) s.runStartedAt = mark;
+  const r = await runOverWs(wsUrl, { type: 'run', language: 'javascript', code: `step${n}` });
+  assert.equal(r.stdout, `ran step${n}\n`, JSON.stringify(r.messages));
+  assert.equal(r.exit?.reason, 'exit');
+}
+
+test('runs are relayed over connections opened ahead of time; each connection carries one handshake with its own verified credential', { timeout: 120_000 }, async () => {
+  const { wsUrl } = await startCluster();
+  const starts: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    starts.push(seq + 1);
+    await run(wsUrl, i);
+  }
+  const all = slots.flatMap((s) => s.connections);
+  assert.equal(handshakes.length, 6, 'one handshake per run');
+  for (const c of all) assert.ok(c.handshakes.length <= 1, 'a connection never serves a second lease');
+  for (const h of handshakes) assert.ok(h.leaseId, 'every handshake carried a valid credential for its slot');
+  assert.equal(new Set(handshakes.map((h) => h.leaseId)).size, 6, 'one lease per run');
+  assert.deepEqual(handshakes.map((h) => JSON.parse(h.runFrame!).code).sort(), ['step0', 'step1', 'step2', 'step3', 'step4', 'step5']);
+  // The registry names the next idle slot with each lease: from the second run on, the slot's
+  // connection was there before the client connected.
+  const preopened = all.filter((c) => c.handshakes.length === 1 && starts.some((s, i) => i > 0 && c.acceptedAt < s && c.acceptedAt > starts[i - 1]!));
+  assert.ok(preopened.length >= 1, 'some run went over a connection opened ahead of it');
+});
+
+test('a connection opened ahead that dies as the run is written to it: the run goes through on a fresh one, the client\'s frames replayed', { timeout: 60_000 }, async () => {
+  const { wsUrl } = gateway!;
+  for (const s of slots) s.dropNextPreopened = true;
+  const before = handshakes.length;
+  await run(wsUrl, 100);
+  await run(wsUrl, 101);
+  const later = handshakes.slice(before);
+  assert.ok(later.some((h) => h.leaseId === 'dropped'), 'a connection opened ahead was dropped as the run arrived');
+  const served = later.filter((h) => h.leaseId !== 'dropped');
+  assert.equal(served.length, 2, 'both runs were served');
+  for (const h of served) assert.ok(h.leaseId && h.runFrame, 'with a valid credential and the run frame');
+});
+
+test('a client queued for a slot has its handshake answered at once; when it leaves, its place in the queue is given up', { timeout: 60_000 }, async () => {
+  const { httpUrl, wsUrl } = gateway!;
+  // Both slots held (the stand-ins answer only after the `run` frame: these never send one).
+  const holders = [new WebSocket(wsUrl), new WebSocket(wsUrl)];
+  await waitFor('both slots leased', async () => ((await getJson(`${httpUrl}/healthz`)).body.slots?.idle === 0 ? true : undefined), 10_000);
+  const queued = new WebSocket(wsUrl);
+  await new Promise<void>((resolve, reject) => {
+    queued.once('open', () => resolve());
+    queued.once('error', reject);
+  });
+  await waitFor('the queued client waits', async () => ((await getJson(`${httpUrl}/healthz`)).body.waiting === 1 ? true : undefined), 10_000);
+  queued.terminate();
+  await waitFor('its place given up', async () => ((await getJson(`${httpUrl}/healthz`)).body.waiting === 0 ? true : undefined), 10_000);
+  for (const h of holders) h.terminate();
+  await cluster.waitIdle(httpUrl, 2);
+});
