@@ -27,11 +27,19 @@ test('an error thrown in another file marks its line in that file, and its conso
   await link.click();
   await expect(page.getByRole('tab', { name: 'lib/parse.js' })).toHaveAttribute('aria-selected', 'true');
   await expect(squiggle.first()).toBeVisible();
-  const lineTop = await page.locator('.monaco-editor .view-line', { hasText: 'JSON.parse(text)' }).evaluate((el) => el.getBoundingClientRect().top);
-  const squiggleTop = await squiggle.first().evaluate((el) => el.getBoundingClientRect().top);
-  expect(Math.abs(squiggleTop - lineTop)).toBeLessThan(19);
-  const caretTop = await page.locator('.monaco-editor .current-line').first().evaluate((el) => el.getBoundingClientRect().top);
-  expect(Math.abs(caretTop - lineTop)).toBeLessThan(4);
+  // Measured together and until the editor has settled: revealing the line scrolls it, and two
+  // separate reads could straddle the scroll.
+  const offsets = () =>
+    page.evaluate(() => {
+      const line = [...document.querySelectorAll('.monaco-editor .view-line')].find((el) => el.textContent?.includes('JSON.parse(text)'));
+      const squiggleEl = document.querySelector('.monaco-editor .squiggly-error');
+      const caret = document.querySelector('.monaco-editor .current-line');
+      if (!line || !squiggleEl || !caret) return { squiggle: 999, caret: 999 };
+      const top = line.getBoundingClientRect().top;
+      return { squiggle: Math.abs(squiggleEl.getBoundingClientRect().top - top), caret: Math.abs(caret.getBoundingClientRect().top - top) };
+    });
+  await expect.poll(async () => (await offsets()).squiggle).toBeLessThan(19);
+  await expect.poll(async () => (await offsets()).caret).toBeLessThan(4);
   await shot(page, 'error-location-files');
 
   // Back on main.js and again on lib/parse.js: the marker stayed on its file.
