@@ -191,6 +191,12 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   loaded on demand would give back the memory and ~5 ms of CPU per run at +7–9 ms on a
   TypeScript run's first byte; scratch space without a host mount per slot needs tmpfs quotas
   (absent on this kernel) or a mount namespace per slot.
+- **Scale-out after the gateway started relaying runs itself** (54b7eee: the client's handshake
+  answered at once, admission and lease in one Redis write, the slot's handshake and the client's
+  first frame over a connection opened ahead): \`npm run bench -- --only=proxied --quick\` at
+  bdeb23c, load 0.5–1.3, 2026-11-30: proxied p50 5.51 ms (p99 9.92) vs in-process 3.95 ms
+  (p99 6.96), +1.56 ms at p50; the all-in-one on Redis 4.57 ms. The scale-out row above was
+  measured before that change (http-proxy, +2.57 ms).
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
