@@ -196,7 +196,15 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   first frame over a connection opened ahead): \`npm run bench -- --only=proxied --quick\` at
   bdeb23c, load 0.5–1.3, 2026-11-30: proxied p50 5.51 ms (p99 9.92) vs in-process 3.95 ms
   (p99 6.96), +1.56 ms at p50; the all-in-one on Redis 4.57 ms. The scale-out row above was
-  measured before that change (http-proxy, +2.57 ms).
+  measured before that change (http-proxy, +2.57 ms). Full runs of \`--only=proxied\` alternating
+  before (9b6fada) and after (54b7eee), load falling from ~5 to ~1 across them: +2.50, +2.44,
+  +2.25 ms before; +2.21, +1.76, +1.59 ms after. What is left on loopback, from timestamps
+  along the path: one Redis round trip for both scripts (~0.85 ms here, only partly hidden
+  behind the client's own round trip for its \`101\`), the hop to the worker host (a write and a
+  wake-up, ~0.6 ms, then its HTTP parse, credential check and handshake, ~0.4 ms) and the hop
+  back (~0.3 ms); every write to another process costs the writer ~0.2 ms on this VM. With a
+  client tens of milliseconds away the Redis round trip and the slot's handshake happen while
+  its \`run\` frame travels; the two hops remain.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
