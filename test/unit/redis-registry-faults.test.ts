@@ -1,17 +1,15 @@
 // Fault handling of the Redis registry (issue 14), against the real Redis on 127.0.0.1:6379;
 // every test uses its own key prefix.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Redis } from 'ioredis';
 import { RedisRegistry } from '../../registry/redis-registry.ts';
+import { redisTestSpace } from '../helpers/redis-test-space.ts';
 import { BusyError } from '../../registry/registry.ts';
 
-const URL = process.env.PLAYGROUND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const { url: URL, opened, prefixes, newPrefix } = redisTestSpace('pgfault');
 const log = pino({ level: 'silent' });
-const opened: RedisRegistry[] = [];
-const prefixes: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function open(prefix: string, opts: { queueMax?: number; ttlMs?: number; forgetMs?: number } = {}): Promise<RedisRegistry> {
@@ -29,22 +27,6 @@ async function hostWith(prefix: string, hostId: string, count: number, opts: { t
   for (const s of slots) await reg.markReady(s.id);
   return { reg, ids: slots.map((s) => s.id) };
 }
-
-const newPrefix = () => {
-  const p = `pgfault:${randomUUID().slice(0, 8)}:`;
-  prefixes.push(p);
-  return p;
-};
-
-after(async () => {
-  for (const r of opened) await r.close();
-  const redis = new Redis(URL);
-  for (const p of prefixes) {
-    const keys = await redis.keys(`${p}*`);
-    if (keys.length) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
 
 test('a gateway that dies: its lease is reclaimed (announced on kill) and its waiter gets nothing; a live gateway\'s waiter gets the slot', async () => {
   const prefix = newPrefix();

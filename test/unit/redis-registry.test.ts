@@ -1,16 +1,13 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { Redis } from 'ioredis';
 import { RedisRegistry } from '../../registry/redis-registry.ts';
+import { redisTestSpace } from '../helpers/redis-test-space.ts';
 import { BusyError, type Lease } from '../../registry/registry.ts';
 
 // Against the real Redis on 127.0.0.1:6379 (.ci/run starts one); every test uses its own prefix.
-const URL = process.env.PLAYGROUND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const { url: URL, opened, prefixes, newPrefix } = redisTestSpace('pgtest');
 const log = pino({ level: 'silent' });
-const opened: RedisRegistry[] = [];
-const prefixes: string[] = [];
 
 async function registries(n: number, prefix: string, ttlMs = 5000): Promise<RedisRegistry[]> {
   const out = [];
@@ -27,22 +24,6 @@ async function withSlots(prefix: string, count: number, ttlMs = 5000): Promise<R
   for (const s of slots) await host!.markReady(s.id);
   return host!;
 }
-
-const newPrefix = () => {
-  const p = `pgtest:${randomUUID().slice(0, 8)}:`;
-  prefixes.push(p);
-  return p;
-};
-
-after(async () => {
-  for (const r of opened) await r.close();
-  const redis = new Redis(URL);
-  for (const p of prefixes) {
-    const keys = await redis.keys(`${p}*`);
-    if (keys.length) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
 
 test('lease is atomic across gateways: 60 concurrent leasers on 5 connections, 4 slots → 4 unique leases, the rest BUSY', async () => {
   const prefix = newPrefix();
