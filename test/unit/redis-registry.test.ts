@@ -6,7 +6,7 @@ import { redisTestSpace } from '../helpers/redis-test-space.ts';
 import { BusyError, type Lease } from '../../registry/registry.ts';
 
 // Against the real Redis on 127.0.0.1:6379 (.ci/run starts one); every test uses its own prefix.
-const { url: URL, opened, prefixes, newPrefix } = redisTestSpace('pgtest');
+const { url: URL, opened, newPrefix } = redisTestSpace('pgtest');
 const log = pino({ level: 'silent' });
 
 async function registries(n: number, prefix: string, ttlMs = 5000): Promise<RedisRegistry[]> {
