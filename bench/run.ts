@@ -91,12 +91,14 @@ async function bootCost(factory: SandboxFactoryOptions, n: number) {
     }
     return summary(cpu);
   };
-  const noSnapshot = { ...factory.layout, runnerSnapshotPath: undefined };
+  const noSnapshot = { ...factory.layout, runnerSnapshots: undefined };
   const asRun = await measure(factory);
+  const javaScriptOnly = await measure({ ...factory, typeScriptAtBoot: () => false });
   const codeCache = await measure({ ...factory, layout: noSnapshot });
   const noTypeScript = await measure({ ...factory, layout: { ...noSnapshot, runtimeFiles: [], runtimeDir: undefined } });
   return {
     cpuMsAsRun: asRun,
+    cpuMsJavaScriptOnlySnapshot: javaScriptOnly,
     cpuMsWithoutSnapshot: codeCache,
     cpuMsWithoutSnapshotOrTypeScript: noTypeScript,
     typeScriptPreloadCpuMsWithoutSnapshot: Math.round((codeCache.p50 - noTypeScript.p50) * 10) / 10,

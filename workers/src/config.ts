@@ -7,6 +7,7 @@ import { parseRedisTarget } from '../../registry/redis-target.ts';
 import type { RedisTarget } from '../../registry/index.ts';
 import { parseAddressList } from './addresses.ts';
 import type { SandboxLimits } from './sandbox/bwrap-args.ts';
+import type { TypeScriptPreload } from './typescript-demand.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const flag = z
@@ -30,6 +31,7 @@ const schema = z.object({
   PLAYGROUND_CPU_CORES_PER_RUN: z.coerce.number().min(0).max(64).default(1),
   PLAYGROUND_SANDBOX_UID_BASE: int(61_000, 1000, 2 ** 31 - 20_000),
   PLAYGROUND_SANDBOX_START_CONCURRENCY: int(4, 1, 256),
+  PLAYGROUND_TYPESCRIPT_PRELOAD: z.enum(['auto', 'always', 'never']).default('auto'),
   PLAYGROUND_FIRST_MESSAGE_TIMEOUT_MS: int(2000, 100, 120_000),
   PLAYGROUND_MAX_FRAMES_PER_SECOND: int(1000, 10, 1_000_000),
   PLAYGROUND_MAX_INBOUND_BYTES_PER_SECOND: int(4 * 1024 * 1024, 64 * 1024, 1024 ** 3),
@@ -75,6 +77,8 @@ export type WorkerHostConfig = Readonly<{
   }>;
   sandboxUidBase: number;
   sandboxStartConcurrency: number;
+  /** Which sandboxes boot with the TypeScript transpiler (typescript-demand.ts). */
+  typeScriptPreload: TypeScriptPreload;
   nodePath: string;
   /** The package store (package.json + node_modules); its node_modules is /node_modules in every sandbox. */
   packagesDir: string;
@@ -153,6 +157,7 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
     }),
     sandboxUidBase: c.PLAYGROUND_SANDBOX_UID_BASE,
     sandboxStartConcurrency: c.PLAYGROUND_SANDBOX_START_CONCURRENCY,
+    typeScriptPreload: c.PLAYGROUND_TYPESCRIPT_PRELOAD,
     nodePath: c.PLAYGROUND_NODE_PATH,
     packagesDir: c.PLAYGROUND_PACKAGES_DIR,
     unsafeNoSandbox: c.PLAYGROUND_UNSAFE_NO_SANDBOX,

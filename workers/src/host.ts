@@ -11,6 +11,7 @@ import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
 import { Launcher } from './sandbox/launcher-client.ts';
 import { SlotCgroups } from './sandbox/slot-cgroups.ts';
+import { TypeScriptDemand } from './typescript-demand.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { Slot } from './slot.ts';
 import type { RunSummary } from './run-session-options.ts';
@@ -111,6 +112,8 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private readonly slotCgroups: SlotCgroups;
   /** Forks the sandboxes, so that no fork stalls this process's event loop. */
   private readonly launcher: Launcher;
+  /** Whether sandboxes boot with the TypeScript transpiler (JavaScript-only hosts skip it). */
+  private readonly typeScript: TypeScriptDemand;
   /** The lease each running slot was opened with. */
   private readonly leases = new Map<string, string>();
   /** In-process runs by run id, until the slot is done with them: their ending, once known. */
@@ -126,6 +129,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     const frameBytes = maxFrameBytes(config.limits);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: frameBytes, perMessageDeflate: false });
     this.launcher = new Launcher(log);
+    this.typeScript = new TypeScriptDemand(config.typeScriptPreload);
     this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
     const factory: SandboxFactoryOptions = {
       launcher: this.launcher,
@@ -140,6 +144,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       maxProcesses: config.limits.maxProcesses,
       cpuCores: config.limits.cpuCoresPerRun,
       readyTimeoutMs: 30_000,
+      typeScriptAtBoot: () => this.typeScript.wanted(),
     };
     const boots = new Semaphore(config.sandboxStartConcurrency);
     // 200 runs ending together would otherwise issue 800 cgroup rmdirs (each a promise and a
@@ -153,7 +158,12 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
         config.port,
         () => boots.run(() => Sandbox.start(factory, `${address}:${config.port}`, uid)),
         slotLog,
-        { limits: { ...config.limits, maxFrameBytes: frameBytes }, unsafe: sandboxing.mode !== 'bwrap', budget: this.budget },
+        {
+          limits: { ...config.limits, maxFrameBytes: frameBytes },
+          unsafe: sandboxing.mode !== 'bwrap',
+          budget: this.budget,
+          onRunLanguage: (language) => this.noteRunLanguage(language),
+        },
         (sandbox) => teardowns.run(() => sandbox.destroy()),
       );
       const descriptor: SlotDescriptor = {
@@ -173,6 +183,13 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       slot.on('sandbox-start', (ms) => this.emit('sandbox-start', ms));
       return slot;
     });
+  }
+
+  /** The first TypeScript run in a while: waiting sandboxes load the transpiler now. */
+  private noteRunLanguage(language: string): void {
+    if (!this.typeScript.noteRun(language)) return;
+    this.log.info('TypeScript runs seen: sandboxes now boot with the transpiler');
+    for (const slot of this.slots) slot.preloadTypeScript();
   }
 
   /** True once a drain or stop began: no new runs are accepted. */

@@ -22,6 +22,8 @@ export interface SessionOptions {
   log: Logger;
   unsafe: boolean;
   onRunEnd?: (summary: RunSummary) => void;
+  /** A run was accepted, in this language (before its sandbox is asked for). */
+  onRunLanguage?: (language: string) => void;
   /** Spreads the end-of-run work of many runs ending together over event-loop turns. */
   budget?: TurnBudget;
 }

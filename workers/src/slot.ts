@@ -149,6 +149,11 @@ export class Slot extends EventEmitter<SlotEvents> {
     else this.setState('idle');
   }
 
+  /** Has the waiting sandbox load the TypeScript transpiler, if it booted without it. */
+  preloadTypeScript(): void {
+    if (this.warm && !this.warm.wasHandedOff) this.warm.preloadTypeScript();
+  }
+
   /** A gateway shutting down stops the program: its client gets `exit` with reason `stopped`. */
   stopRun(): void {
     this.session?.stop();

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
+import type { RunnerSnapshots } from './runner-snapshot.ts';
 import type { ScratchDirs } from './scratch.ts';
 
 /** Host paths the sandbox sees, resolved once when the worker host starts. */
@@ -15,8 +16,8 @@ export interface SandboxLayout {
    * /sandbox (one mount instead of one per file); without it each is bound on its own.
    */
   runtimeDir?: string;
-  /** A V8 startup snapshot of the booted runner (runner-snapshot.ts); absent if it could not be built. */
-  runnerSnapshotPath?: string;
+  /** V8 startup snapshots of the booted runner (runner-snapshot.ts); absent if they could not be built. */
+  runnerSnapshots?: RunnerSnapshots;
   /** The package store's node_modules, bound read-only at /node_modules (plain resolution finds it). */
   packagesModules: string | undefined;
   passwdPath: string;
@@ -42,6 +43,9 @@ export interface SandboxLimits {
 export const SANDBOX_DIR = '/sandbox';
 export const RUNNER_IN_SANDBOX = `${SANDBOX_DIR}/runner.cjs`;
 export const RUNNER_SNAPSHOT_IN_SANDBOX = `${SANDBOX_DIR}/runner.blob`;
+export const RUNNER_JS_SNAPSHOT_IN_SANDBOX = `${SANDBOX_DIR}/runner-js.blob`;
+/** runner.cjs's argument for a boot without the transpiler (it loads it on demand). */
+export const JAVASCRIPT_ONLY_FLAG = '--javascript-only';
 export const PACKAGES_IN_SANDBOX = '/node_modules';
 
 /** Node's flags in the sandbox (also used to build the code cache V8 must accept there). */
@@ -72,7 +76,9 @@ export function resolveLibraries(nodePath: string): Array<[string, string]> {
  * root with only node, its libraries and the runner, a size-capped /tmp as the working
  * directory, a read-only /dev with a capped /dev/shm, and a clean environment.
  */
-export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?: ScratchDirs): string[] {
+export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?: ScratchDirs, typeScriptAtBoot = true): string[] {
+  const snapshots = layout.runnerSnapshots;
+  const blob = !snapshots ? undefined : typeScriptAtBoot ? RUNNER_SNAPSHOT_IN_SANDBOX : snapshots.javascript ? RUNNER_JS_SNAPSHOT_IN_SANDBOX : undefined;
   const args = [
     ...(layout.seccompPath ? ['--seccomp', String(SECCOMP_FD)] : []),
     '--unshare-all',
@@ -98,7 +104,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
   if (layout.runtimeDir) args.push('--ro-bind', layout.runtimeDir, SANDBOX_DIR);
   else {
     args.push('--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX);
-    if (layout.runnerSnapshotPath) args.push('--ro-bind', layout.runnerSnapshotPath, RUNNER_SNAPSHOT_IN_SANDBOX);
+    if (snapshots && blob) args.push('--ro-bind', blob === RUNNER_SNAPSHOT_IN_SANDBOX ? snapshots.typescript : snapshots.javascript!, blob);
     for (const [host, inside] of layout.runtimeFiles) args.push('--ro-bind', host, inside);
   }
   if (layout.packagesModules) args.push('--ro-bind', layout.packagesModules, PACKAGES_IN_SANDBOX);
@@ -123,7 +129,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--',
     '/usr/bin/node',
     ...sandboxNodeFlags(limits.heapMb),
-    ...(layout.runnerSnapshotPath ? ['--snapshot-blob', RUNNER_SNAPSHOT_IN_SANDBOX] : [RUNNER_IN_SANDBOX]),
+    ...(blob ? ['--snapshot-blob', blob] : [RUNNER_IN_SANDBOX, ...(typeScriptAtBoot ? [] : [JAVASCRIPT_ONLY_FLAG])]),
   );
   return args;
 }
@@ -141,6 +147,8 @@ export function sandboxCommand(opts: {
   layout: SandboxLayout;
   limits: SandboxLimits;
   scratch?: ScratchDirs;
+  /** Boot from the snapshot with the TypeScript transpiler (default) or the JavaScript-only one. */
+  typeScriptAtBoot?: boolean;
 }): { file: string; args: string[] } {
   const positional = [...opts.procsFiles, ...(opts.layout.seccompPath ? [opts.layout.seccompPath] : [])];
   const steps = opts.procsFiles.map((_, i) => `echo $$ > "\${${i + 1}}"`);
@@ -160,6 +168,6 @@ export function sandboxCommand(opts: {
       : [opts.tools.setpriv, `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', '--no-new-privs'];
   return {
     file: opts.tools.sh,
-    args: ['-c', script, 'sh', ...positional, ...drop, opts.tools.bwrap, ...bwrapArgs(opts.layout, opts.limits, opts.scratch)],
+    args: ['-c', script, 'sh', ...positional, ...drop, opts.tools.bwrap, ...bwrapArgs(opts.layout, opts.limits, opts.scratch, opts.typeScriptAtBoot ?? true)],
   };
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PlaygroundError } from '../../../protocol/index.ts';
 import { resolveLibraries, sandboxCommand, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import { buildTypeScriptRuntime } from './typescript-runtime.ts';
-import { buildRunnerSnapshot } from './runner-snapshot.ts';
+import { buildRunnerSnapshots } from './runner-snapshot.ts';
 import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
@@ -244,8 +244,8 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   }
   const heapMb = opts.heapMbFor?.(driver.version) ?? opts.limits.heapMb;
   addTypeScriptRuntime(layout, files.runtimeDir!, nodePath, heapMb);
-  layout.runnerSnapshotPath = await buildRunnerSnapshot(files.runtimeDir!, nodePath, sandboxNodeFlags(heapMb));
-  if (!layout.runnerSnapshotPath) warnings.push('could not build a startup snapshot of the sandbox runner with this node: sandboxes boot without it (more CPU per run).');
+  layout.runnerSnapshots = await buildRunnerSnapshots(files.runtimeDir!, nodePath, sandboxNodeFlags(heapMb));
+  if (!layout.runnerSnapshots) warnings.push('could not build a startup snapshot of the sandbox runner with this node: sandboxes boot without it (more CPU per run).');
   return { mode: 'bwrap', cgroups: driver, tools, layout, dropsPrivileges: isRoot, scratch, warnings, stagedStore };
 }
 

@@ -1,25 +1,42 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The runner's startup snapshots: one with the TypeScript transpiler in its heap, one without. */
+export interface RunnerSnapshots {
+  typescript: string;
+  /** Absent when it could not be built: every sandbox then boots with TypeScript. */
+  javascript?: string;
+}
+
 /**
- * A V8 startup snapshot of the runner in its booted state (runner.cjs: the TypeScript
- * transpiler loaded, module detection warmed), built at start by the same node binary with the
- * sandbox's flags from whatever runner.cjs is installed beside it. A sandbox then starts
- * `node --snapshot-blob runner.blob` and deserializes that heap instead of compiling and running
- * the transpiler bundle at every boot. Returns undefined when node cannot build or start it
- * (the runner then starts the ordinary way, only slower).
+ * V8 startup snapshots of the runner in its booted state (runner.cjs: module detection warmed,
+ * and in `runner.blob` the TypeScript transpiler loaded and warmed), built at start by the same
+ * node binary with the sandbox's flags from whatever runner.cjs is installed beside them. A
+ * sandbox then starts `node --snapshot-blob <blob>` and deserializes that heap instead of
+ * compiling and running the transpiler bundle at every boot. `runner-js.blob` leaves the
+ * transpiler out: a smaller heap to deserialize and hold, for hosts that see no TypeScript
+ * (typescript-demand.ts decides which one a boot uses). Returns undefined when node cannot
+ * build or start the TypeScript one (the runner then starts the ordinary way, only slower).
  */
-export async function buildRunnerSnapshot(dir: string, nodePath: string, nodeFlags: readonly string[]): Promise<string | undefined> {
-  const blob = path.join(dir, 'runner.blob');
-  const built = spawnSync(nodePath, [...nodeFlags, '--snapshot-blob', blob, '--build-snapshot', path.join(dir, 'runner.cjs')], {
-    cwd: dir,
-    env: { PATH: '/usr/bin:/bin' },
-    encoding: 'utf8',
-    timeout: 60_000,
+export async function buildRunnerSnapshots(dir: string, nodePath: string, nodeFlags: readonly string[]): Promise<RunnerSnapshots | undefined> {
+  const [typescript, javascript] = await Promise.all([
+    buildOne(dir, 'runner.blob', nodePath, nodeFlags, {}),
+    buildOne(dir, 'runner-js.blob', nodePath, nodeFlags, { RUNNER_SNAPSHOT_TYPESCRIPT: '0' }),
+  ]);
+  return typescript ? { typescript, javascript } : undefined;
+}
+
+async function buildOne(dir: string, name: string, nodePath: string, nodeFlags: readonly string[], env: Record<string, string>): Promise<string | undefined> {
+  const blob = path.join(dir, name);
+  const args = [...nodeFlags, '--snapshot-blob', blob, '--build-snapshot', path.join(dir, 'runner.cjs')];
+  const status = await new Promise<number | null>((resolve) => {
+    const child = spawn(nodePath, args, { cwd: dir, env: { PATH: '/usr/bin:/bin', ...env }, stdio: 'ignore', timeout: 60_000 });
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => resolve(code));
   });
-  if (built.status !== 0 || !existsSync(blob)) return undefined;
+  if (status !== 0 || !existsSync(blob)) return undefined;
   chmodSync(blob, 0o644);
   return (await bootsToReady(nodePath, nodeFlags, blob)) ? blob : undefined;
 }

@@ -1,9 +1,10 @@
 'use strict';
 // Runs INSIDE the sandbox as its pid 1, before any user code exists. It boots Node ahead of
-// time (the expensive part of a run) with the TypeScript transpiler loaded, says "ready" over
-// fd 3 (a socketpair that is not stdin), waits for one framed program, turns fd 3 into the
-// ordered output channel (below), writes the program's files, transpiles TypeScript, and runs
-// the entry as `node main.js` (or `node main.mjs`) would.
+// time (the expensive part of a run; the TypeScript transpiler loaded too, unless it starts
+// from the JavaScript-only snapshot), says "ready" over fd 3 (a socketpair that is not stdin),
+// waits for one framed program, turns fd 3 into the ordered output channel (below), writes the
+// program's files, transpiles TypeScript, and runs the entry as `node main.js` (or `node
+// main.mjs`) would.
 const fs = require('node:fs');
 const net = require('node:net');
 const vm = require('node:vm');
@@ -51,21 +52,28 @@ function compilesAsAsync(code) {
 const path = require('node:path');
 
 const RUNNER_IN_SANDBOX = '/sandbox/runner.cjs';
+const JAVASCRIPT_ONLY_FLAG = '--javascript-only';
 
-/** Loaded at boot (see runner-typescript.cjs), with the code cache preflight made for it. */
+/** The runner's own directory; from a startup snapshot __dirname is where it was built. */
+function runtimeDir() {
+  return fs.existsSync(RUNNER_IN_SANDBOX) ? path.dirname(RUNNER_IN_SANDBOX) : __dirname;
+}
+
+/** Loaded at boot or on demand (see runner-typescript.cjs), with the code cache made for it. */
 function loadTypeScript() {
-  const file = path.join(__dirname, 'typescript.cjs');
+  const dir = runtimeDir();
+  const file = path.join(dir, 'typescript.cjs');
   try {
     const source = fs.readFileSync(file, 'utf8');
     let cachedData;
     try {
-      cachedData = fs.readFileSync(path.join(__dirname, 'typescript.cache'));
+      cachedData = fs.readFileSync(path.join(dir, 'typescript.cache'));
     } catch {
       /* no cache: compiled from source, slower */
     }
     const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
     const mod = { exports: {} };
-    script.runInThisContext()(mod.exports, require, mod, file, __dirname);
+    script.runInThisContext()(mod.exports, require, mod, file, dir);
     return mod.exports;
   } catch {
     return undefined;
@@ -74,6 +82,22 @@ function loadTypeScript() {
 let typescript;
 /** Started from the V8 startup snapshot (set while building it, so it is true in the heap). */
 let fromSnapshot = false;
+/**
+ * Whether this runner holds the transpiler before a program arrives. A JavaScript-only
+ * snapshot (built with RUNNER_SNAPSHOT_TYPESCRIPT=0) does not: its sandboxes cost less CPU and
+ * memory to boot, and a TypeScript program that lands in one loads the transpiler then, or
+ * earlier if the worker host asks for it while the sandbox waits (a `preload` frame).
+ */
+let typeScriptAtBoot = true;
+
+/** Loads and warms the transpiler once, if it is not loaded yet; undefined if it cannot. */
+function ensureTypeScript(warm) {
+  if (!typescript) {
+    typescript = loadTypeScript();
+    if (warm) typescript?.warm();
+  }
+  return typescript;
+}
 
 /** Files go under the working directory as named; the host validated the names already. */
 function writeFiles(files) {
@@ -100,15 +124,13 @@ function run(job) {
   writeFiles(files);
   let start = { kind: 'main', file: path.join(WORK_DIR, entry) };
   if (job.language === 'typescript') {
-    if (!typescript) {
+    if (!ensureTypeScript(false)) {
       process.stderr.write('TypeScript is not available in this sandbox (the worker host could not prepare it)\n');
       process.exitCode = 1;
       return;
     }
     try {
-      // The runner's own directory; from a startup snapshot __dirname is where it was built.
-      const runtimeDir = fs.existsSync(RUNNER_IN_SANDBOX) ? path.dirname(RUNNER_IN_SANDBOX) : __dirname;
-      start = typescript.prepareProgram({ files, entry, workDir: WORK_DIR, runtimeDir, looksLikeEsm, Module, fs, path });
+      start = typescript.prepareProgram({ files, entry, workDir: WORK_DIR, runtimeDir: runtimeDir(), looksLikeEsm, Module, fs, path });
     } catch (err) {
       if (!(err instanceof typescript.TypeScriptSyntaxError)) throw err;
       // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.
@@ -272,7 +294,7 @@ async function warmEsmLoader() {
 
 async function start() {
   closeInheritedDescriptors();
-  if (!typescript) typescript = loadTypeScript();
+  if (typeScriptAtBoot) ensureTypeScript(false);
   warmUp();
   await warmEsmLoader();
   channel = new net.Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
@@ -287,8 +309,14 @@ async function start() {
       const body = buffered.subarray(4, 4 + length);
       buffered = buffered.subarray(4 + length);
       if (length === 0) continue; // warm-up frame: exercises this read path before a real run
-      done = true;
       const job = JSON.parse(body.toString('utf8'));
+      // Not a program: the worker host expects TypeScript soon. Loaded while the sandbox waits
+      // (its cgroup is still at idle priority), so the run that follows finds it ready.
+      if (job.preload === 'typescript') {
+        ensureTypeScript(true);
+        continue;
+      }
+      done = true;
       channel.removeAllListeners('data');
       channel.removeAllListeners('end');
       // From here on fd 3 only carries output: no more reading, blocking writes.
@@ -317,8 +345,8 @@ async function start() {
 const { startupSnapshot } = require('node:v8');
 if (startupSnapshot?.isBuildingSnapshot?.()) {
   fromSnapshot = true;
-  typescript = loadTypeScript();
-  typescript?.warm();
+  typeScriptAtBoot = process.env.RUNNER_SNAPSHOT_TYPESCRIPT !== '0';
+  if (typeScriptAtBoot) ensureTypeScript(true);
   vm.compileFunction('return 1', [], { filename: 'warm.js' });
   looksLikeEsm('const a = 1;');
   looksLikeEsm('import x from "y"; await x;');
@@ -329,5 +357,11 @@ if (startupSnapshot?.isBuildingSnapshot?.()) {
     void start();
   });
 } else {
+  // Started from source: `--javascript-only` (the worker host's choice) leaves the transpiler
+  // to the first TypeScript program, like the JavaScript-only snapshot.
+  if (process.argv[2] === JAVASCRIPT_ONLY_FLAG) {
+    typeScriptAtBoot = false;
+    process.argv.splice(2, 1);
+  }
   void start();
 }

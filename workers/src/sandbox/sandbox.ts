@@ -50,6 +50,11 @@ export interface SandboxFactoryOptions {
    * this process forks them itself, as a naive server would (the benchmark's baselines).
    */
   launcher?: Launcher;
+  /**
+   * Whether the next sandbox boots with the TypeScript transpiler in its heap (asked at each
+   * boot; typescript-demand.ts answers for the worker host). Without it, always.
+   */
+  typeScriptAtBoot?: () => boolean;
 }
 
 const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>(
@@ -82,6 +87,8 @@ export class Sandbox {
   private killed = false;
   private programOutput: SandboxOutput | undefined;
   private cleaned: Promise<void> | undefined;
+  /** The runner holds the transpiler (booted with it, or asked to load it while waiting). */
+  private typeScriptLoaded: boolean;
 
   private constructor(
     private readonly child: SandboxProcess,
@@ -92,8 +99,10 @@ export class Sandbox {
     private readonly scratch: { space: ScratchSpace; dirs: ScratchDirs } | undefined,
     /** The slot's cgroup, emptied (not removed) at teardown: the next sandbox resets it. */
     private readonly reusedCgroup = false,
+    typeScriptAtBoot = true,
   ) {
     this.id = id;
+    this.typeScriptLoaded = typeScriptAtBoot;
     this.exited = new Promise((resolve) => {
       // 'close' waits for stdout/stderr to end, so every byte is read before the exit.
       child.once('close', (code, signal) => resolve(decodeExit(code, signal)));
@@ -129,11 +138,14 @@ export class Sandbox {
     let child: SandboxProcess;
     let workDir: string | undefined;
     let scratch: { space: ScratchSpace; dirs: ScratchDirs } | undefined;
+    // Unsafe mode starts the runner from source, which always loads the transpiler.
+    let typeScriptAtBoot = true;
     try {
       let req: SpawnRequest;
       if (opts.mode === 'bwrap') {
+        typeScriptAtBoot = opts.typeScriptAtBoot?.() ?? true;
         if (opts.scratch && uid !== undefined) scratch = { space: opts.scratch, dirs: await opts.scratch.acquire(slotName, id, uid) };
-        const cmd = sandboxCommand({ procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits, scratch: scratch?.dirs });
+        const cmd = sandboxCommand({ procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits, scratch: scratch?.dirs, typeScriptAtBoot });
         // Only the spawn's own PATH: nothing of the worker host's environment reaches bwrap,
         // whose original environment would otherwise be readable in /proc.
         req = { file: cmd.file, args: cmd.args, env: { PATH: '/usr/bin:/bin' } };
@@ -158,7 +170,7 @@ export class Sandbox {
       if (scratch) await scratch.space.release(scratch.dirs).catch(() => undefined);
       throw err;
     }
-    const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode, scratch, reused);
+    const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode, scratch, reused, typeScriptAtBoot);
     // Pipes to a dying sandbox may EPIPE; the exit path reports what happened.
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
     try {
@@ -208,19 +220,38 @@ export class Sandbox {
     });
   }
 
+  get holdsTypeScript(): boolean {
+    return this.typeScriptLoaded;
+  }
+
+  /**
+   * Asks a waiting runner that booted without the transpiler to load it now (TypeScript runs
+   * are expected), so a TypeScript program that lands here does not load it on its first byte.
+   * The sandbox's cgroup is still at idle priority: runs elsewhere go first.
+   */
+  preloadTypeScript(): void {
+    if (this.typeScriptLoaded || this.handedOff || this.killed) return;
+    this.typeScriptLoaded = true;
+    this.writeFrame({ preload: 'typescript' });
+  }
+
   /** Hands the program to the waiting runner. One job per sandbox, ever. */
   handoff(job: SandboxJob): void {
     if (this.handedOff) throw new Error('sandbox already used');
     this.handedOff = true;
-    const json = JSON.stringify(job);
-    const frame = Buffer.allocUnsafe(4 + Buffer.byteLength(json, 'utf8'));
-    frame.writeUInt32BE(frame.length - 4, 0);
-    frame.write(json, 4, 'utf8');
-    this.channel.write(frame);
+    this.writeFrame(job);
     this.programOutput = new SandboxOutput(this.stdout, this.stderr, this.channel);
     // Our end is shut after the hand-off's turn: one syscall less on the critical path (the
     // runner closes its end as soon as it has the job).
     setImmediate(() => this.channel.end());
+  }
+
+  private writeFrame(message: SandboxJob | { preload: 'typescript' }): void {
+    const json = JSON.stringify(message);
+    const frame = Buffer.allocUnsafe(4 + Buffer.byteLength(json, 'utf8'));
+    frame.writeUInt32BE(frame.length - 4, 0);
+    frame.write(json, 4, 'utf8');
+    this.channel.write(frame);
   }
 
   stats(): Promise<CgroupStats> {
