@@ -276,7 +276,7 @@ async function density(slots: number) {
     readyTimeoutMs: 900_000,
   });
   const readyS = Math.round((performance.now() - t0) / 100) / 10;
-  const mem = memoryOf((cmd) => cmd.includes('/sandbox/runner.cjs') || cmd.includes('/sandbox/runner.blob'));
+  const mem = memoryOf((cmd) => cmd.includes('/sandbox/runner.cjs') || cmd.includes('/sandbox/runner.blob') || cmd.includes('/sandbox/runner-js.blob'));
   const dropMiB = before - memAvailableMiB();
   const latency = await warmLatency(pg.wsUrl, QUICK ? 50 : 150, 250);
   await pg.stop();

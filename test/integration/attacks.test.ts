@@ -87,9 +87,9 @@ async function attack(c: AttackCase) {
   return r;
 }
 
-/** The runner's script, or the startup snapshot of it that node boots from. */
+/** The runner's script, or a startup snapshot of it that node boots from (with or without TypeScript). */
 function isRunnerArg(arg: string): boolean {
-  return arg === '/sandbox/runner.cjs' || arg === '/sandbox/runner.blob';
+  return arg === '/sandbox/runner.cjs' || arg === '/sandbox/runner.blob' || arg === '/sandbox/runner-js.blob';
 }
 
 /** A warm sandbox process: bwrap or node running the runner, started after the run ended. */
