@@ -9,7 +9,7 @@ import { startPlayground, waitFor, type Playground } from '../helpers/playground
 import { pidsOfUids } from '../helpers/host-processes.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
 import { preflight } from '../../workers/src/sandbox/preflight.ts';
-import { sandboxCommand } from '../../workers/src/sandbox/bwrap-args.ts';
+import { gatedSandboxCommand, shellSandboxCommand } from '../../workers/src/sandbox/sandbox-command.ts';
 
 // Issue 11, rows F6/F7/F11/F13: the kernel surface a sandboxed program reaches. Programs run
 // through a playground started as users start it; native code (which a program cannot run:
@@ -191,12 +191,14 @@ test('native code in a real sandbox: vsock, netlink, io_uring, userfaultfd, perf
     chmodSync(binary, 0o755);
     const uid = sandboxing.dropsPrivileges ? 63_751 : undefined;
     const scratch = uid !== undefined ? await sandboxing.scratch?.acquire('probe', 'probe', uid) : undefined;
-    const cmd = sandboxCommand({ procsFiles: [], uid, tools: sandboxing.tools, layout: sandboxing.layout, limits: { maxOpenFiles: 64, maxFileBytes: 1 << 20, cpuSeconds: 10, tmpSizeBytes: 4 << 20, shmSizeBytes: 1 << 20, heapMb: 64 }, scratch });
+    const cmdOpts = { procsFiles: [], tools: sandboxing.tools, layout: sandboxing.layout, limits: { maxOpenFiles: 64, maxFileBytes: 1 << 20, cpuSeconds: 10, tmpSizeBytes: 4 << 20, shmSizeBytes: 1 << 20, heapMb: 64 }, scratch };
+    // As the worker host's launcher starts it: forked as the sandbox uid.
+    const cmd = uid !== undefined ? gatedSandboxCommand({ ...cmdOpts, uid }) : shellSandboxCommand({ ...cmdOpts, uid });
     // Bound before the root becomes read-only; the probe replaces node as the sandbox's command.
     const ro = cmd.args.findIndex((a, i) => a === '--remount-ro' && cmd.args[i + 1] === '/');
     const sep = cmd.args.lastIndexOf('--');
     const args = [...cmd.args.slice(0, ro), '--ro-bind', binary, '/usr/bin/probe', ...cmd.args.slice(ro, sep), '--', '/usr/bin/probe'];
-    const out = spawnSync(cmd.file, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, timeout: 20_000 });
+    const out = spawnSync(cmd.file, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, timeout: 20_000, ...(cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.uid } : {}) });
     if (scratch) await sandboxing.scratch!.release(scratch);
     assert.equal(out.status, 0, out.stderr);
     const seen = lines(out.stdout);

@@ -1,6 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Launcher, type RemoteChild } from '../../workers/src/sandbox/launcher-client.ts';
 import { waitFor } from '../helpers/playground.ts';
 
@@ -76,4 +78,46 @@ test('stop() ends the launcher process', { timeout: 30_000 }, async () => {
   await own.stop();
   await waitFor('launcher gone', async () => (alive(pid) ? undefined : true), 5000);
   await assert.rejects(own.spawn(node('0')), /stopped/);
+});
+
+/** A cgroup of this test's own under a controller every layout has (pids: v1 or v2). */
+function testCgroup(): string {
+  const base = existsSync('/sys/fs/cgroup/pids') ? '/sys/fs/cgroup/pids' : '/sys/fs/cgroup';
+  const dir = `${base}/launcher-gate-test-${process.pid}`;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+test('gated spawn: the child runs as the given uid, clear of groups, and goes on only once it is in its cgroup', { timeout: 30_000 }, async () => {
+  const dir = testCgroup();
+  try {
+    const child = await launcher.spawn({
+      file: '/bin/sh',
+      args: ['-c', 'read -r _ <&4 && id -u && id -G && cat /proc/self/cgroup'],
+      env: { PATH: '/usr/bin:/bin' },
+      uid: 63_650,
+      joinCgroups: [`${dir}/cgroup.procs`],
+    });
+    const io = collect(child);
+    assert.deepEqual(await io.closed, [0, null], io.err());
+    const [uid, groups, ...cgroups] = io.out().trim().split('\n');
+    assert.equal(uid, '63650');
+    assert.equal(groups, '63650', 'supplementary groups cleared: only its own gid');
+    assert.ok(cgroups.some((l) => l.endsWith(`/launcher-gate-test-${process.pid}`)), cgroups.join('\n'));
+  } finally {
+    await waitFor('the cgroup empties', () => (readFileSync(`${dir}/cgroup.procs`, 'utf8').trim() === '' ? true : undefined), 5000);
+    rmdirSync(dir);
+  }
+});
+
+test('gated spawn: a cgroup it cannot join never opens the gate; the spawn fails and nothing ran', { timeout: 30_000 }, async () => {
+  const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'gate-')), 'ran');
+  chmodSync(path.dirname(marker), 0o777);
+  await assert.rejects(
+    launcher.spawn({ file: '/bin/sh', args: ['-c', `read -r _ <&4 && touch ${marker}`], env: { PATH: '/usr/bin:/bin' }, uid: 63_651, joinCgroups: ['/sys/fs/cgroup/no-such-group/cgroup.procs'] }),
+    /could not move the sandbox into its cgroup/,
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(existsSync(marker), false, 'the shell never got past its gate');
+  rmSync(path.dirname(marker), { recursive: true, force: true });
 });

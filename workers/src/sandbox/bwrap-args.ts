@@ -29,7 +29,7 @@ export interface SandboxLayout {
 }
 
 /** Where the sandbox's seccomp program is read from: the shell opens the file as this fd. */
-const SECCOMP_FD = 4;
+export const SECCOMP_FD = 4;
 
 export interface SandboxLimits {
   maxOpenFiles: number;
@@ -132,42 +132,4 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     ...(blob ? ['--snapshot-blob', blob] : [RUNNER_IN_SANDBOX, ...(typeScriptAtBoot ? [] : [JAVASCRIPT_ONLY_FLAG])]),
   );
   return args;
-}
-
-/**
- * The full command: a shell that moves itself into the run's cgroups (so bwrap and every
- * descendant are born inside them, race-free), opens the seccomp program for bwrap, sets the
- * rlimits with its own `ulimit` builtin (one exec less than prlimit; preflight checks the
- * result in /proc/self/limits), then drops to the sandbox uid and execs bwrap.
- */
-export function sandboxCommand(opts: {
-  procsFiles: readonly string[];
-  uid: number | undefined;
-  tools: { sh: string; setpriv: string; bwrap: string };
-  layout: SandboxLayout;
-  limits: SandboxLimits;
-  scratch?: ScratchDirs;
-  /** Boot from the snapshot with the TypeScript transpiler (default) or the JavaScript-only one. */
-  typeScriptAtBoot?: boolean;
-}): { file: string; args: string[] } {
-  const positional = [...opts.procsFiles, ...(opts.layout.seccompPath ? [opts.layout.seccompPath] : [])];
-  const steps = opts.procsFiles.map((_, i) => `echo $$ > "\${${i + 1}}"`);
-  // The shell (still root) opens the filter for bwrap, which reads it from that descriptor.
-  if (opts.layout.seccompPath) steps.push(`exec ${SECCOMP_FD}< "\${${positional.length}}"`);
-  // POSIX sh: -f and -c count 512-byte blocks; without -H/-S both soft and hard limits are set.
-  steps.push(
-    `ulimit -n ${opts.limits.maxOpenFiles}`,
-    `ulimit -f ${Math.ceil(opts.limits.maxFileBytes / 512)}`,
-    'ulimit -c 0',
-    `ulimit -t ${opts.limits.cpuSeconds}`,
-  );
-  const script = `${steps.map((s) => `${s} && `).join('')}shift ${positional.length}; exec "$@"`;
-  const drop =
-    opts.uid === undefined
-      ? []
-      : [opts.tools.setpriv, `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', '--no-new-privs'];
-  return {
-    file: opts.tools.sh,
-    args: ['-c', script, 'sh', ...positional, ...drop, opts.tools.bwrap, ...bwrapArgs(opts.layout, opts.limits, opts.scratch, opts.typeScriptAtBoot ?? true)],
-  };
 }

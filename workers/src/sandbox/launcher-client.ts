@@ -22,6 +22,10 @@ export interface SpawnRequest {
   args: string[];
   env: Record<string, string>;
   cwd?: string;
+  /** Fork the child as this uid and gid, supplementary groups cleared. */
+  uid?: number;
+  /** Write the child's pid into these cgroup.procs files, then open its fd-4 gate (sandbox-command.ts). */
+  joinCgroups?: readonly string[];
 }
 
 /**
@@ -124,7 +128,7 @@ export class Launcher {
     const child = new RemoteChild();
     return new Promise<RemoteChild>((resolve, reject) => {
       this.pending.set(id, { child, resolve, reject });
-      proc.send({ type: 'spawn', id, file: req.file, args: req.args, env: req.env, cwd: req.cwd });
+      proc.send({ type: 'spawn', id, file: req.file, args: req.args, env: req.env, cwd: req.cwd, uid: req.uid, joinCgroups: req.joinCgroups });
     });
   }
 

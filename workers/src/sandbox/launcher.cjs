@@ -7,7 +7,7 @@
 // a spawn costs well under a millisecond and blocks no one.
 //
 // Protocol (Node IPC with the worker host):
-//   ← { type: 'spawn', id, file, args, env, cwd? }
+//   ← { type: 'spawn', id, file, args, env, cwd?, uid?, joinCgroups? }
 //   → { type: 'stdio', id, index } with the socket of stdio[index] as the handle (0–3, in order)
 //   → { type: 'spawned', id, pid }             after the four handles
 //   → { type: 'spawn-error', id, message }     when the spawn itself failed
@@ -16,6 +16,10 @@
 // this process keeps no copy. When the worker host goes away (even SIGKILL closes the IPC
 // channel), the launcher exits, and bwrap's --die-with-parent ends every sandbox with it.
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+
+/** The gate's descriptor in the child (sandbox-command.ts: the shell reads a line from it). */
+const GATE_FD = 4;
 
 if (typeof process.send !== 'function') {
   process.stderr.write('launcher.cjs is started by the worker host over IPC\n');
@@ -34,17 +38,38 @@ function send(msg, handle) {
 process.on('message', (msg) => {
   if (!msg || msg.type !== 'spawn') return;
   const { id } = msg;
+  const join = Array.isArray(msg.joinCgroups) ? msg.joinCgroups : [];
   let child;
   try {
     child = spawn(msg.file, msg.args, {
       env: msg.env,
       cwd: msg.cwd,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: join.length ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
+      ...(typeof msg.uid === 'number' ? { uid: msg.uid, gid: msg.uid } : {}),
     });
   } catch (err) {
     send({ type: 'spawn-error', id, message: String(err && err.message) });
     return;
+  }
+  if (join.length && child.pid !== undefined) {
+    // Still waiting at its gate: moved into the run's cgroups before it may go on, so bwrap and
+    // everything below it are born there. A failed move never opens the gate.
+    const gate = child.stdio[GATE_FD];
+    gate.on('error', () => undefined);
+    try {
+      for (const file of join) fs.writeFileSync(file, String(child.pid));
+    } catch (err) {
+      gate.destroy();
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      send({ type: 'spawn-error', id, message: `could not move the sandbox into its cgroup: ${String(err && err.message)}` });
+      return;
+    }
+    gate.end('go\n');
   }
   child.once('error', (err) => send({ type: 'spawn-error', id, message: String(err && err.message) }));
   child.once('exit', (code, signal) => send({ type: 'exit', id, code, signal }));

@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlaygroundError } from '../../../protocol/index.ts';
-import { resolveLibraries, sandboxCommand, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
+import { resolveLibraries, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import { buildTypeScriptRuntime } from './typescript-runtime.ts';
 import { buildRunnerSnapshots } from './runner-snapshot.ts';
+import { gatedSandboxCommand, shellSandboxCommand } from './sandbox-command.ts';
 import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
@@ -196,7 +197,9 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   // sandbox uid cannot reach; and proves the filter is on and /tmp is noexec.
   const trialUid = isRoot ? opts.trialUid : undefined;
   const trialDirs = scratch && trialUid !== undefined ? await scratch.acquire('preflight', `trial-${process.pid}`, trialUid) : undefined;
-  const cmd = sandboxCommand({ procsFiles: [], uid: trialUid, tools, layout, limits: opts.limits, scratch: trialDirs });
+  // As the launcher starts sandboxes: forked as the sandbox uid, no setpriv (sandbox-command.ts).
+  const cmdOpts = { procsFiles: [], tools, layout, limits: opts.limits, scratch: trialDirs };
+  const cmd = trialUid !== undefined ? gatedSandboxCommand({ ...cmdOpts, uid: trialUid }) : shellSandboxCommand({ ...cmdOpts, uid: undefined });
   const probe = `const fs = require('fs');
     const seccomp = /^Seccomp:\\s+(\\d)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
     const tmp = fs.readFileSync('/proc/self/mounts', 'utf8').split('\\n').find((l) => l.split(' ')[1] === '/tmp') || '';
@@ -206,6 +209,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   // The sandbox's own command, with the probe in place of the runner.
   const trial = spawnSync(cmd.file, [...cmd.args.slice(0, cmd.args.lastIndexOf('--') + 2), '-e', probe], {
     env: { PATH: '/usr/bin:/bin' },
+    ...(cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.uid } : {}),
     encoding: 'utf8',
     timeout: 20_000,
   });
