@@ -190,7 +190,7 @@ test('native code in a real sandbox: vsock, netlink, io_uring, userfaultfd, perf
     assert.equal(built.status, 0, built.stderr);
     chmodSync(binary, 0o755);
     const uid = sandboxing.dropsPrivileges ? 63_751 : undefined;
-    const scratch = uid !== undefined ? await sandboxing.scratch?.acquire('probe', 'probe', uid) : undefined;
+    const scratch = uid !== undefined ? await sandboxing.scratch?.acquire('probe', uid) : undefined;
     const cmdOpts = { procsFiles: [], tools: sandboxing.tools, layout: sandboxing.layout, limits: { maxOpenFiles: 64, maxFileBytes: 1 << 20, cpuSeconds: 10, tmpSizeBytes: 4 << 20, shmSizeBytes: 1 << 20, heapMb: 64 }, scratch };
     // As the worker host's launcher starts it: forked as the sandbox uid.
     const cmd = uid !== undefined ? gatedSandboxCommand({ ...cmdOpts, uid }) : shellSandboxCommand({ ...cmdOpts, uid });

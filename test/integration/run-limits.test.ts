@@ -94,6 +94,20 @@ test('a lower memoryMb in the request is enforced', async () => {
   assert.equal(r.stdout, '');
 });
 
+test('files in /tmp and /dev/shm count against the run\'s memory: filling them ends the run with reason memory; the next run finds them empty', async () => {
+  // 40 MiB files (each under the per-file cap) until the 96 MiB memory limit is met.
+  const r = await run({
+    code: `const fs = require('fs'); const chunk = Buffer.alloc(40 * 1024 * 1024, 7);
+      for (let i = 0; i < 10; i++) { fs.writeFileSync((i % 2 ? '/dev/shm/f' : '/tmp/f') + i, chunk); console.log('wrote', i); }
+      console.log('survived');`,
+    memoryMb: 96,
+  });
+  assert.equal(r.exit?.reason, 'memory', `${r.stdout} ${r.stderr} ${JSON.stringify(r.exit)}`);
+  assert.doesNotMatch(r.stdout, /survived/);
+  const next = await run({ code: `const fs = require('fs'); console.log(JSON.stringify([fs.readdirSync('/tmp'), fs.readdirSync('/dev/shm')]));` });
+  assert.equal(next.stdout, '[["main.js"],[]]\n', `only its own program file: ${next.stderr}`);
+});
+
 test('an output flood ends with output-limit, delivering exactly the cap', async () => {
   const r = await run({ code: 'const s = "x".repeat(65536); for (;;) process.stdout.write(s);' });
   assert.equal(r.exit?.reason, 'output-limit');

@@ -196,7 +196,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   // namespaces, a bwrap too old for our flags, a library we failed to bind, or a path the
   // sandbox uid cannot reach; and proves the filter is on and /tmp is noexec.
   const trialUid = isRoot ? opts.trialUid : undefined;
-  const trialDirs = scratch && trialUid !== undefined ? await scratch.acquire('preflight', `trial-${process.pid}`, trialUid) : undefined;
+  const trialDirs = scratch && trialUid !== undefined ? await scratch.acquire(`trial-${process.pid}`, trialUid) : undefined;
   // As the launcher starts sandboxes: forked as the sandbox uid, no setpriv (sandbox-command.ts).
   const cmdOpts = { procsFiles: [], tools, layout, limits: opts.limits, scratch: trialDirs };
   const cmd = trialUid !== undefined ? gatedSandboxCommand({ ...cmdOpts, uid: trialUid }) : shellSandboxCommand({ ...cmdOpts, uid: undefined });
@@ -280,8 +280,6 @@ async function prepareScratch(isRoot: boolean, opts: PreflightOptions, warnings:
   const scratch = new ScratchSpace({
     rootDir,
     owner: `${opts.hostId.replace(/[^a-zA-Z0-9_.]/g, '_')}-${process.pid}`,
-    sizeBytes: opts.limits.tmpSizeBytes + opts.limits.shmSizeBytes,
-    maxInodes: 16_384,
     mountPath: mount,
     umountPath: umount,
   });

@@ -145,7 +145,7 @@ export class Sandbox {
       let req: SpawnRequest;
       if (opts.mode === 'bwrap') {
         typeScriptAtBoot = opts.typeScriptAtBoot?.() ?? true;
-        if (opts.scratch && uid !== undefined) scratch = { space: opts.scratch, dirs: await opts.scratch.acquire(slotName, id, uid) };
+        if (opts.scratch && uid !== undefined) scratch = { space: opts.scratch, dirs: await opts.scratch.acquire(id, uid) };
         const cmdOpts = { procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits, scratch: scratch?.dirs, typeScriptAtBoot };
         // The launcher drops privileges and joins the cgroups itself (one exec less); a plain
         // fork (the benchmark's baselines) goes through a root shell and setpriv.
@@ -305,7 +305,7 @@ export class Sandbox {
       if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
       // Deleted only once every process of the sandbox is gone (pid 1 exited: its namespace is
       // dead; the cgroup is empty), so nothing can swap a directory for a symlink under the
-      // removal. Otherwise it stays until the slot's tmpfs is unmounted.
+      // removal. Otherwise it stays until the host's tmpfs is unmounted.
       if (this.scratch && exitSeen) await this.scratch.space.release(this.scratch.dirs);
     })();
     return this.cleaned;

@@ -15,15 +15,20 @@ export interface ScratchDirs {
  * Writable scratch space for sandboxes that nothing can be executed from.
  *
  * bubblewrap's own `--tmpfs` cannot be mounted noexec, but a bind mount keeps the flags of the
- * mount it comes from (and inside the sandbox's user namespace they are locked). So each slot
- * gets one size-capped tmpfs, mounted `noexec,nosuid,nodev` on the host once, when its first
- * sandbox starts; every sandbox gets a fresh directory in it, removed when the sandbox is
- * destroyed (all its processes are dead by then). The slot's size cap covers /tmp and /dev/shm
- * together, and its inode cap bounds what a teardown has to delete. A slot holds one sandbox
- * at a time, so the cap is per run.
+ * mount it comes from (and inside the sandbox's user namespace they are locked). So the worker
+ * host mounts one tmpfs `noexec,nosuid,nodev` when its first sandbox starts, and every sandbox
+ * gets a fresh directory in it, removed when the sandbox is destroyed (all its processes are
+ * dead by then).
+ *
+ * One mount for the whole host, not one per slot (issue 16): bubblewrap re-reads the host's
+ * whole mount table after each of its ~40 binds, so every slot's mount made every boot dearer
+ * (200 extra mounts cost each boot 17–20 ms of CPU; a 1000-slot host paid ~100 ms). What bounds
+ * a run's files is then its memory cgroup, which tmpfs pages are charged to (a run that fills
+ * /tmp meets the memory verdict, as with any memory it uses), and RLIMIT_FSIZE per file; the
+ * mount's own size (half the RAM, tmpfs's default) only guards the host.
  */
 export class ScratchSpace {
-  private readonly mounts = new Map<string, Promise<string>>();
+  private mounted: Promise<string> | undefined;
   private readonly baseDir: string;
 
   constructor(
@@ -32,8 +37,6 @@ export class ScratchSpace {
       rootDir: string;
       /** Unique per worker host process. */
       owner: string;
-      sizeBytes: number;
-      maxInodes: number;
       mountPath: string;
       umountPath: string;
     },
@@ -41,27 +44,23 @@ export class ScratchSpace {
     this.baseDir = path.join(opts.rootDir, opts.owner);
   }
 
-  private slotMount(slotName: string): Promise<string> {
-    let mounted = this.mounts.get(slotName);
-    if (!mounted) {
-      const dir = path.join(this.baseDir, slotName.replace(/[^a-zA-Z0-9]/g, '_'));
-      mounted = (async () => {
-        await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
-        const options = `size=${this.opts.sizeBytes},nr_inodes=${this.opts.maxInodes},mode=0755,noexec,nosuid,nodev`;
-        await run(this.opts.mountPath, ['-t', 'tmpfs', '-o', options, 'playground-scratch', dir], { env: { PATH: '/usr/bin:/bin' } });
-        return dir;
-      })();
-      mounted.catch(() => this.mounts.delete(slotName));
-      this.mounts.set(slotName, mounted);
-    }
-    return mounted;
+  private hostMount(): Promise<string> {
+    this.mounted ??= (async () => {
+      // A child of the host's folder, so that sweeping the folder finds it as a mount below it.
+      const dir = path.join(this.baseDir, 'space');
+      await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+      await run(this.opts.mountPath, ['-t', 'tmpfs', '-o', 'size=50%,mode=0755,noexec,nosuid,nodev', 'playground-scratch', dir], { env: { PATH: '/usr/bin:/bin' } });
+      return dir;
+    })();
+    this.mounted.catch(() => (this.mounted = undefined));
+    return this.mounted;
   }
 
-  /** A fresh, empty pair of directories owned by `uid` in the slot's noexec tmpfs. */
-  async acquire(slotName: string, sandboxId: string, uid: number): Promise<ScratchDirs> {
-    const dir = path.join(await this.slotMount(slotName), sandboxId);
-    // Synchronous: five metadata calls on the slot's own tmpfs take microseconds, and as
-    // thread-pool trips they cost the worker host ~0.3 ms of CPU per run (issue 16).
+  /** A fresh, empty pair of directories owned by `uid` in the host's noexec tmpfs. */
+  async acquire(sandboxId: string, uid: number): Promise<ScratchDirs> {
+    const dir = path.join(await this.hostMount(), sandboxId);
+    // Synchronous: five metadata calls on a tmpfs take microseconds, and as thread-pool trips
+    // they cost the worker host ~0.3 ms of CPU per run (issue 16).
     mkdirSync(dir, { mode: 0o755 });
     const dirs = { tmp: path.join(dir, 'tmp'), shm: path.join(dir, 'shm') };
     for (const d of [dirs.tmp, dirs.shm]) {
@@ -76,17 +75,17 @@ export class ScratchSpace {
     await fsp.rm(path.dirname(dirs.tmp), { recursive: true, force: true });
   }
 
-  /** Unmounts every slot's tmpfs (at shutdown, after the sandboxes are destroyed). */
+  /** Unmounts the host's tmpfs (at shutdown, after the sandboxes are destroyed). */
   async close(): Promise<void> {
-    const dirs = (await Promise.all([...this.mounts.values()].map((p) => p.catch(() => undefined)))).filter((d): d is string => Boolean(d));
-    this.mounts.clear();
-    await unmountAll(this.opts.umountPath, dirs);
+    const dir = await this.mounted?.catch(() => undefined);
+    this.mounted = undefined;
+    if (dir) await unmountAll(this.opts.umountPath, [dir]);
     rmSync(this.baseDir, { recursive: true, force: true });
   }
 
   /** Synchronous last resort when the process exits without close(). */
   closeSync(): void {
-    if (this.mounts.size === 0) return;
+    if (!this.mounted) return;
     unmountStale(this.opts.umountPath, this.baseDir);
   }
 
