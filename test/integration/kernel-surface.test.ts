@@ -197,7 +197,7 @@ test('native code in a real sandbox: vsock, netlink, io_uring, userfaultfd, perf
     // Bound before the root becomes read-only; the probe replaces node as the sandbox's command.
     const ro = cmd.args.findIndex((a, i) => a === '--remount-ro' && cmd.args[i + 1] === '/');
     const sep = cmd.args.lastIndexOf('--');
-    const args = [...cmd.args.slice(0, ro), '--ro-bind', binary, '/usr/bin/probe', ...cmd.args.slice(ro, sep), '--', '/usr/bin/probe'];
+    const args = [...cmd.args.slice(0, ro), '--ro-bind', binary, '/probe', ...cmd.args.slice(ro, sep), '--', '/probe'];
     const out = spawnSync(cmd.file, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, timeout: 20_000, ...(cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.uid } : {}) });
     if (scratch) await sandboxing.scratch!.release(scratch);
     assert.equal(out.status, 0, out.stderr);

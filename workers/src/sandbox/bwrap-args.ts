@@ -8,6 +8,10 @@ export interface SandboxLayout {
   nodePath: string;
   /** [hostRealPath, pathInsideSandbox] for each shared library node links. */
   libraries: Array<[string, string]>;
+  /** node and its libraries hard-linked as one /usr tree (usr-tree.ts), bound in one mount. */
+  usrDir?: string;
+  /** A folder holding passwd and group, bound as /etc in one mount. */
+  etcDir?: string;
   runnerPath: string;
   /** [hostPath, pathInsideSandbox]: the runner's companions (TypeScript bundle, code cache). */
   runtimeFiles: Array<[string, string]>;
@@ -91,16 +95,19 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--uid', '65534',
     '--gid', '65534',
     '--hostname', 'playground',
-    '--ro-bind', layout.nodePath, '/usr/bin/node',
   ];
-  for (const [host, inside] of layout.libraries) args.push('--ro-bind', host, inside);
+  if (layout.usrDir) args.push('--ro-bind', layout.usrDir, '/usr');
+  else {
+    args.push('--ro-bind', layout.nodePath, '/usr/bin/node');
+    for (const [host, inside] of layout.libraries) args.push('--ro-bind', host, inside);
+  }
   args.push(
     '--symlink', 'usr/lib', '/lib',
     '--symlink', 'usr/lib64', '/lib64',
     '--symlink', 'usr/bin', '/bin',
-    '--ro-bind', layout.passwdPath, '/etc/passwd',
-    '--ro-bind', layout.groupPath, '/etc/group',
   );
+  if (layout.etcDir) args.push('--ro-bind', layout.etcDir, '/etc');
+  else args.push('--ro-bind', layout.passwdPath, '/etc/passwd', '--ro-bind', layout.groupPath, '/etc/group');
   if (layout.runtimeDir) args.push('--ro-bind', layout.runtimeDir, SANDBOX_DIR);
   else {
     args.push('--ro-bind', layout.runnerPath, RUNNER_IN_SANDBOX);

@@ -7,6 +7,7 @@ import { PlaygroundError } from '../../../protocol/index.ts';
 import { resolveLibraries, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, type SandboxLimits } from './bwrap-args.ts';
 import { buildTypeScriptRuntime } from './typescript-runtime.ts';
 import { buildRunnerSnapshots } from './runner-snapshot.ts';
+import { linkUsrTree } from './usr-tree.ts';
 import { gatedSandboxCommand, shellSandboxCommand } from './sandbox-command.ts';
 import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
@@ -71,7 +72,7 @@ function fail(code: 'PG_ERR_SANDBOX_UNAVAILABLE' | 'PG_ERR_CGROUP_UNAVAILABLE', 
  * tiny /etc/passwd and /etc/group — goes into one root-owned, world-readable directory: the
  * sandbox uid must be able to reach what bwrap binds, wherever the project is checked out.
  */
-function writeSandboxFiles(): { dir: string } & Pick<SandboxLayout, 'passwdPath' | 'groupPath' | 'runnerPath' | 'runtimeFiles' | 'runtimeDir'> {
+function writeSandboxFiles(): { dir: string } & Pick<SandboxLayout, 'passwdPath' | 'groupPath' | 'etcDir' | 'runnerPath' | 'runtimeFiles' | 'runtimeDir'> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playground-sandbox-'));
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -83,11 +84,14 @@ function writeSandboxFiles(): { dir: string } & Pick<SandboxLayout, 'passwdPath'
   const runnerPath = path.join(runtimeDir, 'runner.cjs');
   copyFileSync(RUNNER_PATH, runnerPath);
   chmodSync(runnerPath, 0o644);
-  const passwdPath = path.join(dir, 'passwd');
-  const groupPath = path.join(dir, 'group');
+  // The sandbox's whole /etc: two files, one folder, one bind.
+  const etcDir = path.join(dir, 'etc');
+  mkdirSync(etcDir, { mode: 0o755 });
+  const passwdPath = path.join(etcDir, 'passwd');
+  const groupPath = path.join(etcDir, 'group');
   writeFileSync(passwdPath, 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:65534:65534:sandbox:/tmp:/sbin/nologin\n', { mode: 0o644 });
   writeFileSync(groupPath, 'root:x:0:\nsandbox:x:65534:\n', { mode: 0o644 });
-  return { dir, passwdPath, groupPath, runnerPath, runtimeFiles: [], runtimeDir };
+  return { dir, passwdPath, groupPath, etcDir, runnerPath, runtimeFiles: [], runtimeDir };
 }
 
 /** The seccomp program for this machine's architecture, or why there is none. */
@@ -170,6 +174,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   tools.bwrap = bwrap;
   tools.setpriv = setpriv;
   layout.libraries = resolveLibraries(nodePath);
+  layout.usrDir = linkUsrTree(filesDir, nodePath, layout.libraries);
   layout.seccompPath = seccompFile(filesDir, opts.unsafeNoSeccomp, warnings);
   layout.procMasks = writeProcMasks(filesDir);
 
