@@ -161,11 +161,39 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   \`/proc/self/mountinfo\`, which lists every mount of the host, including one scratch tmpfs
   per slot: 200 extra mounts on the host made each sandbox cost 17–20 ms more CPU (58–60 →
   74–80 ms, \`mount -t tmpfs\` × 200 beside the same measurement), so a 1000-slot host pays far
-  more per boot than a 16-slot one. Left: per-slot scratch without a host mount per slot (this
-  kernel has no tmpfs quotas, which would have let one mount serve every slot with per-uid
-  caps), and fewer binds (29 \`/proc\` stand-ins, 7 libraries).
+  more per boot than a 16-slot one. Both done later the same day (below): one scratch mount
+  per host, and 9 binds fewer.
   The ≤ 1.25 × target is not reached; beside Piston (below), its isolate box costs about what
   a bare bwrap'd \`node -e\` does, and our runs cost its process trees 1.4–1.6 ×.
+- **The cost per run, later the same day** (issue 16, second pass; a slower VM than above:
+  \`node -e 0\` costs 70–150 ms of CPU here, page faults are ~30 µs each, and load stayed
+  at 3–7 from other work, so only interleaved ratios mean anything). What changed:
+  - *JavaScript-only boots* (\`PLAYGROUND_TYPESCRIPT_PRELOAD=auto\`, the default): a second
+    startup snapshot without the TypeScript transpiler; sandboxes boot from it until the worker
+    host sees a TypeScript run, then from the one with it (and the waiting ones load it at
+    idle priority) until 10 minutes pass without one. Boot CPU, interleaved, 20 boots each
+    (interleaved over \`Sandbox.start\`; the boot row, \`--only=boot\`, measures both): 214 → 192 ms (−10 %); a waiting
+    sandbox holds ~3–5 MiB less. A TypeScript program landing in a JavaScript-only sandbox loads
+    the transpiler first (~+10 ms to its first byte, once per quiet period); TypeScript's warm
+    first byte over JavaScript's, \`--only=languages --quick\` beside the code before: +2.7 and
+    +6.8 ms after, +4.5 ms before, all within this VM's noise.
+  - *setpriv out of the spawn chain*: the launcher forks the shell already as the slot's uid
+    and moves it into the run's cgroups itself before opening a gate the shell waits on
+    (sandbox-command.ts): one exec less per run (~1.2 ms on the faster VM, ~4–5 ms here).
+  - *One scratch tmpfs per worker host* instead of one per slot, and *node and its libraries
+    as one hard-linked \`/usr\` tree, \`passwd\` and \`group\` as one \`/etc\`*: 9 binds and
+    16 host mounts fewer for a 16-slot host, so each of bwrap's ~30 remaining binds re-reads a
+    shorter mount table; on a 1000-slot host this is what made each boot ~100 ms dearer.
+  Before/after, \`npm run bench -- --only=cost --quick\`, b5695d4 and c3597f1 alternating,
+  three runs each (load 3–7): process trees per run base 1.94 / 1.99 / 1.97 × the bare tree,
+  after 1.84 / 1.75 / 1.78 ×. Beside Piston on the same VM (\`--only=piston --quick\`, one run
+  each, load 5–7): before, our trees cost 1.33–1.42 × Piston's (340–363 vs 256 ms); after,
+  1.0 × (221–224 vs 221 ms), and we completed 1.5–1.9 × Piston's runs per second at every
+  concurrency (both before and after: Piston's API queues under this load). Still between us
+  and the 1.25 × target, per run on this VM: the service ~27–39 ms (the playground process
+  ~17 ms, the launcher ~11 ms, of which ~4 ms is forking a 45 MB Node process), the spawn
+  chain's shell, and the runner's warm-ups (console, CommonJS and ES module loaders: ~10 ms
+  here) that keep the first byte short.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
@@ -187,10 +215,8 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   without the snapshot, 14.4 MiB with it, 11.7 MiB with a snapshot without TypeScript). Fill
   time: every slot's scratch tmpfs is a host mount, and bwrap re-reads the whole mount table
   after each of its ~40 binds, so each boot on a 1000-slot host parses ~40 000 mount lines
-  (see "Where a run's CPU goes"). Both are open: a JavaScript-only snapshot with TypeScript
-  loaded on demand would give back the memory and ~5 ms of CPU per run at +7–9 ms on a
-  TypeScript run's first byte; scratch space without a host mount per slot needs tmpfs quotas
-  (absent on this kernel) or a mount namespace per slot.
+  (see "Where a run's CPU goes"). Both addressed later the same day: sandboxes boot
+  JavaScript-only until TypeScript is seen, and one scratch mount serves the whole host.
 - **Scale-out after the gateway started relaying runs itself** (54b7eee: the client's handshake
   answered at once, admission and lease in one Redis write, the slot's handshake and the client's
   first frame over a connection opened ahead): \`npm run bench -- --only=proxied --quick\` at
