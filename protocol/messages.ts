@@ -7,3 +7,5 @@ export type { StartedMessage, OutputMessage, ExitMessage, ErrorMessage, ServerMe
 export const WS_PATH = '/api/ws';
 export const RUN_ID_HEADER = 'x-playground-run-id';
 export const LEASE_HEADER = 'x-playground-lease';
+/** A gateway's proof of the lease secret on a slot connection it upgrades ahead of a run (registry/relay-credential.ts). */
+export const RELAY_HEADER = 'x-playground-relay';

@@ -22,12 +22,14 @@ export function signLease(secret: string, slotId: string, leaseId: string, ttlMs
 }
 
 /** Returns the lease id of a valid credential, or false. Accepts credentials of any of
- * `secrets` (the current one and, during a rotation, the previous one). */
-export function createLeaseVerifier(secrets: string | readonly string[]): (req: IncomingMessage, slotId: string) => string | false {
+ * `secrets` (the current one and, during a rotation, the previous one). The credential comes
+ * in a slot handshake's header, or as a string (the lease frame of an upgraded connection,
+ * relay-credential.ts); either way each is accepted once. */
+export function createLeaseVerifier(secrets: string | readonly string[]): (from: IncomingMessage | string, slotId: string) => string | false {
   const keys = (typeof secrets === 'string' ? [secrets] : secrets).filter(Boolean);
   const used = new Map<string, number>();
-  return (req, slotId) => {
-    const token = req.headers[LEASE_HEADER];
+  return (from, slotId) => {
+    const token = typeof from === 'string' ? from : from.headers[LEASE_HEADER];
     if (typeof token !== 'string' || token.length > 256) return false;
     const [leaseId, expires, sig] = token.split('.');
     const expiresAtMs = Number(expires);

@@ -5,7 +5,7 @@ import { configSource } from '../protocol/config-source.ts';
 import { loadWorkerHostConfig, sandboxLimits, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
-import { createLeaseVerifier, createRegistry, hostProof, type HostRegistry } from '../registry/index.ts';
+import { createLeaseVerifier, createRegistry, createRelayProofVerifier, hostProof, type HostRegistry } from '../registry/index.ts';
 import { drainOnSignals } from '../protocol/process-signals.ts';
 import { HostMetrics } from './src/host-metrics.ts';
 import { startStatusServer } from './src/status-server.ts';
@@ -33,7 +33,7 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
   if (!sandboxing.layout.packagesModules) {
     log.warn({ packagesDir: config.packagesDir }, 'no package store installed there (npm run setup installs it): programs can import no npm packages');
   }
-  const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), createLeaseVerifier(leaseSecrets));
+  const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), { lease: createLeaseVerifier(leaseSecrets), relay: createRelayProofVerifier(leaseSecrets) });
   observe?.(host);
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
   const records = host.slots.map((s) => record(host.descriptor(s.id)!));

@@ -1,12 +1,14 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { SlotAnswerReader } from './slot-answer.ts';
+import { clientTextFrame } from './ws-frame-watch.ts';
+import type { UpgradedLink } from './preconnect-pool.ts';
 
 /** Client bytes kept for a replay until the worker's `101`; beyond, the client is paused. */
 const EARLY_MAX_BYTES = 64 * 1024;
 /** A worker answers a handshake in milliseconds; one that does not answer is given up. */
 const UPSTREAM_HANDSHAKE_TIMEOUT_MS = 10_000;
-const MAX_RESPONSE_HEAD = 8 * 1024;
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export type RelayResult =
@@ -15,17 +17,19 @@ export type RelayResult =
   | { kind: 'unreachable'; code: string }
   /** A connection opened ahead of time turned out dead before any answer: try a fresh one. */
   | { kind: 'stale' }
-  /** The worker answered, but not `101` (credential refused, slot busy, host draining). */
+  /** The worker answered, but did not take the run (credential refused, slot busy, host draining): an HTTP status, or the one a refused lease frame stands for. */
   | { kind: 'refused'; status: number }
   | { kind: 'broken'; message: string };
 
 /**
  * Carries one client's WebSocket, whose handshake the gateway completed itself, to a worker
- * slot over a connection of the gateway's own: the slot's handshake (with the lease credential)
- * goes out first, and the client's frames follow it at once, without waiting for the slot's
- * `101` (the worker host reads them after the handshake it verifies). Until that `101` the
- * client's bytes are also kept, so a run whose slot turns out unreachable is replayed on the
- * next connection without the client noticing. After it, both directions are plain pipes.
+ * slot over a connection of the gateway's own. On a connection upgraded ahead of time
+ * (preconnect-pool.ts) the run's lease frame goes out first; on a fresh one, the slot's
+ * handshake with the lease credential. The client's frames follow at once, without waiting
+ * for the slot's answer (the worker host reads them only after the credential it verifies).
+ * Until that answer (slot-answer.ts) the client's bytes are also kept, so a run whose slot
+ * turns out unreachable is replayed on the next connection without the client noticing.
+ * After it, both directions are plain pipes.
  */
 export class SlotRelay {
   private early: Buffer[] | undefined = [];
@@ -68,29 +72,39 @@ export class SlotRelay {
     });
   }
 
-  /**
-   * Opens the run on the slot at `address` (over `preconnected` when given), sending `headers`
-   * with the handshake; resolves once the slot answered. On `open` the client is piped to the
-   * slot; the caller relays `upstream` (and `rest`, its bytes after the `101`) back.
-   */
-  open(address: string, headers: Record<string, string>, preconnected?: net.Socket): Promise<RelayResult> {
-    if (this.aborted || this.clientGone) {
-      preconnected?.destroy();
-      return Promise.resolve({ kind: 'broken', message: 'the client left' });
-    }
+  /** Opens the run on a fresh connection to the slot at `address`, its handshake carrying `headers` (the lease credential). */
+  open(address: string, headers: Record<string, string>): Promise<RelayResult> {
     const colon = address.lastIndexOf(':');
-    const socket = preconnected ?? net.connect({ host: address.slice(0, colon), port: Number(address.slice(colon + 1)) });
-    socket.setNoDelay(true);
-    this.upstream = socket;
     const lines = [`GET / HTTP/1.1`, `Host: ${address}`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`];
     for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    return this.attempt(() => net.connect({ host: address.slice(0, colon), port: Number(address.slice(colon + 1)) }), `${lines.join('\r\n')}\r\n\r\n`, new SlotAnswerReader(true, false), false);
+  }
+
+  /** Opens the run over a connection upgraded ahead of time: `leaseText` (the lease frame) goes first. */
+  openUpgraded(link: UpgradedLink, leaseText: string): Promise<RelayResult> {
+    const reader = new SlotAnswerReader(link.pendingHead !== undefined, true, link.pendingHead);
+    return this.attempt(() => link.socket, clientTextFrame(leaseText), reader, true);
+  }
+
+  /**
+   * Writes `first` and the client's bytes so far, then reads the slot's answer. On `open` the
+   * client is piped to the slot; the caller relays `upstream` (and `rest`, its bytes after the
+   * answer) back.
+   */
+  private attempt(connect: () => net.Socket, first: string | Buffer, reader: SlotAnswerReader, preconnected: boolean): Promise<RelayResult> {
+    if (this.aborted || this.clientGone) {
+      if (preconnected) connect().destroy();
+      return Promise.resolve({ kind: 'broken', message: 'the client left' });
+    }
+    const socket = connect();
+    socket.setNoDelay(true);
+    this.upstream = socket;
     socket.cork();
-    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    socket.write(first);
     for (const chunk of this.early!) socket.write(chunk);
     socket.uncork();
     if (socket.writableNeedDrain) this.awaitDrain(socket);
     return new Promise<RelayResult>((resolve) => {
-      let head = Buffer.alloc(0);
       const timer = setTimeout(() => done({ kind: 'broken', message: 'the worker slot did not answer the handshake' }), UPSTREAM_HANDSHAKE_TIMEOUT_MS);
       const done = (result: RelayResult): void => {
         clearTimeout(timer);
@@ -106,24 +120,19 @@ export class SlotRelay {
         resolve(result);
       };
       const onError = (err: Error & { code?: string }): void => {
-        if (head.length === 0 && preconnected) return done({ kind: 'stale' });
-        if (head.length === 0 && err.code && UNREACHABLE.has(err.code)) return done({ kind: 'unreachable', code: err.code });
+        if (!reader.started && preconnected) return done({ kind: 'stale' });
+        if (!reader.started && err.code && UNREACHABLE.has(err.code)) return done({ kind: 'unreachable', code: err.code });
         done({ kind: 'broken', message: err.message });
       };
       const onClose = (): void => onError(new Error('the worker slot closed the connection'));
       const onData = (chunk: Buffer): void => {
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) {
-          if (head.length > MAX_RESPONSE_HEAD) done({ kind: 'broken', message: 'oversized handshake answer' });
-          return;
-        }
-        const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(head.subarray(0, 16).toString('latin1'))?.[1]);
-        if (status !== 101) return done({ kind: 'refused', status: status || 0 });
+        const answer = reader.push(chunk);
+        if (answer.kind === 'more') return;
+        if (answer.kind !== 'open') return done(answer);
         // Paused until the caller pipes it to the client (in this same turn).
         socket.pause();
         this.handOver(socket);
-        done({ kind: 'open', upstream: socket, rest: head.subarray(end + 4) });
+        done({ kind: 'open', upstream: socket, rest: answer.rest });
       };
       socket.on('data', onData);
       socket.on('error', onError);

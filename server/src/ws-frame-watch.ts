@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LocalRunEnding } from '../../registry/index.ts';
 
 /** How every `exit` frame begins (encodeFrame writes `type` first); other frames are not kept. */
@@ -106,6 +107,17 @@ export function serverTextFrame(text: string): Buffer {
   const head = len < 126 ? Buffer.from([0x81, len]) : len < 65536 ? Buffer.from([0x81, 126, len >> 8, len & 0xff]) : undefined;
   if (!head) throw new Error('frame too large');
   return Buffer.concat([head, payload]);
+}
+
+/** A masked client→server text frame (what the gateway itself says to a worker slot: a lease frame, a stop). */
+export function clientTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x81, 0x80 | len]) : len < 65536 ? Buffer.from([0x81, 0x80 | 126, len >> 8, len & 0xff]) : undefined;
+  if (!head) throw new Error('frame too large');
+  const mask = randomBytes(4);
+  for (let i = 0; i < len; i++) payload[i]! ^= mask[i % 4]!;
+  return Buffer.concat([head, mask, payload]);
 }
 
 /** An unmasked server→client close frame with a status code and reason. */

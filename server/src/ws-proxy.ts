@@ -1,24 +1,17 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, retryHint, serverFrames, toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
-import { signLease, type Lease } from '../../registry/index.ts';
-import { CloseFrameWatcher, serverTextFrame } from './ws-frame-watch.ts';
+import { leaseFrameText, signLease, type Lease } from '../../registry/index.ts';
+import { CloseFrameWatcher, clientTextFrame, serverTextFrame } from './ws-frame-watch.ts';
 import { closeWith, handshakeResponse, refuseHandshake, sendErrorFrames } from './ws-handshake.ts';
 import { SlotRelay, type RelayResult } from './slot-relay.ts';
 import { PreconnectPool } from './preconnect-pool.ts';
 import { admitAndLease } from './admit-and-lease.ts';
 import type { GatewayContext } from './gateway-context.ts';
 
-/** A masked client→server WebSocket text frame (payload < 126 bytes). */
-function clientTextFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const mask = randomBytes(4);
-  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
-  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
-}
 /** How long a client may take to close after its worker's connection ended. */
 const UPSTREAM_GONE_GRACE_MS = 1000;
 /** Slots that refused the connection before a run is given up (each one's host is reported). */
@@ -44,9 +37,11 @@ export class WsProxy {
   private readonly ended = new WeakSet<Duplex>();
   /** What went by from each client's worker: its close frame and the run's `exit`. */
   private readonly watchers = new WeakMap<Duplex, CloseFrameWatcher>();
-  private readonly pool = new PreconnectPool();
+  private readonly pool: PreconnectPool;
 
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: GatewayContext) {
+    this.pool = new PreconnectPool(ctx.leaseSecret);
+  }
 
   async handle(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { ctx } = this;
@@ -162,16 +157,21 @@ export class WsProxy {
     return new SlotRelay(socket, head);
   }
 
-  /** One attempt on the lease's slot: over a connection opened ahead of time, else a fresh one. */
+  /**
+   * One attempt on the lease's slot: over a connection upgraded ahead of time (the lease frame
+   * first), else a fresh one (the credential in its handshake). Every attempt signs its own
+   * credential for the lease; the worker host accepts a lease once, whichever way it comes.
+   */
   private async open(relay: SlotRelay, lease: Lease, runId: string): Promise<RelayResult> {
-    const headers = () => ({ [RUN_ID_HEADER]: runId, [LEASE_HEADER]: signLease(this.ctx.leaseSecret, lease.slot.id, lease.leaseId, 30_000) });
-    const ready = this.pool.take(lease.slot.address);
-        const attempt = relay.open(lease.slot.address, headers(), ready);
+    const credential = () => signLease(this.ctx.leaseSecret, lease.slot.id, lease.leaseId, 30_000);
+    const fresh = () => relay.open(lease.slot.address, { [RUN_ID_HEADER]: runId, [LEASE_HEADER]: credential() });
+    const link = this.pool.take(lease.slot.address);
+    const attempt = link ? relay.openUpgraded(link, leaseFrameText(credential(), runId)) : fresh();
     // The next slot's connection is opened once this run's handshake is on its way (not in the
     // all-in-one: the next slot is most likely one of its own, served in-process).
     if (lease.next && !this.ctx.localSlots) this.pool.warm(lease.next);
     const result = await attempt;
-    return ready && result.kind === 'stale' ? relay.open(lease.slot.address, headers()) : result;
+    return link && result.kind === 'stale' ? fresh() : result;
   }
 
   /** The slot accepted the run: its bytes go to the client, watched for the end of the run. */

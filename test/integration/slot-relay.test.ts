@@ -13,21 +13,26 @@ import { Cluster } from '../helpers/cluster.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
 import { getJson, waitFor } from '../helpers/playground.ts';
 import { RedisRegistry } from '../../registry/redis-registry.ts';
-import { createLeaseVerifier, hostProof } from '../../registry/index.ts';
-import { RUN_ID_HEADER, encodeFrame, serverFrames } from '../../protocol/index.ts';
+import { RELAY_ACCEPTED, RELAY_LEASE_REFUSED, createLeaseVerifier, createRelayProofVerifier, hostProof, parseLeaseFrame } from '../../registry/index.ts';
+import { LEASE_HEADER, RELAY_HEADER, RUN_ID_HEADER, encodeFrame, serverFrames } from '../../protocol/index.ts';
 
 /** Events on the stand-in slots, in order: `seq` places a connection before or after a run. */
 let seq = 0;
-/** Every handshake either stand-in slot saw, in order. */
-const handshakes: Array<{ leaseId: string | false; runFrame?: string }> = [];
+/** Every lease either stand-in slot saw (in a handshake or a lease frame), in order. */
+const handshakes: Array<{ leaseId: string | false; runFrame?: string; viaLink?: boolean }> = [];
 
 interface Connection {
   acceptedAt: number;
-  /** Handshakes (each with its credential) this connection carried. */
-  handshakes: Array<{ leaseId: string | false; runFrame?: string }>;
+  /** Leases (each with its credential) this connection carried. */
+  handshakes: Array<{ leaseId: string | false; runFrame?: string; viaLink?: boolean }>;
+  /** Upgraded ahead of a run with the gateway's relay proof (and no lease credential). */
+  upgradedAhead?: { credentialInHandshake: boolean };
 }
 
-/** A slot as a worker host serves it: one verified handshake per connection, one run. */
+/**
+ * A slot as a worker host serves it: one verified lease per connection, one run; the lease
+ * comes in the handshake, or as the first message on a connection upgraded ahead of time.
+ */
 class StandInSlot {
   readonly server = http.createServer((_req, res) => res.writeHead(426).end());
   readonly connections: Connection[] = [];
@@ -39,6 +44,7 @@ class StandInSlot {
 
   constructor(secret: string) {
     const verify = createLeaseVerifier(secret);
+    const verifyRelay = createRelayProofVerifier([secret]);
     this.server.on('connection', (socket: net.Socket) => {
       const conn: Connection = { acceptedAt: ++seq, handshakes: [] };
       this.connections.push(conn);
@@ -46,6 +52,7 @@ class StandInSlot {
     });
     this.server.on('upgrade', (req, socket: net.Socket & { conn?: Connection }, head) => {
       const conn = socket.conn!;
+      if (req.headers[RELAY_HEADER] !== undefined) return this.upgradeAhead(req, socket, head, conn, verify, verifyRelay);
       if (this.dropNextPreopened && conn.acceptedAt < this.runStartedAt) {
         this.dropNextPreopened = false;
         conn.handshakes.push({ leaseId: 'dropped' });
@@ -57,14 +64,40 @@ class StandInSlot {
       conn.handshakes.push(record);
       handshakes.push(record);
       if (!leaseId) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.once('message', (data) => {
-          record.runFrame = String(data);
-          const { code } = JSON.parse(record.runFrame) as { code: string };
-          ws.send(encodeFrame(serverFrames.started(String(req.headers[RUN_ID_HEADER]), this.id, 'javascript')));
-          ws.send(encodeFrame(serverFrames.output('stdout', `ran ${code}\n`)));
-          ws.send(encodeFrame(serverFrames.exit({ code: 0, signal: null, reason: 'exit', durationMs: 1 })), () => ws.close(1000));
-        });
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.serveRun(ws, record, String(req.headers[RUN_ID_HEADER])));
+    });
+  }
+
+  /** The run: its first frame is answered with `ran <code>` and an exit. */
+  private serveRun(ws: WebSocket, record: Connection['handshakes'][number], runId: string): void {
+    ws.once('message', (data) => {
+      record.runFrame = String(data);
+      const { code } = JSON.parse(record.runFrame) as { code: string };
+      ws.send(encodeFrame(serverFrames.started(runId, this.id, 'javascript')));
+      ws.send(encodeFrame(serverFrames.output('stdout', `ran ${code}\n`)));
+      ws.send(encodeFrame(serverFrames.exit({ code: 0, signal: null, reason: 'exit', durationMs: 1 })), () => ws.close(1000));
+    });
+  }
+
+  /** A connection upgraded ahead of a run: the relay proof opens it, the lease frame is its first message. */
+  private upgradeAhead(req: http.IncomingMessage, socket: net.Socket, head: Buffer, conn: Connection, verify: ReturnType<typeof createLeaseVerifier>, verifyRelay: ReturnType<typeof createRelayProofVerifier>): void {
+    if (!verifyRelay(req.headers[RELAY_HEADER], this.id)) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    conn.upgradedAhead = { credentialInHandshake: req.headers[LEASE_HEADER] !== undefined };
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('message', (data) => {
+        if (this.dropNextPreopened && conn.acceptedAt < this.runStartedAt) {
+          this.dropNextPreopened = false;
+          conn.handshakes.push({ leaseId: 'dropped' });
+          handshakes.push({ leaseId: 'dropped' });
+          return void socket.destroy();
+        }
+        const lease = parseLeaseFrame(String(data));
+        const record: Connection['handshakes'][number] = { leaseId: lease ? verify(lease.credential, this.id) : false, viaLink: true };
+        conn.handshakes.push(record);
+        handshakes.push(record);
+        if (!record.leaseId) return ws.close(RELAY_LEASE_REFUSED, 'lease refused');
+        ws.send(RELAY_ACCEPTED);
+        this.serveRun(ws, record, lease!.runId);
       });
     });
   }
@@ -125,6 +158,14 @@ test('runs are relayed over connections opened ahead of time; each connection ca
   // connection was there before the client connected.
   const preopened = all.filter((c) => c.handshakes.length === 1 && starts.some((s, i) => i > 0 && c.acceptedAt < s && c.acceptedAt > starts[i - 1]!));
   assert.ok(preopened.length >= 1, 'some run went over a connection opened ahead of it');
+  // Connections opened ahead are upgraded ahead, with the gateway's proof alone; a run's own
+  // credential is their first message, and they carry nothing else.
+  const ahead = all.filter((c) => c.upgradedAhead);
+  assert.ok(ahead.filter((c) => c.handshakes.length === 1).length >= 4, 'most runs went over a connection upgraded ahead of them');
+  for (const c of ahead) {
+    assert.equal(c.upgradedAhead!.credentialInHandshake, false, 'upgraded without a lease credential');
+    assert.ok(c.handshakes.every((h) => h.viaLink), 'the lease came as the first message');
+  }
 });
 
 test('a connection opened ahead that dies as the run is written to it: the run goes through on a fresh one, the client\'s frames replayed', { timeout: 60_000 }, async () => {

@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { RUN_ID_HEADER } from '../../protocol/index.ts';
+import { RELAY_HEADER, RUN_ID_HEADER } from '../../protocol/index.ts';
 import type { LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 import { sandboxLimits, type WorkerHostConfig } from './config.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
@@ -15,9 +15,17 @@ import { TypeScriptDemand } from './typescript-demand.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { Slot } from './slot.ts';
 import type { RunSummary } from './run-session-options.ts';
+import { acceptRelayLink, type RelayLinkHost } from './relay-link.ts';
+import { Semaphore } from './semaphore.ts';
+import { holdWrites, refuse } from './slot-socket.ts';
 
-/** Checks a connection's lease credential: the lease id when valid, false otherwise. */
-export type Authorizer = (req: http.IncomingMessage, slotId: string) => string | false;
+/** The worker host's checks of what gateways present (registry/lease-token.ts, relay-credential.ts). */
+export interface SlotAuth {
+  /** A lease credential (a handshake's header, or a lease frame's): the lease id when valid, false otherwise. */
+  lease(from: http.IncomingMessage | string, slotId: string): string | false;
+  /** A gateway's proof of the lease secret, for a connection upgraded ahead of a run. */
+  relay(proof: unknown, advertisedAddress: string): boolean;
+}
 
 export interface SlotDescriptor {
   /** The address:port the worker host listens on. */
@@ -54,45 +62,6 @@ const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export const SLOT_IDLE_SOCKET_MS = 120_000;
 
-/** Holds a socket's writes until release() (or 50 ms at most). */
-function holdWrites(socket: Duplex): () => void {
-  socket.cork();
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    clearTimeout(timer);
-    socket.uncork();
-  };
-  const timer = setTimeout(release, 50);
-  return release;
-}
-
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-/**
- * Bounds how many sandboxes boot at once. When many runs end together (200 clients leaving at
- * the same moment), replenishing every slot at once would fork hundreds of processes in one
- * event-loop turn; queued boots keep the loop (and so the gateway) responsive.
- */
-class Semaphore {
-  private active = 0;
-  private readonly queue: Array<() => void> = [];
-  constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
-    }
-  }
-}
-
 /**
  * The worker host: one process serving N slots, each one IP address on the same port with one
  * warm sandbox. It knows nothing of registries or gateways; its events are wired to a
@@ -118,16 +87,18 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private readonly leases = new Map<string, string>();
   /** In-process runs by run id, until the slot is done with them: their ending, once known. */
   private readonly localRuns = new Map<string, { ending?: LocalRunEnding }>();
+  private readonly linkHost: RelayLinkHost;
 
   constructor(
     readonly config: WorkerHostConfig,
     readonly sandboxing: PreflightResult,
     private readonly log: Logger,
-    private readonly authorize: Authorizer = () => 'unchecked',
+    private readonly auth: SlotAuth = { lease: () => 'unchecked', relay: () => false },
   ) {
     super();
     const frameBytes = maxFrameBytes(config.limits);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: frameBytes, perMessageDeflate: false });
+    this.linkHost = this.relayLinkHost();
     this.launcher = new Launcher(log);
     this.typeScript = new TypeScriptDemand(config.typeScriptPreload);
     this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
@@ -234,9 +205,29 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     this.log.info({ slots: this.slots.length, port: this.config.port, sandbox: this.sandboxing.mode, cgroups: this.sandboxing.cgroups.version }, 'worker host ready');
   }
 
+  /** What a connection upgraded ahead of its run needs of this host (relay-link.ts). */
+  private relayLinkHost(): RelayLinkHost {
+    return {
+      wss: this.wss,
+      budget: this.budget,
+      idleMs: SLOT_IDLE_SOCKET_MS,
+      verifyRelay: (proof, address) => this.auth.relay(proof, address),
+      verifyLease: (credential, slotId) => this.auth.lease(credential, slotId),
+      canServe: (slot) => !this.draining && !slot.isBusy && slot.currentState !== 'stopped',
+      serve: (slot, ws, socket, leaseId, runId, first) => {
+        const release = holdWrites(socket);
+        ws.send(first);
+        ws.once('message', () => setImmediate(release));
+        this.serveLeased(slot, ws, leaseId, runId);
+      },
+      refuse,
+    };
+  }
+
   private onUpgrade(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    const leaseId = this.authorize(req, slot.id);
+    if (req.headers[RELAY_HEADER] !== undefined) return acceptRelayLink(this.linkHost, slot, this.descriptors.get(slot.id)!.advertised, req, socket, head);
+    const leaseId = this.auth.lease(req, slot.id);
     if (!leaseId) return refuse(socket, 403, 'Forbidden');
     const header = req.headers[RUN_ID_HEADER];
     const runId = typeof header === 'string' && RUN_ID_PATTERN.test(header) ? header : randomUUID();
@@ -279,13 +270,18 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         served = true;
         if (release) ws.once('message', () => setImmediate(release));
-        this.leases.set(slot.id, leaseId);
-        void slot.serve(ws, runId, () => {
-          if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);
-          this.emit('lease-end', slot.id, leaseId);
-          onDone?.();
-        });
+        this.serveLeased(slot, ws, leaseId, runId, onDone);
       });
+    });
+  }
+
+  /** One run of a verified lease on an open WebSocket; the lease ends with the connection. */
+  private serveLeased(slot: Slot, ws: WebSocket, leaseId: string, runId: string, onDone?: () => void): void {
+    this.leases.set(slot.id, leaseId);
+    void slot.serve(ws, runId, () => {
+      if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);
+      this.emit('lease-end', slot.id, leaseId);
+      onDone?.();
     });
   }
 
