@@ -38,7 +38,7 @@ class StandInSlot {
   readonly connections: Connection[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   id = '';
-  /** Drop the next connection opened ahead of a run as its handshake arrives (a dying worker). */
+  /** Drop the next connection opened ahead of a run as the run arrives on it (a dying worker). */
   dropNextPreopened = false;
   runStartedAt = 0;
 
@@ -85,7 +85,8 @@ class StandInSlot {
     conn.upgradedAhead = { credentialInHandshake: req.headers[LEASE_HEADER] !== undefined };
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.once('message', (data) => {
-        if (this.dropNextPreopened && conn.acceptedAt < this.runStartedAt) {
+        // Every link was opened ahead of the run now written to it.
+        if (this.dropNextPreopened) {
           this.dropNextPreopened = false;
           conn.handshakes.push({ leaseId: 'dropped' });
           handshakes.push({ leaseId: 'dropped' });

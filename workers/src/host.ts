@@ -215,9 +215,17 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       verifyLease: (credential, slotId) => this.auth.lease(credential, slotId),
       canServe: (slot) => !this.draining && !slot.isBusy && slot.currentState !== 'stopped',
       serve: (slot, ws, socket, leaseId, runId, first) => {
+        // `first` (accepted) leaves with the run's first frame (`started`, which rides with the
+        // first output): the gateway needs it only to start relaying back, and a wake-up of the
+        // gateway while the program boots competes with it for the CPU.
         const release = holdWrites(socket);
         ws.send(first);
-        ws.once('message', () => setImmediate(release));
+        const send = ws.send;
+        ws.send = ((...args: Parameters<typeof send>) => {
+          ws.send = send;
+          send.apply(ws, args);
+          release();
+        }) as typeof send;
         this.serveLeased(slot, ws, leaseId, runId);
       },
       refuse,
