@@ -24,6 +24,7 @@ export type SlotAnswer =
  */
 export class SlotAnswerReader {
   private buffered: Buffer;
+  /** Bytes read that answer the run: all of them on a fresh connection; on a link, those after its own `101`. */
   private got = 0;
 
   /**
@@ -38,14 +39,18 @@ export class SlotAnswerReader {
     this.buffered = before;
   }
 
-  /** Whether the slot sent anything since the run was written (a connection that breaks before is stale, not refused). */
+  /**
+   * Whether the slot answered the run at all (a connection that breaks before is stale, not
+   * refused). A link's own `101` is no answer to the run: a link that breaks right after it is
+   * stale too.
+   */
   get started(): boolean {
     return this.got > 0;
   }
 
   push(chunk: Buffer): SlotAnswer {
-    this.got += chunk.length;
     this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    if (!this.head || !this.ack) this.got += chunk.length;
     if (this.head) {
       const end = this.buffered.indexOf(HEAD_END);
       if (end < 0) return this.buffered.length > MAX_RESPONSE_HEAD ? { kind: 'broken', message: 'oversized handshake answer' } : { kind: 'more' };
@@ -54,6 +59,7 @@ export class SlotAnswerReader {
       this.head = false;
       this.buffered = this.buffered.subarray(end + HEAD_END.length);
       if (!this.ack) return { kind: 'open', rest: this.buffered };
+      this.got += this.buffered.length;
     }
     return this.readAck();
   }

@@ -7,6 +7,13 @@ import type { UpgradedLink } from './preconnect-pool.ts';
 
 /** Client bytes kept for a replay until the worker's `101`; beyond, the client is paused. */
 const EARLY_MAX_BYTES = 64 * 1024;
+/**
+ * On a link upgraded ahead, a lease frame ready before the client's first frame waits this long
+ * for it: the worker host can start nothing without the run frame, and the two in one write
+ * cost it one wake-up instead of two on the run's path. A client that is slower (far away,
+ * or silent) has its lease frame sent alone, so the worker host still times a silent one out.
+ */
+const LEASE_WAITS_FOR_RUN_MS = 3;
 /** A worker answers a handshake in milliseconds; one that does not answer is given up. */
 const UPSTREAM_HANDSHAKE_TIMEOUT_MS = 10_000;
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -37,6 +44,8 @@ export class SlotRelay {
   private upstream: net.Socket | undefined;
   private waitingDrain = false;
   private aborted = false;
+  /** A link's lease frame waiting for the client's first frame (LEASE_WAITS_FOR_RUN_MS). */
+  private heldFirst: { first: Buffer | string; timer: NodeJS.Timeout } | undefined;
   /** The client half-closed or left before its run was relayed. */
   clientGone = false;
 
@@ -53,8 +62,20 @@ export class SlotRelay {
 
   private readonly onClientData = (chunk: Buffer): void => {
     this.keep(chunk);
+    if (this.heldFirst && this.upstream) return this.writeFirst(this.upstream);
     if (this.upstream && !this.upstream.write(chunk)) this.awaitDrain(this.upstream);
   };
+
+  /** What goes first on the connection (handshake or lease frame), then the client's bytes so far, in one write. */
+  private writeFirst(socket: net.Socket, first: Buffer | string | undefined = this.heldFirst?.first): void {
+    if (this.heldFirst) clearTimeout(this.heldFirst.timer);
+    this.heldFirst = undefined;
+    socket.cork();
+    if (first !== undefined) socket.write(first);
+    for (const chunk of this.early!) socket.write(chunk);
+    socket.uncork();
+    if (socket.writableNeedDrain) this.awaitDrain(socket);
+  }
 
   private keep(chunk: Buffer): void {
     this.early!.push(chunk);
@@ -99,11 +120,8 @@ export class SlotRelay {
     const socket = connect();
     socket.setNoDelay(true);
     this.upstream = socket;
-    socket.cork();
-    socket.write(first);
-    for (const chunk of this.early!) socket.write(chunk);
-    socket.uncork();
-    if (socket.writableNeedDrain) this.awaitDrain(socket);
+    if (preconnected && this.earlyBytes === 0) this.heldFirst = { first, timer: setTimeout(() => this.upstream === socket && this.writeFirst(socket), LEASE_WAITS_FOR_RUN_MS) };
+    else this.writeFirst(socket, first);
     return new Promise<RelayResult>((resolve) => {
       const timer = setTimeout(() => done({ kind: 'broken', message: 'the worker slot did not answer the handshake' }), UPSTREAM_HANDSHAKE_TIMEOUT_MS);
       const done = (result: RelayResult): void => {
@@ -112,6 +130,8 @@ export class SlotRelay {
         socket.off('error', onError);
         socket.off('close', onClose);
         if (result.kind !== 'open') {
+          if (this.heldFirst) clearTimeout(this.heldFirst.timer);
+          this.heldFirst = undefined;
           this.upstream = undefined;
           this.waitingDrain = false;
           socket.on('error', () => undefined);
@@ -157,6 +177,8 @@ export class SlotRelay {
     this.client.off('data', this.onClientData);
     this.client.off('end', this.onClientEnd);
     this.client.off('close', this.onClientEnd);
+    if (this.heldFirst) clearTimeout(this.heldFirst.timer);
+    this.heldFirst = undefined;
     this.upstream?.destroy();
     this.upstream = undefined;
     this.early = undefined;

@@ -19,12 +19,12 @@ import { LEASE_HEADER, RELAY_HEADER, RUN_ID_HEADER, encodeFrame, serverFrames } 
 /** Events on the stand-in slots, in order: `seq` places a connection before or after a run. */
 let seq = 0;
 /** Every lease either stand-in slot saw (in a handshake or a lease frame), in order. */
-const handshakes: Array<{ leaseId: string | false; runFrame?: string; viaLink?: boolean }> = [];
+const handshakes: Array<{ leaseId: string | false; runFrame?: string; viaLink?: boolean; chunksToRunFrame?: number }> = [];
 
 interface Connection {
   acceptedAt: number;
   /** Leases (each with its credential) this connection carried. */
-  handshakes: Array<{ leaseId: string | false; runFrame?: string; viaLink?: boolean }>;
+  handshakes: Array<{ leaseId: string | false; runFrame?: string; viaLink?: boolean; chunksToRunFrame?: number }>;
   /** Upgraded ahead of a run with the gateway's relay proof (and no lease credential). */
   upgradedAhead?: { credentialInHandshake: boolean };
 }
@@ -84,6 +84,9 @@ class StandInSlot {
     if (!verifyRelay(req.headers[RELAY_HEADER], this.id)) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
     conn.upgradedAhead = { credentialInHandshake: req.headers[LEASE_HEADER] !== undefined };
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // TCP reads after the upgrade: how many it took for the lease frame and the run frame to arrive.
+      let chunks = 0;
+      socket.prependListener('data', () => chunks++);
       ws.once('message', (data) => {
         // Every link was opened ahead of the run now written to it.
         if (this.dropNextPreopened) {
@@ -99,6 +102,7 @@ class StandInSlot {
         if (!record.leaseId) return ws.close(RELAY_LEASE_REFUSED, 'lease refused');
         ws.send(RELAY_ACCEPTED);
         this.serveRun(ws, record, lease!.runId);
+        ws.once('message', () => (record.chunksToRunFrame = chunks));
       });
     });
   }
@@ -167,6 +171,9 @@ test('runs are relayed over connections opened ahead of time; each connection ca
     assert.equal(c.upgradedAhead!.credentialInHandshake, false, 'upgraded without a lease credential');
     assert.ok(c.handshakes.every((h) => h.viaLink), 'the lease came as the first message');
   }
+  // The lease frame waits (a few ms at most) for the client's run frame: one write, one wake-up of the worker host.
+  const viaLink = handshakes.filter((h) => h.viaLink);
+  assert.ok(viaLink.filter((h) => h.chunksToRunFrame === 1).length >= viaLink.length - 1, `lease and run frame in one read: ${JSON.stringify(viaLink.map((h) => h.chunksToRunFrame))}`);
 });
 
 test('a connection opened ahead that dies as the run is written to it: the run goes through on a fresh one, the client\'s frames replayed', { timeout: 60_000 }, async () => {

@@ -31,7 +31,10 @@ test('an upgraded link taken before its own 101 had arrived: the rest of the 101
   const r = new SlotAnswerReader(true, true, Buffer.from(OK_101.slice(0, 30)));
   assert.equal(r.started, false, 'what the pool read before does not count as an answer to the run');
   assert.deepEqual(r.push(Buffer.from(OK_101.slice(30))), { kind: 'more' });
-  assert.deepEqual(r.push(accepted), { kind: 'open', rest: Buffer.alloc(0) });
+  assert.equal(r.started, false, 'nor does the rest of the link\'s own 101: a link that breaks now is stale, and the run goes to a fresh connection');
+  assert.deepEqual(r.push(accepted.subarray(0, 3)), { kind: 'more' });
+  assert.equal(r.started, true);
+  assert.deepEqual(r.push(accepted.subarray(3)), { kind: 'open', rest: Buffer.alloc(0) });
 });
 
 test('a refused lease frame is a refusal with the status it stands for; anything else is broken', () => {
