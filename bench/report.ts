@@ -231,6 +231,26 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   back (~0.3 ms); every write to another process costs the writer ~0.2 ms on this VM. With a
   client tens of milliseconds away the Redis round trip and the slot's handshake happen while
   its \`run\` frame travels; the two hops remain.
+- **Scale-out: slot connections upgraded ahead** (issue 14 item 8): the gateway opens its
+  connection to the next slot once the run that named it is over and completes the WebSocket
+  upgrade then, proving the lease secret (\`x-playground-relay\`, which runs nothing); a run's
+  single-use lease credential is that connection's first message, sent with the client's run
+  frame in one write (the lease frame waits ≤ 3 ms for it), and the worker's \`accepted\` leaves
+  with the run's first frame. Measured on 2026-11-30 on a slower VM of the same kind (kernel
+  6.18.44-fc-v782: in-process warm first byte p50 12–31 ms there, not ~4 ms) with another
+  session's benchmarks and tests beside it (load 2–8), so only paired figures mean much. One
+  process driving main's gateway (b5695d4) and this one beside the all-in-one, interleaved run
+  by run, 60 runs each, five times: proxied over in-process +4.6, +8.5, +6.4, +4.8, +4.6 ms
+  (main) against +3.5, +6.1, +2.8, +2.8, +3.8 ms (this change): 0.8–3.6 ms less at p50, every
+  time. \`npm run bench -- --only=proxied --quick\`, alternating: main +5.82 and +8.0 ms (p99
+  +10.0, +22.4) at load 5–8 (+4.57, +4.26 earlier at load ~2); this change +3.59, +2.41, +8.59
+  ms (p99 +30.6, +0.9, +29.8) at load 4.5–8.4. Opening and upgrading the next slot's
+  connection while a run starts (where the TCP pre-connect used to happen) made it worse (+5.3
+  to +5.5 against main's +3.5 ms): that work competed with the program's start for the CPU. The
+  target (within ~1 ms of in-process) is not reached on that machine; from timestamps along the
+  path what is left is the Redis round trip for admission and lease (its commands alone take
+  ~0.8 ms of the gateway's loop there before the client's \`101\` is written), the worker host's
+  wake-up for the lease and run frames, and the hop back through the gateway.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
