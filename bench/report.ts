@@ -217,6 +217,11 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   after each of its ~40 binds, so each boot on a 1000-slot host parses ~40 000 mount lines
   (see "Where a run's CPU goes"). Both addressed later the same day: sandboxes boot
   JavaScript-only until TypeScript is seen, and one scratch mount serves the whole host.
+  The 1000-slot row above was re-measured after them (c3597f1), on the slower VM of the second
+  pass with other work loading it: sandboxes' PSS 12918 → 10362 MiB (−20 %; memory does not
+  depend on the VM's speed), MemAvailable −14.1 → −11.0 GiB. Its fill time (402 s) and first
+  byte (p50 86 ms, measured while the host was still settling at a load average of 50–130)
+  come from a VM where one boot costs ~3 × the CPU: they do not compare with 225.8 s and 6.5 ms.
 - **Scale-out after the gateway started relaying runs itself** (54b7eee: the client's handshake
   answered at once, admission and lease in one Redis write, the slot's handshake and the client's
   first frame over a connection opened ahead): \`npm run bench -- --only=proxied --quick\` at

@@ -288,7 +288,8 @@ async function densityOnly() {
   const file = `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
   const report = JSON.parse(readFileSync(file, 'utf8'));
   report.results.density = await density(QUICK ? 300 : 1000);
-  report.command += ' (density: npm run bench -- --density-only)';
+  const note = ' (density: npm run bench -- --density-only)';
+  if (!report.command.includes(note)) report.command += note;
   writeFileSync(file, JSON.stringify(report, null, 2));
   writeFileSync('docs/performance.md', renderMarkdown(report));
   console.log(JSON.stringify(report.results.density, null, 2));
