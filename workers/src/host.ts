@@ -6,17 +6,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { RELAY_HEADER, RUN_ID_HEADER } from '../../protocol/index.ts';
 import type { LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
-import { sandboxLimits, type WorkerHostConfig } from './config.ts';
+import type { WorkerHostConfig } from './config.ts';
+import { SandboxPool } from './sandbox-pool.ts';
+import { listenOnSlot } from './slot-listener.ts';
 import type { PreflightResult } from './sandbox/preflight.ts';
-import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
-import { Launcher } from './sandbox/launcher-client.ts';
-import { SlotCgroups } from './sandbox/slot-cgroups.ts';
-import { TypeScriptDemand } from './typescript-demand.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { Slot } from './slot.ts';
 import type { RunSummary } from './run-session-options.ts';
 import { acceptRelayLink, type RelayLinkHost } from './relay-link.ts';
-import { Semaphore } from './semaphore.ts';
 import { holdWrites, refuse } from './slot-socket.ts';
 
 /** The worker host's checks of what gateways present (registry/lease-token.ts, relay-credential.ts). */
@@ -77,17 +74,13 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   private draining = false;
   /** Bursts of handshakes and of run endings are spread over event-loop turns (~4 ms each). */
   private readonly budget = new TurnBudget(4);
-  /** Each slot's cgroup, reused by its successive sandboxes. */
-  private readonly slotCgroups: SlotCgroups;
-  /** Forks the sandboxes, so that no fork stalls this process's event loop. */
-  private readonly launcher: Launcher;
-  /** Whether sandboxes boot with the TypeScript transpiler (JavaScript-only hosts skip it). */
-  private readonly typeScript: TypeScriptDemand;
   /** The lease each running slot was opened with. */
   private readonly leases = new Map<string, string>();
   /** In-process runs by run id, until the slot is done with them: their ending, once known. */
   private readonly localRuns = new Map<string, { ending?: LocalRunEnding }>();
   private readonly linkHost: RelayLinkHost;
+  /** Starts and ends the slots' sandboxes (launcher, cgroups, TypeScript at boot). */
+  private readonly pool: SandboxPool;
 
   constructor(
     readonly config: WorkerHostConfig,
@@ -99,35 +92,14 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     const frameBytes = maxFrameBytes(config.limits);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: frameBytes, perMessageDeflate: false });
     this.linkHost = this.relayLinkHost();
-    this.launcher = new Launcher(log);
-    this.typeScript = new TypeScriptDemand(config.typeScriptPreload);
-    this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
-    const factory: SandboxFactoryOptions = {
-      launcher: this.launcher,
-      mode: sandboxing.mode,
-      cgroups: sandboxing.cgroups,
-      tools: sandboxing.tools,
-      layout: sandboxing.layout,
-      scratch: sandboxing.scratch,
-      slotCgroups: this.slotCgroups,
-      limits: sandboxLimits(config, sandboxing.cgroups.version),
-      memoryBytes: config.limits.memoryMb * 1024 * 1024,
-      maxProcesses: config.limits.maxProcesses,
-      cpuCores: config.limits.cpuCoresPerRun,
-      readyTimeoutMs: 30_000,
-      typeScriptAtBoot: () => this.typeScript.wanted(),
-    };
-    const boots = new Semaphore(config.sandboxStartConcurrency);
-    // 200 runs ending together would otherwise issue 800 cgroup rmdirs (each a promise and a
-    // thread-pool job) in one turn; teardowns queue like boots do.
-    const teardowns = new Semaphore(config.sandboxStartConcurrency);
+    this.pool = new SandboxPool(config, sandboxing, log);
     this.slots = config.addresses.map((address, i) => {
       const uid = sandboxing.dropsPrivileges ? config.sandboxUidBase + i : undefined;
       const slotLog = log.child({ worker: `${address}:${config.port}` });
       const slot = new Slot(
         address,
         config.port,
-        () => boots.run(() => Sandbox.start(factory, `${address}:${config.port}`, uid)),
+        () => this.pool.start(`${address}:${config.port}`, uid),
         slotLog,
         {
           limits: { ...config.limits, maxFrameBytes: frameBytes },
@@ -135,7 +107,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
           budget: this.budget,
           onRunLanguage: (language) => this.noteRunLanguage(language),
         },
-        (sandbox) => teardowns.run(() => sandbox.destroy()),
+        (sandbox) => this.pool.destroy(sandbox),
       );
       const descriptor: SlotDescriptor = {
         id: slot.id,
@@ -158,7 +130,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
 
   /** The first TypeScript run in a while: waiting sandboxes load the transpiler now. */
   private noteRunLanguage(language: string): void {
-    if (!this.typeScript.noteRun(language)) return;
+    if (!this.pool.noteRunLanguage(language)) return;
     this.log.info('TypeScript runs seen: sandboxes now boot with the transpiler');
     for (const slot of this.slots) slot.preloadTypeScript();
   }
@@ -176,26 +148,17 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   async start(): Promise<void> {
     const swept = await this.sandboxing.cgroups.sweepStale();
     if (swept) this.log.info({ swept }, 'removed run cgroups left behind by a worker host that crashed');
-    await this.launcher.start();
+    await this.pool.open();
     for (const slot of this.slots) {
-      const server = http.createServer((req, res) => {
-        res.writeHead(req.url === '/healthz' ? 200 : 426, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ slot: slot.id, state: slot.currentState }));
-      });
-      server.on('upgrade', (req, socket, head) => this.onUpgrade(slot, req, socket, head));
-      server.on('clientError', (_err, socket) => socket.destroy());
-      // Slowloris: a client that never finishes its request head is dropped.
-      server.headersTimeout = 10_000;
-      server.requestTimeout = 15_000;
-      server.timeout = SLOT_IDLE_SOCKET_MS;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.config.port, slot.address, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      this.servers.push(server);
+      this.servers.push(
+        await listenOnSlot({
+          address: slot.address,
+          port: this.config.port,
+          idleMs: SLOT_IDLE_SOCKET_MS,
+          state: () => ({ slot: slot.id, state: slot.currentState }),
+          onUpgrade: (req, socket, head) => this.onUpgrade(slot, req, socket, head),
+        }),
+      );
     }
     const queue = [...this.slots];
     const workers = Array.from({ length: Math.min(this.config.sandboxStartConcurrency, queue.length) }, async () => {
@@ -334,8 +297,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     for (const server of this.servers) server.close();
     for (const client of this.wss.clients) client.terminate();
     await Promise.all(this.slots.map((s) => s.stop()));
-    await this.launcher.stop();
-    await this.slotCgroups.removeAll();
+    await this.pool.close();
     await this.sandboxing.cgroups.removeGroup();
     await this.sandboxing.scratch?.close();
   }

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import { sandboxLimits, type WorkerHostConfig } from './config.ts';
+import type { PreflightResult } from './sandbox/preflight.ts';
+import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
+import { Launcher } from './sandbox/launcher-client.ts';
+import { SlotCgroups } from './sandbox/slot-cgroups.ts';
+import { TypeScriptDemand } from './typescript-demand.ts';
+import { Semaphore } from './semaphore.ts';
+
+/**
+ * Everything a worker host's slots share to start and end their sandboxes: the launcher that
+ * forks them, each slot's reused cgroup, how many boot and tear down at once, and whether they
+ * boot with the TypeScript transpiler. The slots themselves (addresses, runs) live in host.ts.
+ */
+export class SandboxPool {
+  private readonly launcher: Launcher;
+  private readonly slotCgroups: SlotCgroups;
+  private readonly typeScript: TypeScriptDemand;
+  private readonly factory: SandboxFactoryOptions;
+  private readonly boots: Semaphore;
+  /**
+   * 200 runs ending together would otherwise issue 800 cgroup writes (each a thread-pool job)
+   * in one turn; teardowns queue like boots do.
+   */
+  private readonly teardowns: Semaphore;
+
+  constructor(config: WorkerHostConfig, sandboxing: PreflightResult, log: Logger) {
+    this.launcher = new Launcher(log);
+    this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
+    this.typeScript = new TypeScriptDemand(config.typeScriptPreload);
+    this.factory = {
+      launcher: this.launcher,
+      mode: sandboxing.mode,
+      cgroups: sandboxing.cgroups,
+      tools: sandboxing.tools,
+      layout: sandboxing.layout,
+      scratch: sandboxing.scratch,
+      slotCgroups: this.slotCgroups,
+      limits: sandboxLimits(config, sandboxing.cgroups.version),
+      memoryBytes: config.limits.memoryMb * 1024 * 1024,
+      maxProcesses: config.limits.maxProcesses,
+      cpuCores: config.limits.cpuCoresPerRun,
+      readyTimeoutMs: 30_000,
+      typeScriptAtBoot: () => this.typeScript.wanted(),
+    };
+    this.boots = new Semaphore(config.sandboxStartConcurrency);
+    this.teardowns = new Semaphore(config.sandboxStartConcurrency);
+  }
+
+  /** A fresh warm sandbox for the slot `slotName`, run as `uid` (bounded boot concurrency). */
+  start(slotName: string, uid: number | undefined): Promise<Sandbox> {
+    return this.boots.run(() => Sandbox.start(this.factory, slotName, uid));
+  }
+
+  /** Tears a used sandbox down (bounded concurrency). */
+  destroy(sandbox: Sandbox): Promise<void> {
+    return this.teardowns.run(() => sandbox.destroy());
+  }
+
+  /** Records a run's language; true when waiting sandboxes should load the transpiler now. */
+  noteRunLanguage(language: string): boolean {
+    return this.typeScript.noteRun(language);
+  }
+
+  async open(): Promise<void> {
+    await this.launcher.start();
+  }
+
+  /** After every slot has stopped: the launcher goes, and the slots' cgroups with it. */
+  async close(): Promise<void> {
+    await this.launcher.stop();
+    await this.slotCgroups.removeAll();
+  }
+}
