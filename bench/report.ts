@@ -174,7 +174,9 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
     idle priority) until 10 minutes pass without one. Boot CPU, interleaved, 20 boots each
     (interleaved over \`Sandbox.start\`; the boot row, \`--only=boot\`, measures both): 214 → 192 ms (−10 %); a waiting
     sandbox holds ~3–5 MiB less. A TypeScript program landing in a JavaScript-only sandbox loads
-    the transpiler first (~+10 ms to its first byte, once per quiet period); TypeScript's warm
+    the transpiler first, once per quiet period: first byte p50 77 ms there against 42 ms in a
+    sandbox that holds it (JavaScript 27 ms; 12 runs each, interleaved, this VM under load;
+    ~+10 ms expected on the faster VM, where the transpiler's load measured 13 ms); TypeScript's warm
     first byte over JavaScript's, \`--only=languages --quick\` beside the code before: +2.7 and
     +6.8 ms after, +4.5 ms before, all within this VM's noise.
   - *setpriv out of the spawn chain*: the launcher forks the shell already as the slot's uid
