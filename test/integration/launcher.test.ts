@@ -93,12 +93,14 @@ test('gated spawn: the child runs as the given uid, clear of groups, and goes on
   try {
     const child = await launcher.spawn({
       file: '/bin/sh',
-      args: ['-c', 'read -r _ <&4 && id -u && id -G && cat /proc/self/cgroup'],
+      // Prints only once the test reads its output (a line on stdin): nothing can be missed.
+      args: ['-c', 'read -r _ <&4 && read -r _ && id -u && id -G && cat /proc/self/cgroup'],
       env: { PATH: '/usr/bin:/bin' },
       uid: 63_650,
       joinCgroups: [`${dir}/cgroup.procs`],
     });
     const io = collect(child);
+    child.stdin.end('go\n');
     assert.deepEqual(await io.closed, [0, null], io.err());
     const [uid, groups, ...cgroups] = io.out().trim().split('\n');
     assert.equal(uid, '63650');
