@@ -220,11 +220,15 @@ function warmUp() {
   // module detection, the global console, the TypeScript transpiler.
   looksLikeEsm('const a = 1;');
   looksLikeEsm('import x from "y"; await x;');
-  // The console's formatting and the framed write path, into /dev/null until the job arrives.
+  // The framed write path, into /dev/null until the job arrives. From a startup snapshot the
+  // console's formatting was warmed at build time (warmAtBuild): its compiled code came with the
+  // heap, and running it again here cost every boot ~1.5 ms.
   outputFd = fs.openSync('/dev/null', 'w');
   routeOutput();
-  console.log('%s %d %o', 'warm', 1, { a: [1] });
-  console.error('%s', 'warm');
+  if (!fromSnapshot) {
+    console.log('%s %d %o', 'warm', 1, { a: [1] });
+    console.error('%s', 'warm');
+  }
   process.stdout.write(Buffer.from('warm'));
   // From a startup snapshot the transpiler was warmed when the snapshot was built (below), and
   // its compiled code came with the heap: warming it again here cost every sandbox ~10 ms of
@@ -249,24 +253,29 @@ function warmUp() {
   }
 }
 
-const O_CLOEXEC = 0o2000000;
-
 /**
- * Descriptors inherited without close-on-exec from whatever started the worker host (a
- * supervisor's pipe, a shell's extra fd) travel through sh → bwrap → node and would reach the
- * program. Node's and libuv's own descriptors are all close-on-exec, so every other one above
- * fd 3 is closed before anything else runs.
+ * Warm-ups that need no descriptor, done once while the startup snapshot is built: the console's
+ * formatting (through a Console on a sink: the global one would create process.stdout, which a
+ * snapshot cannot hold) and the CommonJS resolver (Node refuses a snapshot that loaded a user
+ * module, so loading itself stays in warmUp). The probe file lives in a folder of its own, away
+ * from the sandbox's /tmp, and the resolver's cache is emptied again.
  */
-function closeInheritedDescriptors() {
-  for (const name of fs.readdirSync('/proc/self/fd')) {
-    const fd = Number(name);
-    if (fd <= 3) continue;
-    try {
-      const flags = Number.parseInt(/^flags:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '0', 8);
-      if ((flags & O_CLOEXEC) === 0) fs.closeSync(fd);
-    } catch {
-      /* the listing's own descriptor, already gone */
-    }
+function warmAtBuild() {
+  const { Writable } = require('node:stream');
+  const sink = new Writable({ write: (_chunk, _encoding, cb) => cb() });
+  const warmConsole = new console.Console(sink, sink);
+  warmConsole.log('%s %d %o', 'warm', 1, { a: [1] });
+  warmConsole.error('%s', 'warm');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'runner-warm-'));
+  try {
+    const file = path.join(dir, 'warm.js');
+    fs.writeFileSync(file, 'module.exports = 1;\n');
+    Module._resolveFilename(file, null, false);
+  } catch {
+    /* best effort */
+  } finally {
+    for (const key of Object.keys(Module._pathCache)) delete Module._pathCache[key];
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -293,7 +302,6 @@ async function warmEsmLoader() {
 }
 
 async function start() {
-  closeInheritedDescriptors();
   if (typeScriptAtBoot) ensureTypeScript(false);
   warmUp();
   await warmEsmLoader();
@@ -350,6 +358,7 @@ if (startupSnapshot?.isBuildingSnapshot?.()) {
   vm.compileFunction('return 1', [], { filename: 'warm.js' });
   looksLikeEsm('const a = 1;');
   looksLikeEsm('import x from "y"; await x;');
+  warmAtBuild();
   startupSnapshot.setDeserializeMainFunction(() => {
     // Children (fork, Worker) inherit execArgv: they must start their own script, not this blob.
     const at = process.execArgv.indexOf('--snapshot-blob');
