@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --no-density] [-- --redis] [-- --only=latency,proxied,…] [-- --render-only]
+// `npm run bench [-- --quick] [-- --no-density] [-- --redis] [-- --only=latency,proxied,… [--merge]] [-- --render-only]
 // [-- --piston-url=http://127.0.0.1:2000]`:
 // starts the real playground, drives it over
 // real WebSockets from this separate process on loopback, and measures everything in one run,
@@ -295,6 +295,21 @@ async function densityOnly() {
   console.log(JSON.stringify(report.results.density, null, 2));
 }
 
+/**
+ * `--only=… --merge`: the sections just measured replace theirs in today's results (the command
+ * line records which, and when), then the docs and the chart are rendered again.
+ */
+function mergeIntoToday(results: Record<string, unknown>) {
+  const file = `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  Object.assign(report.results, results);
+  report.command += ` (re-measured ${new Date().toISOString().slice(11, 16)} UTC: npm run bench -- ${process.argv.slice(2).join(' ')})`;
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  writeFileSync('docs/performance.md', renderMarkdown(report));
+  writeFileSync('docs/images/bench.svg', renderChart(report));
+  log(`merged ${Object.keys(results).join(', ')} into ${file}; rendered docs/performance.md and docs/images/bench.svg`);
+}
+
 /** `--render-only`: rewrite docs/performance.md and the chart from today's results. */
 function renderOnly() {
   const report = JSON.parse(readFileSync(`bench/results/${new Date().toISOString().slice(0, 10)}.json`, 'utf8'));
@@ -440,6 +455,7 @@ async function main() {
   }
   if (ONLY.size) {
     console.log(JSON.stringify(results, null, 2));
+    if (args.has('--merge')) mergeIntoToday(results);
     return;
   }
   const wl = results.warmLatency as { firstByte: { p50: number } };

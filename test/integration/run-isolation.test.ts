@@ -37,3 +37,15 @@ test('restart after every run: files, globals, detached children and intervals o
   const seen = JSON.parse(second.stdout);
   assert.deepEqual(seen, { files: [], global: 'undefined', pids: [], pid: 1 });
 });
+
+test('sandboxes boot from one snapshot, yet no two runs share random state: Math.random, crypto, UUIDs all differ', async () => {
+  const code = `const c = require('crypto'); console.log(JSON.stringify([Math.random(), c.randomBytes(8).toString('hex'), c.randomUUID()]));`;
+  const seen: string[][] = [];
+  for (let i = 0; i < 3; i++) {
+    await waitFor('slot idle again', async () => ((await getJson(`${pg.httpUrl}/healthz`)).body.slots.idle === 1 ? true : undefined));
+    const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code });
+    assert.equal(r.exit?.code, 0, r.stderr);
+    seen.push(JSON.parse(r.stdout));
+  }
+  for (let k = 0; k < 3; k++) assert.equal(new Set(seen.map((s) => s[k])).size, 3, `value ${k} differs in every run: ${JSON.stringify(seen)}`);
+});
