@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { promises as fsp, readdirSync, readFileSync, existsSync, rmSync, mkdirSync, chownSync, opendirSync } from 'node:fs';
+import { promises as fsp, readdirSync, readFileSync, existsSync, rmSync, mkdirSync, chownSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -121,25 +121,25 @@ export class ScratchSpace {
 
 /**
  * At most SMALL_TREE_ENTRIES plain entries in all of `dirs` together, and no folder among them.
- * Read entry by entry: listing a folder of a million files whole would itself block the loop.
+ * A folder is only listed once its size says it is small: listing a folder of a million files
+ * would itself block the loop. tmpfs (the host's scratch mount) gives a folder 20 bytes of size
+ * per entry, two more for `.` and `..`; on a file system that does not, the size exceeds the
+ * bound and the caller takes the slow path.
  */
 const SMALL_TREE_ENTRIES = 64;
+const TMPFS_BYTES_PER_ENTRY = 20;
 function smallFlatTree(dirs: string[]): boolean {
   let entries = 0;
   for (const dir of dirs) {
-    let handle;
+    let list;
     try {
-      handle = opendirSync(dir);
+      if (statSync(dir).size > TMPFS_BYTES_PER_ENTRY * (SMALL_TREE_ENTRIES + 2)) return false;
+      list = readdirSync(dir, { withFileTypes: true });
     } catch {
       continue;
     }
-    try {
-      for (let entry = handle.readSync(); entry; entry = handle.readSync()) {
-        if (++entries > SMALL_TREE_ENTRIES || entry.isDirectory()) return false;
-      }
-    } finally {
-      handle.closeSync();
-    }
+    entries += list.length;
+    if (entries > SMALL_TREE_ENTRIES || list.some((e) => e.isDirectory())) return false;
   }
   return true;
 }
