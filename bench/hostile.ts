@@ -5,6 +5,7 @@
 // and a markdown table at the end. Every loop is bounded in count and time; loopback only.
 import WebSocket from 'ws';
 import { startPlayground, type Playground } from '../test/helpers/playground.ts';
+import { runOverWs } from '../test/helpers/ws-client.ts';
 import {
   ATTACKER_ADDRESS,
   attackerSocket,
@@ -193,6 +194,20 @@ async function main(): Promise<void> {
     return { during: sleep(0), cleanup: () => undefined, note: () => targets.map((t, i) => `${t} → ${statuses[i]}`).join(', ') };
   });
 
+  await row('F14', async (pg) => {
+    // Programs that leave 50 000 files each in /tmp: their teardown must not hold the event loop
+    // (fs/promises' rm held it up to ~360 ms at a time; now a thread of its own removes them).
+    const code = "const fs = require('fs'); for (let i = 0; i < 50000; i++) fs.writeFileSync('/tmp/f' + i, ''); console.log('left', fs.readdirSync('/tmp').length);";
+    const exits: string[] = [];
+    const attacker = async () => {
+      for (let i = 0; i < 4; i++) exits.push((await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code }, { deadlineMs: 60_000 })).exit?.reason ?? 'no exit');
+    };
+    // One after the other: two at once would fill both cores, and the victim would measure the
+    // starved boots of its next slots rather than the worker host's loop.
+    const during = attacker().then(() => sleep(2000));
+    return { during, cleanup: () => undefined, note: () => `4 runs, one after the other, leaving 50 000 files each: ${JSON.stringify(countValues(exits))}` };
+  });
+
   console.log('\n| row | victim during (max ms, failures/runs) | victim after (ms) | RSS idle → peak (MiB) | fds idle → peak | what the attacker saw |');
   console.log('|---|---|---|---|---|---|');
   for (const r of results) {
@@ -209,7 +224,7 @@ function countCodes(got: Array<Array<Record<string, any>>>): Record<string, numb
   return out;
 }
 
-function countValues(values: number[]): Record<string, number> {
+function countValues(values: Array<string | number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promises as fsp, readdirSync, readFileSync, existsSync, rmSync, mkdirSync, chownSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { TreeRemover } from './tree-remover.ts';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,7 @@ export interface ScratchDirs {
 export class ScratchSpace {
   private mounted: Promise<string> | undefined;
   private readonly baseDir: string;
+  private readonly remover = new TreeRemover();
 
   constructor(
     private readonly opts: {
@@ -74,17 +76,18 @@ export class ScratchSpace {
    * Deletes a sandbox's directories. Only once its processes are gone: nothing can race it.
    * What most runs leave (their program's files, a few more) goes synchronously: as fs/promises'
    * recursive rm, each lstat, readdir, unlink and rmdir was a thread-pool trip, ~0.3 ms of the
-   * worker host's CPU per run (issue 16). A tree too big to bound (a program can leave a million
-   * files) still goes off the event loop.
+   * worker host's CPU per run (issue 16). Anything bigger (a program can leave hundreds of
+   * thousands of files) goes to the tree remover's thread, off the event loop.
    */
   async release(dirs: ScratchDirs): Promise<void> {
     const root = path.dirname(dirs.tmp);
     if (smallFlatTree([dirs.tmp, dirs.shm])) rmSync(root, { recursive: true, force: true });
-    else await fsp.rm(root, { recursive: true, force: true });
+    else await this.remover.remove(root);
   }
 
   /** Unmounts the host's tmpfs (at shutdown, after the sandboxes are destroyed). */
   async close(): Promise<void> {
+    await this.remover.close();
     const dir = await this.mounted?.catch(() => undefined);
     this.mounted = undefined;
     if (dir) await unmountAll(this.opts.umountPath, [dir]);

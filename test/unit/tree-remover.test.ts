@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, symlinkSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TreeRemover } from '../../workers/src/sandbox/tree-remover.ts';
+
+test('removes big and nested trees on its thread, never following a planted symlink; a missing folder is no error', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tree-remover-'));
+  const outside = path.join(root, 'outside');
+  mkdirSync(outside);
+  writeFileSync(path.join(outside, 'keep.txt'), 'keep');
+  const remover = new TreeRemover();
+  try {
+    const tree = path.join(root, 'run');
+    mkdirSync(path.join(tree, 'tmp/a/b'), { recursive: true });
+    for (let i = 0; i < 5000; i++) writeFileSync(path.join(tree, 'tmp', `f${i}`), '');
+    symlinkSync(outside, path.join(tree, 'tmp/a/b/escape'));
+    await Promise.all([remover.remove(tree), remover.remove(path.join(root, 'does-not-exist'))]);
+    assert.equal(existsSync(tree), false);
+    assert.equal(readFileSync(path.join(outside, 'keep.txt'), 'utf8'), 'keep', 'the symlink was removed, not followed');
+  } finally {
+    await remover.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('close ends the thread; a later removal starts a new one', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tree-remover-'));
+  const remover = new TreeRemover();
+  try {
+    mkdirSync(path.join(root, 'x/y'), { recursive: true });
+    await remover.remove(path.join(root, 'x'));
+    await remover.close();
+    mkdirSync(path.join(root, 'z/y'), { recursive: true });
+    await remover.remove(path.join(root, 'z'));
+    assert.equal(existsSync(path.join(root, 'x')) || existsSync(path.join(root, 'z')), false);
+  } finally {
+    await remover.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
