@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, symlinkSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,20 @@ test('close ends the thread; a later removal starts a new one', async () => {
     mkdirSync(path.join(root, 'z/y'), { recursive: true });
     await remover.remove(path.join(root, 'z'));
     assert.equal(existsSync(path.join(root, 'x')) || existsSync(path.join(root, 'z')), false);
+  } finally {
+    await remover.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a tree deeper than PATH_MAX (made by mkdir and chdir, as a program can) is removed too', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tree-remover-'));
+  const remover = new TreeRemover();
+  try {
+    const made = spawnSync('bash', ['-c', 'cd "$1" && mkdir deep && cd deep && for i in $(seq 1 500); do mkdir dddddddddd && cd dddddddddd || exit 1; done && touch leaf', 'bash', root]);
+    assert.equal(made.status, 0, String(made.stderr));
+    await remover.remove(path.join(root, 'deep'));
+    assert.equal(existsSync(path.join(root, 'deep')), false);
   } finally {
     await remover.close();
     rmSync(root, { recursive: true, force: true });

@@ -56,13 +56,22 @@ export class TreeRemover {
   }
 }
 
-// rmSync never follows a symlink a program planted: the link itself is unlinked.
+// rmSync never follows a symlink a program planted: the link itself is unlinked. It walks by
+// full paths, so a tree deeper than PATH_MAX (a program can mkdir and chdir 3000 levels down)
+// fails with ENAMETOOLONG; coreutils' rm walks relative to each folder and removes any depth,
+// and it is only forked then. Left in place, such a tree would stay charged to the slot's
+// memory cgroup, shrinking every later run's memory on that slot.
 const REMOVER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { rmSync } = require('node:fs');
+const { execFileSync } = require('node:child_process');
 parentPort.on('message', ({ id, dir }) => {
   try {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      execFileSync('rm', ['-rf', '--one-file-system', '--', dir], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
+    }
     parentPort.postMessage({ id });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err && err.message) });
