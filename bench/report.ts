@@ -196,6 +196,39 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   ~17 ms, the launcher ~11 ms, of which ~4 ms is forking a 45 MB Node process), the spawn
   chain's shell, and the runner's warm-ups (console, CommonJS and ES module loaders: ~10 ms
   here) that keep the first byte short.
+- **The cost per run, third pass** (issue 16, third session of 2026-11-30; a faster VM again, kernel
+  6.18.44-fc-v769: \`node -e 0\` ≈ 20 ms; perf and cgroup-accounted A/B runs, interleaved).
+  \`perf record\` on the launcher's tree showed where a sandbox's own CPU went:
+  - *\`--no-rehash-snapshot\`* (bwrap-args.ts): 7 % of every sandbox's CPU was V8 drawing a new
+    string hash seed at boot (\`HashSeed::InitializeRoots\`: primality tests for the hash's
+    secret) and ~3 % rehashing every string and dictionary of the deserialized heap with it.
+    The sandboxes now keep the seed drawn when the worker host built the runner's snapshot
+    (random per worker host start; security.md says why that is fine in a sandbox;
+    \`Math.random\` and \`crypto\` stay per process, tested). A boot plus a
+    \`console.log\` run, cgroup-accounted, 30 each interleaved: 35.6 → 30.5 ms.
+  - *Warm-ups at snapshot build time*: the console's formatting (through a Console on a sink)
+    and the CommonJS resolver are warmed while the snapshot is built, so their compiled code
+    comes with the heap; Node refuses a snapshot that loaded a user module, so loading one stays
+    at boot. 35.2 → 33.7 ms per boot+run (40 each, interleaved).
+  - *Inherited descriptors closed once*: the worker host closes descriptors it inherited without
+    close-on-exec when it opens its pool, before forking the launcher, instead of every sandbox
+    reading ~16 fdinfo files at boot (~1 ms each boot). The attack suite's case still starts
+    the playground with three such descriptors.
+  - *Scratch folders removed synchronously* when small (≤ 64 plain entries, read entry by
+    entry), so a run's teardown no longer costs ~10 thread-pool trips.
+  Inside bwrap, the runner now costs ~0.9 ms more than \`node -e\` (a boot and a run, 40 each,
+  interleaved: bare 33.9, runner 34.8, + seccomp 34.7, + the shell 35.8, + the scratch binds
+  36.0 ms). Interleaved cost windows, the tree before these changes (d535afe) against after,
+  100 runs × 3 each at concurrency 2, load 3–4.5 from a helper's work: trees per run 55.8 → 47.8 ms
+  (service 9.9 → 9.6, sandboxes 45.9 → 38.2) against a bare tree of 35.5 ms: 1.57 → 1.35 ×.
+  What the rest is made of: the service ~8.5–9.5 ms per run (the playground process ~6.3–7
+  ms, spread thin over the WebSocket upgrade and frames, the session, three log lines, ~20
+  cgroup file operations, the launcher's IPC; the launcher ~2.2 ms, of which Node's handle
+  passing costs ~0.5 ms: four stdio handles, each waiting for its acknowledgement), the shell
+  (~1 ms: rlimits and the cgroup gate), and cgroup accounting. Tried and dropped (no
+  measurable change): \`--v8-pool-size=1\` or \`--single-threaded\` in the sandbox,
+  \`GLIBC_TUNABLES\` huge pages for the snapshot buffer, \`--max-semi-space-size\`,
+  \`--always-sparkplug\` or \`--maglev\` for the service.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
@@ -224,6 +257,11 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   depend on the VM's speed), MemAvailable −14.1 → −11.0 GiB. Its fill time (402 s) and first
   byte (p50 86 ms, measured while the host was still settling at a load average of 50–130)
   come from a VM where one boot costs ~3 × the CPU: they do not compare with 225.8 s and 6.5 ms.
+  The row now shows a third measurement, on the faster VM of the third pass (above) with the
+  third pass's changes in: all 1000 ready in 60.7 s (225.8 s before the single scratch mount
+  and the JavaScript-only boots), PSS 10371 MiB (\`--no-rehash-snapshot\` did not change a waiting
+  sandbox's memory), MemAvailable −11.1 GiB, first byte p50 10.8 ms, p99 26.5 ms (a bare
+  WebSocket round trip alone is ~6.4 ms p50 on this VM).
 - **Scale-out after the gateway started relaying runs itself** (54b7eee: the client's handshake
   answered at once, admission and lease in one Redis write, the slot's handshake and the client's
   first frame over a connection opened ahead): \`npm run bench -- --only=proxied --quick\` at
