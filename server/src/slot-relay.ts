@@ -19,6 +19,7 @@ const UPSTREAM_HANDSHAKE_TIMEOUT_MS = 10_000;
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export type RelayResult =
+  /** `rest`: the slot's bytes behind its answer, already written to the client. */
   | { kind: 'open'; upstream: net.Socket; rest: Buffer }
   /** The connection was refused: nothing reached the worker host. */
   | { kind: 'unreachable'; code: string }
@@ -109,8 +110,8 @@ export class SlotRelay {
 
   /**
    * Writes `first` and the client's bytes so far, then reads the slot's answer. On `open` the
-   * client is piped to the slot; the caller relays `upstream` (and `rest`, its bytes after the
-   * answer) back.
+   * client is piped to the slot and `rest` (the slot's bytes after its answer) was written to
+   * the client; the caller relays `upstream` back from there.
    */
   private attempt(connect: () => net.Socket, first: string | Buffer, reader: SlotAnswerReader, preconnected: boolean): Promise<RelayResult> {
     if (this.aborted || this.clientGone) {
@@ -151,7 +152,7 @@ export class SlotRelay {
         if (answer.kind !== 'open') return done(answer);
         // Paused until the caller pipes it to the client (in this same turn).
         socket.pause();
-        this.handOver(socket);
+        this.handOver(socket, answer.rest);
         done({ kind: 'open', upstream: socket, rest: answer.rest });
       };
       socket.on('data', onData);
@@ -161,8 +162,13 @@ export class SlotRelay {
     });
   }
 
-  /** The slot accepted: from now on the client's bytes are piped, not kept. */
-  private handOver(upstream: net.Socket): void {
+  /**
+   * The slot accepted: what it sent behind its answer (the run's first frames: `started` and
+   * the first output) goes to the client now, in this turn, not after the caller's promise
+   * chain; from now on the client's bytes are piped, not kept.
+   */
+  private handOver(upstream: net.Socket, rest: Buffer): void {
+    if (rest.length && !this.client.destroyed) this.client.write(rest);
     this.early = undefined;
     this.client.off('data', this.onClientData);
     this.client.off('end', this.onClientEnd);

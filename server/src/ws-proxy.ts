@@ -191,7 +191,6 @@ export class WsProxy {
     this.upstream.set(client, upstream);
     this.watchUpstream(upstream, client, rest);
     client.once('close', () => upstream.destroy());
-    if (rest.length) client.write(rest);
     upstream.pipe(client);
   }
 

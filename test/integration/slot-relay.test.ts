@@ -68,13 +68,14 @@ class StandInSlot {
     });
   }
 
-  /** The run: its first frame is answered with `ran <code>` and an exit. */
-  private serveRun(ws: WebSocket, record: Connection['handshakes'][number], runId: string): void {
+  /** The run: its first frame is answered with `ran <code>` and an exit (`afterOutput` once the output frame is sent). */
+  private serveRun(ws: WebSocket, record: Connection['handshakes'][number], runId: string, afterOutput?: () => void): void {
     ws.once('message', (data) => {
       record.runFrame = String(data);
       const { code } = JSON.parse(record.runFrame) as { code: string };
       ws.send(encodeFrame(serverFrames.started(runId, this.id, 'javascript')));
       ws.send(encodeFrame(serverFrames.output('stdout', `ran ${code}\n`)));
+      afterOutput?.();
       ws.send(encodeFrame(serverFrames.exit({ code: 0, signal: null, reason: 'exit', durationMs: 1 })), () => ws.close(1000));
     });
   }
@@ -100,8 +101,11 @@ class StandInSlot {
         conn.handshakes.push(record);
         handshakes.push(record);
         if (!record.leaseId) return ws.close(RELAY_LEASE_REFUSED, 'lease refused');
+        // As the worker host does: `accepted` leaves with the run's first frames, in one write
+        // (the gateway hands what follows its answer to the client itself, exactly once).
+        socket.cork();
         ws.send(RELAY_ACCEPTED);
-        this.serveRun(ws, record, lease!.runId);
+        this.serveRun(ws, record, lease!.runId, () => socket.uncork());
         ws.once('message', () => (record.chunksToRunFrame = chunks));
       });
     });
