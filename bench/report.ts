@@ -91,6 +91,10 @@ request, driven by the same client with the same pacing; the **floors** are what
 ours can remove on this machine: a bare \`ws\` server answering at once (connect + one message
 over loopback), and the sandbox's own hand-off → first byte with no network at all.
 Raw numbers: \`bench/results/${r.date.slice(0, 10)}.json\`.
+Sections re-measured later (the command says which, and when) ran on other VMs of the same
+kind with the code of that moment; the last re-measure of the latency rows met a noisy one (its
+bare \`ws\` round trip took 12–14 ms p50, 2 ms in the full run), so read every latency row
+against the same-run floor beneath it.
 
 ![latency and throughput](images/bench.svg)
 
@@ -214,8 +218,13 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
     close-on-exec when it opens its pool, before forking the launcher, instead of every sandbox
     reading ~16 fdinfo files at boot (~1 ms each boot). The attack suite's case still starts
     the playground with three such descriptors.
-  - *Scratch folders removed synchronously* when small (≤ 64 plain entries, read entry by
-    entry), so a run's teardown no longer costs ~10 thread-pool trips.
+  - *Scratch folders removed synchronously* when small (≤ 64 plain entries; tmpfs gives a
+    folder 20 bytes of size per entry, so a stat bounds the listing), so a run's teardown no
+    longer costs ~10 thread-pool trips; anything bigger goes to a thread of its own
+    (tree-remover.ts). Found on the way, by hand: fs/promises' rm of the 50 000 files a program
+    can leave held the loop up to ~360 ms at a time (\`bench/hostile.ts\` row F14: the victim's
+    worst run 1351 → 286 ms), and a tree deeper than PATH_MAX could not be removed at all
+    (ENAMETOOLONG; it stayed charged to the slot's memory cgroup): coreutils' rm takes those.
   Inside bwrap, the runner now costs ~0.9 ms more than \`node -e\` (a boot and a run, 40 each,
   interleaved: bare 33.9, runner 34.8, + seccomp 34.7, + the shell 35.8, + the scratch binds
   36.0 ms). Interleaved cost windows, the tree before these changes (d535afe) against after,
@@ -228,7 +237,19 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   (~1 ms: rlimits and the cgroup gate), and cgroup accounting. Tried and dropped (no
   measurable change): \`--v8-pool-size=1\` or \`--single-threaded\` in the sandbox,
   \`GLIBC_TUNABLES\` huge pages for the snapshot buffer, \`--max-semi-space-size\`,
-  \`--always-sparkplug\` or \`--maglev\` for the service.
+  \`--always-sparkplug\` or \`--maglev\` for the service. The tables above were re-measured
+  at the end (\`--only=latency,languages,proxied,cost,piston --merge\`, then cost, piston and
+  languages again), when this VM had turned noisier: a bare WebSocket round trip, paced, took
+  12–14 ms p50 against 6.4 ms at the start of the session (Piston's paced p50 went 66 → 102 ms
+  alike), so read the latency rows against the floor row. The cost section's windows there:
+  trees 52.8 ms per run (service 11.5 + sandboxes 41.3) against a bare tree of 36.9 ms (1.43 ×;
+  machine 1.31 ×); beside Piston, our process trees cost 0.93–0.97 × its API and boxes (48.0–51.0
+  against 51.7–52.8 ms), and we completed 2.16 / 1.37 / 1.15 / 1.13 × its runs per second at
+  concurrency 1 / 2 / 4 / 16 over WebSocket (2.11 / 1.23 / 1.15 / 1.08 × over
+  \`/api/v2/execute\`, which reaches the slot through a loopback WebSocket even in the
+  all-in-one). The languages section now runs after cost and piston: a TypeScript run turns a
+  host's later boots to the snapshot with the transpiler (~5 ms more CPU each) for 10 minutes,
+  which had inflated the sandboxes' row to 44.5 ms when it ran first.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
@@ -296,6 +317,27 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   path what is left is the Redis round trip for admission and lease (its commands alone take
   ~0.8 ms of the gateway's loop there before the client's \`101\` is written), the worker host's
   wake-up for the lease and run frames, and the hop back through the gateway.
+- **Scale-out: the slot's first frames relayed at once** (issue 14 item 8, 675ddfd; a helper's
+  work on the VM of the third pass). Timestamps in the client, the gateway and the worker host
+  on one monotonic clock (100 runs per setup, p50) showed the gateway writing the slot's first
+  frames (behind its \`accepted\`) to the client only after a chain of promise continuations
+  (slot data in → client write 0.57 ms); they now go out in the read that brought them
+  (~0.15 ms). Paired with main run by run in one process (the two swapping places each round,
+  100 runs each), proxied over in-process: main +2.58, +2.12, +2.03 ms; with this change and
+  the deferred busy mark described below (not taken) +2.17, +1.94, +1.38 ms, so this change
+  alone is worth part of those 0.18–0.65 ms. What is left, from the same timestamps: the Redis
+  commands for admission and lease (~0.7 ms of the gateway's loop before the client's \`101\`;
+  each script call through ioredis costs ~0.25 ms of CPU here, and rate-limiter-flexible's
+  admission and the lease script are two), the hop to the worker host (write and wake-up ~0.25
+  ms, lease frame parsed and verified ~0.3 ms, session set up ~0.55–0.65 ms of which ~0.3 ms is
+  the Redis write marking the slot busy) and the hop back (~0.35 ms). Tried and dropped: the
+  client's \`101\` before the registry's commands (its run frame came sooner by about what the
+  lease then came later), a pooled masking key for the lease frame, a cheaper lease check, and
+  deferring the slot's busy mark by 10 ms (−0.3 ms, but it opened a window in which a client
+  leaving within 10 ms of its run's start had its slot offered again while the worker host was
+  still recycling it, answering the next client a retryable error: not taken). \`npm run bench
+  -- --only=proxied\` at the end of the session, noisy VM: in-process 17.21, all-in-one on Redis
+  18.34, proxied 19.11 ms p50 (+1.9 ms). The target (within ~1 ms) is not reached on this VM.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 

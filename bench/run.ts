@@ -337,10 +337,6 @@ async function main() {
       }
       results.warmLatencyBackToBack = await warmLatency(pg.wsUrl, QUICK ? 100 : 300, 0);
     }
-    if (want('languages')) {
-      log('warm first byte: JavaScript vs TypeScript vs a package import');
-      results.languages = await languageLatency(pg.wsUrl, QUICK ? 30 : 100);
-    }
     factory = await sandboxFactory('bench');
     if (want('naive')) {
       log('naive spawn-per-request server, same client and pacing');
@@ -402,6 +398,13 @@ async function main() {
         quick: QUICK,
       });
       log(pistonMarkdown(results.piston as Parameters<typeof pistonMarkdown>[0]));
+    }
+    // After cost and piston: a TypeScript run turns the worker host's later boots to the snapshot
+    // with the transpiler (~5 ms more CPU each, PLAYGROUND_TYPESCRIPT_PRELOAD=auto) for 10
+    // minutes, and those sections measure what a JavaScript-only service costs.
+    if (want('languages')) {
+      log('warm first byte: JavaScript vs TypeScript vs a package import');
+      results.languages = await languageLatency(pg.wsUrl, QUICK ? 30 : 100);
     }
     if (want('streaming')) {
       log('streaming');
