@@ -230,6 +230,10 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   36.0 ms). Interleaved cost windows, the tree before these changes (d535afe) against after,
   100 runs × 3 each at concurrency 2, load 3–4.5 from a helper's work: trees per run 55.8 → 47.8 ms
   (service 9.9 → 9.6, sandboxes 45.9 → 38.2) against a bare tree of 35.5 ms: 1.57 → 1.35 ×.
+  Those windows are \`node --import tsx bench/ab-cost.ts <checkout A> <checkout B> [rounds]
+  [runs]\`; run once more at the end of the session on the noisier VM (d535afe against the final
+  main, 2 rounds × 80 runs): 64.9 → 51.2 ms (service 13.4 → 10.6, sandboxes 51.5 → 40.7) against
+  a bare tree of 37.7 ms, 1.72 → 1.36 ×.
   What the rest is made of: the service ~8.5–9.5 ms per run (the playground process ~6.3–7
   ms, spread thin over the WebSocket upgrade and frames, the session, three log lines, ~20
   cgroup file operations, the launcher's IPC; the launcher ~2.2 ms, of which Node's handle
