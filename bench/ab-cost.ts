@@ -59,6 +59,8 @@ try {
   }
 } finally {
   await Promise.all(trees.map((t) => t.pg.stop()));
+  // The reference's cgroup (made by the preflight above), as bench/run.ts removes its own.
+  await factory.cgroups.removeGroup();
 }
 const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10;
 for (const name of ['A', 'B', 'bare']) {
