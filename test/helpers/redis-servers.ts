@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,7 @@ export class RedisSet {
         `port ${this.ports.sentinel}`,
         'bind 127.0.0.1',
         `dir ${this.dir}`,
+        `logfile ${this.sentinelLogPath}`,
         `sentinel monitor ${this.name} 127.0.0.1 ${this.ports.primary} 1`,
         `sentinel down-after-milliseconds ${this.name} 1000`,
         `sentinel failover-timeout ${this.name} 4000`,
@@ -106,6 +107,19 @@ export class RedisSet {
       p.once('exit', () => resolve());
       p.kill('SIGKILL');
     });
+  }
+
+  get sentinelLogPath(): string {
+    return path.join(this.dir, 'sentinel.log');
+  }
+
+  /** What the Sentinel logged so far (its events: +sdown, +odown, +tilt, +switch-master, …). */
+  sentinelLog(): string {
+    try {
+      return readFileSync(this.sentinelLogPath, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   async stop(): Promise<void> {

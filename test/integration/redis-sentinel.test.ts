@@ -36,7 +36,9 @@ test('Redis Sentinel failover: the primary is killed, Sentinel promotes the repl
     const t0 = performance.now();
     let first: Received | undefined;
     let attempts = 0;
-    while (performance.now() - t0 < 30_000) {
+    // Up to 45 s: a Sentinel whose timer stalls for over 2 s (a starved or paused VM) enters TILT
+    // mode and, by design, acts on nothing for 30 s; see below.
+    while (performance.now() - t0 < 45_000) {
       attempts++;
       const r = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("after")' }, { deadlineMs: 20_000 }).catch(() => undefined);
       if (r?.exit?.reason === 'exit') {
@@ -48,10 +50,14 @@ test('Redis Sentinel failover: the primary is killed, Sentinel promotes the repl
       await new Promise((res) => setTimeout(res, 250));
     }
     const resumedMs = performance.now() - t0;
-    t.diagnostic(`runs resumed ${Math.round(resumedMs)} ms after the primary was killed (${attempts} attempts)`);
-    assert.ok(first, 'runs resumed');
+    const sentinelLog = redis.sentinelLog();
+    const events = sentinelLog.split('\n').filter((l) => /[+-](sdown|odown|tilt|try-failover|elected-leader|failover|selected-slave|promoted-slave|switch-master|no-good-slave)/.test(l)).map((l) => l.replace(/^\d+:X /, '')).join('\n');
+    t.diagnostic(`runs resumed ${Math.round(resumedMs)} ms after the primary was killed (${attempts} attempts); Sentinel:\n${events}`);
+    assert.ok(first, `runs resumed; Sentinel's events:\n${events}`);
     assert.equal(first.stdout, 'after\n');
-    assert.ok(resumedMs < 20_000, `resumed after ${resumedMs} ms`);
+    // Within seconds, unless the Sentinel itself was stalled (its TILT mode waits 30 s on
+    // purpose): that is the machine, and the run must still have resumed after it.
+    if (!/\+tilt/.test(sentinelLog)) assert.ok(resumedMs < 20_000, `resumed after ${resumedMs} ms; Sentinel's events:\n${events}`);
     assert.notEqual(await redis.currentPrimaryPort(), oldPort, 'the replica was promoted');
     assert.equal((await inFlight).stdout, 'survived\n');
 
