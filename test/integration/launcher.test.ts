@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Launcher, type RemoteChild } from '../../workers/src/sandbox/launcher-client.ts';
+import { Launcher, LAUNCHER_NODE_FLAGS, type RemoteChild } from '../../workers/src/sandbox/launcher-client.ts';
 import { waitFor } from '../helpers/playground.ts';
 
 // The launcher forks real processes and hands their stdio sockets back over IPC; these tests
@@ -78,6 +78,12 @@ test('stop() ends the launcher process', { timeout: 30_000 }, async () => {
   await own.stop();
   await waitFor('launcher gone', async () => (alive(pid) ? undefined : true), 5000);
   await assert.rejects(own.spawn(node('0')), /stopped/);
+});
+
+test('the launcher runs lean (every fork copies its page tables): a small young generation, no V8 background work', { timeout: 30_000 }, async () => {
+  await launcher.start();
+  const argv = readFileSync(`/proc/${launcher.pid!}/cmdline`, 'utf8').split('\0');
+  for (const flag of LAUNCHER_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
 });
 
 /** A cgroup of this test's own under a controller every layout has (pids: v1 or v2). */

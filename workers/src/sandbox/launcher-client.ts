@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 
 export const LAUNCHER_PATH = fileURLToPath(new URL('./launcher.cjs', import.meta.url));
+export const LAUNCHER_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded'];
 
 /** The part of a ChildProcess a Sandbox uses; a RemoteChild or a real ChildProcess. */
 export interface SandboxProcess extends EventEmitter {
@@ -101,7 +102,11 @@ export class Launcher {
     if (this.proc) return Promise.resolve(this.proc);
     this.starting ??= new Promise<ChildProcess>((resolve, reject) => {
       // A plain Node with no loader and a clean environment: it only ever runs launcher.cjs.
-      const proc = fork(LAUNCHER_PATH, [], { execArgv: [], env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+      // Each spawn is a fork(), which copies this process's private page tables and mappings:
+      // a 1 MiB young generation (V8's default grows to 16 MiB of pages dirtied between
+      // collections) and no concurrent GC or compile work keep them few (RssAnon ~21 → ~13 MiB).
+      // Measured: ~0.9 → ~0.8 ms of its CPU per fork; ~0.5 ms per run in two interleaved A/Bs.
+      const proc = fork(LAUNCHER_PATH, [], { execArgv: LAUNCHER_NODE_FLAGS, env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
       proc.on('message', (msg: LauncherMessage, handle?: Duplex) => this.onMessage(msg, handle));
       proc.once('spawn', () => {
         this.proc = proc;
