@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, realpathSync, writeFileSync, chmodSync, copyFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, realpathSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
 import { writeProcMasks } from './proc-masks.ts';
+import { writeSandboxFiles } from './sandbox-files.ts';
 import { ScratchSpace } from './scratch.ts';
 import { explainUnreachable, stageStore, unsearchableFolder, type StagedStore } from './sandbox-reach.ts';
 
@@ -65,33 +66,6 @@ function which(name: string, searchPath: string): string | undefined {
 
 function fail(code: 'PG_ERR_SANDBOX_UNAVAILABLE' | 'PG_ERR_CGROUP_UNAVAILABLE', what: string, fix: string): never {
   throw new PlaygroundError(code, `${what}\nFix: ${fix}`);
-}
-
-/**
- * Everything a sandbox binds from the host besides node and its libraries — the runner and a
- * tiny /etc/passwd and /etc/group — goes into one root-owned, world-readable directory: the
- * sandbox uid must be able to reach what bwrap binds, wherever the project is checked out.
- */
-function writeSandboxFiles(): { dir: string } & Pick<SandboxLayout, 'passwdPath' | 'groupPath' | 'etcDir' | 'runnerPath' | 'runtimeFiles' | 'runtimeDir'> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'playground-sandbox-'));
-  chmodSync(dir, 0o755);
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  // The runner and its companions (startup snapshot, TypeScript bundle and caches) in a folder
-  // of their own, bound as /sandbox in one mount: every bind costs bwrap a re-read of the
-  // mount table, about a quarter of a millisecond of CPU per sandbox here (issue 16).
-  const runtimeDir = path.join(dir, 'runtime');
-  mkdirSync(runtimeDir, { mode: 0o755 });
-  const runnerPath = path.join(runtimeDir, 'runner.cjs');
-  copyFileSync(RUNNER_PATH, runnerPath);
-  chmodSync(runnerPath, 0o644);
-  // The sandbox's whole /etc: two files, one folder, one bind.
-  const etcDir = path.join(dir, 'etc');
-  mkdirSync(etcDir, { mode: 0o755 });
-  const passwdPath = path.join(etcDir, 'passwd');
-  const groupPath = path.join(etcDir, 'group');
-  writeFileSync(passwdPath, 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:65534:65534:sandbox:/tmp:/sbin/nologin\n', { mode: 0o644 });
-  writeFileSync(groupPath, 'root:x:0:\nsandbox:x:65534:\n', { mode: 0o644 });
-  return { dir, passwdPath, groupPath, etcDir, runnerPath, runtimeFiles: [], runtimeDir };
 }
 
 /** The seccomp program for this machine's architecture, or why there is none. */
@@ -148,7 +122,7 @@ function addTypeScriptRuntime(layout: SandboxLayout, dir: string, nodePath: stri
 export async function preflight(opts: PreflightOptions): Promise<PreflightResult> {
   const warnings: string[] = [];
   const nodePath = realpathSync(opts.nodePath);
-  const { dir: filesDir, ...files } = writeSandboxFiles();
+  const { dir: filesDir, boundDir, ...files } = writeSandboxFiles(RUNNER_PATH);
   const packagesModules = opts.packagesDir ? storeModulesDir(opts.packagesDir) : undefined;
   const layout: SandboxLayout = { nodePath, libraries: [], procMasks: [], ...files, packagesModules };
   const tools = { sh: '/bin/sh', setpriv: '', bwrap: '' };
@@ -176,7 +150,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   layout.libraries = resolveLibraries(nodePath);
   layout.usrDir = linkUsrTree(filesDir, nodePath, layout.libraries);
   layout.seccompPath = seccompFile(filesDir, opts.unsafeNoSeccomp, warnings);
-  layout.procMasks = writeProcMasks(filesDir);
+  layout.procMasks = writeProcMasks(boundDir);
 
   const isRoot = process.getuid?.() === 0;
   const { driver, problem } = isRoot

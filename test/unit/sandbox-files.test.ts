@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { memoryBackedTmp, sandboxFilesDir, sweepStaleSandboxFiles } from '../../workers/src/sandbox/sandbox-files.ts';
+
+test('a killed worker host\'s sandbox files are swept by the next one; a live one\'s and foreign folders are kept', () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'sandbox-files-test-'));
+  try {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    assert.ok(!existsSync(`/proc/${dead}`));
+    for (const name of [`playground-sandbox-${dead}-aaaaaa`, `playground-sandbox-${process.ppid}-bbbbbb`, 'playground-sandbox-Rid6Lo', 'something-else']) mkdirSync(path.join(base, name, 'runtime'), { recursive: true });
+    const own = sandboxFilesDir(base);
+    assert.match(path.basename(own), new RegExp(`^playground-sandbox-${process.pid}-`));
+    assert.deepEqual(readdirSync(base).sort(), [path.basename(own), `playground-sandbox-${process.ppid}-bbbbbb`, 'playground-sandbox-Rid6Lo', 'something-else'].sort());
+    // Its own folder survives its own sweep.
+    sweepStaleSandboxFiles(base);
+    assert.ok(existsSync(own));
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('the bound files go to a tmpfs where the host has one (the temp folder, else /dev/shm)', () => {
+  const TMPFS_MAGIC = 0x01021994;
+  const dir = memoryBackedTmp();
+  const anyTmpfs = [os.tmpdir(), '/dev/shm'].some((d) => {
+    try {
+      return statfsSync(d).type === TMPFS_MAGIC;
+    } catch {
+      return false;
+    }
+  });
+  if (anyTmpfs) assert.equal(statfsSync(dir).type, TMPFS_MAGIC);
+  else assert.equal(dir, os.tmpdir());
+});
