@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { PlaygroundError, startupErrorCode } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
@@ -8,6 +7,7 @@ import { createRegistry, verifyHostProof, type GatewayRegistry } from '../regist
 import type { Metrics } from './src/metrics.ts';
 import type { LocalSlots } from './src/local-slots.ts';
 import { drainOnSignals } from '../protocol/process-signals.ts';
+import { isEntryPoint } from '../protocol/entry-point.ts';
 
 /** What a gateway is started with; the all-in-one process adds its worker host's health, metrics and slots. */
 export interface StartGatewayOptions {
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((err: Error) => {
     process.stderr.write(`\n[playground] cannot start (${startupErrorCode(err)}):\n${err.message}\n\n`);
     process.exit(1);

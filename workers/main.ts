@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { PlaygroundError, startupErrorCode } from '../protocol/index.ts';
 import { configSource } from '../protocol/config-source.ts';
@@ -7,6 +6,7 @@ import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
 import { createLeaseVerifier, createRegistry, createRelayProofVerifier, hostProof, type HostRegistry } from '../registry/index.ts';
 import { drainOnSignals } from '../protocol/process-signals.ts';
+import { isEntryPoint } from '../protocol/entry-point.ts';
 import { HostMetrics } from './src/host-metrics.ts';
 import { startStatusServer } from './src/status-server.ts';
 
@@ -125,4 +125,4 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch(exitOnStartupError);
+if (isEntryPoint(import.meta.url)) main().catch(exitOnStartupError);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ROOT, getJson, slotBlock, waitFor } from '../helpers/playground.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
@@ -35,6 +36,19 @@ test('npm run build compiles to JavaScript, and `npm start` serves runs from it 
     assert.ok(existsSync(path.join(ROOT, f)), f);
   }
   assert.doesNotMatch(readFileSync(path.join(ROOT, 'dist/main.js'), 'utf8'), /from '[^']+\.ts'/, 'relative imports are rewritten to .js');
+  // Started through a symlink (a release folder linked as `current`, as a unit's ExecStart may
+  // be), the standalone entry points still run: here they get as far as refusing a bad config.
+  const releases = mkdtempSync(path.join(os.tmpdir(), 'release-link-'));
+  try {
+    symlinkSync(ROOT, path.join(releases, 'current'));
+    for (const entry of ['dist/server/main.js', 'dist/workers/main.js']) {
+      const started = spawnSync(process.execPath, [path.join(releases, 'current', entry)], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PLAYGROUND_PORT: 'not-a-port' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(started.status, 1, `${entry} through a symlink: ${started.stdout}${started.stderr}`);
+      assert.match(started.stderr, /cannot start \(PG_ERR_CONFIG_INVALID\)/);
+    }
+  } finally {
+    rmSync(releases, { recursive: true, force: true });
+  }
 
   const block = slotBlock(2);
   const env: Record<string, string> = {};
