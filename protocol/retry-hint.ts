@@ -14,3 +14,16 @@ export function retryHint(baseMs: number, random: () => number = Math.random): {
 export function retryFields(code: string, baseMs: number): { retryAfterMs?: number } {
   return code === 'BUSY' || code === 'RATE_LIMITED' ? { retryAfterMs: retryHint(baseMs).retryAfterMs } : {};
 }
+
+/**
+ * The hint a BUSY or RATE_LIMITED answer carries (none for other codes): `givenMs` as it is when
+ * the refusal came with one (the rate limiter's, jittered where it was made, and quoted in the
+ * message), else a jittered second. Jittering a given hint again made the frame disagree with
+ * the message and the HTTP header (a per-minute limit's hint reached 104 s).
+ */
+export function answerHint(code: string, givenMs?: number): { retryAfterMs: number; retryAfterS: number } | undefined {
+  if (code !== 'BUSY' && code !== 'RATE_LIMITED') return undefined;
+  if (givenMs === undefined) return retryHint(1000);
+  const retryAfterMs = Math.max(0, Math.round(givenMs));
+  return { retryAfterMs, retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+}

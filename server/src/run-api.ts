@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { describeIssues, resolveLanguage, retryHint, runRequestSchema, toPublicError, type PublicError } from '../../protocol/index.ts';
+import { describeIssues, resolveLanguage, answerHint, retryHint, runRequestSchema, toPublicError, type PublicError } from '../../protocol/index.ts';
 import { BusyError } from '../../registry/index.ts';
 import { readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
@@ -74,7 +74,8 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
     }
     if (!result.exit) {
       const e = result.error ?? { code: 'INTERNAL' as const, message: 'the run ended without an exit' };
-      const hint: Record<string, string> = e.code === 'BUSY' || e.code === 'RATE_LIMITED' ? { 'retry-after': String(retryHint(e.retryAfterMs ?? 1000).retryAfterS) } : {};
+      const given = answerHint(e.code, 'retryAfterMs' in e ? e.retryAfterMs : undefined);
+      const hint: Record<string, string> = given ? { 'retry-after': String(given.retryAfterS) } : {};
       return sendError(ctx, res, e.code, e.message, { ...cors, ...hint });
     }
     const { type: _type, ...exit } = result.exit;

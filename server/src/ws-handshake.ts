@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { CLOSE_CODES, closeCodeFor, encodeFrame, retryHint, serverFrames, type PublicErrorCode } from '../../protocol/index.ts';
+import { CLOSE_CODES, closeCodeFor, encodeFrame, answerHint, serverFrames, type PublicErrorCode } from '../../protocol/index.ts';
 import { serverCloseFrame, serverTextFrame } from './ws-frame-watch.ts';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -43,7 +43,7 @@ export function refuseHandshake(socket: Duplex): void {
  * RATE_LIMITED carry a jittered retry hint.
  */
 export function sendErrorFrames(socket: Duplex, code: PublicErrorCode, message: string, retryAfterMs?: number): void {
-  const hint = code === 'BUSY' || code === 'RATE_LIMITED' ? retryHint(retryAfterMs ?? 1000) : undefined;
+  const hint = answerHint(code, retryAfterMs);
   const frame = serverTextFrame(encodeFrame(serverFrames.error(code, message, hint?.retryAfterMs)));
   closeWith(socket, frame, closeCodeFor(code), code);
 }

@@ -3,7 +3,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, retryHint, serverFrames, toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
+import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, answerHint, serverFrames, toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
 import { leaseFrameText, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, clientTextFrame, serverTextFrame } from './ws-frame-watch.ts';
 import { closeWith, handshakeResponse, refuseHandshake, sendErrorFrames } from './ws-handshake.ts';
@@ -239,7 +239,7 @@ export class WsProxy {
    */
   sendErrorAndClose(req: http.IncomingMessage, socket: Duplex, head: Buffer, code: PublicErrorCode, message: string, retryAfterMs?: number): void {
     this.ctx.metrics.errors.inc({ code });
-    const hint = code === 'BUSY' || code === 'RATE_LIMITED' ? retryHint(retryAfterMs ?? 1000) : undefined;
+    const hint = answerHint(code, retryAfterMs);
     if (!req.headers['sec-websocket-key']) {
       const status = PUBLIC_ERROR_CODES[code].httpStatus;
       const retryAfter = hint ? `Retry-After: ${hint.retryAfterS}\r\n` : '';
