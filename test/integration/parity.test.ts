@@ -18,13 +18,13 @@ after(async () => {
   await pg?.stop();
 });
 
-function plainNode(code: string, name: string, stdin = ''): { stdout: string; stderr: string; code: number | null } {
+function plainNode(code: string, name: string, stdin = ''): { stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parity-'));
   try {
     writeFileSync(path.join(dir, name), code);
     const r = spawnSync(process.execPath, [name], { cwd: dir, encoding: 'utf8', input: stdin, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
     const fix = (s: string) => s.replaceAll(dir, '/tmp');
-    return { stdout: fix(r.stdout), stderr: fix(r.stderr), code: r.status };
+    return { stdout: fix(r.stdout), stderr: fix(r.stderr), code: r.status, signal: r.signal };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -59,5 +59,24 @@ for (const [what, code, stdin] of PROGRAMS) {
     assert.equal(bottomFrame(r.stderr), bottomFrame(ref.stderr));
     assert.equal(r.exit?.code, ref.code);
     assert.doesNotMatch(r.stderr, /\/sandbox\/|runner\.cjs/);
+  });
+}
+
+// Signals a program sends itself end it (or run its handler) as under `node main.js`: the
+// program is not its pid namespace's init, which the kernel shields from every signal it has no
+// handler for (SIGKILL included) — self-SIGTERM was ignored and abort() ended in SIGSEGV.
+const SIGNALLED: Array<[string, string]> = [
+  ['SIGTERM sent to itself', 'console.log("before");\nprocess.kill(process.pid, "SIGTERM");\nsetTimeout(() => console.log("survived"), 300);'],
+  ['SIGKILL sent to itself', 'process.kill(process.pid, "SIGKILL");\nsetTimeout(() => console.log("survived"), 300);'],
+  ['SIGINT with a handler', 'process.on("SIGINT", () => { console.log("handled"); process.exit(5); });\nprocess.kill(process.pid, "SIGINT");\nsetTimeout(() => console.log("late"), 3000);'],
+  ['abort()', 'process.abort();'],
+];
+
+for (const [what, code] of SIGNALLED) {
+  test(`parity with node main.js: ${what}`, async () => {
+    const ref = plainNode(code, 'main.js');
+    const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code });
+    assert.equal(r.stdout, ref.stdout);
+    assert.deepEqual({ code: r.exit?.code ?? null, signal: r.exit?.signal ?? null }, { code: ref.code, signal: ref.signal }, JSON.stringify(r.exit));
   });
 }

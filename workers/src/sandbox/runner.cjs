@@ -143,6 +143,7 @@ function run(job) {
   }
   process.argv.splice(1, process.argv.length - 1, start.file, ...(job.args || []));
   process.title = 'node';
+  if (process.pid === 1) signalsToSelfAsNode();
   // From a fresh stack (the check phase of this same loop turn): none of the runner's frames
   // sit under the program's in a stack trace. runMain is what `node main.js` calls.
   if (start.kind === 'main') {
@@ -159,6 +160,39 @@ function run(job) {
   process.mainModule = main;
   main.loaded = false;
   setImmediate(main._compile.bind(main, start.code, start.file));
+}
+
+// Signals a program sends itself. node is its pid namespace's init (bwrap --as-pid-1: there is
+// no other process in the sandbox, bwrap's own reaper included, that a program could open
+// through /proc/1/mem or trace), and the kernel shields an init from every signal it has no
+// handler for when it comes from inside the namespace, SIGKILL included: a self-SIGTERM was
+// ignored and abort() ended in SIGSEGV, where `node main.js` dies of them. So a signal the
+// program sends to itself (its pid, its group, or -1) whose default action ends a process, with
+// no listener for it, ends it here at once, as the kernel would there: no 'exit' handlers, and
+// the status bwrap reports for a signal death (128 + its number; output writes are blocking, so
+// nothing written is lost). Node's own handling stays: SIGUSR1 (inspector) and SIGPIPE (ignored)
+// are not in the list, stop signals are not emulated, and a signal sent to pid 1 by a child
+// process still meets the kernel's rule (docs/protocol.md).
+const FATAL_BY_DEFAULT = new Set(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGSEGV', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPOLL', 'SIGPWR', 'SIGSYS']);
+
+function signalsToSelfAsNode() {
+  const signals = require('node:os').constants.signals;
+  const kill = process.kill;
+  const reallyExit = process.reallyExit;
+  const dieOf = (signo) => reallyExit.call(process, 128 + signo);
+  process.kill = function kill_(pid, signal = 'SIGTERM') {
+    // Node's own checks and delivery first: a bad argument throws as it does there, and the
+    // rest of a group (the program's children) gets the signal.
+    const sent = kill.call(process, pid, signal);
+    const name = typeof signal === 'number' ? Object.keys(signals).find((k) => signals[k] === signal) : signal;
+    const toSelf = pid === process.pid || pid === 0 || pid === -1 || pid === -process.pid;
+    if (toSelf && FATAL_BY_DEFAULT.has(name) && process.listenerCount(name) === 0) dieOf(signals[name]);
+    return sent;
+  };
+  Object.defineProperty(process.kill, 'name', { value: 'kill' });
+  process.abort = function abort() {
+    dieOf(signals.SIGABRT);
+  };
 }
 
 // The ordered output channel: after the hand-off, fd 3 (the socket the job came on) carries

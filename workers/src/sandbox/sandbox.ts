@@ -58,9 +58,9 @@ export interface SandboxFactoryOptions {
   typeScriptAtBoot?: () => boolean;
 }
 
-const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>(
-  Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
-);
+/** Each number's first name, as Node names a child's signal (SIGABRT, not its alias SIGIOT; SIGIO, not SIGPOLL). */
+const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>();
+for (const [name, n] of Object.entries(os.constants.signals)) if (!SIGNAL_BY_NUMBER.has(n)) SIGNAL_BY_NUMBER.set(n, name as NodeJS.Signals);
 
 /**
  * bwrap reports a child killed by signal N as exit status 128+N (it is a parent, not the
