@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { memoryBackedTmp, sandboxFilesDir, sweepStaleSandboxFiles } from '../../workers/src/sandbox/sandbox-files.ts';
@@ -11,10 +11,17 @@ test('a killed worker host\'s sandbox files are swept by the next one; a live on
   try {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     assert.ok(!existsSync(`/proc/${dead}`));
-    for (const name of [`playground-sandbox-${dead}-aaaaaa`, `playground-sandbox-${process.ppid}-bbbbbb`, 'playground-sandbox-Rid6Lo', 'something-else']) mkdirSync(path.join(base, name, 'runtime'), { recursive: true });
+    const ns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1];
+    const kept = [
+      `playground-sandbox-${ns}-${process.ppid}-bbbbbb`, // a live worker host's
+      `playground-sandbox-1${ns}-${dead}-cccccc`, // another pid namespace's: its pids are not ours to judge
+      'playground-sandbox-Rid6Lo',
+      'something-else',
+    ];
+    for (const name of [`playground-sandbox-${ns}-${dead}-aaaaaa`, ...kept]) mkdirSync(path.join(base, name, 'runtime'), { recursive: true });
     const own = sandboxFilesDir(base);
-    assert.match(path.basename(own), new RegExp(`^playground-sandbox-${process.pid}-`));
-    assert.deepEqual(readdirSync(base).sort(), [path.basename(own), `playground-sandbox-${process.ppid}-bbbbbb`, 'playground-sandbox-Rid6Lo', 'something-else'].sort());
+    assert.match(path.basename(own), new RegExp(`^playground-sandbox-${ns}-${process.pid}-`));
+    assert.deepEqual(readdirSync(base).sort(), [path.basename(own), ...kept].sort());
     // Its own folder survives its own sweep.
     sweepStaleSandboxFiles(base);
     assert.ok(existsSync(own));

@@ -1,7 +1,7 @@
 // The files every sandbox binds from the host (its /etc, the runner and its snapshots, the
 // stand-ins over /proc), written once per worker host, and the sweep of those a killed worker
 // host left behind.
-import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SandboxLayout } from './bwrap-args.ts';
@@ -31,10 +31,22 @@ export function memoryBackedTmp(): string {
 const SANDBOX_FILES_PREFIX = 'playground-sandbox-';
 
 /**
+ * The pid namespace this process sees pids in (its inode): a pid means something only within
+ * one. Containers that share a temp folder but not their pids must not sweep each other's.
+ */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+/**
  * A worker host removes its sandbox files when it exits; one that was killed (SIGKILL, a crash,
  * the machine's OOM killer) leaves them behind, and in a tmpfs they hold memory until reboot.
- * Each folder's name carries its worker host's pid: the next worker host removes those whose
- * process is gone.
+ * Each folder's name carries its worker host's pid namespace and pid: the next worker host in
+ * the same pid namespace removes those whose process is gone.
  */
 export function sweepStaleSandboxFiles(base: string): void {
   let names: string[] = [];
@@ -43,9 +55,11 @@ export function sweepStaleSandboxFiles(base: string): void {
   } catch {
     return;
   }
+  const ns = pidNamespace();
   for (const name of names) {
-    const pid = Number(/^playground-sandbox-(\d+)-/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
+    const m = /^playground-sandbox-(\d+)-(\d+)-/.exec(name);
+    const pid = Number(m?.[2]);
+    if (!m || m[1] !== ns || !pid || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
     try {
       // Only folders of this user's own making (another user's cannot be ours).
       if (statSync(path.join(base, name)).uid !== process.getuid?.()) continue;
@@ -58,19 +72,12 @@ export function sweepStaleSandboxFiles(base: string): void {
 
 export function sandboxFilesDir(base: string): string {
   sweepStaleSandboxFiles(base);
-  const dir = mkdtempSync(path.join(base, `${SANDBOX_FILES_PREFIX}${process.pid}-`));
+  const dir = mkdtempSync(path.join(base, `${SANDBOX_FILES_PREFIX}${pidNamespace()}-${process.pid}-`));
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/**
- * Everything a sandbox binds from the host besides node and its libraries — the runner and a
- * tiny /etc/passwd and /etc/group — goes into one root-owned, world-readable directory: the
- * sandbox uid must be able to reach what bwrap binds, wherever the project is checked out.
- * `dir` holds what must sit on node's own filesystem (the hard-linked /usr tree) or is never
- * bound (the seccomp program); `boundDir`, on a tmpfs where possible, what bwrap binds.
- */
 export function writeSandboxFiles(runnerSource: string): { dir: string; boundDir: string } & Pick<SandboxLayout, 'passwdPath' | 'groupPath' | 'etcDir' | 'runnerPath' | 'runtimeFiles' | 'runtimeDir'> {
   const dir = sandboxFilesDir(os.tmpdir());
   const memoryBase = memoryBackedTmp();
