@@ -15,6 +15,8 @@ const schema = z.object({
   PLAYGROUND_QUEUE_WAIT_MS: int(10_000, 0, 300_000),
   PLAYGROUND_QUEUE_MAX: int(1000, 0, 100_000),
   PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
+  // The worker host's variable, with its bounds: both must agree on the cap.
+  PLAYGROUND_MAX_STDIN_BYTES: int(DEFAULT_LIMITS.maxStdinBytes, 0, 64 * 1024 * 1024),
   PLAYGROUND_LEASE_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   PLAYGROUND_LEASE_SECRET_PREVIOUS: z.string().min(16, 'use at least 16 characters').optional(),
   PLAYGROUND_REDIS_SENTINELS: z.string().optional(),
@@ -50,6 +52,11 @@ export type GatewayConfig = Readonly<{
   queueMax: number;
   /** Wall-clock cap of a run; a lease is held at most this plus slack. */
   timeoutMs: number;
+  /**
+   * Total stdin of a run (the worker host's cap): bounds the input a gateway holds for a run
+   * that is still being set up (Piston's /connect).
+   */
+  maxStdinBytes: number;
   leaseSecret: string | undefined;
   /** Also accepted during a rotation (docs/operations.md). */
   leaseSecretPrevious: string | undefined;
@@ -96,6 +103,7 @@ export function loadGatewayConfig(source: Record<string, string>): GatewayConfig
     queueWaitMs: c.PLAYGROUND_QUEUE_WAIT_MS,
     queueMax: c.PLAYGROUND_QUEUE_MAX,
     timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
+    maxStdinBytes: c.PLAYGROUND_MAX_STDIN_BYTES,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,
     leaseSecretPrevious: c.PLAYGROUND_LEASE_SECRET_PREVIOUS,
     redis: redis.target,

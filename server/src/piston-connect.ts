@@ -86,7 +86,7 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp:
         client.on('run-error', (e) => send({ type: 'error', message: e.message }));
         client.on('close', () => close(PISTON_CLOSE.DONE, 'Job Completed'));
         const slot = client;
-        const started = slot.start(slotClientOptions(ctx, clientIp, abort.signal), { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args });
+        const started = slot.start({ ...slotClientOptions(ctx, clientIp, abort.signal), maxStdinBytes: ctx.config.maxStdinBytes }, { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args });
         runOver = new Promise<void>((resolve) => {
           slot.once('close', resolve);
           started.catch(() => resolve());
@@ -97,7 +97,10 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp:
       case 'data':
         if (!initialized) return close(PISTON_CLOSE.NOT_INITIALIZED, 'Not yet Initialized');
         if (msg.stream !== 'stdin') return close(PISTON_CLOSE.ONLY_STDIN, 'Can only write to stdin');
-        if (typeof msg.data === 'string' && msg.data) client?.sendStdin(msg.data);
+        // Also before the run has started (stage): the client holds it, bounded by the stdin cap.
+        if (typeof msg.data === 'string' && msg.data && client && !client.sendStdin(msg.data)) {
+          return fail(`stdin exceeds ${ctx.config.maxStdinBytes} bytes; the run is ended`);
+        }
         if (msg.eof === true) client?.closeStdin();
         return;
       case 'eof':

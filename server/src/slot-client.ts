@@ -28,6 +28,22 @@ export interface SlotClientOptions {
   leaseHoldMs: number;
   signal?: AbortSignal;
   onLease?: (waitMs: number) => void;
+  /** The run's stdin cap (its own `stdin` included): bounds the input held before the slot answers. */
+  maxStdinBytes?: number;
+}
+
+/**
+ * Input that came while the run was being set up (leasing, connecting), sent right after the
+ * `run` frame in the order it came: stdin (one string, counted against the cap as the worker
+ * counts it), then EOF, then stop. Later stdin would be dropped by the worker anyway, so
+ * nothing after EOF or stop is kept: this never holds more than the cap plus two flags.
+ */
+interface EarlyInput {
+  stdin: string;
+  bytes: number;
+  maxBytes: number;
+  eof: boolean;
+  stop: boolean;
 }
 
 /**
@@ -43,9 +59,12 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private lease: Lease | undefined;
   private finished = false;
   private aborted = false;
+  private early: EarlyInput = { stdin: '', bytes: 0, maxBytes: Infinity, eof: false, stop: false };
 
   /** Leases and connects; rejects with BusyError (or a registry error) before any run. */
   async start(opts: SlotClientOptions, req: SlotRunRequest): Promise<void> {
+    this.early.bytes = Buffer.byteLength(req.stdin ?? '', 'utf8');
+    this.early.maxBytes = opts.maxStdinBytes ?? Infinity;
     const waitStart = performance.now();
     const leaseOptions = { waitMs: opts.queueWaitMs, holdMs: opts.leaseHoldMs, signal: opts.signal };
     this.lease = await (opts.lease ? opts.lease(leaseOptions) : opts.registry.lease(leaseOptions));
@@ -79,6 +98,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
       const { closeStdin, ...fields } = req;
       ws.send(encodeFrame(clientFrames.run({ ...fields, stdin: fields.stdin || undefined, args: fields.args?.length ? fields.args : undefined })));
       if (closeStdin) ws.send(encodeFrame(clientFrames.eof()));
+      this.flushEarly(ws);
     });
     ws.on('message', (data) => {
       const msg = parseServerFrame(data.toString());
@@ -127,16 +147,48 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     this.emit('close');
   }
 
-  sendStdin(data: string): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.stdin(data)));
+  /** Whether the run's slot connection is not open yet: input must wait (a retry on another slot waits too). */
+  private get settingUp(): boolean {
+    return !this.finished && this.ws?.readyState !== WebSocket.OPEN;
+  }
+
+  private flushEarly(ws: WebSocket): void {
+    const e = this.early;
+    if (e.stdin) ws.send(encodeFrame(clientFrames.stdin(e.stdin)));
+    if (e.eof) ws.send(encodeFrame(clientFrames.eof()));
+    if (e.stop) ws.send(encodeFrame(clientFrames.stop()));
+    e.stdin = '';
+  }
+
+  /**
+   * More stdin. False when it was held (the run is still being set up) and goes over the stdin
+   * cap: the caller ends the run. Once the slot answers, the worker counts and enforces the cap.
+   */
+  sendStdin(data: string): boolean {
+    if (!this.settingUp) {
+      if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.stdin(data)));
+      return true;
+    }
+    const e = this.early;
+    if (e.eof || e.stop) return true;
+    const bytes = Buffer.byteLength(data, 'utf8');
+    if (e.bytes + bytes > e.maxBytes) {
+      e.stdin = '';
+      return false;
+    }
+    e.bytes += bytes;
+    e.stdin += data;
+    return true;
   }
 
   closeStdin(): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.eof()));
+    if (this.settingUp) this.early.eof = true;
+    else if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.eof()));
   }
 
   stop(): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.stop()));
+    if (this.settingUp) this.early.stop = true;
+    else if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(clientFrames.stop()));
   }
 
   /** Drops the connection: the worker kills the program (reason `disconnected`). */

@@ -70,9 +70,9 @@ test('/api/v2/execute errors use Piston\'s messages and status codes', async () 
   assert.equal((b64.body as any).run.stdout, 'b64\n');
 });
 
-function connect(): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
+function connect(localAddress?: string): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${pg.port}/api/v2/connect`);
+    const ws = new WebSocket(`ws://127.0.0.1:${pg.port}/api/v2/connect`, localAddress ? { localAddress } : {});
     const messages: any[] = [];
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
@@ -144,4 +144,58 @@ test('/api/v2/connect: files[] run with the others beside the first, as on /exec
   const out = messages.filter((m) => m.type === 'data').map((m) => m.data).join('');
   assert.equal(out, '42\n');
   assert.deepEqual(messages.at(-1), { type: 'exit', stage: 'run', code: 0, signal: null });
+});
+
+/**
+ * Both slots busy for `ms` with runs of another client (127.0.0.2, its own caps), so that a run
+ * started now waits for a slot: frames sent after its init surely arrive while it is set up.
+ */
+async function holdSlots(ms: number): Promise<Promise<number>[]> {
+  const held = await Promise.all(
+    [0, 1].map(async () => {
+      const c = await connect('127.0.0.2');
+      c.ws.send(JSON.stringify({ type: 'init', language: 'js', version: '*', files: [{ content: `setTimeout(() => {}, ${ms})` }] }));
+      await new Promise<void>((r) => c.ws.on('message', (d) => JSON.parse(d.toString()).type === 'stage' && r()));
+      return c;
+    }),
+  );
+  return held.map((c) => c.closed);
+}
+
+test('/api/v2/connect: data and eof sent before the stage frame are kept and delivered in order', async () => {
+  const held = await holdSlots(1000);
+  const { ws, messages, closed } = await connect();
+  ws.send(JSON.stringify({ type: 'init', language: 'js', version: '*', run_timeout: 5000, files: [{ content: "process.stdin.on('data', d => console.log('got ' + d)); process.stdin.on('end', () => console.log('end'))" }] }));
+  ws.send(JSON.stringify({ type: 'data', stream: 'stdin', data: 'hello' }));
+  ws.send(JSON.stringify({ type: 'eof' }));
+  assert.equal(await closed, 4999);
+  await Promise.all(held);
+  assert.equal(messages.filter((m) => m.type === 'data').map((m) => m.data).join(''), 'got hello\nend\n');
+  assert.deepEqual(messages.at(-1), { type: 'exit', stage: 'run', code: 0, signal: null });
+});
+
+test('/api/v2/connect: a signal sent before the stage frame stops the program as soon as it starts', async () => {
+  const held = await holdSlots(1000);
+  const { ws, messages, closed } = await connect();
+  const t0 = Date.now();
+  ws.send(JSON.stringify({ type: 'init', language: 'js', version: '*', files: [{ content: 'setInterval(() => {}, 1000)' }] }));
+  ws.send(JSON.stringify({ type: 'signal', signal: 'SIGKILL' }));
+  assert.equal(await closed, 4999);
+  await Promise.all(held);
+  // Not the 10 s timeout: about the second the slots were held.
+  assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+  assert.deepEqual(messages.at(-1), { type: 'exit', stage: 'run', code: null, signal: 'SIGKILL' });
+});
+
+test('/api/v2/connect: input kept before the run starts is bounded by the stdin cap (init stdin included)', async () => {
+  const held = await holdSlots(1000);
+  const { ws, messages, closed } = await connect();
+  const t0 = Date.now();
+  ws.send(JSON.stringify({ type: 'init', language: 'js', version: '*', stdin: 'x'.repeat(1024 * 1024 - 2), files: [{ content: 'setInterval(() => {}, 1000)' }] }));
+  ws.send(JSON.stringify({ type: 'data', stream: 'stdin', data: 'abc' }));
+  // Refused while still waiting for a slot: Piston's error frame and close code, nothing ran.
+  assert.equal(await closed, 4002);
+  assert.ok(Date.now() - t0 < 900, `took ${Date.now() - t0} ms`);
+  assert.deepEqual(messages, [{ type: 'runtime', language: 'javascript', version: process.versions.node }, { type: 'error', message: 'stdin exceeds 1048576 bytes; the run is ended' }]);
+  await Promise.all(held);
 });
