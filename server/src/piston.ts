@@ -36,12 +36,14 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   if (!id) return { ok: false, message: `${language}-${version} runtime is unknown` };
   if (!Array.isArray(body.files) || body.files.length === 0) return { ok: false, message: 'files is required as an array' };
   const files: ProgramFile[] = [];
+  let named = false;
   for (const [i, f] of (body.files as unknown[]).entries()) {
     const file = f as { content?: unknown; encoding?: unknown; name?: unknown };
     if (typeof file !== 'object' || file === null || typeof file.content !== 'string') return { ok: false, message: `files[${i}].content is required as a string` };
     if (file.name !== undefined && typeof file.name !== 'string') return { ok: false, message: `files[${i}].name must be a string` };
     const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
     const content = enc === 'utf8' ? file.content : Buffer.from(file.content, enc).toString('utf8');
+    if (i === 0) named = file.name !== undefined && file.name !== '';
     files.push({ name: pistonFileName(file.name, i), content });
   }
   const code = files[0]!.content;
@@ -49,7 +51,10 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   if (stdin === undefined) return { ok: false, message: 'stdin must be a string' };
   const args = body.args === undefined ? [] : Array.isArray(body.args) && body.args.every((a) => typeof a === 'string') ? (body.args as string[]) : undefined;
   if (!args || args.length > 64) return { ok: false, message: 'args must be an array of at most 64 strings' };
-  const value: PistonRequest = files.length > 1 ? { language: id, code: '', files, entry: files[0]!.name, stdin, args } : { language: id, code, stdin, args };
+  // A lone file without a name (piston-client never sends one) runs as plain `code`: main.js,
+  // or main.mjs for ES modules. A named one goes the several-files way, so it runs under its
+  // name and a bad name gets the same 400 from the worker's checks.
+  const value: PistonRequest = files.length > 1 || named ? { language: id, code: '', files, entry: files[0]!.name, stdin, args } : { language: id, code, stdin, args };
   for (const key of ['run_timeout', 'run_cpu_time'] as const) {
     const v = body[key];
     if (v === undefined || v === null || v === 0) continue;

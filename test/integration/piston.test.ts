@@ -70,6 +70,29 @@ test('/api/v2/execute errors use Piston\'s messages and status codes', async () 
   assert.equal((b64.body as any).run.stdout, 'b64\n');
 });
 
+test('/api/v2/execute: a single file runs under its name; a bad name is 400 as with several files; no name is main.js', async () => {
+  const post = async (files: unknown[], language = 'js') => {
+    const res = await fetch(`${pg.httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language, version: '*', files }) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const where = 'console.log(require("path").basename(__filename))';
+  assert.equal((await post([{ name: 'prog.js', content: where }])).body.run.stdout, 'prog.js\n');
+  assert.equal((await post([{ name: 'lib/prog.js', content: where }])).body.run.stdout, 'prog.js\n');
+  const ts = await post([{ name: 'prog.ts', content: 'const n: number = 6; console.log(n * 7, require("path").basename(__filename))' }], 'ts');
+  assert.equal(ts.body.run.stdout, '42 prog.ts\n', JSON.stringify(ts.body));
+  // Piston clients often send no name (piston-client never does): that keeps running as main.js.
+  assert.equal((await post([{ content: where }])).body.run.stdout, 'main.js\n');
+  // Piston treats an empty name as none (`file.name || ...`), as the several-files path does.
+  assert.equal((await post([{ name: '', content: where }])).body.run.stdout, 'main.js\n');
+  for (const name of ['../x', 'a b.js', '/abs.js', 'x/./y.js']) {
+    const single = await post([{ name, content: where }]);
+    const several = await post([{ name, content: where }, { name: 'other.js', content: '' }]);
+    assert.equal(several.status, 400, name);
+    assert.deepEqual(single, several, name);
+    assert.match(single.body.message, /file name/, name);
+  }
+});
+
 function connect(localAddress?: string): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${pg.port}/api/v2/connect`, localAddress ? { localAddress } : {});
