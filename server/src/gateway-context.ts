@@ -52,3 +52,20 @@ export function sendError(ctx: GatewayContext | undefined, res: http.ServerRespo
   const httpStatus = status ?? httpStatusOf(code);
   sendJson(res, httpStatus, { error: { code, message } }, headers);
 }
+
+export type ErrorSender = typeof sendError;
+
+/**
+ * Piston's error body, `{"message"}`, for everything answered on its paths (/api/v2/*):
+ * Piston clients read `message` and know no `error` object. Status, headers and the error
+ * metric are the contract's.
+ */
+export function sendPistonError(ctx: GatewayContext | undefined, res: http.ServerResponse, code: HttpErrorCode, message: string, headers: Record<string, string> = {}, status?: number): void {
+  ctx?.metrics.errors.inc({ code });
+  sendJson(res, status ?? httpStatusOf(code), { message }, headers);
+}
+
+/** The error shape a path answers in: Piston's under /api/v2/, else the contract's. */
+export function errorSenderFor(path: string): ErrorSender {
+  return path.startsWith('/api/v2/') ? sendPistonError : sendError;
+}

@@ -13,7 +13,7 @@ import { WsProxy } from './ws-proxy.ts';
 import { StaticFiles } from './static-files.ts';
 import { Edge } from './edge.ts';
 import { Metrics } from './metrics.ts';
-import { sendError, sendJson, type GatewayContext } from './gateway-context.ts';
+import { errorSenderFor, sendError, sendJson, type GatewayContext } from './gateway-context.ts';
 import { handleRunApi } from './run-api.ts';
 import { handlePistonExecute, handlePistonRuntimes } from './piston.ts';
 import { servePistonConnect } from './piston-connect.ts';
@@ -93,7 +93,7 @@ export class Gateway {
     this.server = http.createServer(ConnectionGuard.serverOptions(), (req, res) => {
       this.route(req, res).catch((err: Error) => {
         log.error({ err: err.message, url: req.url?.slice(0, 200) }, 'request failed');
-        if (!res.headersSent) sendError(this.ctx, res, 'INTERNAL', 'internal error');
+        if (!res.headersSent) errorSenderFor(requestPath(req.url) ?? '')(this.ctx, res, 'INTERNAL', 'internal error');
         else res.destroy();
       });
     });
@@ -139,21 +139,19 @@ export class Gateway {
   }
 
   private async pistonUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const refuse = (status: number, text: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // Refused before the handshake, with Piston's error body like the rest of /api/v2.
+    const refuse = (status: number, text: string, message: string, headers = ''): void => {
+      const body = JSON.stringify({ message });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\n${headers}Content-Type: application/json; charset=utf-8\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     };
-    if (!this.ctx.edge.originAllowed(req)) return refuse(403, 'Forbidden');
-    if (!this.ctx.edge.apiKeyValid(req)) return refuse(401, 'Unauthorized');
-    if (this.stopping) {
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryHint(1000).retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
-    }
+    if (!this.ctx.edge.originAllowed(req)) return refuse(403, 'Forbidden', `origin ${String(req.headers.origin).slice(0, 200)} is not allowed`);
+    if (!this.ctx.edge.apiKeyValid(req)) return refuse(401, 'Unauthorized', 'a valid API key is required (Authorization: Bearer <key> or X-API-Key)', 'WWW-Authenticate: Bearer\r\n');
+    if (this.stopping) return refuse(503, 'Service Unavailable', 'the server is shutting down; retry on another gateway', `Retry-After: ${retryHint(1000).retryAfterS}\r\n`);
     const client = this.ctx.edge.clientIp(req);
     const admission = await this.ctx.edge.admit(client);
     if (!admission.ok) {
       this.ctx.metrics.rateLimited.inc();
-      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${admission.retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
+      return refuse(429, 'Too Many Requests', admission.message, `Retry-After: ${admission.retryAfterS}\r\n`);
     }
     if (socket.destroyed) return admission.release();
     this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, client, admission.release));
@@ -172,10 +170,11 @@ export class Gateway {
     if (path === '/api/v2/runtimes' && method === 'GET') return handlePistonRuntimes(this.ctx, req, res);
     if (path === '/api/v2/execute' && method === 'POST') return handlePistonExecute(this.ctx, req, res);
     if (this.packagesApi.handles(path)) return this.packagesApi.serve(this.ctx, path, req, res);
-    if (path === WS_PATH || path === PISTON_CONNECT_PATH) return sendError(this.ctx, res, 'BAD_REQUEST', 'this endpoint needs a WebSocket upgrade');
+    const sendErr = errorSenderFor(path);
+    if (path === WS_PATH || path === PISTON_CONNECT_PATH) return sendErr(this.ctx, res, 'BAD_REQUEST', 'this endpoint needs a WebSocket upgrade');
     if (path.startsWith('/api/')) {
       const known = ['/api/run', '/api/v2/runtimes', '/api/v2/execute'].includes(path);
-      return sendError(this.ctx, res, 'BAD_REQUEST', known ? `method ${method} not allowed on ${path}` : `no route ${method} ${path.slice(0, 100)}`, {}, known ? 405 : 404);
+      return sendErr(this.ctx, res, 'BAD_REQUEST', known ? `method ${method} not allowed on ${path}` : `no route ${method} ${path.slice(0, 100)}`, {}, known ? 405 : 404);
     }
     if (method !== 'GET' && method !== 'HEAD') return sendError(this.ctx, res, 'BAD_REQUEST', 'method not allowed', {}, 405);
     return this.staticFiles.serve(path, req, res);

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { LANGUAGES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
 import { readJsonBody, closeAfterAnswer } from './http-body.ts';
-import { sendJson, type GatewayContext } from './gateway-context.ts';
+import { sendJson, sendPistonError, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
 
 // Piston v2 compatibility: request/response shapes, status codes and error bodies as Piston
@@ -96,7 +96,7 @@ export function handlePistonRuntimes(ctx: GatewayContext, req: http.IncomingMess
 export async function handlePistonExecute(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const cors = ctx.edge.corsHeaders(req);
   // Admission from the head alone: a refused request's body is never read.
-  const release = await admitHttp(ctx, req, res, cors);
+  const release = await admitHttp(ctx, req, res, cors, sendPistonError);
   if (!release) return;
   try {
     // piston-client (and other fetch-based clients) post JSON without a JSON content type.

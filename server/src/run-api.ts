@@ -3,19 +3,19 @@ import { describeIssues, resolveLanguage, answerHint, retryHint, runRequestSchem
 import { BusyError } from '../../registry/index.ts';
 import { readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
-import { sendError, sendJson, slotClientOptions, type GatewayContext } from './gateway-context.ts';
+import { sendError, sendJson, slotClientOptions, type ErrorSender, type GatewayContext } from './gateway-context.ts';
 import type { SlotRunRequest } from './slot-client.ts';
 
 /**
  * Admission shared by the HTTP APIs, decided from the request head alone, before a byte of the
  * body is read: origin, API key, per-client rate and concurrency. A refused request's body is
  * never read or parsed (closeAfterAnswer). Returns the release callback, or undefined after
- * answering the refusal.
+ * answering the refusal in the API's error shape (`send`).
  */
-export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>): Promise<(() => void) | undefined> {
-  const refuse = (...args: Parameters<typeof sendError> extends [unknown, unknown, ...infer R] ? R : never) => {
+export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>, send: ErrorSender = sendError): Promise<(() => void) | undefined> {
+  const refuse = (...args: Parameters<ErrorSender> extends [unknown, unknown, ...infer R] ? R : never) => {
     closeAfterAnswer(req, res);
-    sendError(ctx, res, ...args);
+    send(ctx, res, ...args);
     return undefined;
   };
   if (!ctx.edge.originAllowed(req)) return refuse('FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin).slice(0, 200)} is not allowed`);

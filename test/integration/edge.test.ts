@@ -68,6 +68,42 @@ test('per-client rate limit: RATE_LIMITED with Retry-After; clients are told apa
   assert.equal((await post({ 'x-forwarded-for': '10.7.0.2', 'x-api-key': 'key-one' })).status, 200, 'another client is not limited');
 });
 
+test('/api/v2 (Piston) answers its refusals in Piston\'s error shape {message}, keeping statuses and headers; /api/run keeps the contract\'s', async () => {
+  const execute = (headers: Record<string, string>, method = 'POST') =>
+    fetch(`${pg.httpUrl}/api/v2/execute`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(method === 'POST' ? { body: JSON.stringify({ language: 'js', version: '*', files: [{ content: 'console.log(1)' }] }) } : {}) });
+  const pistonShape = async (res: Response, status: number) => {
+    assert.equal(res.status, status);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body), ['message'], JSON.stringify(body));
+    assert.equal(typeof body.message, 'string');
+    return res;
+  };
+  const ip = { 'x-forwarded-for': '10.6.0.1' };
+  const noKey = await pistonShape(await execute(ip), 401);
+  assert.equal(noKey.headers.get('www-authenticate'), 'Bearer');
+  await pistonShape(await execute({ ...ip, 'x-api-key': 'key-one', origin: 'https://evil.example' }), 403);
+  await pistonShape(await execute({ ...ip, 'x-api-key': 'key-one' }, 'GET'), 405);
+  await pistonShape(await fetch(`${pg.httpUrl}/api/v2/nope`), 404);
+  await pistonShape(await fetch(`${pg.httpUrl}/api/v2/connect`), 400);
+  for (let i = 0; i < 3; i++) assert.equal((await execute({ ...ip, 'x-api-key': 'key-one' })).status, 200);
+  const limited = await pistonShape(await execute({ ...ip, 'x-api-key': 'key-one' }), 429);
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  // A refused /api/v2/connect handshake carries the same body.
+  const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${pg.port}/api/v2/connect`, { headers: { ...ip, 'x-api-key': 'key-one', origin: 'https://evil.example' } });
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('error', reject);
+  });
+  assert.equal(refused.status, 403);
+  assert.deepEqual(Object.keys(JSON.parse(refused.body)), ['message']);
+  // The non-Piston API is unchanged.
+  assert.equal(((await (await post({ 'x-forwarded-for': '10.6.0.2' })).json()) as any).error.code, 'UNAUTHORIZED');
+});
+
 function runOverWsWithHeaders(headers: Record<string, string>) {
   return new Promise<Awaited<ReturnType<typeof runOverWs>>>((resolve, reject) => {
     const ws = new WebSocket(pg.wsUrl, { headers });
