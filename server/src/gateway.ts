@@ -194,17 +194,18 @@ export class Gateway {
   }
 
   /**
-   * Graceful shutdown: stop accepting, let running programs finish up to the grace period,
-   * then stop the rest (their clients get a clear verdict), then close.
+   * Graceful shutdown: take no new runs, let running programs finish up to the grace period,
+   * then stop the rest (their clients get a clear verdict), then close. The listeners stay open
+   * until then: a load balancer must see /healthz 503 (a refused connection reads as a crash
+   * on some balancers, and is retried on the same gateway by others), and a client that still
+   * reaches this gateway gets a retryable BUSY rather than a connection error.
    */
   async close(graceMs = this.opts.config.shutdownGraceMs): Promise<void> {
     this.stopping = true;
     clearInterval(this.poolTimer);
-    this.server.close();
     // Queued clients are answered BUSY (retryable) now: no slot goes to a gateway going away.
     this.ctx.registry.stopWaiting();
     this.ctx.log.info({ activeRuns: this.ctx.activeRuns.size, graceMs }, 'gateway draining');
-    this.ops.close();
     // Each queued client's BUSY goes out before anything closes under it (bounded).
     let settleTimer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(this.pendingUpgrades), new Promise((r) => (settleTimer = setTimeout(r, 3000)))]);
@@ -216,7 +217,9 @@ export class Gateway {
     while (this.ctx.activeRuns.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
     this.wsProxy.close();
     for (const c of this.pistonWss.clients) c.terminate();
+    this.server.close();
     this.server.closeAllConnections();
+    this.ops.close();
     await this.ctx.registry.leaveAsGateway();
   }
 }

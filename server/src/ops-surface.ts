@@ -120,6 +120,7 @@ export class OpsSurface {
       slots: { idle: stats.idle, busy: stats.busy, total: stats.total },
       waiting: stats.waiting,
       activeRuns: this.ctx.activeRuns.size,
+      draining: this.ctx.shuttingDown(),
     });
   }
 

@@ -21,6 +21,14 @@ test('SIGTERM to the whole process group mid-run (as systemd sends it): runs fin
     const exited = new Promise<number | null>((r) => pg.proc.once('exit', (code) => r(code)));
     // The launcher and every other process in the group get it too.
     process.kill(-pg.proc.pid!, 'SIGTERM');
+    // The long run holds the drain open for the grace period: a load balancer sees 503, not a refused connection.
+    await waitFor('the drain began', () => (pg.logs().includes('"msg":"gateway draining"') ? true : undefined), 5000);
+    const health = await getJson(`${pg.httpUrl}/healthz`).catch((err: Error) => ({ status: 0, body: err.message }));
+    assert.equal(health.status, 503, JSON.stringify(health.body));
+    assert.equal(health.body.draining, true);
+    const refused = await runOverWs(pg.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 5000 });
+    assert.equal(refused.error?.code, 'BUSY', JSON.stringify(refused.messages));
+    assert.ok((refused.error?.retryAfterMs ?? 0) > 0);
     const [s, l] = await Promise.all([short, long]);
     const why = () => `${JSON.stringify([s.messages, l.messages])}\n${pg.logs().slice(-4000)}`;
     assert.equal(s.stdout, 'done\n', why());
@@ -127,6 +135,64 @@ test('`npm run worker-host` gets SIGTERM: npm forwards it, the host serves /heal
   } finally {
     if (npm.exitCode === null) process.kill(-npm.pid!, 'SIGKILL');
     redis.disconnect();
+    await cluster.stop();
+  }
+});
+
+/** GET `url` → status code, or 0 when the connection is refused (what a load balancer sees as down). */
+async function statusOf(url: string, init?: RequestInit): Promise<{ status: number; body: any; retryAfter: string | null }> {
+  try {
+    const res = await fetch(url, init);
+    return { status: res.status, body: await res.json().catch(() => undefined), retryAfter: res.headers.get('retry-after') };
+  } catch {
+    return { status: 0, body: undefined, retryAfter: null };
+  }
+}
+
+test('gateway SIGTERM: its listener stays open while it drains — /healthz 503 draining, new runs refused BUSY with a retry hint on every API — and closes when the drain ends', { timeout: 90_000 }, async () => {
+  const cluster = new Cluster();
+  try {
+    await cluster.workerHost(2);
+    const gw = await cluster.gateway({ PLAYGROUND_SHUTDOWN_GRACE_MS: '4000' });
+    await cluster.waitIdle(gw.httpUrl, 2);
+    let going = 0;
+    const onStarted = (m: { type: string }) => void (m.type === 'started' && going++);
+    const forever = { type: 'run', language: 'js', code: 'console.log("forever"); setInterval(() => {}, 1000)', timeoutMs: 30_000 };
+    const runs = [runOverWs(gw.wsUrl, forever, { onMessage: onStarted, deadlineMs: 20_000 }), runOverWs(gw.wsUrl, forever, { onMessage: onStarted, deadlineMs: 20_000 })] as const;
+    await waitFor('both runs started', () => (going === 2 ? true : undefined));
+    const exited = new Promise<number | null>((r) => gw.proc.once('exit', (code) => r(code)));
+    gw.proc.kill('SIGTERM');
+    await waitFor('the drain began', () => (gw.logs().includes('"msg":"gateway draining"') ? true : undefined), 5000);
+
+    const health = await statusOf(`${gw.httpUrl}/healthz`);
+    assert.equal(health.status, 503, `a load balancer must see 503, not a refused connection:\n${gw.logs().slice(-2000)}`);
+    assert.equal(health.body.ok, false);
+    assert.equal(health.body.draining, true);
+    assert.match(health.body.reason, /draining/);
+    assert.equal(health.body.activeRuns, 2);
+
+    const ws = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 5000 });
+    assert.equal(ws.error?.code, 'BUSY', JSON.stringify(ws.messages));
+    assert.equal(ws.error?.retryable, true);
+    assert.ok((ws.error?.retryAfterMs ?? 0) > 0, JSON.stringify(ws.error));
+    assert.equal(ws.exit, undefined, 'nothing ran');
+
+    const post = { method: 'POST', headers: { 'content-type': 'application/json' } };
+    const run = await statusOf(`${gw.httpUrl}/api/run`, { ...post, body: JSON.stringify({ language: 'js', code: 'console.log(1)' }) });
+    assert.equal(run.status, 503);
+    assert.equal(run.body.error.code, 'BUSY');
+    assert.ok(Number(run.retryAfter) >= 1, `Retry-After: ${run.retryAfter}`);
+    const piston = await statusOf(`${gw.httpUrl}/api/v2/execute`, { ...post, body: JSON.stringify({ language: 'js', version: '*', files: [{ content: 'console.log(1)' }] }) });
+    assert.equal(piston.status, 503);
+    assert.equal(typeof piston.body.message, 'string', `Piston's own error shape: ${JSON.stringify(piston.body)}`);
+    assert.ok(Number(piston.retryAfter) >= 1, `Retry-After: ${piston.retryAfter}`);
+
+    const [a, b] = await Promise.all(runs);
+    assert.equal(a.exit?.reason, 'stopped', JSON.stringify(a.messages));
+    assert.equal(b.exit?.reason, 'stopped', JSON.stringify(b.messages));
+    assert.equal(await exited, 0, gw.logs());
+    assert.equal((await statusOf(`${gw.httpUrl}/healthz`)).status, 0, 'the listener is closed once the drain ended');
+  } finally {
     await cluster.stop();
   }
 });
