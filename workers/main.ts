@@ -68,7 +68,8 @@ export function workerHealth(host: WorkerHost): Record<string, unknown> {
     limits: host.config.limits,
     warm: s.warm,
     hostId: host.config.hostId,
-    slotCount: s.total,
+    // Configured slots, whatever their state (a drain takes them out of `slots.total`).
+    slotCount: host.slots.length,
   };
 }
 

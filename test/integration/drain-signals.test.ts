@@ -196,3 +196,34 @@ test('gateway SIGTERM: its listener stays open while it drains — /healthz 503 
     await cluster.stop();
   }
 });
+
+test('worker host SIGTERM: /healthz counts only the slots still serving (busy = running a program, nothing counted warm)', { timeout: 90_000 }, async () => {
+  const cluster = new Cluster();
+  try {
+    const host = await cluster.workerHost(4, { PLAYGROUND_SHUTDOWN_GRACE_MS: '3000' });
+    const statusUrl = host.logs().match(/"statusUrl":"(http:\/\/[\d.:]+)"/)![1];
+    const gw = await cluster.gateway();
+    await cluster.waitIdle(gw.httpUrl, 4);
+    let going = 0;
+    const onStarted = (m: { type: string }) => void (m.type === 'started' && going++);
+    const forever = { type: 'run', language: 'js', code: 'console.log("forever"); setInterval(() => {}, 1000)', timeoutMs: 30_000 };
+    const runs = [runOverWs(gw.wsUrl, forever, { onMessage: onStarted, deadlineMs: 20_000 }), runOverWs(gw.wsUrl, forever, { onMessage: onStarted, deadlineMs: 20_000 })] as const;
+    await waitFor('both runs started', () => (going === 2 ? true : undefined));
+    const before = await getJson(`${statusUrl}/healthz`);
+    assert.deepEqual(before.body.slots, { idle: 2, busy: 2, total: 4 });
+    const exited = new Promise<number | null>((r) => host.proc.once('exit', (code) => r(code)));
+    host.proc.kill('SIGTERM');
+    await waitFor('the drain began', () => (host.logs().includes('"msg":"worker host draining"') ? true : undefined), 5000);
+    assert.match(host.logs(), /"running":2,.*"msg":"worker host draining"/);
+    const during = await getJson(`${statusUrl}/healthz`);
+    assert.equal(during.status, 503);
+    assert.equal(during.body.draining, true);
+    assert.deepEqual(during.body.slots, { idle: 0, busy: 2, total: 2 }, 'the two running slots; the idle two left service');
+    assert.equal(during.body.warm, 0, 'no sandbox waits for a program on a draining host');
+    assert.equal(during.body.slotCount, 4, 'configured slots');
+    await Promise.all(runs);
+    assert.equal(await exited, 0, host.logs());
+  } finally {
+    await cluster.stop();
+  }
+});

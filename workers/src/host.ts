@@ -263,14 +263,27 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     this.slotById.get(slotId)?.shutdownRun();
   }
 
+  /**
+   * This host's slots as /healthz reports them. `busy` counts slots running a program, not
+   * every slot that is not idle: a drain takes idle slots out of service (`stopped`), and
+   * counting those as busy told an operator that a host with two runs left had four. `total`
+   * counts slots in service, so during a drain it shrinks to the runs still going; slots
+   * starting or recycling a sandbox are in service but neither idle nor busy. A stopped slot's
+   * sandbox waits for nothing, so it is not counted warm.
+   */
   status(): { total: number; idle: number; busy: number; warm: number } {
+    let total = 0;
     let idle = 0;
+    let busy = 0;
     let warm = 0;
     for (const s of this.slots) {
+      if (s.currentState === 'stopped') continue;
+      total++;
       if (s.currentState === 'idle') idle++;
+      if (s.isBusy) busy++;
       if (s.hasWarmSandbox) warm++;
     }
-    return { total: this.slots.length, idle, busy: this.slots.length - idle, warm };
+    return { total, idle, busy, warm };
   }
 
   /**
