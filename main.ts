@@ -40,6 +40,9 @@ async function main(): Promise<void> {
   const metrics = new Metrics(registry, () => host.status().warm);
   host.on('run-end', (summary) => metrics.recordRunEnd(summary));
   host.on('sandbox-start', (ms) => metrics.sandboxStart.observe(ms / 1000));
+  // One registry for both halves: an error the slot answers to the gateway's own HTTP run is
+  // answered to the client, and counted, by the gateway; only in-process runs count here.
+  host.on('typed-error', (code, via) => via === 'in-process' && metrics.errors.inc({ code }));
   // This process's own slots are served in-process (no loopback proxy hop); see local-slots.ts.
   const localSlots: LocalSlots = { accept: (upgrade) => host.acceptLocal(upgrade) };
   const gateway = await startGateway({ config: config.gateway, registry, leaseSecret, log, healthExtras: () => workerHealth(host), metrics, localSlots });

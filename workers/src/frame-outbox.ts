@@ -25,6 +25,8 @@ export class FrameOutbox {
   constructor(
     private readonly ws: WebSocket,
     private readonly budget: TurnBudget | undefined,
+    /** Told of each typed error answered (playground_errors_total). */
+    private readonly onError?: (code: PublicErrorCode) => void,
   ) {}
 
   send(msg: ServerMessage, cb?: () => void): void {
@@ -34,6 +36,7 @@ export class FrameOutbox {
   }
 
   sendError(code: PublicErrorCode, message: string): void {
+    this.onError?.(code);
     this.send(serverFrames.error(code, message, retryHint(1000).retryAfterMs));
   }
 

@@ -23,6 +23,8 @@ export class HostMetrics {
     buckets: [0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  /** Typed errors this host answered on run connections (the gateway counts its own answers). */
+  readonly errors = new client.Counter({ name: 'playground_errors_total', help: 'Typed errors answered, by code.', labelNames: ['code'], registers: [this.registry] });
   readonly registryErrors = new client.Counter({ name: 'playground_registry_errors_total', help: 'Registry updates that failed (Redis unreachable or slow).', registers: [this.registry] });
 
   constructor(host: WorkerHost) {
@@ -32,6 +34,7 @@ export class HostMetrics {
       this.outputBytes.inc(s.outputBytes);
     });
     host.on('sandbox-start', (ms) => this.sandboxStart.observe(ms / 1000));
+    host.on('typed-error', (code) => this.errors.inc({ code }));
     new client.Gauge({
       name: 'playground_host_slots',
       help: 'This worker host\'s slots by state (starting, idle, running, recycling, stopped).',

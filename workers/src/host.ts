@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { RELAY_HEADER, RUN_ID_HEADER } from '../../protocol/index.ts';
+import { RELAY_HEADER, RUN_ID_HEADER, type PublicErrorCode } from '../../protocol/index.ts';
 import type { LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 import type { WorkerHostConfig } from './config.ts';
 import { SandboxPool } from './sandbox-pool.ts';
@@ -39,6 +39,13 @@ export interface WorkerHostEvents {
   'sandbox-start': [durationMs: number];
   /** A leased connection ended: the lease can be released even if its gateway died. */
   'lease-end': [slotId: string, leaseId: string];
+  /**
+   * A typed error was answered to a run's connection. `in-process`: the all-in-one's own client
+   * (its gateway handed the socket over); `connection`: whoever connected to the slot address —
+   * a relaying gateway's client, or a gateway's own HTTP run, which that gateway answers (and
+   * counts) again in its own words.
+   */
+  'typed-error': [code: PublicErrorCode, via: 'in-process' | 'connection'];
 }
 
 /**
@@ -249,11 +256,18 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   /** One run of a verified lease on an open WebSocket; the lease ends with the connection. */
   private serveLeased(slot: Slot, ws: WebSocket, leaseId: string, runId: string, onDone?: () => void): void {
     this.leases.set(slot.id, leaseId);
-    void slot.serve(ws, runId, () => {
-      if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);
-      this.emit('lease-end', slot.id, leaseId);
-      onDone?.();
-    });
+    // Only the in-process path (acceptLocal) has an onDone.
+    const via = onDone ? 'in-process' : 'connection';
+    void slot.serve(
+      ws,
+      runId,
+      () => {
+        if (this.leases.get(slot.id) === leaseId) this.leases.delete(slot.id);
+        this.emit('lease-end', slot.id, leaseId);
+        onDone?.();
+      },
+      (code) => this.emit('typed-error', code, via),
+    );
   }
 
   /** A lease deadline passed elsewhere: end that slot's run if it still holds that lease. */

@@ -39,7 +39,7 @@ export class RunSession {
     this.opts = opts;
     this.meter = new OutputMeter(opts.limits.maxOutputBytes);
     this.stdin = new StdinRelay(opts.limits.maxStdinBytes);
-    this.outbox = new FrameOutbox(opts.ws, opts.budget);
+    this.outbox = new FrameOutbox(opts.ws, opts.budget, opts.onTypedError);
     this.done = new Promise((r) => (this.resolveDone = r));
     const { ws } = opts;
     // Decided after the next I/O phase: when this process was too busy to read for a while, a

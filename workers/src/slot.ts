@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
+import type { PublicErrorCode } from '../../protocol/index.ts';
 import { RunSession } from './run-session.ts';
 import type { RunSummary, SessionOptions } from './run-session-options.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
@@ -119,7 +120,7 @@ export class Slot extends EventEmitter<SlotEvents> {
   }
 
   /** Serves one run on this connection. The caller has checked the slot is not busy. */
-  async serve(ws: WebSocket, runId: string, onSessionEnd?: () => void): Promise<void> {
+  async serve(ws: WebSocket, runId: string, onSessionEnd?: () => void, onTypedError?: (code: PublicErrorCode) => void): Promise<void> {
     this.setState('running');
     const log = this.log.child({ runId });
     const session = new RunSession({
@@ -133,6 +134,7 @@ export class Slot extends EventEmitter<SlotEvents> {
         return sandbox;
       },
       onRunEnd: (summary) => this.emit('run-end', summary),
+      onTypedError,
     });
     this.session = session;
     const used = await session.done;
