@@ -197,13 +197,24 @@ test('gateway SIGTERM: its listener stays open while it drains — /healthz 503 
   }
 });
 
-test('worker host SIGTERM: /healthz counts only the slots still serving (busy = running a program, nothing counted warm)', { timeout: 90_000 }, async () => {
+test('worker host SIGTERM: /healthz counts only the slots still serving (busy = running a program, nothing counted warm); each slot address answers a state probe, 503 once its host drains', { timeout: 90_000 }, async () => {
   const cluster = new Cluster();
   try {
     const host = await cluster.workerHost(4, { PLAYGROUND_SHUTDOWN_GRACE_MS: '3000' });
     const statusUrl = host.logs().match(/"statusUrl":"(http:\/\/[\d.:]+)"/)![1];
     const gw = await cluster.gateway();
     await cluster.waitIdle(gw.httpUrl, 4);
+    // A slot's own probe: its address and state, nothing else; any other request needs an upgrade.
+    const first = host.slots[0]!;
+    const probe = await statusOf(`http://${first}/healthz?from=lb`);
+    assert.equal(probe.status, 200);
+    assert.deepEqual(probe.body, { slot: first, state: 'idle' });
+    const other = await fetch(`http://${first}/metrics`);
+    assert.equal(other.status, 426);
+    assert.equal(other.headers.get('upgrade'), 'websocket');
+    const otherBody = (await other.json()) as any;
+    assert.equal(otherBody.error.code, 'BAD_REQUEST', JSON.stringify(otherBody));
+    assert.equal(otherBody.state, undefined, 'the state is the probe\'s answer only');
     let going = 0;
     const onStarted = (m: { type: string }) => void (m.type === 'started' && going++);
     const forever = { type: 'run', language: 'js', code: 'console.log("forever"); setInterval(() => {}, 1000)', timeoutMs: 30_000 };
@@ -221,6 +232,9 @@ test('worker host SIGTERM: /healthz counts only the slots still serving (busy = 
     assert.deepEqual(during.body.slots, { idle: 0, busy: 2, total: 2 }, 'the two running slots; the idle two left service');
     assert.equal(during.body.warm, 0, 'no sandbox waits for a program on a draining host');
     assert.equal(during.body.slotCount, 4, 'configured slots');
+    const probes = await Promise.all(host.slots.map((s) => statusOf(`http://${s}/healthz`)));
+    assert.deepEqual(probes.map((p) => p.body?.state).sort(), ['running', 'running', 'stopped', 'stopped'], JSON.stringify(probes));
+    assert.deepEqual(probes.map((p) => p.status), [503, 503, 503, 503], 'a draining host\'s slots take no new run');
     await Promise.all(runs);
     assert.equal(await exited, 0, host.logs());
   } finally {

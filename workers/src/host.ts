@@ -163,6 +163,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
           port: this.config.port,
           idleMs: SLOT_IDLE_SOCKET_MS,
           state: () => ({ slot: slot.id, state: slot.currentState }),
+          inService: () => !this.draining && slot.currentState !== 'stopped',
           onUpgrade: (req, socket, head) => this.onUpgrade(slot, req, socket, head),
         }),
       );

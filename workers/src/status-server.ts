@@ -5,8 +5,8 @@ import type { HostMetrics } from './host-metrics.ts';
 /**
  * A standalone worker host's own HTTP endpoint (PLAYGROUND_HOST:PLAYGROUND_PORT, port 8081 by
  * default): GET /healthz (200 while it can serve runs, 503 when draining, without a warm slot
- * or without its registry) and GET /metrics (Prometheus). Slots never serve these: their
- * addresses are for gateways only.
+ * or without its registry) and GET /metrics (Prometheus). Slot addresses never serve these:
+ * they are for gateways, and answer only a probe of the slot itself (slot-listener.ts).
  */
 export async function startStatusServer(
   host: string,
