@@ -254,6 +254,37 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   all-in-one). The languages section now runs after cost and piston: a TypeScript run turns a
   host's later boots to the snapshot with the transpiler (~5 ms more CPU each) for 10 minutes,
   which had inflated the sandboxes' row to 44.5 ms when it ran first.
+- **The cost per run, fourth pass** (issue 16, fourth session of 2026-11-30; kernel
+  6.18.44-fc-v857, cgroup v1 here, a fast VM: the tables above come from this session).
+  \`perf record\` on the launcher's tree: bwrap's own CPU is ~22 % of a sandbox's, and the
+  biggest part of it is the kernel printing \`/proc/self/mountinfo\` (\`show_mountinfo\`, ~10 %
+  of every sample): bwrap re-reads the whole mount table after each of its ~36 binds, 28 of
+  which are the stand-ins over host-wide \`/proc\` files. Measured alone (bwrap + \`node -e\`,
+  6 × 40 interleaved): the stand-ins cost 3.8–4.3 ms per boot (26.1 → 30.4 ms). They stay:
+  they keep other tenants' activity (interrupts, load, memory, disks, locks) and the host's
+  kernel addresses out of a program's reach (\`kptr_restrict\` is 0 on this host). What changed:
+  - *The files bwrap binds live on a tmpfs* (/dev/shm when the temp folder is not one): the
+    kernel prints every ext4 mount with its options in each of those re-reads. Alone: 30.9 →
+    30.0 ms per boot; in the whole product it is within the A/B's noise. A killed worker host's
+    folders are swept by the next one (in a tmpfs they would hold memory until reboot).
+  - *The launcher runs lean* (\`--max-semi-space-size=1 --single-threaded\`): each fork copies
+    its private page tables; ~0.9 → ~0.8 ms of its CPU per fork.
+  Measured and dropped: a native fork server in place of the Node launcher and the shell (a C
+  loop forking, setting the rlimits and exec'ing bwrap, against Node spawning the shell: 27.3
+  against 27.9 ms per boot; too little for a root helper to build and keep); and dropping
+  \`--as-pid-1\`, which would have let signals a program sends itself behave as under plain
+  node: bwrap's reaper then becomes pid 1 beside the program, and the attack suite opened its
+  \`/proc/1/mem\` read-write (the runner emulates those signals instead, protocol.md).
+  Interleaved windows (\`bench/ab-cost.ts\`, 4 × 100 runs at concurrency 2), this session's start
+  (8ad1d2d) against its end: trees 40.0 against 39.9 ms per run, beside a bare tree of 29.6 ms:
+  no measurable change. The cost section above: trees 39.7 ms (service 6.3 + sandboxes 33.4)
+  against 29.5 (1.35 ×), machine 41.2 against 33.1 ms (1.24 ×). Beside Piston on this VM its
+  runs cost less than ours: 37.7 ms of machine CPU per run against our 42.0 (WebSocket) and
+  43.2 (\`/api/v2/execute\`), so once the CPU is the limit it completes more (our runs/s over
+  its: 1.96 / 1.14 / 1.01 / 0.91 × at concurrency 1 / 2 / 4 / 16 over WebSocket, 1.85 / 1.10 /
+  0.95 / 0.87 × over \`/api/v2/execute\`). The difference sits in the sandbox: its isolate box
+  costs ~32 ms against our ~35 ms, about what the stand-ins over \`/proc\` cost (isolate mounts
+  a plain \`/proc\`); its API costs ~6.3 ms per run against our service's ~4.8 ms there.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
