@@ -41,7 +41,7 @@ export function prepareLanguage(language: Language): void {
   if (language !== 'typescript') return;
   features ??= import('./ts-features.ts');
   void features.then((f) => {
-    f.enable(language);
+    void f.enable(language);
     // Node's types always: with lib es2022 alone, even `console` would be unknown.
     if (!typesRequested) {
       typesRequested = true;
@@ -49,6 +49,16 @@ export function prepareLanguage(language: Language): void {
       void f.loadPackageTypes();
     }
   });
+}
+
+/**
+ * Formatting comes from that same language service, which plain JavaScript does not load up
+ * front: the first Format in JavaScript loads it then (once), so the button and Shift+Alt+F
+ * format in both languages (in JavaScript they did nothing).
+ */
+export async function prepareFormatting(language: Language): Promise<void> {
+  features ??= import('./ts-features.ts');
+  await (await features).enable(language);
 }
 
 export { monaco };

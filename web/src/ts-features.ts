@@ -17,19 +17,23 @@ ts.typescriptDefaults.setCompilerOptions(compilerOptions);
 ts.javascriptDefaults.setCompilerOptions(compilerOptions);
 ts.typescriptDefaults.setEagerModelSync(true);
 
-const started = new Set<Language>();
+const started = new Map<Language, Promise<void>>();
 
 /**
  * register.ts sets the service up when a model of the language is first created; a model that
  * existed before this module loaded has had that moment already, so set it up here instead.
+ * Resolves once the language's providers (completion, diagnostics, formatting…) are registered.
  */
-export function enable(language: Language): void {
-  if (started.has(language)) return;
-  started.add(language);
-  void import('monaco-editor/languages/features/typescript/tsMode').then((mode) => {
-    if (language === 'typescript') mode.setupTypeScript(ts.typescriptDefaults);
-    else mode.setupJavaScript(ts.javascriptDefaults);
-  });
+export function enable(language: Language): Promise<void> {
+  let setUp = started.get(language);
+  if (!setUp) {
+    setUp = import('monaco-editor/languages/features/typescript/tsMode').then((mode) => {
+      if (language === 'typescript') mode.setupTypeScript(ts.typescriptDefaults);
+      else mode.setupJavaScript(ts.javascriptDefaults);
+    });
+    started.set(language, setUp);
+  }
+  return setUp;
 }
 
 let typesLoaded: Promise<void> | undefined;

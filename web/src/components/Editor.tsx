@@ -180,7 +180,15 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         markers.current = list;
         applyMarkers();
       },
-      format: () => void editorRef.current?.getAction('editor.action.formatDocument')?.run(),
+      format: () => {
+        const ed = editorRef.current;
+        if (!ed) return;
+        void import('../monaco-setup.ts')
+          .then(({ prepareFormatting }) => prepareFormatting(latest.current.language))
+          // The formatter's provider is registered by now; the action's enablement follows it.
+          .then(() => new Promise((r) => setTimeout(r, 0)))
+          .then(() => ed.getAction('editor.action.formatDocument')?.run());
+      },
     };
   }
   useEffect(() => {
@@ -237,6 +245,8 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
       });
       editorRef.current = editor;
       editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => latest.current.onRun?.());
+      // Monaco's own binding does nothing until a formatter exists (JavaScript loads none up front).
+      editor.addCommand(monaco.KeyMod.Shift | monaco.KeyMod.Alt | monaco.KeyCode.KeyF, () => api.current?.format());
       const reportProblems = () => {
         const model = editor.getModel();
         if (!model) return;
