@@ -51,10 +51,14 @@ export function carryOut(command: string, rawArgs: unknown, c: EmbedControls): C
       return { ok: true };
     }
     case 'setTheme':
-      c.setTheme(parseThemeChoice(String(args.theme)));
+      // Checked, not coerced: 'pink' used to become 'auto' and still answer ok.
+      if (args.theme !== 'light' && args.theme !== 'dark' && args.theme !== 'auto') return refuse("args.theme must be 'light', 'dark' or 'auto'");
+      c.setTheme(parseThemeChoice(args.theme));
       return { ok: true };
     case 'setReadOnly':
-      c.setReadOnly(Boolean(args.readOnly));
+      // A boolean, not anything truthy: {readOnly: 'false'} made the editor read-only.
+      if (typeof args.readOnly !== 'boolean') return refuse('args.readOnly must be a boolean');
+      c.setReadOnly(args.readOnly);
       return { ok: true };
     case 'sendStdin':
       if (typeof args.data !== 'string') return refuse('args.data must be a string');

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { carryOut, type EmbedControls } from '../../web/src/embed-commands.ts';
+
+function controls(): EmbedControls & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    run: () => calls.push('run'),
+    stop: () => calls.push('stop'),
+    getSource: () => ({ code: '', language: 'javascript' }),
+    setSource: (code) => calls.push(`setSource ${code}`),
+    setFiles: () => calls.push('setFiles'),
+    setTheme: (t) => calls.push(`setTheme ${t}`),
+    setReadOnly: (r) => calls.push(`setReadOnly ${r}`),
+    sendStdin: (d) => calls.push(`sendStdin ${d}`),
+  };
+}
+
+test('setTheme takes light, dark or auto; anything else is BAD_REQUEST and changes nothing', () => {
+  const c = controls();
+  for (const theme of ['light', 'dark', 'auto']) assert.deepEqual(carryOut('setTheme', { theme }, c), { ok: true });
+  for (const args of [{ theme: 'pink' }, {}, { theme: 1 }, null]) {
+    const r = carryOut('setTheme', args, c);
+    assert.equal(r.ok, false, JSON.stringify(args));
+    assert.equal(!r.ok && r.code, 'BAD_REQUEST');
+  }
+  assert.deepEqual(c.calls, ['setTheme light', 'setTheme dark', 'setTheme auto']);
+});
+
+test('setReadOnly takes a boolean only ({readOnly: "false"} must not lock the editor)', () => {
+  const c = controls();
+  assert.deepEqual(carryOut('setReadOnly', { readOnly: true }, c), { ok: true });
+  assert.deepEqual(carryOut('setReadOnly', { readOnly: false }, c), { ok: true });
+  for (const args of [{ readOnly: 'false' }, { readOnly: 'yes' }, {}, { readOnly: 1 }]) {
+    const r = carryOut('setReadOnly', args, c);
+    assert.equal(!r.ok && r.code, 'BAD_REQUEST', JSON.stringify(args));
+  }
+  assert.deepEqual(c.calls, ['setReadOnly true', 'setReadOnly false']);
+});
