@@ -17,6 +17,9 @@ test('the embed inside a host page answers postMessage commands, emits output/ru
     expect(pong).toMatchObject({ ok: true, command: 'ping' });
     const source = await reply(page, await page.evaluate(() => (window as any).send('getSource')));
     expect(source.result).toEqual({ code: 'console.log("from the embed")', language: 'javascript' });
+    // Nobody edited anything yet: no `change` (one used to follow `ready` by ~300 ms).
+    await page.waitForTimeout(700);
+    expect(await events(page, 'change')).toEqual([]);
 
     await reply(page, await page.evaluate(() => (window as any).send('setSource', { code: 'for (let i = 1; i <= 3; i++) console.log("line " + i)' })));
     await expect(frame.locator('.monaco-editor .view-lines')).toContainText('line');

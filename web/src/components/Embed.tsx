@@ -124,9 +124,18 @@ export function Embed() {
     return () => ro.disconnect();
   }, []);
 
-  // Debounced change events.
+  // Debounced change events, for edits only: the program the embed loaded with is no change
+  // (a host got one ~300 ms after `ready` without anyone touching the code).
+  const lastChange = useRef<string | undefined>(undefined);
   useEffect(() => {
-    const t = setTimeout(() => post('change', describeProgram(sourceFiles(source), source.entry)), 300);
+    const program = describeProgram(sourceFiles(source), source.entry);
+    const key = JSON.stringify(program);
+    if (lastChange.current === undefined) lastChange.current = key;
+    if (key === lastChange.current) return;
+    const t = setTimeout(() => {
+      lastChange.current = key;
+      post('change', program);
+    }, 300);
     return () => clearTimeout(t);
   }, [source]);
 
