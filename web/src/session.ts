@@ -9,8 +9,11 @@ export interface RunHandlers {
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
   onExit?: (msg: ExitMessage) => void;
   onError?: (msg: ErrorMessage) => void;
-  /** The socket closed; `lost` when it closed without an exit or error (connection lost). */
-  onClose?: (info: { lost: boolean }) => void;
+  /**
+   * The socket closed; `lost` when it closed without an exit or error (connection lost), and
+   * `neverOpened` when it never connected at all (server down or unreachable).
+   */
+  onClose?: (info: { lost: boolean; neverOpened: boolean }) => void;
 }
 
 export interface RunHandle {
@@ -34,7 +37,11 @@ export function startRun(request: RunRequest, handlers: RunHandlers, url = wsUrl
   const send = (msg: ClientMessage) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame(msg));
   };
-  ws.onopen = () => send(clientFrames.run(request));
+  let opened = false;
+  ws.onopen = () => {
+    opened = true;
+    send(clientFrames.run(request));
+  };
   ws.onmessage = (ev) => {
     let msg: ServerMessage;
     try {
@@ -60,7 +67,7 @@ export function startRun(request: RunRequest, handlers: RunHandlers, url = wsUrl
         break;
     }
   };
-  ws.onclose = () => handlers.onClose?.({ lost: !ended });
+  ws.onclose = () => handlers.onClose?.({ lost: !ended, neverOpened: !opened });
   return {
     stop: () => send(clientFrames.stop()),
     sendStdin: (data) => send(clientFrames.stdin(data)),

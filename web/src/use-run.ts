@@ -88,17 +88,16 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           if (!current()) return;
           error = msg;
           stopTicker();
-          const words: Record<string, string> = {
-            BUSY: 'Server busy: all workers are in use',
-            RATE_LIMITED: 'Rate limited: too many runs, wait a moment',
-          };
-          setState((s) => ({ ...s, phase: s.phase === 'running' && !exit ? s.phase : 'idle', status: words[msg.code] ?? `Error: ${msg.message}`, statusKind: 'error', retryable: msg.retryable }));
+          // The server's own words say why (its workers are busy, it is shutting down, this
+          // client has runs going in other tabs…): a fixed phrase per code was wrong half the time.
+          const words: Record<string, string> = { BUSY: 'Server busy', RATE_LIMITED: 'Rate limited' };
+          setState((s) => ({ ...s, phase: s.phase === 'running' && !exit ? s.phase : 'idle', status: `${words[msg.code] ?? 'Error'}: ${msg.message}`, statusKind: 'error', retryable: msg.retryable }));
         },
-        onClose: ({ lost }) => {
+        onClose: ({ lost, neverOpened }) => {
           if (!current()) return;
           stopTicker();
           handle.current = undefined;
-          if (lost) setState((s) => ({ ...s, phase: 'idle', status: 'Connection lost', statusKind: 'error', retryable: true }));
+          if (lost) setState((s) => ({ ...s, phase: 'idle', status: neverOpened ? 'Cannot reach the server' : 'Connection lost', statusKind: 'error', retryable: true }));
           else setState((s) => ({ ...s, phase: 'idle' }));
           ev.current.onEnd?.(exit, error);
         },
