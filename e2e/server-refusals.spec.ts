@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import WebSocket from 'ws';
 import { openPlayground, setCode, status } from './helpers.ts';
 
 // A refused run says why in the server's own words. The UI used to print a fixed phrase per
@@ -16,4 +17,24 @@ test('a run refused for runs going in other tabs shows the server\'s reason', as
   for (const tab of tabs.slice(0, 2)) await expect(status(tab)).toHaveText('Running…');
   await third.getByRole('button', { name: /Run/ }).click();
   await expect(status(third)).toContainText('Rate limited: at most 2 concurrent runs per client');
+});
+
+// A run queued for a worker said "Connecting…" for as long as the queue took, like a hung
+// connection: after a second without a start it says it waits for a worker.
+test('a run queued for a free worker says so, then runs', async ({ page, baseURL }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("my turn")');
+  // Every one of the 6 slots busy for ~2.9 s, from three other clients (two runs each).
+  const url = `${baseURL!.replace(/^http/, 'ws')}/api/ws`;
+  const blockers = Array.from({ length: 6 }, (_, i) => {
+    const ws = new WebSocket(url, { localAddress: `127.0.0.${11 + (i % 3)}` });
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'run', language: 'javascript', code: 'setTimeout(() => {}, 2900)' })));
+    ws.on('error', () => undefined);
+    return new Promise<void>((resolve) => ws.on('message', (d) => JSON.parse(d.toString()).type === 'started' && resolve()));
+  });
+  await Promise.all(blockers);
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toHaveText('Waiting for a free worker…');
+  await expect(status(page)).toHaveText('Exited with code 0', { timeout: 20_000 });
+  await expect(page.getByTestId('console')).toContainText('my turn');
 });

@@ -35,6 +35,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
   const handle = useRef<RunHandle | undefined>(undefined);
   const startedAt = useRef(0);
   const ticker = useRef<number | undefined>(undefined);
+  const waitNote = useRef<number | undefined>(undefined);
   const ev = useRef(events);
   ev.current = events;
 
@@ -52,6 +53,12 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
       if (echoStdin) con?.echo(echoStdin);
       let stderr = '';
       setState({ phase: 'connecting', status: 'Connecting…', statusKind: 'running' });
+      // No 'started' after a second: the run is queued for a worker (or the network is slow).
+      // Saying so beats a "Connecting…" that looks hung for as long as the queue takes.
+      window.clearTimeout(waitNote.current);
+      waitNote.current = window.setTimeout(() => {
+        if (handle.current === h) setState((s) => (s.phase === 'connecting' ? { ...s, status: 'Waiting for a free worker…' } : s));
+      }, 1000);
       let exit: ExitMessage | undefined;
       let error: ErrorMessage | undefined;
       // A run replaced by a newer one (Run again) still closes later: its handlers must not touch
