@@ -14,12 +14,12 @@ test('stdin typed before Run goes with the run; lines typed during it follow; bo
   await expect(page.getByTestId('stdin-queued')).toHaveText('2 lines queued');
   await page.getByRole('button', { name: /Run/ }).click();
   await expect(consoleText(page)).toContainText('got alpha\ngot beta\n');
-  // The queued lines echo at the top of the run's output, marked as input.
-  await expect(consoleText(page).locator('.stdin-echo')).toHaveText(['alpha\nbeta\n']);
+  // The queued lines echo at the top of the run's output, each marked as input.
+  await expect(consoleText(page).locator('.stdin-echo')).toHaveText(['alpha\n', 'beta\n']);
   await input.fill('gamma');
   await input.press('Enter');
   await expect(consoleText(page)).toContainText('got gamma');
-  await expect(consoleText(page).locator('.stdin-echo')).toHaveCount(2);
+  await expect(consoleText(page).locator('.stdin-echo')).toHaveCount(3);
   await page.getByRole('button', { name: 'EOF' }).click();
   await expect(consoleText(page)).toContainText('stdin closed (EOF)');
   await expect(consoleText(page)).toContainText('stdin ended');

@@ -67,7 +67,10 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
       queue(`note note-${kind}`, `${escapeHtml(text)}\n`);
     },
     echo(text) {
-      queue('stdin-echo', escapeHtml(text.endsWith('\n') ? text : `${text}\n`));
+      // One span per line: each carries the input marker (queued lines came as one text, and
+      // only the first of them was marked).
+      const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+      for (const line of body.split('\n')) queue('stdin-echo', `${escapeHtml(line)}\n`);
     },
     clear() {
       pending.current = [];
