@@ -26,3 +26,18 @@ test('an example in another language can be undone from the note (B6)', async ({
   await expect(page.getByLabel('Language')).toHaveValue('javascript');
   await expect(editorText(page)).toContainText('my precious code');
 });
+
+// The note's Undo brought back the code from before the example, throwing away every edit made
+// since: once the example is edited, the note goes (Ctrl+Z still steps back through all of it).
+test('editing an example dismisses the note whose Undo would discard the edits', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("my precious code")');
+  await page.getByLabel('Examples').selectOption('timer');
+  const note = page.getByRole('status').filter({ hasText: 'Loaded the example' });
+  await expect(note).toBeVisible();
+  await page.locator('.monaco-editor').first().click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.insertText('\n// my later edit');
+  await expect(note).toBeHidden();
+  await expect(editorText(page)).toContainText('my later edit');
+});

@@ -35,7 +35,7 @@ export function Playground() {
   const [theme, setTheme] = useState<Theme>('light');
   const [shareNote, setShareNote] = useState('');
   /** What "Undo" in the replaced-code note brings back (an example or a link replaced it). */
-  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource } | undefined>();
+  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource; next: SharedSource } | undefined>();
   const [outputTab, setOutputTab] = useState<'editor' | 'output'>('editor');
   const [problems, setProblems] = useState<Problem[]>([]);
   const [problemsOpen, setProblemsOpen] = useState(false);
@@ -70,8 +70,13 @@ export function Playground() {
     if (next.language === previous.language) editorApi.current?.setFiles(sourceFiles(next));
     setSource(next);
     setActive(sourceFiles(next)[0]!.name);
-    setReplaced({ what, previous });
+    setReplaced({ what, previous, next });
   }, [currentSource]);
+  // Once the code is edited past what replaced it, the note's Undo would throw those edits away
+  // (found by hand): the note goes, and the editor's own undo history keeps every step.
+  useEffect(() => {
+    if (replaced && JSON.stringify(source) !== JSON.stringify(replaced.next)) setReplaced(undefined);
+  }, [source, replaced]);
 
   useEffect(() => onSharedHash((shared) => replaceSource(shared, 'Loaded the shared link')), [replaceSource]);
 
