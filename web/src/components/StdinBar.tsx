@@ -22,7 +22,8 @@ export function StdinBar({ running, closed, onSend, onEof }: Props) {
     if (!running) setQueued((n) => n + 1);
   };
   if (running && queued) setQueued(0);
-  const placeholder = closed ? 'stdin is closed (EOF sent)' : running ? 'Input for the program: Enter sends a line' : 'Input for the next run: Enter queues a line';
+  // Short enough to show whole in the bar beside its buttons (the longer wording was cut off).
+  const placeholder = closed ? 'stdin closed (EOF sent)' : running ? 'Send a line: Enter' : 'Queue a line: Enter';
   return (
     <form
       className="stdin"
