@@ -14,7 +14,9 @@ export function StatusLine({ state, onRetry, limits }: { state: RunState; onRetr
         </span>
       )}
       {state.worker && <span className="status-worker" title="The worker slot that ran this program">worker {state.worker}</span>}
-      {limits && state.phase === 'idle' && (
+      {/* Always shown, on a row of its own: the status keeps one height through a run (the
+          output no longer jumps down when a run ends and its worker and limits appear). */}
+      {limits && (
         <span className="status-limits" data-testid="limits" title="A run is stopped when it passes either limit">
           limits: {formatSeconds(limits.timeoutMs)}, {formatBytes(limits.maxOutputBytes)} output
         </span>
