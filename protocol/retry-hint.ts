@@ -6,13 +6,13 @@
  */
 export function retryHint(baseMs: number, random: () => number = Math.random): { retryAfterMs: number; retryAfterS: number } {
   const base = Math.max(0, baseMs);
-  const retryAfterMs = Math.round(base + random() * Math.max(500, base / 2));
-  return { retryAfterMs, retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+  return hintOf(base + random() * Math.max(500, base / 2));
 }
 
-/** The code's retry hint fields, for an error frame (none for other codes). */
-export function retryFields(code: string, baseMs: number): { retryAfterMs?: number } {
-  return code === 'BUSY' || code === 'RATE_LIMITED' ? { retryAfterMs: retryHint(baseMs).retryAfterMs } : {};
+/** A wait as both fields: whole milliseconds, and whole seconds for `Retry-After`. */
+function hintOf(ms: number): { retryAfterMs: number; retryAfterS: number } {
+  const retryAfterMs = Math.max(0, Math.round(ms));
+  return { retryAfterMs, retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
 }
 
 /**
@@ -23,7 +23,5 @@ export function retryFields(code: string, baseMs: number): { retryAfterMs?: numb
  */
 export function answerHint(code: string, givenMs?: number): { retryAfterMs: number; retryAfterS: number } | undefined {
   if (code !== 'BUSY' && code !== 'RATE_LIMITED') return undefined;
-  if (givenMs === undefined) return retryHint(1000);
-  const retryAfterMs = Math.max(0, Math.round(givenMs));
-  return { retryAfterMs, retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+  return givenMs === undefined ? retryHint(1000) : hintOf(givenMs);
 }
