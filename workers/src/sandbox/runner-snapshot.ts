@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -28,39 +28,17 @@ export async function buildRunnerSnapshots(dir: string, nodePath: string, nodeFl
   return typescript ? { typescript, javascript } : undefined;
 }
 
-/**
- * Built without Node's code cache for the built-in modules the snapshot did not load (Node's
- * `withoutCodeCache`; Node 20.12+, older ones fall back to a plain `--build-snapshot`). That
- * cache is ~2.8 of the JavaScript-only blob's 4.4 MB, and node copies a blob twice into fresh
- * memory at every boot (read from the file, then into V8's startup data): ~1 400 page faults
- * per sandbox boot for modules most programs never load (issue 16: a boot and a run 112.9 →
- * 93.9 ms of CPU on a VM where a fault costs ~20 µs). A program that loads one (`http`,
- * `zlib`…) compiles it lazily instead: measured the same or cheaper per run (103.9 against
- * 117.6 ms with `http`, `zlib`, `stream/promises`). The loaders and warmed paths are compiled
- * in the snapshot's heap either way.
- */
 async function buildOne(dir: string, name: string, nodePath: string, nodeFlags: readonly string[], env: Record<string, string>): Promise<string | undefined> {
   const blob = path.join(dir, name);
-  const config = path.join(dir, `${name}.config.json`);
-  writeFileSync(config, JSON.stringify({ builder: path.join(dir, 'runner.cjs'), withoutCodeCache: true }));
-  const built =
-    (await buildWith(nodePath, [...nodeFlags, '--snapshot-blob', blob, '--build-snapshot-config', config], dir, env)) ||
-    (await buildWith(nodePath, [...nodeFlags, '--snapshot-blob', blob, '--build-snapshot', path.join(dir, 'runner.cjs')], dir, env));
-  rmSync(config, { force: true });
-  if (!built) return undefined;
-  chmodSync(blob, 0o644);
-  return (await bootsToReady(nodePath, nodeFlags, blob)) ? blob : undefined;
-}
-
-async function buildWith(nodePath: string, args: string[], dir: string, env: Record<string, string>): Promise<boolean> {
-  const blob = args[args.indexOf('--snapshot-blob') + 1]!;
-  rmSync(blob, { force: true });
+  const args = [...nodeFlags, '--snapshot-blob', blob, '--build-snapshot', path.join(dir, 'runner.cjs')];
   const status = await new Promise<number | null>((resolve) => {
     const child = spawn(nodePath, args, { cwd: dir, env: { PATH: '/usr/bin:/bin', ...env }, stdio: 'ignore', timeout: 60_000 });
     child.on('error', () => resolve(null));
     child.on('close', (code) => resolve(code));
   });
-  return status === 0 && existsSync(blob);
+  if (status !== 0 || !existsSync(blob)) return undefined;
+  chmodSync(blob, 0o644);
+  return (await bootsToReady(nodePath, nodeFlags, blob)) ? blob : undefined;
 }
 
 /** Starts the snapshot once on the host and waits for the runner's "ready" on fd 3. */
