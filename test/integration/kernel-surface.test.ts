@@ -105,6 +105,32 @@ test('/proc hides the host: kernel command line, load, uptime, boot id; os still
   assert.equal(seen.seccomp, '2', 'seccomp filter mode');
 });
 
+// Issue 16: node's boot asks for huge pages for the snapshot's copies (huge-pages.ts). glibc
+// reads the host's setting from sysfs: the sandbox has a copy of those two files and nothing
+// else of /sys, and the tunable set for the boot is gone from the program's environment.
+test('the sandbox\'s malloc asks for huge pages where the host offers them; /sys and the environment show nothing more', async () => {
+  let hostMode = 'none';
+  try {
+    hostMode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'none';
+  } catch {
+    /* no THP on this kernel */
+  }
+  const r = await run(`const fs = require('fs'); const path = require('path');
+    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
+    console.log('sys', fs.existsSync('/sys') ? walk('/sys').join(',') : 'absent');
+    // A mapping is eligible when it was madvised (mode madvise) or whenever huge pages are on (always).
+    console.log('eligible', fs.readFileSync('/proc/self/smaps', 'utf8').split('\\n').filter((l) => /^THPeligible:\\s+1/.test(l)).length > 0);
+    console.log('tunables', 'GLIBC_TUNABLES' in process.env, require('child_process').execFileSync(process.execPath, ['-e', 'console.log("GLIBC_TUNABLES" in process.env)']).toString().trim());`);
+  const seen = lines(r.stdout);
+  assert.equal(seen.tunables, 'false false', r.stdout + r.stderr);
+  if (hostMode === 'madvise' || hostMode === 'always') {
+    assert.equal(seen.sys, '/sys/kernel/mm/transparent_hugepage/enabled,/sys/kernel/mm/transparent_hugepage/hpage_pmd_size');
+    assert.equal(seen.eligible, 'true', r.stdout);
+  } else {
+    assert.equal(seen.sys, 'absent');
+  }
+});
+
 test('sockets other than AF_UNIX are refused by seccomp; Node keeps working fully', async () => {
   const r = await run(`const os = require('os');
     const udp = require('dgram').createSocket('udp4'); udp.on('error', (e) => console.log('udp', e.code)); udp.bind(0);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import type { RunnerSnapshots } from './runner-snapshot.ts';
 import type { ScratchDirs } from './scratch.ts';
+import { BOOT_MALLOC_TUNABLES, HOST_THP_DIR } from './huge-pages.ts';
 
 /** Host paths the sandbox sees, resolved once when the worker host starts. */
 export interface SandboxLayout {
@@ -30,6 +31,8 @@ export interface SandboxLayout {
   seccompPath?: string;
   /** [hostFile, /proc path]: neutral files bound over /proc entries that describe the host. */
   procMasks: Array<[string, string]>;
+  /** The copy of the host's huge-page settings glibc reads (huge-pages.ts); absent when it has none. */
+  hugePages?: string;
 }
 
 /** Where the sandbox's seccomp program is read from: the shell opens the file as this fd. */
@@ -51,6 +54,7 @@ export const RUNNER_JS_SNAPSHOT_IN_SANDBOX = `${SANDBOX_DIR}/runner-js.blob`;
 /** runner.cjs's argument for a boot without the transpiler (it loads it on demand). */
 export const JAVASCRIPT_ONLY_FLAG = '--javascript-only';
 export const PACKAGES_IN_SANDBOX = '/node_modules';
+
 
 /** Node's flags in the sandbox (also used to build the snapshots and code cache V8 must accept there). */
 export function sandboxNodeFlags(heapMb: number): string[] {
@@ -111,6 +115,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--symlink', 'usr/lib64', '/lib64',
     '--symlink', 'usr/bin', '/bin',
   );
+  if (layout.hugePages) args.push('--ro-bind', layout.hugePages, HOST_THP_DIR);
   if (layout.etcDir) args.push('--ro-bind', layout.etcDir, '/etc');
   else args.push('--ro-bind', layout.passwdPath, '/etc/passwd', '--ro-bind', layout.groupPath, '/etc/group');
   if (layout.runtimeDir) args.push('--ro-bind', layout.runtimeDir, SANDBOX_DIR);
@@ -138,6 +143,7 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--setenv', 'HOME', '/tmp',
     '--setenv', 'LANG', 'C.UTF-8',
     '--setenv', 'TMPDIR', '/tmp',
+    ...(layout.hugePages ? ['--setenv', ...BOOT_MALLOC_TUNABLES] : []),
     '--',
     '/usr/bin/node',
     ...sandboxNodeFlags(limits.heapMb),

@@ -13,6 +13,7 @@ import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
 import { writeProcMasks } from './proc-masks.ts';
+import { writeHugePageStandIn } from './huge-pages.ts';
 import { writeSandboxFiles } from './sandbox-files.ts';
 import { ScratchSpace } from './scratch.ts';
 import { explainUnreachable, stageStore, unsearchableFolder, type StagedStore } from './sandbox-reach.ts';
@@ -151,6 +152,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   layout.usrDir = linkUsrTree(filesDir, nodePath, layout.libraries);
   layout.seccompPath = seccompFile(filesDir, opts.unsafeNoSeccomp, warnings);
   layout.procMasks = writeProcMasks(boundDir);
+  layout.hugePages = writeHugePageStandIn(boundDir);
 
   const isRoot = process.getuid?.() === 0;
   const { driver, problem } = isRoot

@@ -336,6 +336,8 @@ async function warmEsmLoader() {
 }
 
 async function start() {
+  // Set by bwrap for node's own boot (huge-pages.ts): not part of the program's environment.
+  delete process.env.GLIBC_TUNABLES;
   if (typeScriptAtBoot) ensureTypeScript(false);
   warmUp();
   await warmEsmLoader();
