@@ -43,6 +43,10 @@ const PROGRAMS: Array<[string, string, string?]> = [
   ['process.exit inside output', 'console.log("x".repeat(100000));\nprocess.exit(2);'],
   ['stdin to EOF', 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify(s)));', 'line 1\nline 2\n'],
   ['__filename, argv, require.main', 'console.log(__filename, __dirname, require.main === module, process.argv.length, module.id);'],
+  // Built-ins the runner's snapshot did not load are compiled when a program first needs them:
+  // their errors must carry the same codes and messages (a snapshot built without Node's code
+  // cache gave `err.code` the value of Node's internalBinding there, issue 16).
+  ['errors of built-ins loaded on first use', 'const out = [];\nconst t = (f) => { try { f(); } catch (e) { out.push(`${e.code} ${e.message}`); } };\nt(() => new (require("net").Socket)({ fd: require("fs").openSync(__filename, "r") }));\nt(() => require("http").request("x"));\nt(() => require("zlib").deflateSync(1));\nt(() => require("dns").lookup(1));\nt(() => require("crypto").createHash("nope"));\nt(() => require("fs").readFileSync("/nope"));\nt(() => Buffer.alloc(-1));\nconsole.log(out.join("\\n"));'],
   ['an ES module with top-level await and an error', 'import { setTimeout as wait } from "node:timers/promises";\nawait wait(1);\nconsole.log(import.meta.url);\nthrow new Error("esm");'],
 ];
 
