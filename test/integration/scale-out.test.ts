@@ -107,3 +107,29 @@ test('a gateway killed mid-run: the programs it proxied are killed and their slo
   assert.equal(r.stdout, 'via g2\n');
   assert.ok(host.logs().includes('"reason":"disconnected"'), 'the worker host killed the orphaned programs');
 });
+
+// Issue 14 item 8: a worker host tells the registry its slot is busy once the turn that started
+// the run is over (workers/main.ts), not before the program's job. The write must still come
+// before the lease's release, or a slot whose client left at once would be offered again while
+// it is being recycled, and the next client would be answered a retryable error.
+test('clients that leave the moment their run starts: each next client is served by a slot of its own, none is answered an error', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster();
+  clusters.push(cluster);
+  await cluster.workerHost(2);
+  const gw = await cluster.gateway({ PLAYGROUND_RATE_LIMIT_PER_MINUTE: '100000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '32' });
+  await cluster.waitIdle(gw.httpUrl, 2);
+  const runs: Received[] = [];
+  for (let i = 0; i < 30; i++) {
+    // One leaves as soon as it has started; another starts at the same moment.
+    const [leaver, next] = await Promise.all([
+      runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setInterval(() => {}, 1000)' }, { onMessage: (m, ws) => m.type === 'started' && ws.close(), deadlineMs: 60_000 }),
+      runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: `console.log(${i})` }, { deadlineMs: 60_000 }),
+    ]);
+    runs.push(leaver, next);
+    assert.equal(next.stdout, `${i}\n`, JSON.stringify(next.error ?? next.messages.slice(-2)));
+  }
+  for (const r of runs) {
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.ok(r.started, JSON.stringify(r.messages.slice(-2)));
+  }
+});
