@@ -92,9 +92,10 @@ ours can remove on this machine: a bare \`ws\` server answering at once (connect
 over loopback), and the sandbox's own hand-off → first byte with no network at all.
 Raw numbers: \`bench/results/${r.date.slice(0, 10)}.json\`.
 Sections re-measured later (the command says which, and when) ran on other VMs of the same
-kind with the code of that moment; the last re-measure of the latency rows met a noisy one (its
-bare \`ws\` round trip took 12–14 ms p50, 2 ms in the full run), so read every latency row
-against the same-run floor beneath it.
+kind with the code of that moment. VMs of this kind differ by up to ~3 × in what a process
+start, a page fault or a wake-up costs (the passes below say which one each figure comes
+from), so read every latency row against the same-run floor beneath it and every cost against
+the same-run bare reference.
 
 ![latency and throughput](images/bench.svg)
 
@@ -255,7 +256,8 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   host's later boots to the snapshot with the transpiler (~5 ms more CPU each) for 10 minutes,
   which had inflated the sandboxes' row to 44.5 ms when it ran first.
 - **The cost per run, fourth pass** (issue 16, fourth session of 2026-11-30; kernel
-  6.18.44-fc-v857, cgroup v1 here, a fast VM: the tables above come from this session).
+  6.18.44-fc-v857, cgroup v1 here, a fast VM: the tables above came from that session until
+  the fifth pass re-measured them on a slower one).
   \`perf record\` on the launcher's tree: bwrap's own CPU is ~22 % of a sandbox's, and the
   biggest part of it is the kernel printing \`/proc/self/mountinfo\` (\`show_mountinfo\`, ~10 %
   of every sample): bwrap re-reads the whole mount table after each of its ~36 binds, 28 of
@@ -285,6 +287,49 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   0.95 / 0.87 × over \`/api/v2/execute\`). The difference sits in the sandbox: its isolate box
   costs ~32 ms against our ~35 ms, about what the stand-ins over \`/proc\` cost (isolate mounts
   a plain \`/proc\`); its API costs ~6.3 ms per run against our service's ~4.8 ms there.
+- **The cost per run, fifth pass** (issues 16 and 14, fifth session of 2026-11-30; kernel
+  6.18.44-fc-v782, a slow VM of the kind: \`node -e 0\` costs ~60 ms of CPU, a page fault
+  ~20 µs, and \`perf\` puts ~19 % of the sandboxes' samples in the hypervisor's trap return,
+  \`pvm_irq_enable\`; the tables above come from this session). Here a boot is made of page
+  faults: a runner booting from the JavaScript-only snapshot took ~4 500 against ~2 150 for a
+  bare \`node -e 0\` in the same bwrap, and \`perf record -e page-faults\` put ~2 200 of the
+  difference in node copying the blob twice into fresh memory (read whole into a zeroed buffer,
+  then V8's startup data and the built-ins' code cache copied out of it). What changed:
+  - *Huge pages for node's boot* (huge-pages.ts): node in the sandbox starts with
+    \`GLIBC_TUNABLES=glibc.malloc.hugetlb=1\`, so glibc asks for transparent huge pages on the
+    areas it maps; glibc reads the host's setting from sysfs, so the sandbox gets a read-only
+    copy of those two files (nothing else of \`/sys\`), and the runner removes the variable
+    before the program starts. A boot: ~4 500 → ~3 600 faults, 122.5 → 101.9 ms of CPU (15 boots
+    each, interleaved, outside the product); in the product (\`bench/ab-cost.ts\`, 3 × 100 runs,
+    the session's start against this change): sandboxes 206.5 → 187.9 ms per run, machine
+    256.8 → 237.0 ms beside a bare 180.7 ms (a noisy hour: compare within the row). A waiting
+    sandbox's memory is unchanged (its anonymous memory 10.3–11.4 MiB either way).
+  - *The slot's busy mark after the run's start* (issue 14 item 8, workers/main.ts): a worker
+    host issued the registry's Redis script marking a slot busy (~0.3 ms of its loop) in the
+    turn that starts the run, before the program's job; it now goes once that turn is over
+    (setImmediate keeps the writes in order, and a run cannot end in the turn it started in:
+    a 10 ms deferral, tried in the third pass, let a slot be offered while it was recycled,
+    and the new scale-out case catches exactly that). On this VM it did not
+    show: \`npm run bench -- --only=proxied --quick\` from the tree before and after, alternating,
+    proxied over in-process +2.97, +2.94 ms before and +3.95, +2.84 ms after (the same-run spread
+    is ~1 ms here); the full run above (+3.54 ms; all-in-one on Redis +1.68 ms) started before this change and
+    may have picked it up in its later sections, which start their processes afresh.
+  Tried and dropped: *snapshots without Node's code cache* (\`--build-snapshot-config\` with
+  \`withoutCodeCache\`: the JavaScript-only blob 4.4 → 1.6 MB, a boot and a run 112.9 → 93.9 ms,
+  sandboxes 167.5 → 144.6 ms per run in ab-cost): on Node 20.20 every built-in compiled after
+  such a snapshot's deserialization gets Node's \`internalBinding\` function where its errors'
+  \`code\` belongs (\`Buffer.alloc(-1)\`, \`net\`, \`zlib\`, \`dns\`…), found by hand and kept
+  as a parity case. *glibc's mmap threshold at 16 MB beside the huge pages* (all three copies on
+  huge pages: ~2 170 faults, ~15 ms more off a boot) held 2–4 MiB more per waiting sandbox,
+  ~3 GiB on a 1000-slot host: not taken. Measured, not changed: the launcher costs ~10 ms of
+  CPU per run here (a Node process's fork: 5–7 ms per spawn of its CPU, against 0.1 ms for a
+  spawn from \`dash\`), the playground process ~16 ms. The cost section above: machine 182.7
+  against a bare 131 ms (1.39 ×), process trees 171.8 (service 21.3 + sandboxes 150.5) against
+  114.4 ms (1.50 ×): the 1.25 × target is not met here. Beside Piston on this VM (whose runs
+  cost more than ours here, unlike the fourth pass's VM): 221.6 ms of machine CPU per run
+  against our 185.1 (WebSocket) and 187.4 (\`/api/v2/execute\`), 0.84–0.85 ×; our runs/s over
+  Piston's 2.12 / 1.44 / 1.50 / 1.55 × at concurrency 1 / 2 / 4 / 16 over WebSocket and 1.90 /
+  1.39 / 1.48 / 1.57 × over \`/api/v2/execute\`: ≥ 1.25 × at every concurrency on this VM.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
