@@ -303,7 +303,8 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
     each, interleaved, outside the product); in the product (\`bench/ab-cost.ts\`, 3 × 100 runs,
     the session's start against this change): sandboxes 206.5 → 187.9 ms per run, machine
     256.8 → 237.0 ms beside a bare 180.7 ms (a noisy hour: compare within the row). A waiting
-    sandbox's memory is unchanged (its anonymous memory 10.3–11.4 MiB either way).
+    sandbox's anonymous memory: 10.3 MiB without, 10.3–11.4 MiB with (when a huge page
+    stays partly used).
   - *The slot's busy mark after the run's start* (issue 14 item 8, workers/main.ts): a worker
     host issued the registry's Redis script marking a slot busy (~0.3 ms of its loop) in the
     turn that starts the run, before the program's job; it now goes once that turn is over

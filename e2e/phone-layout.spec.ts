@@ -25,6 +25,35 @@ test('on a phone the toolbar is one row and the output is a tab', async ({ page 
   await expect(page.locator('.pane-editor')).toBeVisible();
 });
 
+// The two selects shrank to ~66 px and showed "JavaS" and "Exam" (found by hand, session 7):
+// on 390 and 360 px phones each shows its whole choice beside its arrow, and Share keeps its name.
+for (const width of [390, 360]) {
+  test(`on a ${width} px phone the toolbar's selects show their whole text`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 800 });
+    await openPlayground(page);
+    const fits = await page.locator('.toolbar select').evaluateAll((selects) =>
+      selects.map((el) => {
+        const sel = el as HTMLSelectElement;
+        const style = getComputedStyle(sel);
+        const ctx = document.createElement('canvas').getContext('2d')!;
+        ctx.font = style.font;
+        const text = sel.selectedOptions[0]!.text;
+        const room = sel.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16; // Chromium's arrow
+        return { text, fits: ctx.measureText(text).width <= room };
+      }),
+    );
+    expect(fits).toEqual([
+      { text: 'JS', fits: true },
+      { text: 'Examples…', fits: true },
+    ]);
+    await expect(page.getByRole('button', { name: 'Share' })).toBeVisible();
+    const toolbar = (await page.locator('.toolbar').boundingBox())!;
+    const run = (await page.getByRole('button', { name: /Run/ }).boundingBox())!;
+    expect(toolbar.height).toBeLessThan(run.height * 2);
+    await shot(page, `phone-toolbar-${width}`);
+  });
+}
+
 // An embed in a phone's column (374 px): the Run button broke into "▶" / "Run" and each status
 // item over two lines, making the bar ~117 px tall.
 test('an embed in a phone-width column keeps its Run button and status items on one line each', async ({ page }) => {

@@ -5,6 +5,7 @@ import { Console, type ConsoleApi } from './Console.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { StdinBar } from './StdinBar.tsx';
 import { Shortcuts } from './Shortcuts.tsx';
+import { useMediaQuery } from '../use-media-query.ts';
 import { useRun } from '../use-run.ts';
 import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
@@ -28,6 +29,7 @@ function initialSource(): SharedSource {
 }
 
 export function Playground() {
+  const phone = useMediaQuery('(max-width: 760px)');
   const [source, setSource] = useState(initialSource);
   /** The file shown in the editor. */
   const [active, setActive] = useState(() => sourceFiles(source)[0]!.name);
@@ -145,14 +147,15 @@ export function Playground() {
             ▶ Run{problems.length ? ' anyway' : ''}
           </button>
         )}
-        <select aria-label="Language" value={source.language} onChange={(e) => {
+        <select className="language" aria-label="Language" value={source.language} onChange={(e) => {
             const language = e.target.value as Language;
             const next = switchLanguage(currentSource(), language);
             setSource(next);
             setActive((a) => renameForLanguage(a, language));
           }}>
-          <option value="javascript">JavaScript</option>
-          <option value="typescript">TypeScript</option>
+          {/* On a phone the toolbar is one row: short names, so the Examples menu keeps its label. */}
+          <option value="javascript">{phone ? 'JS' : 'JavaScript'}</option>
+          <option value="typescript">{phone ? 'TS' : 'TypeScript'}</option>
         </select>
         <select
           aria-label="Examples"
@@ -172,8 +175,9 @@ export function Playground() {
         <button type="button" className="wide-only" onClick={() => editorApi.current?.format()} title="Format the code (Shift+Alt+F)" aria-keyshortcuts="Shift+Alt+F">
           Format
         </button>
-        <button type="button" onClick={() => void share()} title="Copy a link carrying this code">
-          Share
+        <button type="button" onClick={() => void share()} title="Copy a link carrying this code" aria-label="Share">
+          <span className="phone-only icon" aria-hidden="true">⤴</span>
+          <span className="wide-only">Share</span>
         </button>
         {shareNote && <span className="share-note" role="status">{shareNote}</span>}
         <Shortcuts />

@@ -10,8 +10,8 @@ const THP_FILES = ['enabled', 'hpage_pmd_size'] as const;
  * (`glibc.malloc.hugetlb=1`). It matters at every sandbox boot (issue 16): node reads the runner's
  * startup snapshot (~4–6 MB) into fresh memory and then copies it into V8's startup data, and
  * with 4 KiB pages each copy costs ~1 100 page faults, each ~20 µs on a VM with nested paging
- * (a boot's faults 4 500 → ~3 550, its CPU −15–20 % there; a waiting sandbox's memory does not
- * change, as both copies are touched whole anyway). The sandbox's bare `node -e` faults no less
+ * (a boot's faults 4 500 → ~3 550, its CPU −15–20 % there; a waiting sandbox holds at most ~1 MiB
+ * more, when a huge page stays partly used: both copies are touched whole anyway). The sandbox's bare `node -e` faults no less
  * or more with it.
  * glibc reads the host's setting from sysfs, which the sandbox does not have; a copy of those
  * two files is bound there read-only (the mode and the page size: nothing about other tenants).
