@@ -22,8 +22,10 @@ test('Redis Sentinel failover: the primary is killed, Sentinel promotes the repl
     PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '16',
   });
   try {
-    await cluster.workerHost(2);
+    const host = await cluster.workerHost(2);
     const gw = await cluster.gateway();
+    // What the gateway and the worker host logged, for a failure's message (an operator's view).
+    const tail = () => ([['gateway', gw], ['worker host', host]] as const).map(([name, p]) => `--- ${name}:\n${p.logs().split('\n').slice(-25).join('\n')}`).join('\n');
     await cluster.waitIdle(gw.httpUrl, 2);
     const before = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("before")' });
     assert.equal(before.stdout, 'before\n', JSON.stringify(before.messages));
@@ -53,7 +55,7 @@ test('Redis Sentinel failover: the primary is killed, Sentinel promotes the repl
     const sentinelLog = redis.sentinelLog();
     const events = sentinelLog.split('\n').filter((l) => /[+-](sdown|odown|tilt|try-failover|elected-leader|failover|selected-slave|promoted-slave|switch-master|no-good-slave)/.test(l)).map((l) => l.replace(/^\d+:X /, '')).join('\n');
     t.diagnostic(`runs resumed ${Math.round(resumedMs)} ms after the primary was killed (${attempts} attempts); Sentinel:\n${events}`);
-    assert.ok(first, `runs resumed; Sentinel's events:\n${events}`);
+    assert.ok(first, `runs resumed; Sentinel's events:\n${events}\n${tail()}`);
     assert.equal(first.stdout, 'after\n');
     // Within seconds, unless the Sentinel itself was stalled (its TILT mode waits 30 s on
     // purpose): that is the machine, and the run must still have resumed after it.
