@@ -72,11 +72,24 @@ export class RedisRegistry implements Registry {
             // Redis URL parts (password, db) still apply to the primary found through Sentinel.
             ...(target.url ? { db: Number(new URL(target.url).pathname.slice(1) || 0), password: new URL(target.url).password || undefined } : {}),
             sentinelRetryStrategy: (times: number) => Math.min(times * 200, 1000),
-            // Listen for +switch-master instead of waiting for the old primary's socket to fail.
-            failoverDetector: true,
+            // No failoverDetector: ioredis's detector disconnects the connector on +switch-master,
+            // and on a slow VM that race left clients closed for good ("Connection is closed" on
+            // every command after a failover, 2 CI runs in 3). Losing the old primary's socket
+            // triggers the same reconnect through Sentinel.
           });
     this.redisClient = make({});
     this.sub = make({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    // The promise is "reconnect forever": a client ioredis has given up on ('end') while this
+    // registry is open is connected again, whatever path led there.
+    for (const client of [this.redisClient, this.sub]) {
+      client.on('end', () => {
+        if (this.closed) return;
+        log.warn('redis connection ended; connecting again');
+        // A fresh connection has no subscriptions: the pub/sub client takes its channels again.
+        const again = () => (client === this.sub ? client.subscribe(`${opts.prefix}grants`, `${opts.prefix}kill`) : undefined);
+        setTimeout(() => void client.connect().then(again).catch(() => undefined), 1000).unref();
+      });
+    }
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       this.redisClient.defineCommand(`pg_${name}`, { numberOfKeys: 0, lua: SCRIPTS[name] });
     }
