@@ -12,15 +12,18 @@ test('a killed worker host\'s sandbox files are swept by the next one; a live on
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     assert.ok(!existsSync(`/proc/${dead}`));
     const ns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1];
+    const b36 = (n: number | string | undefined) => Number(n).toString(36);
     const kept = [
-      `playground-sandbox-${ns}-${process.ppid}-bbbbbb`, // a live worker host's
-      `playground-sandbox-1${ns}-${dead}-cccccc`, // another pid namespace's: its pids are not ours to judge
+      `pgs-${b36(ns)}-${b36(process.ppid)}-bbbbbb`, // a live worker host's
+      `pgs-${b36(`1${ns}`)}-${b36(dead)}-cccccc`, // another pid namespace's: its pids are not ours to judge
+      `playground-sandbox-${ns}-${process.ppid}-dddddd`, // a live worker host of an earlier version
       'playground-sandbox-Rid6Lo',
       'something-else',
     ];
-    for (const name of [`playground-sandbox-${ns}-${dead}-aaaaaa`, ...kept]) mkdirSync(path.join(base, name, 'runtime'), { recursive: true });
+    // Dead worker hosts' folders, named as this version and as earlier ones named them.
+    for (const name of [`pgs-${b36(ns)}-${b36(dead)}-aaaaaa`, `playground-sandbox-${ns}-${dead}-eeeeee`, ...kept]) mkdirSync(path.join(base, name, 'runtime'), { recursive: true });
     const own = sandboxFilesDir(base);
-    assert.match(path.basename(own), new RegExp(`^playground-sandbox-${ns}-${process.pid}-`));
+    assert.match(path.basename(own), new RegExp(`^pgs-${b36(ns)}-${b36(process.pid)}-`));
     assert.deepEqual(readdirSync(base).sort(), [path.basename(own), ...kept].sort());
     // Its own folder survives its own sweep.
     sweepStaleSandboxFiles(base);

@@ -28,7 +28,26 @@ export function memoryBackedTmp(): string {
   return os.tmpdir();
 }
 
-const SANDBOX_FILES_PREFIX = 'playground-sandbox-';
+/**
+ * Folder names: `pgs-<pid namespace>-<pid>-XXXXXX`, numbers in base 36. They are short on
+ * purpose: every bind's source path is printed in each of bwrap's ~36 re-reads of the mount
+ * table (the ~28 stand-ins over /proc are binds from this folder), and the kernel escapes them
+ * character by character: 41 characters cost each boot ~1.5 ms of CPU more than one (issue 16).
+ * Earlier worker hosts named them `playground-sandbox-<ns>-<pid>-XXXXXX` in decimal; those are
+ * swept alike.
+ */
+const SANDBOX_FILES_PREFIX = 'pgs-';
+const STALE_NAMES = [/^pgs-([0-9a-z]+)-([0-9a-z]+)-/, /^playground-sandbox-(\d+)-(\d+)-/] as const;
+
+/** [pid namespace, pid] from a folder name of either form, in decimal; undefined if not ours. */
+function ownerOf(name: string): [string, number] | undefined {
+  const radix = name.startsWith(SANDBOX_FILES_PREFIX) ? 36 : 10;
+  for (const pattern of STALE_NAMES) {
+    const m = pattern.exec(name);
+    if (m) return [String(parseInt(m[1]!, radix)), parseInt(m[2]!, radix)];
+  }
+  return undefined;
+}
 
 /**
  * The pid namespace this process sees pids in (its inode): a pid means something only within
@@ -57,9 +76,8 @@ export function sweepStaleSandboxFiles(base: string): void {
   }
   const ns = pidNamespace();
   for (const name of names) {
-    const m = /^playground-sandbox-(\d+)-(\d+)-/.exec(name);
-    const pid = Number(m?.[2]);
-    if (!m || m[1] !== ns || !pid || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
+    const [owner, pid] = ownerOf(name) ?? [];
+    if (owner !== ns || !pid || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
     try {
       // Only folders of this user's own making (another user's cannot be ours).
       if (statSync(path.join(base, name)).uid !== process.getuid?.()) continue;
@@ -72,7 +90,7 @@ export function sweepStaleSandboxFiles(base: string): void {
 
 export function sandboxFilesDir(base: string): string {
   sweepStaleSandboxFiles(base);
-  const dir = mkdtempSync(path.join(base, `${SANDBOX_FILES_PREFIX}${pidNamespace()}-${process.pid}-`));
+  const dir = mkdtempSync(path.join(base, `${SANDBOX_FILES_PREFIX}${Number(pidNamespace()).toString(36)}-${process.pid.toString(36)}-`));
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
