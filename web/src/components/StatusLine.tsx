@@ -13,19 +13,31 @@ export function StatusLine({ state, onRetry, limits }: { state: RunState; onRetr
           {state.elapsedMs} ms{running && limits ? ` of ${formatSeconds(limits.timeoutMs)}` : ''}
         </span>
       )}
-      {state.worker && <span className="status-worker" title="The worker slot that ran this program">worker {state.worker}</span>}
-      {/* Always shown, on a row of its own: the status keeps one height through a run (the
-          output no longer jumps down when a run ends and its worker and limits appear). */}
-      {limits && (
-        <span className="status-limits" data-testid="limits" title="A run is stopped when it passes either limit">
-          limits: {formatSeconds(limits.timeoutMs)}, {formatBytes(limits.maxOutputBytes)} output
-        </span>
-      )}
+      {state.worker && !limits && <Worker address={state.worker} />}
       {state.retryable && onRetry && state.phase === 'idle' && (
         <button type="button" onClick={onRetry} className="retry">
           Retry
         </button>
       )}
+      {/* Always shown, on a row of its own with the worker once a run has one: the status keeps
+          one height through a run (the output no longer jumps down when a run ends, or on a
+          phone when the first run starts and its worker appears). */}
+      {limits && (
+        <span className="status-meta">
+          <span className="status-limits" data-testid="limits" title="A run is stopped when it passes either limit">
+            limits: {formatSeconds(limits.timeoutMs)}, {formatBytes(limits.maxOutputBytes)} output
+          </span>
+          {state.worker && <Worker address={state.worker} />}
+        </span>
+      )}
     </div>
+  );
+}
+
+function Worker({ address }: { address: string }) {
+  return (
+    <span className="status-worker" title={`The worker slot that ran this program: ${address}`}>
+      worker {address}
+    </span>
   );
 }
