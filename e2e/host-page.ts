@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
  * A third-party page on another loopback origin that embeds the playground: it records every
  * event the iframe posts and offers `send(command, args)` for commands with request ids.
  */
-export async function startHostPage(gatewayUrl: string, embedQuery: string, customHtml?: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startHostPage(gatewayUrl: string, embedQuery: string, customHtml?: string, beforeFrame = ''): Promise<{ url: string; close: () => Promise<void> }> {
   const html = customHtml ?? `<!doctype html><meta charset="utf-8"><title>Docs page</title>
-<h1>Some docs</h1>
+<h1>Some docs</h1>${beforeFrame}
 <iframe id="pg" src="${gatewayUrl}/embed?${embedQuery}" style="width:640px;border:0;height:150px"></iframe>
 <script>
   window.events = []; window.replies = {}; window.legacyResize = [];

@@ -60,8 +60,16 @@ export function Embed() {
   useEffect(() => () => releaseTurn.current?.(), []);
   const sourceRef = useRef(source);
   sourceRef.current = source;
+  /**
+   * The editor starts from the program the embed loaded with; a host's setSource or setFiles
+   * that came while the block was still a preview (or Monaco still loading) is applied once the
+   * editor is ready, as the one undoable edit embed.md promises (else Ctrl+Z could never bring
+   * back the code the page was written with).
+   */
+  const [editorStart] = useState(() => sourceFiles(opts.source));
+  const editorReady = useRef(false);
   /** The files as the editor has them now (React state may be a keystroke behind). */
-  const currentFiles = useCallback((): ProgramFile[] => editorApi.current?.getFiles() ?? sourceFiles(sourceRef.current), []);
+  const currentFiles = useCallback((): ProgramFile[] => (editorReady.current && editorApi.current ? editorApi.current.getFiles() : sourceFiles(sourceRef.current)), []);
   const { state, run, stop, sendStdin } = useRun(consoleRef, {
     // On the file the error names (error-location.ts); the console's link shows it.
     onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
@@ -78,7 +86,7 @@ export function Embed() {
   }, [run, opts.language, currentFiles]);
   /** Replaces the whole program (a host's setSource or setFiles). */
   const replaceProgram = (files: ProgramFile[], entry?: string) => {
-    editorApi.current?.setFiles(files);
+    if (editorReady.current) editorApi.current?.setFiles(files);
     setSource(fromFiles(opts.language, files, entry));
     setActive(entry ?? files[0]!.name);
   };
@@ -220,7 +228,7 @@ export function Embed() {
           {live ? (
             <Editor
               value={source.code}
-              files={files}
+              files={editorStart}
               activeFile={shown.name}
               language={opts.language}
               theme={theme}
@@ -236,6 +244,9 @@ export function Embed() {
               onRun={() => !running && doRun()}
               apiRef={editorApi}
               onReady={() => {
+                editorReady.current = true;
+                const now = sourceFiles(sourceRef.current);
+                if (JSON.stringify(now) !== JSON.stringify(editorStart)) editorApi.current?.setFiles(now);
                 if (focusOnReady.current) editorApi.current?.focus();
                 // Let the new editor paint before the next block starts its own.
                 requestAnimationFrame(() => setTimeout(() => releaseTurn.current?.(), 50));
