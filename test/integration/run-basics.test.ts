@@ -130,6 +130,22 @@ test('healthz reports registry, sandbox mode, slots and warm sandboxes', async (
   assert.equal(typeof body.warm, 'number');
 });
 
+/** Sends `run` and, in the same turn, `then` (a stop, a bad frame…); every frame until the close. */
+async function runThen(then: (ws: import('ws').WebSocket) => void, code = 'setTimeout(() => {}, 5000)'): Promise<Array<Record<string, any>>> {
+  const { default: WebSocket } = await import('ws');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(pg.wsUrl);
+    const got: Array<Record<string, any>> = [];
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ type: 'run', language: 'javascript', code }));
+      then(ws);
+    });
+    ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+    ws.on('close', () => resolve(got));
+    ws.on('error', reject);
+  });
+}
+
 test('a stop sent right after run (before started) still ends with an exit, reason stopped', async () => {
   const r2 = await new Promise<import('../helpers/ws-client.ts').Received>((resolve, reject) => {
     import('ws').then(({ default: WebSocket }) => {
@@ -150,4 +166,28 @@ test('a stop sent right after run (before started) still ends with an exit, reas
   });
   assert.equal(r2.exit?.reason, 'stopped', JSON.stringify(r2.messages));
   assert.equal(r2.messages.at(-1)?.type, 'exit');
+});
+
+// protocol.md: `started` comes "always before its first output and its exit". A run ended by a
+// stop or a bad frame while its sandbox was still being taken (a few ms after `run`) got its
+// `exit` alone, without `started` and without `cpuMs` (8 runs in 9, found by an attacker's probe).
+test('a run ended before its program started still gets started, then exit with cpuMs', { timeout: 60_000 }, async () => {
+  const cases: Array<{ name: string; then: (ws: import('ws').WebSocket) => void; reason: string; error?: string }> = [
+    { name: 'stop', then: (ws) => ws.send(JSON.stringify({ type: 'stop' })), reason: 'stopped' },
+    { name: 'binary frame', then: (ws) => ws.send(Buffer.from([1, 2, 3])), reason: 'error', error: 'BAD_REQUEST' },
+    { name: 'empty stdin frame', then: (ws) => ws.send(JSON.stringify({ type: 'stdin' })), reason: 'error', error: 'BAD_REQUEST' },
+  ];
+  for (const c of cases) {
+    for (let i = 0; i < 4; i++) {
+      const got = await runThen(c.then);
+      const what = `${c.name} #${i}: ${JSON.stringify(got)}`;
+      const types = got.map((m) => m.type);
+      assert.equal(types.at(-1), 'exit', what);
+      assert.equal(types.filter((t) => t === 'started').length, 1, what);
+      assert.ok(types.indexOf('started') < types.indexOf('exit'), what);
+      assert.equal(got.at(-1)!.reason, c.reason, what);
+      if (c.error) assert.ok(got.some((m) => m.type === 'error' && m.code === c.error), what);
+      assert.equal(typeof got.at(-1)!.cpuMs, 'number', what);
+    }
+  }
 });

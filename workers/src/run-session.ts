@@ -31,6 +31,7 @@ export class RunSession {
   private readonly intake: FrameIntake;
   /** The run's wall-clock limit, armed at the hand-off. */
   private deadline: NodeJS.Timeout | undefined;
+  private startedAnnounced = false;
   private readonly opts: SessionOptions;
   private resolveDone!: (usedSandbox: boolean) => void;
   readonly done: Promise<boolean>;
@@ -196,7 +197,14 @@ export class RunSession {
     const pendingFinish = this.phase.name === 'acquiring' ? this.phase.pendingFinish : undefined;
     this.phase = assignSandbox(this.phase, sandbox);
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return this.finish('disconnected');
-    if (pendingFinish) return this.finish(pendingFinish);
+    if (pendingFinish) {
+      // Ended (a stop, a bad frame) while its sandbox was being taken: the program never gets
+      // its code, but the client still learns its run and worker before `exit`, as protocol.md
+      // promises, and `cpuMs` counts from now (about nothing).
+      this.announceStarted(run);
+      this.phase = handOff(this.phase, sandbox.cpuBaselineNs);
+      return this.finish(pendingFinish);
+    }
     if (this.opts.unsafe) log.warn('UNSAFE: running untrusted code WITHOUT a sandbox (PLAYGROUND_UNSAFE_NO_SANDBOX)');
     // Only a lower limit costs a cgroup write on the hand-off path; the CPU baseline and the
     // peak-memory reset were taken when the sandbox became ready (it idles at ~0 CPU).
@@ -221,14 +229,22 @@ export class RunSession {
       this.finish('error');
     });
     sandbox.exited.then(() => this.finish('exit'));
-    const codeBytes = programBytes(req);
-    this.outbox.announceStarted(serverFrames.started(this.opts.runId, this.opts.worker, req.language), () =>
-      log.info({ language: req.language, codeBytes, files: req.files?.length ?? 1, timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
-    );
+    this.announceStarted(run);
     this.phase = handOff(this.phase, sandbox.cpuBaselineNs);
     this.stdin.handOff(sandbox.stdin, req.stdin);
     const elapsedMs = performance.now() - run.startedAt;
     this.deadline = setTimeout(() => this.finish('timeout'), Math.max(0, req.timeoutMs - elapsedMs));
+  }
+
+  /** `started`, once per run (frame-outbox.ts decides when it leaves), and its log line. */
+  private announceStarted(run: AcceptedRun): void {
+    if (this.startedAnnounced) return;
+    this.startedAnnounced = true;
+    const req = run.request;
+    const codeBytes = programBytes(req);
+    this.outbox.announceStarted(serverFrames.started(this.opts.runId, this.opts.worker, req.language), () =>
+      this.opts.log.info({ language: req.language, codeBytes, files: req.files?.length ?? 1, timeoutMs: req.timeoutMs, memoryMb: req.memoryMb }, 'run started'),
+    );
   }
 
   /**
@@ -243,6 +259,8 @@ export class RunSession {
       return;
     }
     if (p.name !== 'preparing' && p.name !== 'running') return;
+    // Whatever ends a run that has its sandbox, `started` goes before its `exit`.
+    this.announceStarted(p.run);
     const ending = beginEnding(p, cause);
     this.phase = ending;
     clearTimeout(this.deadline);
