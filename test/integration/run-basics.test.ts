@@ -172,14 +172,14 @@ test('a stop sent right after run (before started) still ends with an exit, reas
 // stop or a bad frame while its sandbox was still being taken (a few ms after `run`) got its
 // `exit` alone, without `started` and without `cpuMs` (8 runs in 9, found by an attacker's probe).
 test('a run ended before its program started still gets started, then exit with cpuMs', { timeout: 60_000 }, async () => {
-  const cases: Array<{ name: string; then: (ws: import('ws').WebSocket) => void; reason: string; error?: string }> = [
-    { name: 'stop', then: (ws) => ws.send(JSON.stringify({ type: 'stop' })), reason: 'stopped' },
-    { name: 'binary frame', then: (ws) => ws.send(Buffer.from([1, 2, 3])), reason: 'error', error: 'BAD_REQUEST' },
-    { name: 'empty stdin frame', then: (ws) => ws.send(JSON.stringify({ type: 'stdin' })), reason: 'error', error: 'BAD_REQUEST' },
+  const cases: Array<{ name: string; next: (ws: import('ws').WebSocket) => void; reason: string; error?: string }> = [
+    { name: 'stop', next: (ws) => ws.send(JSON.stringify({ type: 'stop' })), reason: 'stopped' },
+    { name: 'binary frame', next: (ws) => ws.send(Buffer.from([1, 2, 3])), reason: 'error', error: 'BAD_REQUEST' },
+    { name: 'empty stdin frame', next: (ws) => ws.send(JSON.stringify({ type: 'stdin' })), reason: 'error', error: 'BAD_REQUEST' },
   ];
   for (const c of cases) {
     for (let i = 0; i < 4; i++) {
-      const got = await runThen(c.then);
+      const got = await runThen(c.next);
       const what = `${c.name} #${i}: ${JSON.stringify(got)}`;
       const types = got.map((m) => m.type);
       assert.equal(types.at(-1), 'exit', what);
