@@ -10,6 +10,7 @@ import { Metrics } from './server/src/metrics.ts';
 import type { LocalSlots } from './server/src/local-slots.ts';
 import { loadWorkerHostConfig } from './workers/src/config.ts';
 import { startWorkerHost, workerHealth, exitOnStartupError } from './workers/main.ts';
+import { slotStateGauge } from './workers/src/host-metrics.ts';
 import { drainOnSignals } from './protocol/process-signals.ts';
 
 async function main(): Promise<void> {
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const metrics = new Metrics(registry, () => host.status().warm);
   host.on('run-end', (summary) => metrics.recordRunEnd(summary));
   host.on('sandbox-start', (ms) => metrics.sandboxStart.observe(ms / 1000));
+  slotStateGauge(metrics.registry, host);
   // One registry for both halves: an error the slot answers to the gateway's own HTTP run is
   // answered to the client, and counted, by the gateway; only in-process runs count here.
   host.on('typed-error', (code, via) => via === 'in-process' && metrics.errors.inc({ code }));

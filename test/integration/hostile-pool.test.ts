@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startPlayground, type Playground } from '../helpers/playground.ts';
-import { attackerSocket, closedWithin, collect, destroyAll, openAttackers, sleep, victimRun } from '../helpers/hostile.ts';
+import { attackerSocket, closedWithin, collect, destroyAll, openAttackers, sleep, victimRun, victimWhile } from '../helpers/hostile.ts';
 
 // Issue 11, rows F8 and F9: one client cannot hold the pool (silent connections, spinners,
 // Piston runs it walked away from). 8 slots: the default per-client share is max(2, 8/4) = 2.
@@ -69,6 +69,26 @@ test('F8: 16 spinners from one address take at most their share; a victim runs a
   assert.ok(victim.ok && victim.ms < 15_000, `victim: ${victim.outcome} in ${victim.ms} ms`);
   const refused = messages.filter((m) => m.some((x) => x.code === 'RATE_LIMITED')).length;
   assert.ok(refused >= 16 - SHARE, `${refused} refused`);
+  destroyAll(sockets);
+  await settle();
+});
+
+// Found by an attacker's probe: two spinners (one client's whole share) fill both cores of a
+// 2-core host, and the replacement sandboxes, booting at idle priority, got no CPU at all: once
+// the warm ones were used up, other clients waited for a spinner to time out (up to ~10 s, or
+// BUSY). A boot that has waited its turn long enough now boots at normal priority.
+test('F8: two spinners filling both cores do not starve the refill: a victim running one program after another is served', { timeout: 90_000 }, async () => {
+  const { sockets } = openAttackers(pg.wsUrl, SHARE, (ws) => ws.send(JSON.stringify({ type: 'run', language: 'javascript', code: 'for(;;){}', timeoutMs: 10_000 })));
+  await sleep(500);
+  // 6 warm slots are used up within ~2 s; every later victim run needs a fresh boot.
+  const series = await victimWhile(pg.wsUrl, sleep(8000), { gapMs: 100, deadlineMs: 20_000 });
+  const h = await health();
+  console.log(`F8 spinners vs refill: ${series.runs.length} victim runs, max ${series.maxMs} ms; ${JSON.stringify(h.slots)}`);
+  assert.deepEqual(series.failures.map((f) => f.outcome), [], 'victim runs while two spinners hold both cores');
+  assert.ok(series.runs.length > SLOTS, `only ${series.runs.length} victim runs`);
+  assert.ok(series.maxMs < 4500, `a victim run took ${series.maxMs} ms`);
+  // The all-in-one exports its slots' states, so an operator can tell running from recycling.
+  assert.match(await (await fetch(`${pg.httpUrl}/metrics`)).text(), /^playground_host_slots\{state="recycling"\} \d+$/m);
   destroyAll(sockets);
   await settle();
 });

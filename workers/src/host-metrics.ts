@@ -35,17 +35,7 @@ export class HostMetrics {
     });
     host.on('sandbox-start', (ms) => this.sandboxStart.observe(ms / 1000));
     host.on('typed-error', (code) => this.errors.inc({ code }));
-    new client.Gauge({
-      name: 'playground_host_slots',
-      help: 'This worker host\'s slots by state (starting, idle, running, recycling, stopped).',
-      labelNames: ['state'],
-      registers: [this.registry],
-      collect() {
-        const counts: Record<string, number> = { starting: 0, idle: 0, running: 0, recycling: 0, stopped: 0 };
-        for (const slot of host.slots) counts[slot.currentState] = (counts[slot.currentState] ?? 0) + 1;
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-      },
-    });
+    slotStateGauge(this.registry, host);
     new client.Gauge({
       name: 'playground_warm_sandboxes',
       help: 'Pre-started sandboxes waiting for a program on this worker host.',
@@ -56,4 +46,23 @@ export class HostMetrics {
     });
     client.collectDefaultMetrics({ register: this.registry, prefix: 'playground_process_' });
   }
+}
+
+/**
+ * `playground_host_slots{state}`: the worker host's slots by state, on its own /metrics and on
+ * the all-in-one's (main.ts), where /healthz's `busy` alone cannot tell a running slot from one
+ * whose sandbox is still being replaced.
+ */
+export function slotStateGauge(registry: client.Registry, host: Pick<WorkerHost, 'slots'>): void {
+  new client.Gauge({
+    name: 'playground_host_slots',
+    help: 'This worker host\'s slots by state (starting, idle, running, recycling, stopped).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const counts: Record<string, number> = { starting: 0, idle: 0, running: 0, recycling: 0, stopped: 0 };
+      for (const slot of host.slots) counts[slot.currentState] = (counts[slot.currentState] ?? 0) + 1;
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
 }

@@ -75,6 +75,11 @@ export function decodeExit(code: number | null, signal: NodeJS.Signals | null): 
 }
 
 let sequence = 0;
+/**
+ * How long a boot stays at idle priority. Unhindered, a boot is ready in ~50–200 ms of wall time
+ * on a 2-core VM; one still booting after this is being starved, not slowed.
+ */
+const BOOT_AT_IDLE_PRIORITY_MS = 300;
 
 /** One pre-started sandbox: Node booted inside bubblewrap, waiting for one program. */
 export class Sandbox {
@@ -177,6 +182,11 @@ export class Sandbox {
     const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode, scratch, reused, typeScriptAtBoot);
     // Pipes to a dying sandbox may EPIPE; the exit path reports what happened.
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
+    // A boot runs at idle priority so it never delays a program; but programs that keep every
+    // core busy (one client's spinners are enough on 2 cores) would then starve it for as long
+    // as they run, and every other client would wait for them. A boot not done by now has
+    // waited its turn: it boots at normal priority, taking a fair share.
+    const promote = setTimeout(() => cgroup.setCpuPriority('normal'), BOOT_AT_IDLE_PRIORITY_MS);
     try {
       await sandbox.waitReady(opts.readyTimeoutMs);
       // Off the hand-off path: the run's peak memory starts from here, its CPU from this baseline.
@@ -185,6 +195,8 @@ export class Sandbox {
     } catch (err) {
       await sandbox.destroy();
       throw err;
+    } finally {
+      clearTimeout(promote);
     }
     return sandbox;
   }
