@@ -24,10 +24,20 @@ export function closeAfterAnswer(req: http.IncomingMessage, res: http.ServerResp
 export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; status: number; code: PublicErrorCode; message: string };
 
 /**
- * Reads a JSON object body: the content type must be JSON (415 otherwise), the size is capped
- * while reading (413, the connection is not read further), and the text must be a JSON object.
+ * How long a body may take after its head: what PLAYGROUND_REQUEST_TIMEOUT_MS leaves once the
+ * head had all of PLAYGROUND_HEADERS_TIMEOUT_MS, less the 1.5 s Node's once-a-second check may
+ * take, so that a slow body gets the typed 408 here rather than Node's bare one.
  */
-export function readJsonBody(req: http.IncomingMessage, maxBytes: number, alsoAccept: readonly string[] = []): Promise<BodyResult> {
+export function bodyTimeoutMs(timeouts: { requestTimeoutMs: number; headersTimeoutMs: number }): number {
+  return Math.max(1000, timeouts.requestTimeoutMs - timeouts.headersTimeoutMs - 1500);
+}
+
+/**
+ * Reads a JSON object body: the content type must be JSON (415 otherwise), the size is capped
+ * while reading (413, the connection is not read further), the whole body must arrive within
+ * `timeoutMs` (408), and the text must be a JSON object.
+ */
+export function readJsonBody(req: http.IncomingMessage, maxBytes: number, timeoutMs: number, alsoAccept: readonly string[] = []): Promise<BodyResult> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !alsoAccept.includes(type)) {
     req.resume();
@@ -42,6 +52,13 @@ export function readJsonBody(req: http.IncomingMessage, maxBytes: number, alsoAc
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      req.pause();
+      resolve({ ok: false, status: 408, code: 'BAD_REQUEST', message: `the body did not arrive within ${Math.round(timeoutMs / 1000)} s` });
+    }, timeoutMs);
+    req.once('close', () => clearTimeout(timer));
     req.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
@@ -54,10 +71,12 @@ export function readJsonBody(req: http.IncomingMessage, maxBytes: number, alsoAc
       chunks.push(chunk);
     });
     req.on('error', () => {
+      clearTimeout(timer);
       if (!done) resolve({ ok: false, status: 400, code: 'BAD_REQUEST', message: 'the body could not be read' });
       done = true;
     });
     req.on('end', () => {
+      clearTimeout(timer);
       if (done) return;
       done = true;
       let value: unknown;

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { LANGUAGES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
-import { readJsonBody, closeAfterAnswer } from './http-body.ts';
+import { bodyTimeoutMs, readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { sendJson, sendPistonError, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
 
@@ -100,7 +100,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
   if (!release) return;
   try {
     // piston-client (and other fetch-based clients) post JSON without a JSON content type.
-    const body = await readJsonBody(req, ctx.config.maxBodyBytes, ['text/plain', '']);
+    const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config), ['text/plain', '']);
     if (!body.ok) {
       closeAfterAnswer(req, res);
       return sendJson(res, body.status, { message: body.message }, cors);

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { describeIssues, resolveLanguage, answerHint, retryHint, runRequestSchema, toPublicError, type PublicError } from '../../protocol/index.ts';
 import { BusyError } from '../../registry/index.ts';
-import { readJsonBody, closeAfterAnswer } from './http-body.ts';
+import { bodyTimeoutMs, readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
 import { sendError, sendJson, slotClientOptions, type ErrorSender, type GatewayContext } from './gateway-context.ts';
 import type { SlotRunRequest } from './slot-client.ts';
@@ -57,7 +57,7 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
   const release = await admitHttp(ctx, req, res, cors);
   if (!release) return;
   try {
-    const body = await readJsonBody(req, ctx.config.maxBodyBytes);
+    const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));
     if (!body.ok) {
       closeAfterAnswer(req, res);
       return sendError(ctx, res, body.code, body.message, cors, body.status);

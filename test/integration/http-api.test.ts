@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { postHeadersOnly } from '../helpers/hostile.ts';
 
 let pg: Playground;
 before(async () => {
@@ -88,4 +89,27 @@ test('/metrics exposes Prometheus text whose run counters move as runs happen', 
   }
   await post('/api/run', { language: 'cobol', code: '' });
   assert.match((await read()).text, /^playground_errors_total\{code="UNSUPPORTED_LANGUAGE"\} [1-9]/m);
+});
+
+// A body that stops arriving got Node's bare `408` with no body after PLAYGROUND_REQUEST_TIMEOUT_MS
+// (found by an attacker's probe): contract.md wants `{"error":{code,message}}` on /api/run and
+// api.md Piston's `{"message"}` under /api/v2/. The body now has what the request timeout leaves
+// after the head's (here 5000 − 2000 − 1500 ms), then gets the typed answer.
+test('a body that stops arriving gets a typed 408 on both APIs, before the request timeout', { timeout: 60_000 }, async () => {
+  const slow = await startPlayground({ slots: 1, env: { PLAYGROUND_HEADERS_TIMEOUT_MS: '2000', PLAYGROUND_REQUEST_TIMEOUT_MS: '5000' } });
+  try {
+    const run = await postHeadersOnly(slow.httpUrl, '/api/run', {}, 100, 10, 15_000);
+    assert.equal(run.status, 408, JSON.stringify(run));
+    assert.equal(JSON.parse(run.body).error.code, 'BAD_REQUEST', run.body);
+    assert.match(JSON.parse(run.body).error.message, /body did not arrive/);
+    assert.ok(run.ms < 4500, `answered after ${run.ms} ms`);
+    const piston = await postHeadersOnly(slow.httpUrl, '/api/v2/execute', {}, 100, 10, 15_000);
+    assert.equal(piston.status, 408, JSON.stringify(piston));
+    assert.match(JSON.parse(piston.body).message, /body did not arrive/);
+    // A body that arrives whole in time is served as before.
+    const ok = await fetch(`${slow.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: 'console.log(1)' }) });
+    assert.equal(ok.status, 200);
+  } finally {
+    await slow.stop();
+  }
 });
