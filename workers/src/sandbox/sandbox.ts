@@ -75,11 +75,40 @@ export function decodeExit(code: number | null, signal: NodeJS.Signals | null): 
 }
 
 let sequence = 0;
+/** How often a boot still under way is checked for starvation. */
+const STARVATION_CHECK_MS = 300;
+/** Less CPU than this over one check (10 % of a core) is starvation, not sharing. */
+const STARVED_BELOW_NS = 30e6;
+
 /**
- * How long a boot stays at idle priority. Unhindered, a boot is ready in ~50–200 ms of wall time
- * on a 2-core VM; one still booting after this is being starved, not slowed.
+ * A boot runs at idle priority so that it never delays a program or the service; but programs
+ * that keep every core busy (one client's two spinners fill a 2-core host) then leave it no CPU
+ * at all for as long as they run, and once the warm sandboxes are used up every other client
+ * waits for them. A boot still under way is checked every STARVATION_CHECK_MS: one that got
+ * almost no CPU since the last check is switched to normal priority and takes a fair share.
+ * Boots that are merely slow (sharing the cores with each other after many runs ended at once)
+ * keep their idle priority. Unhindered boots are ready before the first check: nothing is read.
  */
-const BOOT_AT_IDLE_PRIORITY_MS = 300;
+function watchStarvation(cgroup: RunCgroup): { stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let lastNs: number | undefined;
+  let stopped = false;
+  const check = async () => {
+    const usedNs = await cgroup.stats().then((s) => s.cpuUsageNs, () => undefined);
+    if (stopped) return;
+    // Without CPU accounting nothing tells starvation from sharing: a boot this slow is promoted.
+    if (usedNs === undefined || (lastNs !== undefined && usedNs - lastNs < STARVED_BELOW_NS)) return cgroup.setCpuPriority('normal');
+    lastNs = usedNs;
+    timer = setTimeout(() => void check(), STARVATION_CHECK_MS);
+  };
+  timer = setTimeout(() => void check(), STARVATION_CHECK_MS);
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
 
 /** One pre-started sandbox: Node booted inside bubblewrap, waiting for one program. */
 export class Sandbox {
@@ -182,11 +211,7 @@ export class Sandbox {
     const sandbox = new Sandbox(child, cgroup, workDir, id, opts.mode, scratch, reused, typeScriptAtBoot);
     // Pipes to a dying sandbox may EPIPE; the exit path reports what happened.
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on('error', () => undefined);
-    // A boot runs at idle priority so it never delays a program; but programs that keep every
-    // core busy (one client's spinners are enough on 2 cores) would then starve it for as long
-    // as they run, and every other client would wait for them. A boot not done by now has
-    // waited its turn: it boots at normal priority, taking a fair share.
-    const promote = setTimeout(() => cgroup.setCpuPriority('normal'), BOOT_AT_IDLE_PRIORITY_MS);
+    const starvation = watchStarvation(cgroup);
     try {
       await sandbox.waitReady(opts.readyTimeoutMs);
       // Off the hand-off path: the run's peak memory starts from here, its CPU from this baseline.
@@ -196,7 +221,7 @@ export class Sandbox {
       await sandbox.destroy();
       throw err;
     } finally {
-      clearTimeout(promote);
+      starvation.stop();
     }
     return sandbox;
   }
