@@ -290,7 +290,7 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
 - **The cost per run, fifth pass** (issues 16 and 14, fifth session of 2026-11-30; kernel
   6.18.44-fc-v782, a slow VM of the kind: \`node -e 0\` costs ~60 ms of CPU, a page fault
   ~20 µs, and \`perf\` puts ~19 % of the sandboxes' samples in the hypervisor's trap return,
-  \`pvm_irq_enable\`; the tables above come from this session). Here a boot is made of page
+  \`pvm_irq_enable\`; the tables above came from this session until the sixth pass). Here a boot is made of page
   faults: a runner booting from the JavaScript-only snapshot took ~4 500 against ~2 150 for a
   bare \`node -e 0\` in the same bwrap, and \`perf record -e page-faults\` put ~2 200 of the
   difference in node copying the blob twice into fresh memory (read whole into a zeroed buffer,
@@ -331,6 +331,47 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   against our 185.1 (WebSocket) and 187.4 (\`/api/v2/execute\`), 0.84–0.85 ×; our runs/s over
   Piston's 2.12 / 1.44 / 1.50 / 1.55 × at concurrency 1 / 2 / 4 / 16 over WebSocket and 1.90 /
   1.39 / 1.48 / 1.57 × over \`/api/v2/execute\`: ≥ 1.25 × at every concurrency on this VM.
+- **The cost per run, sixth pass** (issues 16 and 14, first session of 2026-12-01; kernel
+  6.18.44-fc-v657, between the two kinds: \`node -e 0\` ~25 ms of CPU; the tables above come
+  from this session, run at a load average of 2–6 from other work). \`perf record\` on bwrap
+  alone (its flags, \`/usr/bin/true\` as the program): ~30 % of its samples are the kernel
+  printing \`/proc/self/mountinfo\` and bwrap parsing it (\`strchr\`, \`mangle_path\`,
+  \`vsnprintf\`, \`sscanf\`), and the 28 stand-ins over \`/proc\` cost 8.5 ms of a boot here
+  (bwrap alone 20 → 11.3 ms of CPU without them, \`perf stat\`, 3 × 50 interleaved; they stay,
+  see the fourth pass). The kernel escapes every path in those re-reads character by character,
+  and each stand-in's line carries the folder it is bound from. What changed:
+  - *Short names for the folders bwrap binds from* (sandbox-files.ts): \`pgs-<pid namespace>-<pid>-XXXXXX\`
+    in base 36 instead of \`playground-sandbox-<ns>-<pid>-XXXXXX\` (41 → 22 characters; a
+    killed worker host's folders of either form are still swept). bwrap alone with a
+    1-character name: 18.2 → 16.7 ms per boot (4 × 50, interleaved); in the product
+    (\`bench/ab-cost.ts\`, 4 × 100 runs, the session's start against this change): sandboxes
+    64.4 → 59.6 ms per run, machine 81.6 → 75.5 ms beside a bare 58.7 ms.
+  - *Starved boots get normal priority* (sandbox.ts; not a cost change, but it decides
+    throughput when programs spin): a boot at idle priority got no CPU at all while programs
+    kept both cores busy, so two spinners (one client's share) held up every replacement
+    sandbox until they timed out. A boot still under way is checked every 300 ms and promoted
+    when it got under 30 ms of CPU since the last check (security.md, F8).
+  Tried and dropped: running the launcher in a mount namespace without the host's 11 cgroup
+  mounts (bwrap copies the launcher's table, so every re-read would be shorter): no measurable
+  change (4 × 50 boots). Answering the client's \`101\` before the gateway issues its two
+  registry questions (issue 14 item 8; issuing them takes ~0.45 ms of the gateway's loop here,
+  timestamps along the path over 100 paced runs): the run frame arrived ~0.45 ms sooner but the
+  lease later, and what follows a lease is longer than what follows a run frame; \`npm run bench
+  -- --only=proxied --quick\` alternating: proxied over in-process +1.73 / +1.54 ms before,
+  +1.95 / +2.15 ms after. Measured, not changed: the playground process costs 9–9.8 ms of CPU per
+  paced run here and the launcher 3.4–3.5 ms (\`/proc/<pid>/stat\` over 200 runs); \`--cpu-prof\`
+  spreads the playground's share thin: socket writes ~1.5 ms, pino's synchronous log writes
+  ~0.5 ms, cgroup file reads and writes ~0.8 ms, scratch folders ~0.4 ms, GC ~0.6 ms per run.
+  Figures of the full run above: machine 84.8 against a bare 75 ms (1.13 ×), process trees
+  78.8 (service 10.4 + sandboxes 68.4) against 62.8 ms (1.25 ×). Beside Piston: 63.9 ms of
+  machine CPU per run over WebSocket and 72.1 ms over \`/api/v2/execute\` against Piston's 70.3
+  (0.91 × and 1.03 ×); our runs/s over Piston's 2.05 / 1.29 / 1.07 / 1.10 × at concurrency
+  1 / 2 / 4 / 16 over WebSocket, 2.08 / 1.26 / 1.03 / 1.03 × over \`/api/v2/execute\`: ≥ 1.25 ×
+  at concurrency 1 and 2 only. Once both cores are busy, runs/s is CPU per run, and ours is
+  about Piston's here: its isolate box costs ~57 ms against our sandbox's ~53–59 ms and our
+  bare bwrap'd \`node -e\`'s ~53 ms, the difference being our stand-ins over \`/proc\` against
+  its plain one. Scale-out: proxied +1.7 ms at p50 over in-process (6.02 → 7.72 ms), the
+  all-in-one on Redis +1.0 ms.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
