@@ -199,9 +199,8 @@ export class RunSession {
     if (this.opts.ws.readyState !== this.opts.ws.OPEN) return this.finish('disconnected');
     if (pendingFinish) {
       // Ended (a stop, a bad frame) while its sandbox was being taken: the program never gets
-      // its code, but the client still learns its run and worker before `exit`, as protocol.md
-      // promises, and `cpuMs` counts from now (about nothing).
-      this.announceStarted(run);
+      // its code, but `cpuMs` counts from now (about nothing), and finish() still sends
+      // `started` before `exit`, as protocol.md promises.
       this.phase = handOff(this.phase, sandbox.cpuBaselineNs);
       return this.finish(pendingFinish);
     }

@@ -37,12 +37,15 @@ export function memoryBackedTmp(): string {
  * swept alike.
  */
 const SANDBOX_FILES_PREFIX = 'pgs-';
-const STALE_NAMES = [/^pgs-([0-9a-z]+)-([0-9a-z]+)-/, /^playground-sandbox-(\d+)-(\d+)-/] as const;
+/** Folder names of either form and the radix of their numbers. */
+const STALE_NAMES = [
+  [/^pgs-([0-9a-z]+)-([0-9a-z]+)-/, 36],
+  [/^playground-sandbox-(\d+)-(\d+)-/, 10],
+] as const;
 
 /** [pid namespace, pid] from a folder name of either form, in decimal; undefined if not ours. */
 function ownerOf(name: string): [string, number] | undefined {
-  const radix = name.startsWith(SANDBOX_FILES_PREFIX) ? 36 : 10;
-  for (const pattern of STALE_NAMES) {
+  for (const [pattern, radix] of STALE_NAMES) {
     const m = pattern.exec(name);
     if (m) return [String(parseInt(m[1]!, radix)), parseInt(m[2]!, radix)];
   }
