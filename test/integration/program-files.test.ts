@@ -196,6 +196,22 @@ test('each default package imports from CommonJS, ES modules and TypeScript', as
   }
 });
 
+test('a TypeScript require of a missing package prints what the JavaScript one prints (no runner line or frame)', async () => {
+  const js = await ws({ language: 'javascript', code: 'require("left-pad")' });
+  const ts = await ws({ language: 'typescript', code: 'require("left-pad")' });
+  assert.equal(ts.exit?.code, 1);
+  assert.match(js.stderr, /^node:internal\/modules\/cjs\/loader:\d+\n/);
+  assert.doesNotMatch(ts.stderr, /typescript\.cjs|\/sandbox\/|pgs-/, ts.stderr);
+  // Node's loader line and the error as node prints them; the frames differ only below the
+  // program's own line (a TypeScript entry is compiled by the runner, not by runMain).
+  const head = (s: string) => s.slice(0, s.indexOf('    at Module._compile'));
+  assert.ok(head(js.stderr).length > 100, js.stderr);
+  assert.equal(head(ts.stderr.replaceAll('main.ts', 'main.js')), head(js.stderr), ts.stderr);
+  // A program naming ./util.js for util.ts still runs (the fallback is installed for it).
+  const util = await ws({ language: 'typescript', files: [{ name: 'main.ts', content: 'const { n } = require("./util.js");\nconsole.log(n);' }, { name: 'util.ts', content: 'export const n: number = 7;' }], entry: 'main.ts' });
+  assert.equal(util.stdout, '7\n', util.stderr);
+});
+
 test('a package that is not installed fails as under plain node; the store is read-only and stays intact', async () => {
   const missing = await ws({ language: 'javascript', code: 'require("left-pad")' });
   assert.equal(missing.exit?.code, 1);

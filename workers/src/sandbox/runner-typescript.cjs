@@ -193,6 +193,8 @@ function warm() {
 const TS_FILE = /\.(?:ts|mts|cts)$/;
 const JS_EXT = /\.([cm]?)js$/;
 const isRelative = (spec) => spec.startsWith('./') || spec.startsWith('../');
+/** A relative specifier naming a .js, .mjs or .cjs file, as TypeScript lets one name a .ts file. */
+const JS_SPECIFIER = /['"`]\.\.?\/[^'"`\n]*\.[cm]?js['"`]/;
 
 /**
  * Makes a program's TypeScript files runnable as they are on disk (the files are already
@@ -254,16 +256,21 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
 
   // CommonJS: `require('./util')` finds util.ts through the extension list, `./util.js` through
   // this fallback (only for requests from a .ts file, and only when nothing else matched).
-  const resolve = Module._resolveFilename;
-  Module._resolveFilename = function (request, parent, isMain, options) {
-    try {
-      return resolve.call(this, request, parent, isMain, options);
-    } catch (err) {
-      const target = parent && parent.filename && TS_FILE.test(parent.filename) ? tsTarget(path.dirname(parent.filename), request) : undefined;
-      if (target) return target;
-      throw err;
-    }
-  };
+  // Installed only for a program whose TypeScript names a relative .js file: the wrapper's
+  // frame and its rethrow would otherwise be what a failed require prints (the runner's own
+  // minified line instead of node's loader line, as `node main.js` prints it).
+  if ([...units.values()].some((u) => JS_SPECIFIER.test(u.source))) {
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (request, parent, isMain, options) {
+      try {
+        return resolve.call(this, request, parent, isMain, options);
+      } catch (err) {
+        const target = parent && parent.filename && TS_FILE.test(parent.filename) ? tsTarget(path.dirname(parent.filename), request) : undefined;
+        if (target) return target;
+        throw err;
+      }
+    };
+  }
   const compileTs = function (module, filename) {
     const unit = units.get(filename);
     let code;
