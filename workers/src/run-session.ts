@@ -151,19 +151,13 @@ export class RunSession {
   }
 
   /**
-   * Shutdown: the client learns why, then gets its `exit` (reason `error`). A run still
-   * waiting for its sandbox (acquiring) is left alone: it gets one and runs, or fails to start.
+   * Shutdown after the grace period: as on a draining gateway, a program still going is
+   * stopped (`exit` reason `stopped`, contract: "then stops the rest"), and a connection that
+   * sent no run yet gets a retryable `BUSY`. A run still waiting for its sandbox (acquiring)
+   * is left alone: it gets one and runs, or fails to start.
    */
   shutdown(): void {
-    switch (this.phase.name) {
-      case 'awaiting-request':
-      case 'rejected':
-        return this.reject('INTERNAL', 'the worker host is shutting down; retry');
-      case 'preparing':
-      case 'running':
-        this.outbox.sendError('INTERNAL', 'the worker host is shutting down; retry');
-        return this.finish('error');
-    }
+    if (this.phase.name !== 'acquiring') this.stop();
   }
 
   /**
