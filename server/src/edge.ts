@@ -162,6 +162,8 @@ export class Edge {
       'access-control-allow-methods': 'GET, POST, OPTIONS',
       'access-control-allow-headers': 'content-type, authorization, x-api-key',
       'access-control-max-age': '600',
+      // Not a CORS-safelisted response header: without this a browser hides the retry hint.
+      'access-control-expose-headers': 'retry-after',
       vary: 'Origin',
     };
   }

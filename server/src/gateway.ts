@@ -45,6 +45,9 @@ const POOL_REFRESH_MS = 2000;
  * The gateway: serves the web UI, /healthz, /metrics and the HTTP APIs, and turns each
  * `/api/ws` upgrade into a lease + proxied connection to a worker slot.
  */
+/** The methods of each HTTP API route (the `Allow` of its 405). */
+const API_METHODS: Record<string, string> = { '/api/run': 'POST, OPTIONS', '/api/v2/runtimes': 'GET, OPTIONS', '/api/v2/execute': 'POST, OPTIONS' };
+
 export class Gateway {
   readonly server: http.Server;
   readonly ctx: GatewayContext;
@@ -173,10 +176,11 @@ export class Gateway {
     const sendErr = errorSenderFor(path);
     if (path === WS_PATH || path === PISTON_CONNECT_PATH) return sendErr(this.ctx, res, 'BAD_REQUEST', 'this endpoint needs a WebSocket upgrade');
     if (path.startsWith('/api/')) {
-      const known = ['/api/run', '/api/v2/runtimes', '/api/v2/execute'].includes(path);
-      return sendErr(this.ctx, res, 'BAD_REQUEST', known ? `method ${method} not allowed on ${path}` : `no route ${method} ${path.slice(0, 100)}`, {}, known ? 405 : 404);
+      // RFC 9110: a 405 names the methods the resource has.
+      const allow = API_METHODS[path];
+      return sendErr(this.ctx, res, 'BAD_REQUEST', allow ? `method ${method} not allowed on ${path}` : `no route ${method} ${path.slice(0, 100)}`, allow ? { allow } : {}, allow ? 405 : 404);
     }
-    if (method !== 'GET' && method !== 'HEAD') return sendError(this.ctx, res, 'BAD_REQUEST', 'method not allowed', {}, 405);
+    if (method !== 'GET' && method !== 'HEAD') return sendError(this.ctx, res, 'BAD_REQUEST', 'method not allowed', { allow: 'GET, HEAD' }, 405);
     return this.staticFiles.serve(path, req, res);
   }
 

@@ -23,7 +23,7 @@ export class PackagesApi {
 
   serve(ctx: GatewayContext, path: string, req: http.IncomingMessage, res: http.ServerResponse): void {
     const cors = ctx.edge.corsHeaders(req);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(ctx, res, 'BAD_REQUEST', `method ${req.method} not allowed on ${path}`, cors, 405);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(ctx, res, 'BAD_REQUEST', `method ${req.method} not allowed on ${path}`, { ...cors, allow: 'GET, HEAD, OPTIONS' }, 405);
     this.list ??= listInstalledPackages(this.packagesDir);
     const cache = { 'cache-control': 'public, max-age=300' };
     if (path === PACKAGES_PATH) return sendJson(res, 200, this.list, { ...cors, ...cache });

@@ -56,6 +56,11 @@ test('per-client rate limit: RATE_LIMITED with Retry-After; clients are told apa
   assert.equal(limited.status, 429);
   assert.ok(Number(limited.headers.get('retry-after')) >= 1);
   assert.equal(((await limited.json()) as any).error.code, 'RATE_LIMITED');
+  // A browser script of an allowed origin may read the hint (Retry-After is not safelisted).
+  const fromPage = await post({ ...ip, origin: 'https://docs.example' });
+  assert.equal(fromPage.status, 429);
+  assert.equal(fromPage.headers.get('access-control-allow-origin'), 'https://docs.example');
+  assert.match(fromPage.headers.get('access-control-expose-headers') ?? '', /retry-after/i);
   const ws = await runOverWsWithHeaders({ 'x-forwarded-for': '10.7.0.1' });
   assert.equal(ws.error?.code, 'RATE_LIMITED');
   assert.equal(ws.error?.retryable, true);

@@ -71,6 +71,10 @@ test('POST /api/run errors: bad JSON, wrong content type, missing fields, unknow
   assert.equal(JSON.parse(over.body).error.code, 'CODE_TOO_LARGE');
   const wrongMethod = await fetch(`${pg.httpUrl}/api/run`);
   assert.equal(wrongMethod.status, 405);
+  assert.equal(wrongMethod.headers.get('allow'), 'POST, OPTIONS', 'RFC 9110: a 405 names the allowed methods');
+  const wrongOnPackages = await fetch(`${pg.httpUrl}/api/packages`, { method: 'DELETE' });
+  assert.equal(wrongOnPackages.status, 405);
+  assert.equal(wrongOnPackages.headers.get('allow'), 'GET, HEAD, OPTIONS');
 });
 
 test('/metrics exposes Prometheus text whose run counters move as runs happen', async () => {
