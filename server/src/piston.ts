@@ -9,8 +9,27 @@ import { admitHttp, runToCompletion } from './run-api.ts';
 
 const NODE_VERSION = process.versions.node;
 
+/**
+ * Aliases Piston's own packages give these languages (node's and typescript's metadata.json at
+ * the pinned commit) beyond the contract's: accepted on /api/v2 only, so a Piston client that
+ * names them works unchanged, and the WebSocket protocol keeps the contract's list.
+ */
+const PISTON_ONLY_ALIASES: Readonly<Record<string, LanguageId>> = Object.freeze({
+  'node-javascript': 'javascript',
+  'node-ts': 'typescript',
+  tsc: 'typescript',
+  typescript5: 'typescript',
+  ts5: 'typescript',
+});
+
+function resolvePistonLanguage(name: string): LanguageId | undefined {
+  const key = name.trim().toLowerCase();
+  return resolveLanguage(key) ?? (Object.prototype.hasOwnProperty.call(PISTON_ONLY_ALIASES, key) ? PISTON_ONLY_ALIASES[key] : undefined);
+}
+
 export function pistonRuntimes(): Array<{ language: LanguageId; version: string; aliases: string[]; runtime: string }> {
-  return LANGUAGES.map((language) => ({ language, version: NODE_VERSION, aliases: languageAliases(language), runtime: 'node' }));
+  const extra = (language: LanguageId) => Object.keys(PISTON_ONLY_ALIASES).filter((a) => PISTON_ONLY_ALIASES[a] === language);
+  return LANGUAGES.map((language) => ({ language, version: NODE_VERSION, aliases: [...languageAliases(language), ...extra(language)], runtime: 'node' }));
 }
 
 export interface PistonRequest {
@@ -30,7 +49,7 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   const language = typeof body.language === 'string' ? body.language : undefined;
   if (!language) return { ok: false, message: 'language is required as a string' };
   const version = body.version === undefined ? '*' : String(body.version);
-  const id = resolveLanguage(language);
+  const id = resolvePistonLanguage(language);
   // Versions are accepted leniently (clients pin the versions they saw elsewhere); the reply
   // names the version that actually ran.
   if (!id) return { ok: false, message: `${language}-${version} runtime is unknown` };
@@ -55,12 +74,26 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   // or main.mjs for ES modules. A named one goes the several-files way, so it runs under its
   // name and a bad name gets the same 400 from the worker's checks.
   const value: PistonRequest = files.length > 1 || named ? { language: id, code: '', files, entry: files[0]!.name, stdin, args } : { language: id, code, stdin, args };
+  // Piston's checks, in its order and words: any number (a fraction too); 0 or absent means
+  // the default. A constraint with no configured limit (nothing is compiled here, memory is
+  // capped by the server, as Piston's default -1 leaves it) is only type-checked: Piston skips
+  // the rest for those, so piston-client's default -1 passes.
+  for (const constraint of ['memory_limit', 'timeout', 'cpu_time'] as const) {
+    for (const type of ['compile', 'run'] as const) {
+      const key = `${type}_${constraint}`;
+      const v = body[key];
+      if (!v) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v)) return { ok: false, message: `If specified, ${key} must be a number` };
+      if (type === 'compile' || constraint === 'memory_limit') continue;
+      if (v > maxTimeoutMs) return { ok: false, message: `${key} cannot exceed the configured limit of ${maxTimeoutMs}` };
+      if (v < 0) return { ok: false, message: `${key} must be non-negative` };
+    }
+  }
   for (const key of ['run_timeout', 'run_cpu_time'] as const) {
     const v = body[key];
-    if (v === undefined || v === null || v === 0) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return { ok: false, message: `${key} must be a non-negative integer` };
-    if (v > maxTimeoutMs) return { ok: false, message: `${key} cannot exceed the configured limit of ${maxTimeoutMs}` };
-    value.timeoutMs = Math.min(value.timeoutMs ?? v, v);
+    if (typeof v !== 'number' || v <= 0) continue;
+    const ms = Math.max(1, Math.ceil(v));
+    value.timeoutMs = Math.min(value.timeoutMs ?? ms, ms);
   }
   const mem = body.run_memory_limit;
   if (typeof mem === 'number' && mem > 0) value.memoryMb = Math.max(1, Math.floor(mem / (1024 * 1024)));

@@ -18,8 +18,8 @@ test('piston-client: runtimes list javascript and typescript with aliases', asyn
   const js = runtimes.find((r) => r.language === 'javascript');
   assert.ok(js);
   assert.equal(js.version, process.versions.node);
-  assert.deepEqual([...js.aliases].sort(), ['js', 'node', 'node-js']);
-  assert.deepEqual(runtimes.find((r) => r.language === 'typescript')?.aliases, ['ts']);
+  assert.deepEqual([...js.aliases].sort(), ['js', 'node', 'node-javascript', 'node-js']);
+  assert.deepEqual([...runtimes.find((r) => r.language === 'typescript')!.aliases].sort(), ['node-ts', 'ts', 'ts5', 'tsc', 'typescript5']);
 });
 
 test('piston-client: execute runs the program with args and returns Piston\'s fields', async () => {
