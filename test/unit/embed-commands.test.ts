@@ -13,7 +13,7 @@ function controls(): EmbedControls & { calls: string[] } {
     setFiles: () => calls.push('setFiles'),
     setTheme: (t) => calls.push(`setTheme ${t}`),
     setReadOnly: (r) => calls.push(`setReadOnly ${r}`),
-    sendStdin: (d) => calls.push(`sendStdin ${d}`),
+    sendStdin: (d) => (calls.push(`sendStdin ${d}`), true),
   };
 }
 
@@ -37,4 +37,14 @@ test('setReadOnly takes a boolean only ({readOnly: "false"} must not lock the ed
     assert.equal(!r.ok && r.code, 'BAD_REQUEST', JSON.stringify(args));
   }
   assert.deepEqual(c.calls, ['setReadOnly true', 'setReadOnly false']);
+});
+
+test('sendStdin with no program running is refused (the data would go nowhere), not answered ok', () => {
+  const idle = { ...controls(), sendStdin: () => false };
+  const r = carryOut('sendStdin', { data: 'x\n' }, idle);
+  assert.equal(r.ok, false);
+  assert.ok(!r.ok && r.code === 'BAD_REQUEST' && /no program is running/.test(r.error), JSON.stringify(r));
+  const busy = controls();
+  assert.deepEqual(carryOut('sendStdin', { data: 'x\n' }, busy), { ok: true });
+  assert.deepEqual(busy.calls, ['sendStdin x\n']);
 });

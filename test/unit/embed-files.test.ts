@@ -50,7 +50,7 @@ test('setFiles is carried out only with a valid list; refusals carry BAD_REQUEST
     setFiles: (program) => done.push({ setFiles: program }),
     setTheme: () => undefined,
     setReadOnly: () => undefined,
-    sendStdin: () => undefined,
+    sendStdin: () => true,
   };
   assert.deepEqual(carryOut('setFiles', { files, entry: 'main.ts' }, controls), { ok: true });
   assert.deepEqual(done, [{ setFiles: { files, entry: 'main.ts' } }]);

@@ -17,7 +17,8 @@ export interface EmbedControls {
   setFiles(program: FilesProgram): void;
   setTheme(choice: ThemeChoice): void;
   setReadOnly(readOnly: boolean): void;
-  sendStdin(data: string): void;
+  /** False when no run is going (the data would go nowhere). */
+  sendStdin(data: string): boolean;
 }
 
 export type CommandResult = { ok: true; result?: unknown } | { ok: false; code: PublicErrorCode; error: string };
@@ -62,7 +63,7 @@ export function carryOut(command: string, rawArgs: unknown, c: EmbedControls): C
       return { ok: true };
     case 'sendStdin':
       if (typeof args.data !== 'string') return refuse('args.data must be a string');
-      c.sendStdin(args.data);
+      if (!c.sendStdin(args.data)) return refuse('no program is running: stdin goes to a running program (send run first)');
       return { ok: true };
   }
 }

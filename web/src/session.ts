@@ -30,17 +30,31 @@ export function wsUrl(base: string = location.href): string {
   return u.toString();
 }
 
+/** Frames a person sends before the socket opens (stdin lines, EOF, Stop): at most this much. */
+const MAX_PENDING_CHARS = 2 * 1024 * 1024;
+
 /** One run = one WebSocket, following the contract in docs/protocol.md. */
 export function startRun(request: RunRequest, handlers: RunHandlers, url = wsUrl()): RunHandle {
   const ws = new WebSocket(url);
   let ended = false;
+  // Stop, stdin and EOF while "Connecting…" (a slow network, found by hand) were dropped: Stop
+  // did nothing and the program ran to its end. They wait here and follow the run frame (the
+  // server takes stdin and stop frames sent before `started`).
+  const pending: string[] = [];
+  let pendingChars = 0;
   const send = (msg: ClientMessage) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame(msg));
+    const frame = encodeFrame(msg);
+    if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+    else if (ws.readyState === WebSocket.CONNECTING && pendingChars + frame.length <= MAX_PENDING_CHARS) {
+      pending.push(frame);
+      pendingChars += frame.length;
+    }
   };
   let opened = false;
   ws.onopen = () => {
     opened = true;
-    send(clientFrames.run(request));
+    ws.send(encodeFrame(clientFrames.run(request)));
+    for (const frame of pending.splice(0)) ws.send(frame);
   };
   ws.onmessage = (ev) => {
     let msg: ServerMessage;

@@ -45,17 +45,25 @@ export function Embed() {
   const releaseTurn = useRef<(() => void) | undefined>(undefined);
   const activateInTurn = () => {
     if (!navigator.locks) return setLive(true);
-    void navigator.locks.request(INIT_LOCK, () => new Promise<void>((release) => {
-      const done = () => {
-        window.clearTimeout(guard);
-        releaseTurn.current = undefined;
-        release();
-      };
-      // Never hold the page's lock for long, whatever happens to this block.
-      const guard = window.setTimeout(done, 5000);
-      releaseTurn.current = done;
-      setLive(true);
-    }));
+    // A browser that blocks third-party storage (incognito, "block third-party cookies") refuses
+    // the lock with a SecurityError (found by hand: every block stayed a preview): then the
+    // block starts without taking turns.
+    const refused = () => setLive(true);
+    try {
+      navigator.locks.request(INIT_LOCK, () => new Promise<void>((release) => {
+        const done = () => {
+          window.clearTimeout(guard);
+          releaseTurn.current = undefined;
+          release();
+        };
+        // Never hold the page's lock for long, whatever happens to this block.
+        const guard = window.setTimeout(done, 5000);
+        releaseTurn.current = done;
+        setLive(true);
+      })).catch(refused);
+    } catch {
+      refused();
+    }
   };
   useEffect(() => () => releaseTurn.current?.(), []);
   const sourceRef = useRef(source);
@@ -78,6 +86,9 @@ export function Embed() {
     onEnd: (exit, error) => post('run-end', exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs } : { code: null, reason: 'error', error: error?.code ?? 'DISCONNECTED' }),
   });
   const running = state.phase !== 'idle';
+  /** For the host's commands, which outlive a render. */
+  const runningRef = useRef(running);
+  runningRef.current = running;
   const doRun = useCallback(() => {
     const files = currentFiles();
     const { entry } = sourceRef.current;
@@ -171,7 +182,11 @@ export function Embed() {
           setFiles: ({ files, entry }) => replaceProgram(files, entry),
           setTheme: setThemeChoice,
           setReadOnly,
-          sendStdin,
+          sendStdin: (data) => {
+            if (!runningRef.current) return false;
+            sendStdin(data);
+            return true;
+          },
         }),
       );
     };

@@ -274,10 +274,12 @@ export function Playground() {
           </div>
           <Console ref={consoleRef} files={fileNames.length > 1 ? fileNames : undefined} onLocation={(line, column, file) => editorApi.current?.revealLine(line, column, file)} />
           <StdinBar
-            running={state.phase === 'running'}
+            running={running}
             closed={state.stdinClosed}
             onSend={(line) => {
-              if (state.phase === 'running') sendStdin(line);
+              // While connecting the run has already taken the queued lines: a line goes to this
+              // run (sent once the socket opens), never into the next run's queue.
+              if (running) sendStdin(line);
               else stdinBuffer.current += line;
               consoleRef.current?.echo(line);
             }}

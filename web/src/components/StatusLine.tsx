@@ -9,7 +9,9 @@ export function StatusLine({ state, onRetry, limits }: { state: RunState; onRetr
         {state.status}
       </span>
       {state.elapsedMs !== undefined && (
-        <span className="status-time">
+        // Ticks 10 times a second while running: kept out of the live region's announcements
+        // then (a screen reader would read it without end, or throttle and miss the verdict).
+        <span className="status-time" aria-hidden={running ? true : undefined}>
           {state.elapsedMs} ms{running && limits ? ` of ${formatSeconds(limits.timeoutMs)}` : ''}
         </span>
       )}

@@ -1,0 +1,47 @@
+import { test, expect, type Page } from '@playwright/test';
+import { openPlayground, setCode, status, consoleText } from './helpers.ts';
+
+/**
+ * A person on a slow network acts before the run's WebSocket has opened ("Connecting…").
+ * Found by hand: Stop did nothing (the program ran to its end), and a stdin line was lost,
+ * then fed to the next run.
+ */
+async function slowNetwork(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  // Every new connection waits this long to open (loopback is otherwise instant).
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 1500, downloadThroughput: -1, uploadThroughput: -1 });
+}
+
+test('Stop while "Connecting…" stops the program once it starts', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("started"); setTimeout(() => console.log("still ran"), 3000);');
+  await slowNetwork(page);
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toHaveText('Connecting…');
+  await page.getByRole('button', { name: /Stop/ }).click();
+  await expect(status(page)).toHaveText('Stopped', { timeout: 15_000 });
+  await expect(consoleText(page)).not.toContainText('still ran');
+  await expect(page.getByRole('button', { name: /Run/ })).toBeEnabled();
+});
+
+test('a stdin line sent while "Connecting…" reaches this run, and never the next one', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'let n = 0;\nprocess.stdin.setEncoding("utf8");\nprocess.stdin.on("data", (d) => { n++; console.log("got:" + d.trim()); });\nprocess.stdin.on("end", () => console.log("closed after " + n));');
+  await slowNetwork(page);
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toHaveText('Connecting…');
+  const input = page.getByLabel('stdin');
+  await input.fill('typed-while-connecting');
+  await input.press('Enter');
+  await page.getByRole('button', { name: 'EOF' }).click();
+  await expect(consoleText(page)).toContainText('closed after 1', { timeout: 15_000 });
+  await expect(consoleText(page)).toContainText('got:typed-while-connecting');
+  await expect(status(page)).toHaveText('Exited with code 0');
+  await expect(page.getByTestId('stdin-queued')).toHaveCount(0);
+  // The next run starts with nothing queued: the line is neither echoed nor sent again.
+  await setCode(page, 'console.log("second")');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toHaveText('Exited with code 0', { timeout: 15_000 });
+  await expect(consoleText(page)).toHaveText('second\n');
+});
