@@ -2,7 +2,8 @@ import { test, expect, type Page } from '@playwright/test';
 
 // B1: typed text was scrambled (caret jumping to the start) when React re-rendered with a value
 // older than the editor's model. Typing at ~30 ms a key on a CPU throttled 4× made it certain.
-const TYPED = 'const greeting = "hello world";\nconsole.log(greeting);';
+// Brackets inside strings and template literals too: Monaco closed them there (found by hand).
+const TYPED = 'const greeting = "hello world";\nconsole.log(greeting, "set {", \'x(\', `[`);\nif (greeting) { console.log([1, 2]); }';
 const TRIES = 3;
 
 async function throttle(page: Page, rate: number): Promise<void> {

@@ -241,6 +241,10 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         fontSize: 14,
         scrollBeyondLastLine: false,
         tabSize: 2,
+        // Only before whitespace or the line's end: Monaco's language-defined rule closed a
+        // bracket typed inside a string (its auto-inserted closing quote counts as a "closing
+        // character"), so typing `"set {");` key by key left `"set {");}")` (found by hand).
+        autoClosingBrackets: 'beforeWhitespace',
         ariaLabel: label ?? 'Code editor. Press Ctrl+M to toggle Tab focus mode; Ctrl+Enter runs.',
       });
       editorRef.current = editor;
