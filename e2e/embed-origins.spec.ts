@@ -6,14 +6,46 @@ test('an embed restricted by origins= answers other origins with an explicit err
   const host = await startHostPage(baseURL!, new URLSearchParams({ code: 'console.log(1)', origins: 'https://docs.example' }).toString());
   try {
     await page.goto(host.url);
-    await expect.poll(() => page.evaluate(() => (window as any).events.filter((e: any) => e.event === 'ready').length)).toBe(1);
-    const id = await page.evaluate(() => (window as any).send('getSource'));
-    const reply = await page.waitForFunction((i) => (window as any).replies[i], id).then((h) => h.jsonValue() as Promise<any>);
+    await expect(page.frameLocator('#pg').getByTestId('code-preview')).toContainText('console.log(1)');
+    // No `ready` comes to this origin (events go to the allowed ones only): ask until answered.
+    let reply: any;
+    await expect
+      .poll(async () => {
+        const id = await page.evaluate(() => (window as any).send('getSource'));
+        reply = await page.waitForFunction((i) => (window as any).replies[i], id, { timeout: 1000 }).then((h) => h.jsonValue(), () => undefined);
+        return reply !== undefined;
+      })
+      .toBe(true);
     expect(reply.ok).toBe(false);
     expect(reply.result).toBeUndefined();
     expect(reply.error).toContain(new URL(host.url).origin);
     expect(reply.error).toMatch(/not allowed/);
     expect(reply.code).toBe('FORBIDDEN_ORIGIN');
+    // Events carry the code and the output: none reached a parent of another origin, not even
+    // the legacy resize message (its src is the embed's address, code included).
+    await page.waitForTimeout(500);
+    expect(await page.evaluate(() => (window as any).events)).toEqual([]);
+    expect(await page.evaluate(() => (window as any).legacyResize)).toEqual([]);
+  } finally {
+    await host.close();
+  }
+});
+
+test('an embed restricted by origins= sends its events to an allowed parent', async ({ page, baseURL }) => {
+  // The host's own origin is known only once it listens: the page builds the iframe's address.
+  const html = `<!doctype html><meta charset="utf-8"><title>Docs</title><h1>Docs</h1>
+<script>
+  window.events = [];
+  window.addEventListener('message', (ev) => { const d = ev.data; if (d && d.channel === 'node-playground' && d.type === 'event') window.events.push(d.event); });
+  const f = document.createElement('iframe');
+  f.id = 'pg';
+  f.src = ${JSON.stringify(`${baseURL}/embed?code=console.log(2)&origins=`)} + encodeURIComponent('https://docs.example,' + location.origin);
+  document.body.append(f);
+</script>`;
+  const host = await startHostPage(baseURL!, '', html);
+  try {
+    await page.goto(host.url);
+    await expect.poll(() => page.evaluate(() => (window as any).events as string[])).toContain('ready');
   } finally {
     await host.close();
   }

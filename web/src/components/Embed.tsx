@@ -22,13 +22,28 @@ const LINE_PX = 19;
 /** The file tabs' row, shown when the embed holds several files. */
 const TABS_PX = 31;
 
-function post(event: EmbedEventName, data: unknown = {}): void {
+/**
+ * Where events may go: with `origins=` set, only to a parent of one of those origins (the
+ * browser drops a message whose target origin is not the parent's). Events carry the code and
+ * the program's output; they went to any parent (found by hand).
+ */
+let eventTargets: readonly string[] = ['*'];
+
+function toParent(message: unknown): void {
   if (window.parent === window) return;
-  window.parent.postMessage({ channel: CHANNEL, type: 'event', event, data }, '*');
+  for (const target of eventTargets) window.parent.postMessage(message, target);
+}
+
+function post(event: EmbedEventName, data: unknown = {}): void {
+  toParent({ channel: CHANNEL, type: 'event', event, data });
 }
 
 export function Embed() {
-  const [opts] = useState(() => readOptions(location.search));
+  const [opts] = useState(() => {
+    const read = readOptions(location.search);
+    eventTargets = read.origins.length === 0 || read.origins.includes('*') ? ['*'] : read.origins;
+    return read;
+  });
   const [source, setSource] = useState(opts.source);
   /** The file shown: the entry first, as it is what runs. */
   const [active, setActive] = useState(() => opts.source.entry ?? sourceFiles(opts.source)[0]!.name);
@@ -135,7 +150,7 @@ export function Embed() {
       if (height === last) return;
       last = height;
       post('resize', { height });
-      if (window.parent !== window) window.parent.postMessage({ context: 'iframe.resize', src: location.href, height }, '*');
+      toParent({ context: 'iframe.resize', src: location.href, height });
     };
     const ro = new ResizeObserver(report);
     ro.observe(el);
