@@ -27,6 +27,20 @@ test('an example in another language can be undone from the note (B6)', async ({
   await expect(editorText(page)).toContainText('my precious code');
 });
 
+// The Keys panel says Ctrl+Z also undoes loading an example: in another language it did nothing.
+test('an example in another language is undone by Ctrl+Z in the editor too', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("my precious code")');
+  await page.getByLabel('Examples').selectOption('types');
+  await expect(page.getByLabel('Language')).toHaveValue('typescript');
+  await expect(editorText(page)).toContainText('interface User');
+  await page.locator('.monaco-editor').first().click();
+  await page.keyboard.press('ControlOrMeta+Z');
+  await expect(page.getByLabel('Language')).toHaveValue('javascript');
+  await expect(editorText(page)).toContainText('my precious code');
+  await expect(page.getByRole('status').filter({ hasText: 'TypeScript types' })).toHaveCount(0);
+});
+
 // The note's Undo brought back the code from before the example, throwing away every edit made
 // since: once the example is edited, the note goes (Ctrl+Z still steps back through all of it).
 test('editing an example dismisses the note whose Undo would discard the edits', async ({ page }) => {

@@ -82,6 +82,30 @@ export function Playground() {
 
   useEffect(() => onSharedHash((shared) => replaceSource(shared, 'Loaded the shared link')), [replaceSource]);
 
+  const undoReplaced = useCallback(() => {
+    if (!replaced) return;
+    const { previous } = replaced;
+    setReplaced(undefined);
+    if (previous.language === sourceRef.current.language) editorApi.current?.setFiles(sourceFiles(previous));
+    setSource(previous);
+    setActive(sourceFiles(previous)[0]!.name);
+  }, [replaced]);
+  // Code of another language gets new editor models, with no undo history to go back through:
+  // Ctrl/⌘+Z does what the note's Undo does, as the Keys panel says (found by hand: it did
+  // nothing). Same-language replacements are one undoable edit in the editor itself.
+  useEffect(() => {
+    if (!replaced || replaced.previous.language === replaced.next.language) return;
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
+        e.preventDefault();
+        e.stopPropagation();
+        undoReplaced();
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [replaced, undoReplaced]);
+
   const doRun = useCallback(() => {
     editorApi.current?.setMarkers([]);
     setOutputTab('output');
@@ -200,13 +224,7 @@ export function Playground() {
           {replaced.what}.
           <button
             type="button"
-            onClick={() => {
-              const { previous } = replaced;
-              setReplaced(undefined);
-              if (previous.language === sourceRef.current.language) editorApi.current?.setFiles(sourceFiles(previous));
-              setSource(previous);
-              setActive(sourceFiles(previous)[0]!.name);
-            }}
+            onClick={undoReplaced}
           >
             Undo
           </button>
