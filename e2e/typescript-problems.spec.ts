@@ -28,3 +28,25 @@ test('type errors show as a count and a Problems list before and after a run; Ru
   await expect(count).toBeHidden({ timeout: 30_000 });
   await expect(page.getByRole('button', { name: /^▶ Run$/ })).toBeVisible();
 });
+
+// Found by hand: an error in util.ts was counted only while util.ts was shown.
+test('problems of every file count, whichever tab is shown, and jump to their file', async ({ page }) => {
+  await openPlayground(page);
+  await page.getByLabel('Language').selectOption('typescript');
+  await expect(page.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
+  await setCode(page, 'import { n } from "./util";\nconsole.log(n);');
+  await page.getByRole('button', { name: '+ File' }).click();
+  await page.getByLabel('New file name').fill('util.ts');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await setCode(page, 'export const n: number = "str";');
+  const count = page.getByTestId('problems-count');
+  await expect(count).toHaveText('⚠ 1 problem', { timeout: 30_000 });
+  await page.getByRole('tab', { name: /main\.ts/ }).click();
+  await expect(count).toHaveText('⚠ 1 problem');
+  await expect(page.getByRole('button', { name: 'Run anyway' })).toBeVisible();
+  await count.click();
+  const item = page.getByRole('list', { name: 'Problems' }).getByRole('button');
+  await expect(item).toContainText('util.ts:1:');
+  await item.click();
+  await expect(page.getByRole('tab', { name: /util\.ts/ })).toHaveAttribute('aria-selected', 'true');
+});

@@ -54,6 +54,8 @@ export interface Problem {
   line: number;
   column: number;
   message: string;
+  /** The file it is in, when the program has several. */
+  file?: string;
 }
 
 const MARKER_OWNER = 'run';
@@ -251,20 +253,26 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
       editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => latest.current.onRun?.());
       // Monaco's own binding does nothing until a formatter exists (JavaScript loads none up front).
       editor.addCommand(monaco.KeyMod.Shift | monaco.KeyMod.Alt | monaco.KeyCode.KeyF, () => api.current?.format());
+      // Every file's problems, not only the shown one's (found by hand: an error in util.ts left
+      // main.ts's Run button plain, and the count changed with the tab).
+      /** Models whose markers the last report counted (a removed file's go with it). */
+      let counted = new Set<string>();
       const reportProblems = () => {
-        const model = editor.getModel();
-        if (!model) return;
-        const problems = monaco.editor
-          .getModelMarkers({ resource: model.uri })
-          .filter((m) => m.owner !== MARKER_OWNER && m.severity === monaco.MarkerSeverity.Error)
-          .map((m) => ({ line: m.startLineNumber, column: m.startColumn, message: m.message }));
+        const several = models.current.length > 1;
+        counted = new Set(models.current.map(({ model }) => model.uri.toString()));
+        const problems = models.current.flatMap(({ name, model }) =>
+          monaco.editor
+            .getModelMarkers({ resource: model.uri })
+            .filter((m) => m.owner !== MARKER_OWNER && m.severity === monaco.MarkerSeverity.Error)
+            .map((m) => ({ line: m.startLineNumber, column: m.startColumn, message: m.message, ...(several ? { file: name } : {}) })),
+        );
         latest.current.onProblems?.(problems);
       };
       const problemsSub = monaco.editor.onDidChangeMarkers((uris) => {
-        const model = editor.getModel();
-        if (model && uris.some((u) => u.toString() === model.uri.toString())) reportProblems();
+        const ours = new Set(models.current.map(({ model }) => model.uri.toString()));
+        if (uris.some((u) => ours.has(u.toString()) || counted.has(u.toString()))) reportProblems();
       });
-      // Problems are the shown file's; switching tabs shows the other file's.
+      // A file added, removed or renamed changes the list too.
       const sub = editor.onDidChangeModel(reportProblems);
       // Go to definition in another file: switch to its model and select the target there.
       const opener = monaco.editor.registerEditorOpener({

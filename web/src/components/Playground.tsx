@@ -282,9 +282,9 @@ export function Playground() {
         <section className="pane pane-output" aria-label="Output">
           <div className="output-head">
             <StatusLine state={state} onRetry={doRun} limits={limits} />
-            <Problems problems={problems} open={problemsOpen} onToggle={() => setProblemsOpen((o) => !o)} onGoTo={(line, column) => {
+            <Problems problems={problems} open={problemsOpen} onToggle={() => setProblemsOpen((o) => !o)} onGoTo={(line, column, file) => {
               setOutputTab('editor');
-              editorApi.current?.revealLine(line, column);
+              editorApi.current?.revealLine(line, column, file);
             }} />
             <button type="button" className="clear" onClick={() => consoleRef.current?.clear()} title="Clear output">
               Clear

@@ -4,7 +4,7 @@ interface Props {
   problems: readonly Problem[];
   open: boolean;
   onToggle: () => void;
-  onGoTo: (line: number, column: number) => void;
+  onGoTo: (line: number, column: number, file?: string) => void;
 }
 
 /**
@@ -23,10 +23,10 @@ export function Problems({ problems, open, onToggle, onGoTo }: Props) {
       {open && (
         <ul className="problems-list" aria-label="Problems">
           {problems.map((p, i) => (
-            <li key={`${p.line}:${p.column}:${i}`}>
-              <button type="button" onClick={() => onGoTo(p.line, p.column)}>
+            <li key={`${p.file ?? ''}:${p.line}:${p.column}:${i}`}>
+              <button type="button" onClick={() => onGoTo(p.line, p.column, p.file)}>
                 <span className="problems-where">
-                  {p.line}:{p.column}
+                  {p.file ? `${p.file}:` : ''}{p.line}:{p.column}
                 </span>{' '}
                 {p.message}
               </button>
