@@ -45,3 +45,15 @@ test('a stdin line sent while "Connecting…" reaches this run, and never the ne
   await expect(status(page)).toHaveText('Exited with code 0', { timeout: 15_000 });
   await expect(consoleText(page)).toHaveText('second\n');
 });
+
+test('on a slow network the code shows highlighted while the editor loads, then the editor takes over', async ({ page }) => {
+  await page.addInitScript(() => localStorage.clear());
+  await slowNetwork(page);
+  await page.goto('/');
+  // The default program, readable before Monaco has arrived (the pane was blank for seconds).
+  const preview = page.getByTestId('code-preview');
+  await expect(preview).toBeVisible({ timeout: 30_000 });
+  await expect(preview).not.toBeEmpty();
+  await expect(page.locator('.editor[data-ready="true"]')).toBeVisible({ timeout: 60_000 });
+  await expect(preview).toHaveCount(0);
+});

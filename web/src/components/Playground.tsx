@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Editor, type EditorApi, type Problem } from './Editor.tsx';
 import { Problems } from './Problems.tsx';
+import { CodePreview } from './CodePreview.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { StdinBar } from './StdinBar.tsx';
@@ -55,6 +56,12 @@ export function Playground() {
   const running = state.phase !== 'idle';
   const limits = useLimits();
   const stdinBuffer = useRef('');
+  /**
+   * Monaco is not there yet (it loads after the page: seconds on a slow network, where the pane
+   * stayed blank): the code shows highlighted meanwhile, as in the embed.
+   */
+  const [editorShown, setEditorShown] = useState(false);
+  const focusOnReady = useRef(false);
 
   useEffect(() => applyTheme(themeChoice, setTheme), [themeChoice]);
   useEffect(() => save(STORE_KEY, source), [source]);
@@ -259,6 +266,14 @@ export function Playground() {
             }}
             onSetEntry={(name) => setSource((s) => fromFiles(s.language, sourceFiles(s), name))}
           />
+          <div className="editor-wrap">
+          {!editorShown && (
+            <CodePreview
+              code={sourceFiles(source).find((f) => f.name === active)?.content ?? source.code}
+              language={source.language}
+              onActivate={() => (focusOnReady.current = true)}
+            />
+          )}
           <Editor
             value={source.code}
             files={sourceFiles(source)}
@@ -277,7 +292,12 @@ export function Playground() {
             onRun={() => !running && doRun()}
             apiRef={editorApi}
             onProblems={setProblems}
+            onReady={() => {
+              setEditorShown(true);
+              if (focusOnReady.current) editorApi.current?.focus();
+            }}
           />
+          </div>
         </section>
         <section className="pane pane-output" aria-label="Output">
           <div className="output-head">
