@@ -20,6 +20,7 @@ import { servePistonConnect } from './piston-connect.ts';
 import { ConnectionGuard } from './connection-guard.ts';
 import { FairLease } from './fair-lease.ts';
 import { OpsSurface, type HealthExtras } from './ops-surface.ts';
+import { closeAfterAnswer, hasBody } from './http-body.ts';
 
 export type { HealthExtras };
 
@@ -54,7 +55,9 @@ export class Gateway {
   private readonly wsProxy: WsProxy;
   private readonly staticFiles: StaticFiles;
   private readonly packagesApi: PackagesApi;
-  private readonly pistonWss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024, perMessageDeflate: false });
+  private readonly pistonWss: WebSocketServer;
+  /** The largest /api/v2/connect message: an `init` is what an /execute body may be. */
+  private readonly pistonMaxMessageBytes: number;
   private readonly ops: OpsSurface;
   readonly connections: ConnectionGuard;
   private stopping = false;
@@ -65,6 +68,8 @@ export class Gateway {
 
   constructor(private readonly opts: GatewayOptions) {
     const { config, registry, log } = opts;
+    this.pistonMaxMessageBytes = Math.max(64 * 1024, config.maxBodyBytes);
+    this.pistonWss = new WebSocketServer({ noServer: true, maxPayload: this.pistonMaxMessageBytes, perMessageDeflate: false });
     this.ctx = {
       config,
       registry,
@@ -157,12 +162,16 @@ export class Gateway {
       return refuse(429, 'Too Many Requests', admission.message, `Retry-After: ${admission.retryAfterS}\r\n`);
     }
     if (socket.destroyed) return admission.release();
-    this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, client, admission.release));
+    this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, socket, this.pistonMaxMessageBytes, client, admission.release));
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const path = requestPath(req.url);
+    // A body where none is taken is never parsed: Node would read it to its end to keep the
+    // connection (a 405 held a 1-byte-chunked body for the request timeout: attacker probe).
+    const takesBody = method === 'POST' && (path === '/api/run' || path === '/api/v2/execute');
+    if (!takesBody && hasBody(req)) closeAfterAnswer(req, res);
     if (path === undefined) return sendError(this.ctx, res, 'BAD_REQUEST', 'malformed request target', {}, 400);
     if (path.startsWith('/api/') && method === 'OPTIONS') {
       res.writeHead(204, this.ctx.edge.corsHeaders(req));

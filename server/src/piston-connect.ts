@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { toPublicError } from '../../protocol/index.ts';
 import { SlotClient } from './slot-client.ts';
@@ -6,6 +7,14 @@ import { slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import { parsePistonRequest } from './piston.ts';
 
 const INIT_TIMEOUT_MS = 1000;
+/** After a close frame, the client has this long to answer it before the socket goes. */
+const CLOSE_GRACE_MS = 1000;
+/**
+ * What one connection may send: every message is parsed here, on the loop the gateway (and an
+ * all-in-one's worker host) shares with everyone; 8 MiB frames at line rate starved the service
+ * (attacker probe). As /api/ws reads its frames. A bucket this deep lets one largest frame in at once.
+ */
+const INBOUND_BYTES_PER_S = 4 * 1024 * 1024;
 /** Piston's close codes for /api/v2/connect. */
 export const PISTON_CLOSE = Object.freeze({
   DONE: 4999,
@@ -23,7 +32,7 @@ export const PISTON_CLOSE = Object.freeze({
  * `{"type":"eof"}`) closes its stdin, output is capped and never splits a UTF-8 character,
  * and a client that disconnects kills the program.
  */
-export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp: string, release: () => void): void {
+export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: Duplex, maxMessageBytes: number, clientIp: string, release: () => void): void {
   let client: SlotClient | undefined;
   let initialized = false;
   let closed = false;
@@ -33,6 +42,25 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp:
     closed = true;
     clearTimeout(initTimer);
     ws.close(code, reason);
+    // ws waits up to 30 s for the client's close frame, reading (and parsing) all the while.
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  };
+  // Token bucket over the bytes received: empty, the socket is not read until it refills.
+  const capacity = Math.max(INBOUND_BYTES_PER_S, maxMessageBytes);
+  let tokens = capacity;
+  let refilledAt = performance.now();
+  let resumeTimer: NodeJS.Timeout | undefined;
+  const charge = (bytes: number) => {
+    const now = performance.now();
+    tokens = Math.min(capacity, tokens + ((now - refilledAt) / 1000) * INBOUND_BYTES_PER_S);
+    refilledAt = now;
+    tokens -= bytes;
+    if (tokens >= 0 || resumeTimer) return;
+    socket.pause();
+    resumeTimer = setTimeout(() => {
+      resumeTimer = undefined;
+      socket.resume();
+    }, Math.ceil((-tokens / INBOUND_BYTES_PER_S) * 1000));
   };
   const fail = (message: string) => {
     send({ type: 'error', message });
@@ -53,6 +81,7 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp:
   ws.on('close', () => {
     closed = true;
     clearTimeout(initTimer);
+    clearTimeout(resumeTimer);
     abort.abort();
     client?.abort();
     void runOver.then(() => {
@@ -62,6 +91,10 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, clientIp:
   });
   ws.on('error', () => undefined);
   ws.on('message', (data, isBinary) => {
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+    charge(bytes);
+    // Closing: nothing more is parsed or acted on.
+    if (closed) return;
     let msg: Record<string, unknown>;
     try {
       if (isBinary) throw new Error('binary');

@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import WebSocket from 'ws';
 import { startPlayground, type Playground } from '../helpers/playground.ts';
 import { ATTACKER_ADDRESS, headerTricklers, postHeadersOnly, probe, rawRequest, sampler, serverClosed, sleep, victimRun } from '../helpers/hostile.ts';
@@ -123,4 +124,62 @@ test('F13: malformed URLs answer 400 or 404, never 500', async () => {
     }
   }
   assert.ok(await healthOk());
+});
+
+/**
+ * A chunked body in 1-byte pieces, written as fast as the socket takes it for up to `forMs`:
+ * resolves with the status line the server answered (if any) and how long it kept the socket.
+ */
+function chunkedTrickle(path: string, headers: Record<string, string>, forMs: number): Promise<{ status: number | undefined; body: string; openMs: number; piecesSent: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const url = new URL(pg.httpUrl);
+    const socket = net.connect({ host: url.hostname, port: Number(url.port), localAddress: ATTACKER_ADDRESS });
+    let answer = '';
+    let piecesSent = 0;
+    let stop = false;
+    const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+    const pump = () => {
+      // 1000 one-byte chunks per write: "1\r\nx\r\n" each.
+      while (!stop && performance.now() - t0 < forMs) {
+        piecesSent += 1000;
+        if (!socket.write('1\r\nx\r\n'.repeat(1000))) return void socket.once('drain', pump);
+      }
+      if (!stop) socket.end('0\r\n\r\n');
+    };
+    socket.on('connect', () => {
+      socket.write(head);
+      pump();
+    });
+    socket.on('data', (d) => (answer += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      stop = true;
+      const status = /^HTTP\/1\.1 (\d+)/.exec(answer)?.[1];
+      resolve({ status: status ? Number(status) : undefined, body: answer.slice(answer.indexOf('\r\n\r\n') + 4), openMs: performance.now() - t0, piecesSent });
+    });
+    setTimeout(() => socket.destroy(), forMs + 5000).unref();
+  });
+}
+
+test('F15: a body in 1-byte chunks is refused after a few thousand pieces, on a route that takes bodies and on one that does not; memory stays flat', { timeout: 60_000 }, async () => {
+  const s = sampler(pid);
+  let run, nope, peak;
+  try {
+    // Admitted (right key): the body reader stops at its piece cap instead of keeping ~400 bytes a byte.
+    run = await chunkedTrickle('/api/run', { 'x-api-key': API_KEY }, 8000);
+    // No route takes it: answered and closed at once, never read to its end (it was, for the request timeout).
+    nope = await chunkedTrickle('/nope', {}, 8000);
+  } finally {
+    peak = s.stop();
+  }
+  assert.equal(run.status, 400, run.body);
+  assert.match(run.body, /pieces/);
+  assert.ok(run.openMs < 6000, `socket kept ${Math.round(run.openMs)} ms`);
+  assert.ok(nope.status === 404 || nope.status === 405, String(nope.status));
+  assert.ok(nope.openMs < 6000, `socket kept ${Math.round(nope.openMs)} ms`);
+  console.log(`F15: RSS ${idle.rssMiB} → ${peak.rssMiB} MiB; pieces sent ${run.piecesSent} and ${nope.piecesSent}; sockets kept ${Math.round(run.openMs)} and ${Math.round(nope.openMs)} ms`);
+  assert.ok(peak.rssMiB - idle.rssMiB < 150, `RSS ${idle.rssMiB} → ${peak.rssMiB} MiB`);
+  assert.ok(await healthOk());
+  assert.ok((await victimRun(pg.wsUrl)).ok);
 });

@@ -222,3 +222,33 @@ test('/api/v2/connect: input kept before the run starts is bounded by the stdin 
   assert.deepEqual(messages, [{ type: 'runtime', language: 'javascript', version: process.versions.node }, { type: 'error', message: 'stdin exceeds 1048576 bytes; the run is ended' }]);
   await Promise.all(held);
 });
+
+// Attacker probe: 8 MiB messages of an unknown type, never an init, at line rate: each was
+// parsed on the service's loop, and the init timeout's close left the socket read for 30 s.
+test('/api/v2/connect: a flood without init is read at a bounded rate and the socket goes soon after the init timeout', { timeout: 30_000 }, async () => {
+  const ws = new WebSocket(`${pg.wsUrl.replace('/api/ws', '/api/v2/connect')}`, { perMessageDeflate: false });
+  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+  const t0 = performance.now();
+  let closedAt = 0;
+  // An attacker that never reads, so never answers the server's close frame.
+  const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+  raw.pause();
+  const closed = new Promise<void>((r) => raw.once('close', () => { closedAt = performance.now() - t0; r(); }));
+  ws.on('error', () => undefined);
+  const big = JSON.stringify({ type: 'nope', pad: 'x'.repeat(3 * 1024 * 1024) });
+  let sent = 0;
+  const pump = () => {
+    while (ws.readyState === ws.OPEN && performance.now() - t0 < 8000 && ws.bufferedAmount < 16 * 1024 * 1024) {
+      ws.send(big);
+      sent += big.length;
+    }
+    if (ws.readyState === ws.OPEN && performance.now() - t0 < 8000) setTimeout(pump, 20);
+  };
+  pump();
+  // Meanwhile another client's run is served.
+  const r = await fetch(`${pg.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'js', code: 'console.log("victim")' }) });
+  assert.equal(((await r.json()) as { stdout: string }).stdout, 'victim\n');
+  await closed;
+  assert.ok(closedAt < 5000, `the server kept the flooding socket ${Math.round(closedAt)} ms (init timeout 1 s + close grace 1 s)`);
+  console.log(`connect flood: socket gone after ${Math.round(closedAt)} ms; ${Math.round(sent / 1048576)} MiB handed to the client socket`);
+});
