@@ -372,6 +372,33 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   bare bwrap'd \`node -e\`'s ~53 ms, the difference being our stand-ins over \`/proc\` against
   its plain one. Scale-out: proxied +1.7 ms at p50 over in-process (6.02 → 7.72 ms), the
   all-in-one on Redis +1.0 ms.
+- **Seventh pass** (issues 16 and 14, second session of 2026-12-01; kernel 6.18.44-fc-v669, a
+  faster VM: \`node -e 0\` ~15 ms; only the Piston and scale-out sections above were re-measured
+  here, \`--only=piston,proxied --merge\`, the rest is the sixth pass's). On this VM Piston's run
+  costs what a bare bwrap'd \`node -e\` costs: 43.9 ms of machine CPU against the bare 38.5 ms
+  (in an earlier window of the session 39 against 38.3), where ours costs 49.3 (WebSocket) and
+  50.9 ms (\`/api/v2/execute\`). Once both cores are busy, runs/s is CPU per run: ours over Piston's
+  2.24 / 1.24 / 0.98 / 0.99 × at concurrency 1 / 2 / 4 / 16 (WebSocket), 2.04 / 1.28 / 0.97 / 0.96 ×
+  (\`/api/v2/execute\`). 1.25 × Piston at concurrency 4 and 16 would need ~35 ms of CPU per run
+  here, less than the bare sandboxed \`node -e\` itself: a fresh bwrap + Node boot per run cannot
+  get there; it would take a sandbox that is not started from scratch for every run (a forked,
+  pre-booted Node), which the fresh-sandbox guarantee and Node's threads rule out. Where a run's
+  CPU goes (\`perf record -a -g\` over a closed loop at concurrency 4, 8 s, non-idle samples):
+  the sandboxes' Node 62 % (of it: page faults of the boot's heap ~17 %, snapshot
+  deserialization, exit), bwrap 17 %, the playground process 8 %, the launcher 4 %, \`sh\` 2 %,
+  the benchmark client 3 %. bwrap's own share is mostly \`/proc/self/mountinfo\`: ~40 % of its
+  samples are the kernel printing it (\`show_mountinfo\`, \`mangle_path\`) and bwrap parsing it,
+  once per bind (bubblewrap issue #384: O(n²) in the number of binds; 0.8.0 here). Measured, not
+  changed: the 29 stand-ins over \`/proc\` cost 5.5 ms of a 16 ms bwrap boot here
+  (\`bwrap … node --version\`, 3 × 200 interleaved: 15.4–17.6 ms with them, 10.2–11.6 without);
+  running bwrap in a mount namespace without the host's 13 cgroup and tool mounts saves ~0.7 ms
+  (13.3 → 12.6 ms, 3 × 200); \`--v8-pool-size=0\` changes nothing measurable. The
+  \`/api/v2/execute\` path costs what the WebSocket path does within the noise here (45.1 / 45.3
+  against 49.4 / 44.8 ms in two interleaved pairs). Scale-out: proxied +1.23 ms at p50 over the
+  all-in-one (4.51 → 5.74 ms; the all-in-one on Redis 5.22 ms: +0.71 for the registry's round
+  trip, +0.52 for the hop, two wake-ups, one in each process); a quick run the same session gave
+  +1.15 ms. Both registry questions already go in one write and the upstream connection is
+  opened ahead, so what is left is one Redis round trip and the hop itself.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
