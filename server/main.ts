@@ -32,7 +32,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
 
 async function main(): Promise<void> {
   const source = configSource(process.env, process.argv.slice(2));
-  const config = loadGatewayConfig(source);
+  const config = loadGatewayConfig(source, { standalone: true });
   const log = pino({ level: config.logLevel, base: { proc: 'gateway' } });
   log.info({ pid: process.pid, graceMs: config.shutdownGraceMs }, 'gateway starting');
   if (!config.redis || !config.leaseSecret) {

@@ -90,10 +90,21 @@ export type GatewayConfig = Readonly<{
 
 const list = (s: string) => Object.freeze(s.split(',').map((x) => x.trim()).filter(Boolean));
 
-export function loadGatewayConfig(source: Record<string, string>): GatewayConfig {
+/**
+ * Validates the gateway's settings; every problem is reported in one error. `standalone`: a
+ * gateway without worker slots of its own, which needs Redis and the lease secret (checked with
+ * the rest, not after it: operator probe).
+ */
+export function loadGatewayConfig(source: Record<string, string>, opts: { standalone?: boolean } = {}): GatewayConfig {
   const parsed = schema.safeParse(source);
   const redis = parseRedisTarget(source.PLAYGROUND_REDIS_URL, source.PLAYGROUND_REDIS_SENTINELS, source.PLAYGROUND_REDIS_SENTINEL_NAME);
-  const issues = [...(parsed.success ? [] : parsed.error.issues), ...redis.problems];
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [...(parsed.success ? [] : parsed.error.issues), ...redis.problems];
+  if (opts.standalone && !source.PLAYGROUND_REDIS_URL && !source.PLAYGROUND_REDIS_SENTINELS) {
+    issues.push({ path: ['PLAYGROUND_REDIS_URL'], message: 'a gateway on its own finds worker hosts through Redis: set it (or PLAYGROUND_REDIS_SENTINELS), or use `npm start` for the all-in-one playground' });
+  }
+  if (opts.standalone && !source.PLAYGROUND_LEASE_SECRET) {
+    issues.push({ path: ['PLAYGROUND_LEASE_SECRET'], message: "a gateway on its own needs the worker hosts' lease secret" });
+  }
   if (!parsed.success || issues.length) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', formatConfigIssues(issues));
   const c = parsed.data;
   return Object.freeze({

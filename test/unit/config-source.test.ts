@@ -34,4 +34,16 @@ test('every problem is reported at once', () => {
       ['PLAYGROUND_TIMEOUT_MS', 'PLAYGROUND_WORKER_PORT', 'PLAYGROUND_WORKER_ADDRESSES', 'PLAYGROUND_UNSAFE_NO_SANDBOX'].every((k) => err.message.includes(k)),
   );
   assert.throws(() => loadGatewayConfig({ PLAYGROUND_PORT: 'x', PLAYGROUND_REDIS_URL: 'http://nope' }), /PLAYGROUND_PORT[\s\S]*PLAYGROUND_REDIS_URL/);
+  // Checks that used to wait for the rest to pass (operator probe): the slots beside the
+  // addresses, and what a gateway on its own needs.
+  assert.throws(
+    () => loadWorkerHostConfig({ PLAYGROUND_PORT: 'x', PLAYGROUND_WORKER_SLOTS: '5', PLAYGROUND_WORKER_ADDRESSES: '127.77.9.1-127.77.9.3' }),
+    (err: Error) => err.message.includes('PLAYGROUND_PORT') && /PLAYGROUND_WORKER_SLOTS: asks for 5 slots/.test(err.message),
+  );
+  assert.throws(
+    () => loadGatewayConfig({ PLAYGROUND_PORT: '99999' }, { standalone: true }),
+    (err: Error) => ['PLAYGROUND_PORT', 'PLAYGROUND_REDIS_URL', 'PLAYGROUND_LEASE_SECRET'].every((k) => err.message.includes(k)),
+  );
+  assert.doesNotThrow(() => loadGatewayConfig({ PLAYGROUND_REDIS_URL: 'redis://127.0.0.1:6379', PLAYGROUND_LEASE_SECRET: 'a-secret-of-16-chars' }, { standalone: true }));
+  assert.doesNotThrow(() => loadGatewayConfig({}), 'the all-in-one needs neither');
 });

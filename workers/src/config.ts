@@ -113,7 +113,9 @@ export function loadWorkerHostConfig(source: Record<string, string>): WorkerHost
   const addressSpec = source.PLAYGROUND_WORKER_ADDRESSES ?? '127.77.0.1-127.77.0.16';
   try {
     addresses = parseAddressList(addressSpec);
-    const wanted = parsed.success ? parsed.data.PLAYGROUND_WORKER_SLOTS : undefined;
+    // Checked on its own, so a bad setting elsewhere does not hide this one (operator probe).
+    const slots = schema.shape.PLAYGROUND_WORKER_SLOTS.safeParse(source.PLAYGROUND_WORKER_SLOTS);
+    const wanted = slots.success ? slots.data : undefined;
     if (wanted !== undefined) {
       if (wanted > addresses.length) {
         issues.push({ path: ['PLAYGROUND_WORKER_SLOTS'], message: `asks for ${wanted} slots but PLAYGROUND_WORKER_ADDRESSES has ${addresses.length}` });
