@@ -34,6 +34,11 @@ test('an example in another language is undone by Ctrl+Z in the editor too', asy
   await page.getByLabel('Examples').selectOption('types');
   await expect(page.getByLabel('Language')).toHaveValue('typescript');
   await expect(editorText(page)).toContainText('interface User');
+  // Ctrl+Z in a text field of its own is that field's undo, not the example's.
+  const stdin = page.getByLabel('stdin');
+  await stdin.fill('typed');
+  await stdin.press('ControlOrMeta+Z');
+  await expect(page.getByLabel('Language')).toHaveValue('typescript');
   await page.locator('.monaco-editor').first().click();
   await page.keyboard.press('ControlOrMeta+Z');
   await expect(page.getByLabel('Language')).toHaveValue('javascript');

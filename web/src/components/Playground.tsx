@@ -103,6 +103,9 @@ export function Playground() {
   useEffect(() => {
     if (!replaced || replaced.previous.language === replaced.next.language) return;
     const onKey = (e: KeyboardEvent) => {
+      // A text field of its own (stdin, a file name) keeps its own undo.
+      const target = e.target instanceof HTMLElement ? e.target : undefined;
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA') && !target.closest('.monaco-editor')) return;
       if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
         e.preventDefault();
         e.stopPropagation();
