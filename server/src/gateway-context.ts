@@ -27,8 +27,19 @@ export interface GatewayContext {
   fairLease: FairLease;
 }
 
+/** Which API a run came by, in the access log. */
+export type RunApi = 'ws' | 'run' | 'execute' | 'connect';
+
+/**
+ * The access log's line for a run refused before it got a slot (BUSY, RATE_LIMITED, a bad
+ * origin or key...), so that an operator sees who was turned away, not only a counter.
+ */
+export function logRefusedRun(ctx: GatewayContext, client: string, api: RunApi, code: string): void {
+  ctx.log.info({ client, api, outcome: 'refused', err: code }, 'run refused');
+}
+
 /** `client`: who waits (edge.clientIp), for fair waiting across clients. */
-export function slotClientOptions(ctx: GatewayContext, client: string, signal?: AbortSignal): SlotClientOptions {
+export function slotClientOptions(ctx: GatewayContext, client: string, api: RunApi, signal?: AbortSignal): SlotClientOptions {
   return {
     registry: ctx.registry,
     lease: (options) => ctx.fairLease.lease(client, options),
@@ -37,6 +48,8 @@ export function slotClientOptions(ctx: GatewayContext, client: string, signal?: 
     leaseHoldMs: ctx.leaseHoldMs,
     signal,
     onLease: (ms) => ctx.metrics.queueWait.observe(ms / 1000),
+    // The access log, as for WebSocket runs: client → run → worker → how it ended.
+    onEnd: (summary) => ctx.log.info({ client, api, ...summary }, 'run'),
   };
 }
 

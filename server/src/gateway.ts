@@ -13,7 +13,7 @@ import { WsProxy } from './ws-proxy.ts';
 import { StaticFiles } from './static-files.ts';
 import { Edge } from './edge.ts';
 import { Metrics } from './metrics.ts';
-import { errorSenderFor, sendError, sendJson, type GatewayContext } from './gateway-context.ts';
+import { errorSenderFor, logRefusedRun, sendError, sendJson, type GatewayContext } from './gateway-context.ts';
 import { handleRunApi } from './run-api.ts';
 import { handlePistonExecute, handlePistonRuntimes } from './piston.ts';
 import { servePistonConnect } from './piston-connect.ts';
@@ -148,18 +148,19 @@ export class Gateway {
 
   private async pistonUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     // Refused before the handshake, with Piston's error body like the rest of /api/v2.
-    const refuse = (status: number, text: string, message: string, headers = ''): void => {
+    const refuse = (code: string, status: number, text: string, message: string, headers = ''): void => {
+      logRefusedRun(this.ctx, this.ctx.edge.clientIp(req), 'connect', code);
       const body = JSON.stringify({ message });
       socket.end(`HTTP/1.1 ${status} ${text}\r\n${headers}Content-Type: application/json; charset=utf-8\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     };
-    if (!this.ctx.edge.originAllowed(req)) return refuse(403, 'Forbidden', `origin ${String(req.headers.origin).slice(0, 200)} is not allowed`);
-    if (!this.ctx.edge.apiKeyValid(req)) return refuse(401, 'Unauthorized', 'a valid API key is required (Authorization: Bearer <key> or X-API-Key)', 'WWW-Authenticate: Bearer\r\n');
-    if (this.stopping) return refuse(503, 'Service Unavailable', 'the server is shutting down; retry on another gateway', `Retry-After: ${retryHint(1000).retryAfterS}\r\n`);
+    if (!this.ctx.edge.originAllowed(req)) return refuse('FORBIDDEN_ORIGIN', 403, 'Forbidden', `origin ${String(req.headers.origin).slice(0, 200)} is not allowed`);
+    if (!this.ctx.edge.apiKeyValid(req)) return refuse('UNAUTHORIZED', 401, 'Unauthorized', 'a valid API key is required (Authorization: Bearer <key> or X-API-Key)', 'WWW-Authenticate: Bearer\r\n');
+    if (this.stopping) return refuse('BUSY', 503, 'Service Unavailable', 'the server is shutting down; retry on another gateway', `Retry-After: ${retryHint(1000).retryAfterS}\r\n`);
     const client = this.ctx.edge.clientIp(req);
     const admission = await this.ctx.edge.admit(client);
     if (!admission.ok) {
       this.ctx.metrics.rateLimited.inc();
-      return refuse(429, 'Too Many Requests', admission.message, `Retry-After: ${admission.retryAfterS}\r\n`);
+      return refuse('RATE_LIMITED', 429, 'Too Many Requests', admission.message, `Retry-After: ${admission.retryAfterS}\r\n`);
     }
     if (socket.destroyed) return admission.release();
     this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, socket, this.pistonMaxMessageBytes, client, admission.release));

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { toPublicError } from '../../protocol/index.ts';
 import { SlotClient } from './slot-client.ts';
-import { slotClientOptions, type GatewayContext } from './gateway-context.ts';
+import { logRefusedRun, slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import { parsePistonRequest } from './piston.ts';
 
 const INIT_TIMEOUT_MS = 1000;
@@ -119,12 +119,16 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: D
         client.on('run-error', (e) => send({ type: 'error', message: e.message }));
         client.on('close', () => close(PISTON_CLOSE.DONE, 'Job Completed'));
         const slot = client;
-        const started = slot.start({ ...slotClientOptions(ctx, clientIp, abort.signal), maxStdinBytes: ctx.config.maxStdinBytes }, { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args });
+        const started = slot.start({ ...slotClientOptions(ctx, clientIp, 'connect', abort.signal), maxStdinBytes: ctx.config.maxStdinBytes }, { language: r.language, ...(r.files ? { files: r.files, entry: r.entry } : { code: r.code }), stdin: r.stdin, closeStdin: false, timeoutMs: r.timeoutMs, memoryMb: r.memoryMb, args: r.args });
         runOver = new Promise<void>((resolve) => {
           slot.once('close', resolve);
           started.catch(() => resolve());
         });
-        started.catch((err: Error) => fail(toPublicError(err).message));
+        started.catch((err: Error) => {
+          const failed = toPublicError(err);
+          logRefusedRun(ctx, clientIp, 'connect', failed.code);
+          fail(failed.message);
+        });
         return;
       }
       case 'data':

@@ -129,7 +129,7 @@ export function handlePistonRuntimes(ctx: GatewayContext, req: http.IncomingMess
 export async function handlePistonExecute(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const cors = ctx.edge.corsHeaders(req);
   // Admission from the head alone: a refused request's body is never read.
-  const release = await admitHttp(ctx, req, res, cors, sendPistonError);
+  const release = await admitHttp(ctx, req, res, cors, 'execute', sendPistonError);
   if (!release) return;
   try {
     // piston-client (and other fetch-based clients) post JSON without a JSON content type.
@@ -149,7 +149,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       timeoutMs: r.timeoutMs,
       memoryMb: r.memoryMb,
       args: r.args,
-    });
+    }, 'execute');
     if ('failed' in result) {
       const { code, message } = result.failed;
       return sendJson(res, httpStatusOf(code), { message }, code === 'BUSY' ? { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) } : cors);

@@ -3,7 +3,7 @@ import { describeIssues, resolveLanguage, answerHint, retryHint, runRequestSchem
 import { BusyError } from '../../registry/index.ts';
 import { bodyTimeoutMs, readJsonBody, closeAfterAnswer } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
-import { sendError, sendJson, slotClientOptions, type ErrorSender, type GatewayContext } from './gateway-context.ts';
+import { logRefusedRun, sendError, sendJson, slotClientOptions, type ErrorSender, type GatewayContext, type RunApi } from './gateway-context.ts';
 import type { SlotRunRequest } from './slot-client.ts';
 
 /**
@@ -12,9 +12,10 @@ import type { SlotRunRequest } from './slot-client.ts';
  * never read or parsed (closeAfterAnswer). Returns the release callback, or undefined after
  * answering the refusal in the API's error shape (`send`).
  */
-export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>, send: ErrorSender = sendError): Promise<(() => void) | undefined> {
+export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>, api: RunApi, send: ErrorSender = sendError): Promise<(() => void) | undefined> {
   const refuse = (...args: Parameters<ErrorSender> extends [unknown, unknown, ...infer R] ? R : never) => {
     closeAfterAnswer(req, res);
+    logRefusedRun(ctx, ctx.edge.clientIp(req), api, args[0]);
     send(ctx, res, ...args);
     return undefined;
   };
@@ -34,17 +35,19 @@ export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, 
 }
 
 /** Runs the request on a slot; maps registry failures onto typed errors. */
-export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMessage, run: SlotRunRequest): Promise<CollectedRun | { failed: PublicError }> {
+export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMessage, run: SlotRunRequest, api: RunApi): Promise<CollectedRun | { failed: PublicError }> {
   const abort = new AbortController();
   const onClose = () => abort.abort();
   req.socket.once('close', onClose);
   const handle = { stop: () => abort.abort() };
   ctx.activeRuns.add(handle);
   try {
-    return await collectRun(slotClientOptions(ctx, ctx.edge.clientIp(req), abort.signal), run);
+    return await collectRun(slotClientOptions(ctx, ctx.edge.clientIp(req), api, abort.signal), run);
   } catch (err) {
     if (!(err instanceof BusyError)) ctx.log.error({ err: (err as Error).message }, 'run over HTTP failed');
-    return { failed: toPublicError(err) };
+    const failed = toPublicError(err);
+    logRefusedRun(ctx, ctx.edge.clientIp(req), api, failed.code);
+    return { failed };
   } finally {
     req.socket.off('close', onClose);
     ctx.activeRuns.delete(handle);
@@ -54,7 +57,7 @@ export async function runToCompletion(ctx: GatewayContext, req: http.IncomingMes
 /** POST /api/run → 200 {stdout, stderr, exit} (contract). */
 export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const cors = ctx.edge.corsHeaders(req);
-  const release = await admitHttp(ctx, req, res, cors);
+  const release = await admitHttp(ctx, req, res, cors, 'run');
   if (!release) return;
   try {
     const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));
@@ -67,7 +70,7 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
     if (!resolveLanguage(parsed.data.language)) {
       return sendError(ctx, res, 'UNSUPPORTED_LANGUAGE', `unsupported language ${JSON.stringify(parsed.data.language.slice(0, 40))}; use javascript or typescript`, cors);
     }
-    const result = await runToCompletion(ctx, req, { ...parsed.data, closeStdin: true });
+    const result = await runToCompletion(ctx, req, { ...parsed.data, closeStdin: true }, 'run');
     if ('failed' in result) {
       const hint: Record<string, string> = result.failed.code === 'BUSY' ? { 'retry-after': String(retryHint(1000).retryAfterS) } : {};
       return sendError(ctx, res, result.failed.code, result.failed.message, { ...cors, ...hint });

@@ -30,6 +30,25 @@ export interface SlotClientOptions {
   onLease?: (waitMs: number) => void;
   /** The run's stdin cap (its own `stdin` included): bounds the input held before the slot answers. */
   maxStdinBytes?: number;
+  /** Once per run that got a slot, when it is over: the gateway's access-log line. */
+  onEnd?: (summary: RunSummary) => void;
+}
+
+/** How a run that got a slot went, for the access log (the WebSocket proxy's fields). */
+export interface RunSummary {
+  runId: string;
+  worker: string;
+  hostId?: string;
+  /** `ended`: the run's `exit` came; `client-left`: the caller hung up first; `worker-gone`: the slot's connection broke or refused. */
+  outcome: 'ended' | 'client-left' | 'worker-gone';
+  /** Slots that refused the connection before this one. */
+  unreachable: number;
+  durationMs: number;
+  reason?: ExitMessage['reason'];
+  code?: number | null;
+  signal?: string | null;
+  /** The typed error the run ended with, if any. */
+  err?: string;
 }
 
 /**
@@ -60,6 +79,13 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private finished = false;
   private aborted = false;
   private early: EarlyInput = { stdin: '', bytes: 0, maxBytes: Infinity, eof: false, stop: false };
+  /** One id for the run, whichever slot it ends on: the worker host logs it too. */
+  private readonly runId = randomUUID();
+  private startedAt = 0;
+  private unreachable = 0;
+  private exit: ExitMessage | undefined;
+  private errorCode: string | undefined;
+  private onEnd: SlotClientOptions['onEnd'];
 
   /** Leases and connects; rejects with BusyError (or a registry error) before any run. */
   async start(opts: SlotClientOptions, req: SlotRunRequest): Promise<void> {
@@ -75,6 +101,8 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
       this.finish(false);
       return;
     }
+    this.startedAt = performance.now();
+    this.onEnd = opts.onEnd;
     // Released once, whichever slot the run ended on.
     this.once('close', () => void (this.lease && opts.registry.release(this.lease).catch(() => undefined)));
     this.connect(opts, req, 0);
@@ -87,7 +115,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     const ws = new WebSocket(`ws://${lease.slot.address}/`, {
       headers: {
         [LEASE_HEADER]: signLease(opts.leaseSecret, lease.slot.id, lease.leaseId, 30_000),
-        [RUN_ID_HEADER]: randomUUID(),
+        [RUN_ID_HEADER]: this.runId,
       },
       perMessageDeflate: false,
       maxPayload: 64 * 1024 * 1024,
@@ -105,8 +133,13 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
       if (!msg) return;
       if (msg.type === 'started') this.emit('started', msg);
       else if (msg.type === 'stdout' || msg.type === 'stderr') this.emit('output', msg.type, msg.data);
-      else if (msg.type === 'exit') this.emit('exit', msg);
-      else if (msg.type === 'error') this.emit('run-error', msg);
+      else if (msg.type === 'exit') {
+        this.exit = msg;
+        this.emit('exit', msg);
+      } else if (msg.type === 'error') {
+        this.errorCode ??= msg.code;
+        this.emit('run-error', msg);
+      }
     });
     ws.on('error', (err: Error & { code?: string }) => {
       // A slot that refuses the connection (its host died before its heartbeat expired): the
@@ -122,6 +155,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     ws.on('close', () => retrying || this.finish(false));
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
+      this.errorCode ??= 'INTERNAL';
       this.emit('run-error', serverFrames.error('INTERNAL', `worker slot refused the run (HTTP ${res.statusCode})`));
       this.finish(false);
     });
@@ -137,14 +171,35 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
       return this.finish(true);
     }
     if (this.aborted) return this.finish(false);
+    this.unreachable = unreachable;
     this.connect(opts, req, unreachable);
   }
 
   private finish(broken: boolean): void {
     if (this.finished) return;
     this.finished = true;
-    if (broken) this.emit('run-error', serverFrames.error('INTERNAL', 'the connection to the worker slot broke'));
+    if (broken) {
+      this.errorCode ??= 'INTERNAL';
+      this.emit('run-error', serverFrames.error('INTERNAL', 'the connection to the worker slot broke'));
+    }
     this.emit('close');
+    this.summarize();
+  }
+
+  private summarize(): void {
+    const lease = this.lease;
+    if (!this.onEnd || !lease || !this.startedAt) return;
+    const exit = this.exit;
+    this.onEnd({
+      runId: this.runId,
+      worker: lease.slot.address,
+      hostId: lease.slot.hostId,
+      outcome: exit ? 'ended' : this.aborted ? 'client-left' : 'worker-gone',
+      unreachable: this.unreachable,
+      durationMs: Math.round(performance.now() - this.startedAt),
+      ...(exit ? { reason: exit.reason, code: exit.code, signal: exit.signal } : {}),
+      ...(this.errorCode ? { err: this.errorCode } : {}),
+    });
   }
 
   /** Whether the run's slot connection is not open yet: input must wait (a retry on another slot waits too). */

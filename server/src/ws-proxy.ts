@@ -10,7 +10,7 @@ import { closeWith, handshakeResponse, refuseHandshake, sendErrorFrames } from '
 import { SlotRelay, type RelayResult } from './slot-relay.ts';
 import { PreconnectPool } from './preconnect-pool.ts';
 import { admitAndLease } from './admit-and-lease.ts';
-import type { GatewayContext } from './gateway-context.ts';
+import { logRefusedRun, type GatewayContext } from './gateway-context.ts';
 
 /** How long a client may take to close after its worker's connection ended. */
 const UPSTREAM_GONE_GRACE_MS = 1000;
@@ -54,10 +54,13 @@ export class WsProxy {
     const answer = ctx.localSlots ? undefined : handshakeResponse(req);
     if (!ctx.localSlots && !answer) return refuseHandshake(socket);
     let relay: SlotRelay | undefined;
+    // Once a run has its slot, its access-log line is the socket's close (below), not a refusal.
+    let leased = false;
     const fail = (code: PublicErrorCode, message: string, retryAfterMs?: number): void => {
       relay?.abort();
       if (relay) {
         this.ctx.metrics.errors.inc({ code });
+        if (!leased) logRefusedRun(this.ctx, client, 'ws', code);
         this.notified.add(socket);
         sendErrorFrames(socket, code, message, retryAfterMs);
       } else this.sendErrorAndClose(req, socket, head, code, message, retryAfterMs);
@@ -93,6 +96,7 @@ export class WsProxy {
       await ctx.registry.release(lease).catch(() => undefined);
       return fail('BUSY', 'the worker slot is not available; retry shortly');
     }
+    leased = true;
     const handle = { stop: local ? () => local.stop() : () => this.stopUpstream(socket) };
     ctx.activeRuns.add(handle);
     const startedAt = performance.now();
@@ -107,7 +111,7 @@ export class WsProxy {
       // reason, code and signal when the gateway saw it: proxied, on its way to the client;
       // in-process, from the slot once it is done, even for a client that left first).
       const outcome = local ? 'in-process' : this.ended.has(socket) ? 'ended' : this.notified.has(socket) ? 'worker-gone' : 'client-left';
-      const line = { runId, client, worker: current.slot.address, hostId: current.slot.hostId, outcome, unreachable, durationMs: Math.round(performance.now() - startedAt) };
+      const line = { runId, client, api: 'ws', worker: current.slot.address, hostId: current.slot.hostId, outcome, unreachable, durationMs: Math.round(performance.now() - startedAt) };
       if (local) void local.ended.then((exit) => ctx.log.info({ ...line, ...exit }, 'run'));
       else ctx.log.info({ ...line, ...this.watchers.get(socket)?.exit }, 'run');
     });
@@ -239,6 +243,7 @@ export class WsProxy {
    */
   sendErrorAndClose(req: http.IncomingMessage, socket: Duplex, head: Buffer, code: PublicErrorCode, message: string, retryAfterMs?: number): void {
     this.ctx.metrics.errors.inc({ code });
+    logRefusedRun(this.ctx, this.ctx.edge.clientIp(req), 'ws', code);
     const hint = answerHint(code, retryAfterMs);
     if (!req.headers['sec-websocket-key']) {
       const status = PUBLIC_ERROR_CODES[code].httpStatus;

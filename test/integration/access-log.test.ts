@@ -1,6 +1,7 @@
 // The gateway's access log (docs/operations.md, "Logs"): one line per run, with how the run
 // ended (reason, code, signal) whenever the gateway could see its `exit` — in the all-in-one's
-// in-process path and in the proxied path of a scale-out gateway.
+// in-process path and in the proxied path of a scale-out gateway, for the HTTP APIs as for the
+// WebSocket — and one line per run refused before it got a slot.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlayground, waitFor, type Playground } from '../helpers/playground.ts';
@@ -15,6 +16,11 @@ after(async () => {
 
 interface AccessLine {
   runId: string;
+  api?: string;
+  client?: string;
+  worker?: string;
+  durationMs?: number;
+  err?: string;
   outcome: string;
   reason?: string;
   code?: number | null;
@@ -100,4 +106,63 @@ test('proxied (a gateway and a worker host on Redis): the exit the gateway relay
     assert.equal(line.outcome, 'client-left');
     assert.equal(line.reason, undefined);
   });
+});
+
+/** Every access line of the given message (`run` or `run refused`) for one API. */
+function linesOf(logs: () => string, msg: string, api: string): AccessLine[] {
+  return logs().split('\n').filter((l) => l.includes(`"msg":"${msg}"`)).map((l) => JSON.parse(l) as AccessLine & { msg: string; api?: string }).filter((l) => l.msg === msg && l.api === api);
+}
+
+async function pistonConnect(wsUrl: string, code: string): Promise<void> {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(wsUrl.replace('/api/ws', '/api/v2/connect'));
+  await new Promise<void>((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'init', language: 'javascript', version: '*', files: [{ content: code }] })));
+    ws.on('close', () => resolve());
+    ws.on('error', reject);
+  });
+}
+
+test('HTTP APIs (POST /api/run, /api/v2/execute, /api/v2/connect) each write a run line, proxied and in-process', { timeout: 120_000 }, async (t) => {
+  const cluster = new Cluster();
+  stops.push(() => cluster.stop());
+  await cluster.workerHost(2);
+  const gw = await cluster.gateway();
+  await cluster.waitIdle(gw.httpUrl, 2);
+  for (const [where, target] of [['proxied', gw], ['in-process', pg]] as const) {
+    await t.test(where, async () => {
+      const run = await fetch(`${target.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: 'process.exitCode = 3' }) });
+      assert.equal(run.status, 200);
+      const exec = await fetch(`${target.httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', version: '*', files: [{ content: 'process.exit(4)' }] }) });
+      assert.equal(exec.status, 200);
+      await pistonConnect(target.wsUrl, 'process.exit(5)');
+      for (const [api, code] of [['run', 3], ['execute', 4], ['connect', 5]] as const) {
+        const line = await waitFor(`the ${api} access line`, () => linesOf(target.logs, 'run', api).find((l) => l.code === code), 15_000);
+        assert.equal(line.outcome, 'ended', JSON.stringify(line));
+        assert.equal(line.reason, 'exit', JSON.stringify(line));
+        assert.equal(line.client, '127.0.0.1', JSON.stringify(line));
+        assert.match(String(line.worker), /^127\./, JSON.stringify(line));
+        assert.match(line.runId, /^[0-9a-f-]{36}$/, JSON.stringify(line));
+        assert.equal(typeof line.durationMs, 'number', JSON.stringify(line));
+      }
+    });
+  }
+});
+
+test('a run refused before it gets a slot has its own line (who, which API, which error), on every API', { timeout: 120_000 }, async () => {
+  const limited = await startPlayground({ slots: 1, env: { PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1' } });
+  stops.push(() => limited.stop());
+  const first = await runOverWs(limited.wsUrl, { type: 'run', language: 'javascript', code: '1' });
+  assert.equal(first.exit?.reason, 'exit');
+  const second = await runOverWs(limited.wsUrl, { type: 'run', language: 'javascript', code: '1' });
+  assert.equal(second.error?.code, 'RATE_LIMITED');
+  const http = await fetch(`${limited.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: '1' }) });
+  assert.equal(http.status, 429);
+  await http.body?.cancel();
+  for (const api of ['ws', 'run']) {
+    const line = await waitFor(`the refused ${api} line`, () => linesOf(limited.logs, 'run refused', api)[0], 15_000);
+    assert.equal(line.err, 'RATE_LIMITED', JSON.stringify(line));
+    assert.equal(line.outcome, 'refused', JSON.stringify(line));
+    assert.equal(line.client, '127.0.0.1', JSON.stringify(line));
+  }
 });
