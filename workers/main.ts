@@ -12,7 +12,10 @@ import { startStatusServer } from './src/status-server.ts';
 
 /** Starts a worker host and publishes its slots' readiness to the registry. */
 /** `leaseSecrets`: the current lease secret first, then one still accepted during a rotation. */
-export async function startWorkerHost(config: WorkerHostConfig, registry: HostRegistry, leaseSecrets: readonly string[], log: Logger, observe?: (host: WorkerHost) => void): Promise<WorkerHost> {
+export async function startWorkerHost(config: WorkerHostConfig, registry: HostRegistry, leaseSecrets: readonly string[], baseLog: Logger, observe?: (host: WorkerHost) => void): Promise<WorkerHost> {
+  // Every line of a worker host names it, those before its slots exist too (the all-in-one's
+  // log has no hostId of its own; a standalone host's has it from its first line).
+  const log = baseLog.bindings().hostId === undefined ? baseLog.child({ hostId: config.hostId }) : baseLog;
   const sandboxing = await preflight({
     unsafeNoSandbox: config.unsafeNoSandbox,
     unsafeNoCgroupLimits: config.unsafeNoCgroupLimits,
@@ -33,7 +36,7 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
   if (!sandboxing.layout.packagesModules) {
     log.warn({ packagesDir: config.packagesDir }, 'no package store installed there (npm run setup installs it): programs can import no npm packages');
   }
-  const host = new WorkerHost(config, sandboxing, log.child({ hostId: config.hostId }), { lease: createLeaseVerifier(leaseSecrets), relay: createRelayProofVerifier(leaseSecrets) });
+  const host = new WorkerHost(config, sandboxing, log, { lease: createLeaseVerifier(leaseSecrets), relay: createRelayProofVerifier(leaseSecrets) });
   observe?.(host);
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
   const records = host.slots.map((s) => record(host.descriptor(s.id)!));
@@ -87,7 +90,7 @@ export function exitOnStartupError(err: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadWorkerHostConfig(configSource(process.env, process.argv.slice(2)));
-  const log = pino({ level: config.logLevel, base: { proc: 'worker-host' } });
+  const log = pino({ level: config.logLevel, base: { proc: 'worker-host', hostId: config.hostId } });
   if (!config.redis || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',

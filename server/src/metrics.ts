@@ -120,15 +120,18 @@ export class Metrics {
         }
       },
     });
-    new client.Gauge({
-      name: 'playground_warm_sandboxes',
-      help: 'Pre-started sandboxes waiting for a program on this process\'s worker host.',
-      registers: [registry],
-      collect() {
-        const n = warm?.();
-        if (n !== undefined) this.set(n);
-      },
-    });
+    // Not on a standalone gateway: a 0 there read as "no warm sandbox anywhere".
+    if (warm) {
+      new client.Gauge({
+        name: 'playground_warm_sandboxes',
+        help: 'Pre-started sandboxes waiting for a program on this process\'s worker host.',
+        registers: [registry],
+        collect() {
+          const n = warm();
+          if (n !== undefined) this.set(n);
+        },
+      });
+    }
     client.collectDefaultMetrics({ register: registry, prefix: 'playground_process_' });
   }
 

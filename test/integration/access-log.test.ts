@@ -88,9 +88,16 @@ test('in-process (all-in-one): each access line carries the exit reason, code an
 test('proxied (a gateway and a worker host on Redis): the exit the gateway relayed is on its access line', { timeout: 120_000 }, async (t) => {
   const cluster = new Cluster();
   stops.push(() => cluster.stop());
-  await cluster.workerHost(2);
+  const host = await cluster.workerHost(2);
   const gw = await cluster.gateway();
   await cluster.waitIdle(gw.httpUrl, 2);
+  await t.test('every worker-host line names its host; the gateway exports no warm-sandbox count of its own', async () => {
+    const lines = host.logs().split('\n').filter((l) => l.startsWith('{'));
+    assert.ok(lines.length > 3, host.logs());
+    for (const l of lines) assert.ok((JSON.parse(l) as { hostId?: string }).hostId, `a line without hostId: ${l}`);
+    // A 0 there read as "no warm sandbox anywhere": the worker host's own /metrics has the count.
+    assert.doesNotMatch(await (await fetch(`${gw.httpUrl}/metrics`)).text(), /playground_warm_sandboxes/);
+  });
   for (const c of CASES) {
     await t.test(c[0], async () => {
       const r = await runCase(gw.wsUrl, c);
