@@ -87,7 +87,7 @@ hunt('proc-routes', process);`,
   },
   {
     name: 'descriptors inherited from whatever started the worker host',
-    layer: 'the worker host closes every descriptor it inherited without close-on-exec before it forks the launcher (Node\'s own are all close-on-exec)',
+    layer: 'the sandbox launcher closes every descriptor it inherited without close-on-exec before it forks anything (Node\'s own are all close-on-exec)',
     code: `const fs = require('fs'); const open = [];
 for (const fd of fs.readdirSync('/proc/self/fd').map(Number).filter((n) => n > 2)) {
   try { const flags = parseInt(/^flags:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/fdinfo/' + fd, 'utf8'))[1], 8); if (!(flags & 0o2000000)) open.push(fd + ' ' + fs.readlinkSync('/proc/self/fd/' + fd)); } catch {}

@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Launcher, LAUNCHER_NODE_FLAGS, type RemoteChild } from '../../workers/src/sandbox/launcher-client.ts';
 import { waitFor } from '../helpers/playground.ts';
@@ -84,6 +85,38 @@ test('the launcher runs lean (every fork copies its page tables): a small young 
   await launcher.start();
   const argv = readFileSync(`/proc/${launcher.pid!}/cmdline`, 'utf8').split('\0');
   for (const flag of LAUNCHER_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+});
+
+// A worker host started the way a supervisor or a shell might start it: bash duplicates stderr
+// as fds 20 and 21, without close-on-exec, and execs node. The launcher closes what it
+// inherited, so a process it starts gets only its stdio and fd 3; the worker host's process
+// itself closes nothing (own-descriptors.test.ts: what it holds may be its own).
+const INHERITING = `
+import { readdirSync, readFileSync } from 'node:fs';
+const { Launcher } = await import(${JSON.stringify(new URL('../../workers/src/sandbox/launcher-client.ts', import.meta.url).pathname)});
+const withoutCloexec = (pid) => readdirSync('/proc/' + pid + '/fd').map(Number).filter((fd) => {
+  if (fd <= 2) return false;
+  try { return (Number.parseInt(/^flags:\\s+(\\d+)/m.exec(readFileSync('/proc/' + pid + '/fdinfo/' + fd, 'utf8'))[1], 8) & 0o2000000) === 0; } catch { return false; }
+});
+const launcher = new Launcher();
+const child = await launcher.spawn({ file: process.execPath, args: ['--input-type=module', '-e', 'import { readdirSync, readFileSync } from "node:fs"; const withoutCloexec = ' + withoutCloexec.toString() + '; process.stdout.write(withoutCloexec("self").join(" "))'], env: { PATH: '/usr/bin:/bin' } });
+let seen = '';
+child.stdout.on('data', (d) => (seen += d));
+await new Promise((r) => child.once('close', r));
+console.log(JSON.stringify({ host: withoutCloexec(process.pid), launcher: withoutCloexec(launcher.pid), child: seen.split(' ').filter(Boolean).map(Number) }));
+await launcher.stop();
+`;
+
+test('descriptors inherited without close-on-exec stop at the launcher: a process it starts has only its stdio and fd 3', { timeout: 30_000 }, () => {
+  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', INHERITING];
+  const r = spawnSync('/bin/bash', ['-c', 'exec 20>&2 21>&2; exec "$0" "$@"', ...node], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 25_000 });
+  assert.equal(r.status, 0, r.stdout);
+  const out = JSON.parse(r.stdout) as { host: number[]; launcher: number[]; child: number[] };
+  assert.ok(out.host.includes(20) && out.host.includes(21), `the worker host keeps what it holds: ${r.stdout}`);
+  assert.ok(!out.launcher.includes(20) && !out.launcher.includes(21), `the launcher closed them: ${r.stdout}`);
+  // What a launched process holds above stderr without close-on-exec, it inherited: nothing
+  // (its fd 3, handed on purpose, is close-on-exec by then).
+  assert.deepEqual(out.child, [], `nothing inherited reaches a launched process: ${r.stdout}`);
 });
 
 /** A cgroup of this test's own under a controller every layout has (pids: v1 or v2). */

@@ -6,7 +6,6 @@ import { Launcher } from './sandbox/launcher-client.ts';
 import { SlotCgroups } from './sandbox/slot-cgroups.ts';
 import { TypeScriptDemand } from './typescript-demand.ts';
 import { Semaphore } from './semaphore.ts';
-import { closeInheritedDescriptors } from './sandbox/inherited-descriptors.ts';
 
 /**
  * Everything a worker host's slots share to start and end their sandboxes: the launcher that
@@ -15,7 +14,6 @@ import { closeInheritedDescriptors } from './sandbox/inherited-descriptors.ts';
  */
 export class SandboxPool {
   private readonly launcher: Launcher;
-  private readonly log: Logger;
   private readonly slotCgroups: SlotCgroups;
   private readonly typeScript: TypeScriptDemand;
   private readonly factory: SandboxFactoryOptions;
@@ -27,7 +25,6 @@ export class SandboxPool {
   private readonly teardowns: Semaphore;
 
   constructor(config: WorkerHostConfig, sandboxing: PreflightResult, log: Logger) {
-    this.log = log;
     this.launcher = new Launcher(log);
     this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
     this.typeScript = new TypeScriptDemand(config.typeScriptPreload);
@@ -66,9 +63,8 @@ export class SandboxPool {
   }
 
   async open(): Promise<void> {
-    // Before the launcher is forked: it, and every sandbox, then inherit nothing by accident.
-    const closed = closeInheritedDescriptors();
-    if (closed.length) this.log.info({ fds: closed }, 'closed descriptors inherited without close-on-exec');
+    // The launcher closes what this process inherited without close-on-exec before it forks
+    // any sandbox (launcher.cjs): every sandbox then inherits nothing by accident.
     await this.launcher.start();
   }
 

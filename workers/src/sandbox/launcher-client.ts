@@ -138,6 +138,7 @@ export class Launcher {
   }
 
   private onMessage(msg: LauncherMessage, handle?: Duplex): void {
+    if (msg.type === 'inherited-closed') return void this.log?.info({ fds: msg.fds }, 'sandbox launcher closed descriptors inherited without close-on-exec');
     const pending = this.pending.get(msg.id);
     switch (msg.type) {
       case 'stdio':
@@ -206,4 +207,5 @@ type LauncherMessage =
   | { type: 'stdio'; id: number; index: number }
   | { type: 'spawned'; id: number; pid: number }
   | { type: 'spawn-error'; id: number; message: string }
-  | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null };
+  | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { type: 'inherited-closed'; id?: undefined; fds: number[] };

@@ -12,6 +12,7 @@
 //   → { type: 'spawned', id, pid }             after the four handles
 //   → { type: 'spawn-error', id, message }     when the spawn itself failed
 //   → { type: 'exit', id, code, signal }       when the sandbox's outermost process exits
+//   → { type: 'inherited-closed', fds }        at start, the inherited descriptors it closed
 // libuv creates a child's stdio "pipes" as socketpairs, so each one can travel as a handle;
 // this process keeps no copy. When the worker host goes away (even SIGKILL closes the IPC
 // channel), the launcher exits, and bwrap's --die-with-parent ends every sandbox with it.
@@ -26,6 +27,35 @@ if (typeof process.send !== 'function') {
   process.exit(2);
 }
 
+/**
+ * Closes every descriptor above stderr that this process inherited without close-on-exec (a
+ * supervisor's pipe, a shell's extra fd, passed down through the worker host): each would
+ * otherwise travel through sh → bwrap → node to every program. Done here rather than in the
+ * worker host: this process runs with flags and an environment the worker host sets (no
+ * NODE_OPTIONS), so nothing of its own is open without close-on-exec but stdio, whereas the
+ * worker host's own native parts may hold such descriptors (V8's log and perf map under
+ * NODE_OPTIONS=--perf-basic-prof): closed there, their numbers went to clients' sockets and
+ * V8's log lines into WebSocket handshakes. Node and libuv open their own close-on-exec.
+ */
+function closeInheritedDescriptors() {
+  const O_CLOEXEC = 0o2000000;
+  const channelFd = process.channel && typeof process.channel.fd === 'number' ? process.channel.fd : -1;
+  const closed = [];
+  for (const name of fs.readdirSync('/proc/self/fd')) {
+    const fd = Number(name);
+    if (fd <= 2 || fd === channelFd) continue;
+    try {
+      const flags = Number.parseInt((/^flags:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')) || [])[1] || '0', 8);
+      if ((flags & O_CLOEXEC) !== 0) continue;
+      fs.closeSync(fd);
+      closed.push(fd);
+    } catch {
+      /* the listing's own descriptor, already gone */
+    }
+  }
+  return closed;
+}
+
 function send(msg, handle) {
   if (!process.connected) return;
   try {
@@ -34,6 +64,9 @@ function send(msg, handle) {
     /* the worker host is gone: 'disconnect' ends us */
   }
 }
+
+const inherited = closeInheritedDescriptors();
+if (inherited.length) send({ type: 'inherited-closed', fds: inherited });
 
 process.on('message', (msg) => {
   if (!msg || msg.type !== 'spawn') return;
