@@ -57,6 +57,26 @@ test('a signal death is reported as the signal; a failed spawn rejects', { timeo
   await assert.rejects(launcher.spawn({ file: '/nonexistent/binary', args: [], env: {} }), /spawn failed/);
 });
 
+// A process that is gone before its stdio reach the worker host (Node's IPC sends one handle
+// per acknowledged message): a sandbox killed or failing at once during its boot. Its
+// ChildProcess used to destroy and drain those sockets at exit, so they went without their
+// handles: the worker host's child had no stdout and never closed (a slot stuck until the
+// boot's readiness timeout).
+test('a process that exits at once still hands over all its stdio, with what it wrote; close follows exit', { timeout: 30_000 }, async () => {
+  for (let i = 0; i < 5; i++) {
+    const child = await launcher.spawn({ file: '/bin/sh', args: ['-c', 'echo out; echo err >&2'], env: { PATH: '/usr/bin:/bin' } });
+    assert.equal(child.stdio.filter(Boolean).length, 4, `all four stdio sockets arrived (round ${i})`);
+    const io = collect(child);
+    assert.deepEqual(await io.closed, [0, null]);
+    assert.equal(io.out(), 'out\n');
+    assert.equal(io.err(), 'err\n');
+  }
+  for (let i = 0; i < 5; i++) {
+    const child = await launcher.spawn({ file: '/bin/true', args: [], env: {} });
+    assert.deepEqual(await collect(child).closed, [0, null]);
+  }
+});
+
 test('when the launcher dies, its children die and are reported killed; the next spawn starts a new launcher', { timeout: 30_000 }, async () => {
   const child = await launcher.spawn(node('setInterval(() => {}, 1000)'));
   const io = collect(child);

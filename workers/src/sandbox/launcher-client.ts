@@ -55,12 +55,19 @@ export class RemoteChild extends EventEmitter implements SandboxProcess {
     this.exitCode = code;
     this.signalCode = signal;
     this.emit('exit', code, signal);
-    // Like ChildProcess: streams nobody reads are drained so that they can close.
+    // Like ChildProcess: streams nobody reads are drained so that they can close. Not in this
+    // turn: the exit of a child that died at once can arrive in the same read as its `spawned`,
+    // before whoever awaited the spawn has attached its listeners (its output would be lost).
+    setImmediate(() => this.closeWhenDrained(code, signal));
+  }
+
+  private closeWhenDrained(code: number | null, signal: NodeJS.Signals | null): void {
     const readable = [this.stdio[1], this.stdio[2], this.stdio[3]].filter((s): s is Duplex => Boolean(s));
     let open = readable.length;
     const closed = () => {
       if (--open === 0) this.emit('close', code, signal);
     };
+    if (open === 0) return void this.emit('close', code, signal);
     for (const s of readable) {
       if (s.destroyed || s.closed) closed();
       else {
@@ -150,6 +157,19 @@ export class Launcher {
       case 'spawned':
         if (!pending) return;
         this.pending.delete(msg.id);
+        // Every stdio socket must have come with its message: a child without them could be
+        // neither fed nor heard, and is ended rather than handed out.
+        if ([0, 1, 2, 3].some((i) => !pending.child.stdio[i])) {
+          for (const s of pending.child.stdio) s?.destroy();
+          try {
+            process.kill(-msg.pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+          this.log?.error({ pid: msg.pid }, 'sandbox spawned without all of its stdio; ended');
+          pending.reject(new Error('sandbox spawn failed: its stdio did not arrive'));
+          return;
+        }
         pending.child.pid = msg.pid;
         this.running.set(msg.id, pending.child);
         pending.resolve(pending.child);

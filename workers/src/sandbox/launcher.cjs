@@ -85,6 +85,22 @@ process.on('message', (msg) => {
     send({ type: 'spawn-error', id, message: String(err && err.message) });
     return;
   }
+  // The child's stdio are taken from its ChildProcess at once: its exit destroys stdin and
+  // drains the rest, and Node's IPC sends one handle per acknowledged message, so a child gone
+  // before its four handles were acknowledged (a sandbox killed or failing at once during its
+  // boot, while the worker host's loop was busy) had them sent without the handle: the worker
+  // host got a child without stdout that never closed. Kept open here, they go with whatever
+  // they hold, end of file included; Node closes this copy of each once it is sent.
+  // Nor may this process read them: Node starts reading a pipe's socket as it creates it, and
+  // bytes read here before its handle is sent stay here (the runner's "ready" on fd 3 once
+  // went missing that way, and its boot waited for the readiness timeout).
+  const stdio = child.stdio.slice(0, 4);
+  for (let index = 0; index < 4; index++) {
+    child.stdio[index] = null;
+    const handle = stdio[index] && stdio[index]._handle;
+    if (handle && typeof handle.readStop === 'function') handle.readStop();
+  }
+  child.stdin = child.stdout = child.stderr = null;
   if (join.length && child.pid !== undefined) {
     // Still waiting at its gate: moved into the run's cgroups before it may go on, so bwrap and
     // everything below it are born there. A failed move never opens the gate.
@@ -94,6 +110,7 @@ process.on('message', (msg) => {
       for (const file of join) fs.writeFileSync(file, String(child.pid));
     } catch (err) {
       gate.destroy();
+      for (const stream of stdio) stream.destroy();
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
@@ -106,9 +123,12 @@ process.on('message', (msg) => {
   }
   child.once('error', (err) => send({ type: 'spawn-error', id, message: String(err && err.message) }));
   child.once('exit', (code, signal) => send({ type: 'exit', id, code, signal }));
-  if (child.pid === undefined) return; // 'error' follows
+  if (child.pid === undefined) {
+    for (const stream of stdio) if (stream) stream.destroy();
+    return; // 'error' follows
+  }
   for (let index = 0; index < 4; index++) {
-    const stream = child.stdio[index];
+    const stream = stdio[index];
     stream.on('error', () => undefined);
     send({ type: 'stdio', id, index }, stream);
   }
