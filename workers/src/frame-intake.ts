@@ -33,6 +33,8 @@ export class FrameIntake {
   private paused = false;
   private resumeTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** A binary frame came: nothing after it is handled; its refusal follows the frames before it. */
+  private refusing = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -68,11 +70,19 @@ export class FrameIntake {
     this.refill();
     this.frameTokens -= 1;
     this.byteTokens -= size;
-    if (this.closed) {
+    if (this.closed || this.refusing) {
       // Dropped; only the budget is kept.
     } else if (isBinary) {
-      this.close();
-      this.refuseBinary();
+      // Refused in order: after the text frames still waiting in this connection's lane (a
+      // `run` frame right before it still starts its run, which then ends with the error).
+      this.refusing = true;
+      const refuse = () => {
+        if (this.closed) return;
+        this.close();
+        this.refuseBinary();
+      };
+      if (this.budget && this.queuedFrames > 0) void this.budget.run(refuse, this);
+      else refuse();
     } else if (this.budget) {
       this.queuedFrames++;
       this.queuedBytes += size;
