@@ -97,6 +97,17 @@ console.log(open.length ? 'ESCAPED:fds ' + open.join(', ') : 'BLOCKED:inherited-
     expect: [/BLOCKED:inherited-fds/],
   },
   {
+    name: 'native code through /proc/self/mem',
+    layer: '/proc is mounted read-only, so /proc/<pid>/mem cannot be opened for writing (the kernel would let a process write its own read-only code pages through it: an attacker probe wrote machine code over libc\'s getuid and ran it); memfd_create and memfd_secret are refused by seccomp',
+    code: `const fs = require('fs'); const open = [];
+for (const p of ['/proc/self/mem', '/proc/thread-self/mem', '/proc/1/mem', '/proc/self/task/' + process.pid + '/mem']) {
+  try { const fd = fs.openSync(p, 'r+'); open.push(p); fs.closeSync(fd); } catch {}
+}
+console.log(open.length ? 'ESCAPED:writable ' + open.join(', ') : 'BLOCKED:proc-mem');`,
+    reasons: ['exit'],
+    expect: [/BLOCKED:proc-mem/],
+  },
+  {
     name: '/etc/passwd and /etc/shadow',
     layer: 'minimal filesystem (a two-line passwd, no shadow)',
     code: `const fs = require('fs'); const pw = fs.readFileSync('/etc/passwd', 'utf8'); console.log(/redis|postgres|rabbitmq|mysql|_apt/.test(pw) ? 'ESCAPED:host-passwd' : 'BLOCKED:passwd-synthetic'); try { fs.readFileSync('/etc/shadow'); console.log('ESCAPED:shadow'); } catch (e) { console.log('BLOCKED:shadow', e.code); }`,

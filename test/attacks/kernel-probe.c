@@ -74,6 +74,7 @@ int main(void) {
   report("personality-query", personality(0xffffffff));
   report("personality-no-aslr", personality(ADDR_NO_RANDOMIZE));
   report("kexec_load", syscall(SYS_kexec_load, 0, 0, NULL, 0));
+  report("memfd_create", syscall(SYS_memfd_create, "x", 0));
 #if defined(__x86_64__)
   report("x32-getpid", syscall(0x40000000 | SYS_getpid));
   // i386 getpid (20) through the 32-bit entry point: another ABI's numbers. In a child: a

@@ -129,6 +129,11 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
     '--proc', '/proc',
   );
   for (const [host, inside] of layout.procMasks) args.push('--ro-bind', host, inside);
+  // /proc read-only: /proc/self/mem opened for writing pokes into the process's own read-only
+  // code pages (the kernel's FOLL_FORCE), so a program could write machine code into libc and
+  // run it (an attacker probe did, then ran an ELF of its own from a memfd). On a read-only
+  // mount that open fails (EROFS); nothing in Node writes to /proc.
+  args.push('--remount-ro', '/proc');
   args.push(
     '--dev', '/dev',
     // Binds of the slot's noexec tmpfs keep its flags; bwrap's own tmpfs would be exec-able

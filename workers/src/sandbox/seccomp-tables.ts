@@ -60,6 +60,7 @@ const X86_64: SyscallTable = {
     process_vm_writev: 311,
     kcmp: 312,
     finit_module: 313,
+    memfd_create: 319,
     kexec_file_load: 320,
     bpf: 321,
     userfaultfd: 323,
@@ -76,6 +77,7 @@ const X86_64: SyscallTable = {
     pidfd_getfd: 438,
     mount_setattr: 442,
     quotactl_fd: 443,
+    memfd_secret: 447,
   },
 };
 
@@ -123,6 +125,7 @@ const AARCH64: SyscallTable = {
     process_vm_writev: 271,
     kcmp: 272,
     finit_module: 273,
+    memfd_create: 279,
     bpf: 280,
     userfaultfd: 282,
     kexec_file_load: 294,
@@ -139,6 +142,7 @@ const AARCH64: SyscallTable = {
     pidfd_getfd: 438,
     mount_setattr: 442,
     quotactl_fd: 443,
+    memfd_secret: 447,
   },
 };
 

@@ -50,6 +50,10 @@ export const SECCOMP_RULES: readonly SeccompRule[] = [
   ...deny('the mount family', EPERM, 'mount', 'umount2', 'pivot_root', 'move_mount', 'open_tree', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr', 'chroot'),
   ...deny('other processes and kernel memory: tracing, cross-process reads and writes, descriptor theft', EPERM, 'ptrace', 'process_vm_readv', 'process_vm_writev', 'kcmp', 'pidfd_getfd'),
   ...deny('kernel attack surface with a history of exploits and no use here', EPERM, 'userfaultfd', 'perf_event_open', 'bpf', 'keyctl', 'add_key', 'request_key', 'fanotify_init', 'name_to_handle_at', 'open_by_handle_at', 'lookup_dcookie', 'move_pages', 'migrate_pages'),
+  // A program cannot write executable pages (/proc is read-only: no /proc/self/mem writes),
+  // but if it ever ran native code, an anonymous file would be an exec-able place for a binary
+  // of its own (/tmp and /dev/shm are noexec); nothing in Node needs one.
+  ...deny('anonymous files: an exec-able home for a binary of the program\'s own (execve of /proc/self/fd/N), and secret memory outside the kernel\'s view', ENOSYS, 'memfd_create', 'memfd_secret'),
   ...deny('loading code into the kernel or replacing it', EPERM, 'kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module'),
   ...deny('host administration', EPERM, 'reboot', 'swapon', 'swapoff', 'acct', 'quotactl', 'quotactl_fd', 'syslog', 'vhangup', 'settimeofday', 'clock_settime', 'clock_adjtime', 'adjtimex', 'uselib', '_sysctl', 'iopl', 'ioperm', 'modify_ldt'),
   { kind: 'allow-only', syscall: 'personality', arg: 0, allowed: [PER_LINUX, PERSONALITY_QUERY], errno: EPERM, why: 'no execution-domain changes (ADDR_NO_RANDOMIZE turns ASLR off, READ_IMPLIES_EXEC makes data executable)' },
