@@ -114,6 +114,28 @@ test('an output flood ends with output-limit, delivering exactly the cap', async
   assert.equal(r.stdout.length, 1024 * 1024);
 });
 
+// One byte per write woke the worker host once per write (~100 000 times a second): seconds
+// of its CPU per run, other clients' runs waiting behind it, and one message per byte or few.
+// A chatty source is now read at most every few milliseconds, the program's writes filling its
+// socket meanwhile: the same bytes, in far fewer messages. Pacing allows at most ~0.3 reads per
+// millisecond of the run (8 in each 100 ms, then one per 5 ms); unpaced this machine read
+// 7–8 per millisecond (27 000–38 000 messages in ~4 s). The bound sits between the two.
+for (const [name, code] of [
+  ['process.stdout.write', "for (let i = 0; i < 300000; i++) process.stdout.write('a')"],
+  ['fs.writeSync(1)', "const fs = require('fs'); for (let i = 0; i < 300000; i++) fs.writeSync(1, 'a')"],
+] as const) {
+  test(`300 000 one-byte writes (${name}) arrive whole, in a bounded number of messages`, { timeout: 120_000 }, async () => {
+    await slotIdle();
+    const r = await run({ code, timeoutMs: 60_000 }, { deadlineMs: 90_000 });
+    assert.equal(r.exit?.reason, 'exit', JSON.stringify(r.exit));
+    assert.equal(r.stdout.length, 300_000);
+    assert.ok(/^a+$/.test(r.stdout));
+    const messages = r.messages.filter((m) => m.type === 'stdout').length;
+    console.log(`${name}: ${messages} stdout messages for 300 000 writes in ${r.exit?.durationMs} ms`);
+    assert.ok(messages < r.exit!.durationMs / 2, `${messages} messages in ${r.exit!.durationMs} ms`);
+  });
+}
+
 test('a fork bomb is contained by the pids limit and the server keeps serving', async () => {
   const r = await run({
     code: `const { spawn } = require('child_process'); let ok = 0, failed = 0;

@@ -60,6 +60,63 @@ export class FrameParser {
   }
 }
 
+/** Reads of one source within PACE_WINDOW_MS beyond which a small read makes it wait. */
+const PACE_AFTER_READS = 8;
+const PACE_WINDOW_MS = 100;
+/** A read at least this large found the socket's buffer well filled: no reason to wait. */
+const SMALL_READ_BYTES = 16 * 1024;
+/** How long a chatty source is left unread: the program's writes fill the socket meanwhile. */
+const PACE_MS = 5;
+
+interface SocketHandle {
+  reading?: boolean;
+  readStart?: () => number;
+  readStop?: () => number;
+}
+
+/**
+ * Paces a chatty source. A program writing one byte at a time (`for (…) process.stdout.write('a')`)
+ * woke the worker host once per write: ~100 000 reads a second, seconds of this process's CPU
+ * per run and every other client's runs waiting behind them, while the output cap was never
+ * reached. After PACE_AFTER_READS reads in a window, a small read stops reading that socket for
+ * PACE_MS: the program's writes fill the socket's buffer (they block once it is full) and the
+ * next read takes them all at once, as one message. Interactive output (a few writes a second)
+ * is never delayed. Node has no public call for this (pause() keeps reading up to the stream's
+ * high-water mark, one wake-up per write): the handle's own readStop/readStart are used, with
+ * `reading` left set so that Node does not restart it meanwhile.
+ */
+class ReadPacer {
+  private reads = 0;
+  private windowStart = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly source: Readable) {}
+
+  /** After each read of `bytes`. */
+  onRead(bytes: number): void {
+    const now = performance.now();
+    if (now - this.windowStart > PACE_WINDOW_MS) {
+      this.windowStart = now;
+      this.reads = 0;
+    }
+    if (++this.reads <= PACE_AFTER_READS || bytes >= SMALL_READ_BYTES || this.timer) return;
+    const handle = (this.source as unknown as { _handle?: SocketHandle })._handle;
+    if (!handle?.reading || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function') return;
+    handle.readStop();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // Unless Node stopped it meanwhile (backpressure, end, destroy): then it is Node's to restart.
+      const h = (this.source as unknown as { _handle?: SocketHandle })._handle;
+      if (h?.reading && !this.source.destroyed) h.readStart?.();
+    }, PACE_MS);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
 /**
  * A run's output in the order the worker host receives it: the framed channel (every
  * process.stdout/stderr write of the program, in written order) and the plain fd 1/2 pipes
@@ -70,15 +127,25 @@ export class FrameParser {
 export class SandboxOutput extends EventEmitter {
   private readonly sources: Readable[];
   private readonly parser = new FrameParser();
+  private readonly pacers: ReadPacer[];
   private open: number;
 
   constructor(stdout: Readable, stderr: Readable, channel: Readable) {
     super();
     this.sources = [stdout, stderr, channel];
     this.open = this.sources.length;
-    stdout.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
-    stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
+    const [outPacer, errPacer, channelPacer] = this.sources.map((source) => new ReadPacer(source)) as [ReadPacer, ReadPacer, ReadPacer];
+    this.pacers = [outPacer, errPacer, channelPacer];
+    stdout.on('data', (chunk: Buffer) => {
+      outPacer.onRead(chunk.length);
+      this.emit('data', 'stdout', chunk);
+    });
+    stderr.on('data', (chunk: Buffer) => {
+      errPacer.onRead(chunk.length);
+      this.emit('data', 'stderr', chunk);
+    });
     channel.on('data', (chunk: Buffer) => {
+      channelPacer.onRead(chunk.length);
       const { frames, violation } = this.parser.push(chunk);
       // Many small writes (a loop of console.log) arrive as many frames in one read: one
       // message per run of a stream, as a pipe's read would have given, not one per write.
@@ -105,6 +172,9 @@ export class SandboxOutput extends EventEmitter {
       source.once('end', done);
       source.once('close', done);
     }
+    this.once('end', () => {
+      for (const pacer of this.pacers) pacer.stop();
+    });
   }
 
   get isPaused(): boolean {
