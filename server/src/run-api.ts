@@ -83,7 +83,7 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
     }
     const { type: _type, ...exit } = result.exit;
     // Extension: `output`, both streams as [{stream, data}] in the order produced.
-    sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit, output: result.chunks }, cors);
+    sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit, output: result.chunks, ...(result.chunksTruncated ? { outputTruncated: true } : {}) }, cors);
   } finally {
     release();
   }

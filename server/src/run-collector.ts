@@ -10,7 +10,16 @@ export interface CollectedRun {
   chunks: Array<{ stream: 'stdout' | 'stderr'; data: string }>;
   exit?: ExitMessage;
   error?: ErrorMessage;
+  /** More than MAX_OUTPUT_CHUNKS changes of stream: `chunks` stops there (stdout, stderr and output are whole). */
+  chunksTruncated?: boolean;
 }
+
+/**
+ * Each entry of `chunks` costs ~30 bytes of JSON beside its data: a program alternating one-byte
+ * writes to stdout and stderr turned 440 KB of output into 440 000 entries and a 14 MB answer
+ * (attacker probe). The list stops at this many entries; the streams themselves are whole.
+ */
+export const MAX_OUTPUT_CHUNKS = 10_000;
 
 /** Runs a program to completion on a leased slot and collects everything it printed. */
 export async function collectRun(opts: SlotClientOptions, req: SlotRunRequest): Promise<CollectedRun> {
@@ -21,8 +30,10 @@ export async function collectRun(opts: SlotClientOptions, req: SlotRunRequest): 
     result[stream] += data;
     result.output += data;
     const last = result.chunks.at(-1);
+    if (result.chunksTruncated) return;
     if (last?.stream === stream) last.data += data;
-    else result.chunks.push({ stream, data });
+    else if (result.chunks.length < MAX_OUTPUT_CHUNKS) result.chunks.push({ stream, data });
+    else result.chunksTruncated = true;
   });
   client.on('exit', (exit) => (result.exit = exit));
   client.on('run-error', (error) => (result.error ??= error));

@@ -29,6 +29,20 @@ test('POST /api/run returns stdout, stderr and the exit of the run', async () =>
   assert.equal(r.body.exit.type, undefined);
 });
 
+// Alternating one-byte writes made one `output` entry per byte (~30 bytes of JSON each): a
+// 14 MB answer for 440 KB of output (attacker probe). The list stops at 10 000 entries.
+test('POST /api/run: output switching streams 30 000 times lists 10 000 entries and says so; stdout and stderr stay whole', { timeout: 60_000 }, async () => {
+  const r = await post('/api/run', { language: 'javascript', code: "for (let i = 0; i < 15000; i++) { process.stdout.write('a'); process.stderr.write('b'); }", timeoutMs: 30_000 });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.exit.reason, 'exit');
+  assert.equal(r.body.stdout, 'a'.repeat(15_000));
+  assert.equal(r.body.stderr, 'b'.repeat(15_000));
+  assert.equal(r.body.output.length, 10_000);
+  assert.equal(r.body.outputTruncated, true);
+  const small = await post('/api/run', { language: 'javascript', code: "console.log('x'); console.error('y')" });
+  assert.equal(small.body.outputTruncated, undefined);
+});
+
 test('POST /api/run: stdin is the whole input (closed after it); TypeScript; timeouts are verdicts', async () => {
   const echo = await post('/api/run', { language: 'ts', code: 'const s: string = require("fs").readFileSync(0, "utf8"); console.log(s.toUpperCase())', stdin: 'abc' });
   assert.equal(echo.body.stdout, 'ABC\n');
