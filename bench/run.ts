@@ -227,7 +227,7 @@ async function mixedBurst(pg: Playground, n: number) {
   const code = 'setTimeout(() => console.log("done"), 2000)';
   const results = await Promise.all(Array.from({ length: n }, () => timedRun(pg.wsUrl, { type: 'run', language: 'javascript', code })));
   const metrics = await (await fetch(`${pg.httpUrl}/metrics`)).text();
-  const lagP99 = Number(metrics.match(/^playground_process_nodejs_eventloop_lag_p99_seconds (\S+)/m)?.[1]) * 1000;
+  const lagP99 = Number(metrics.match(/^playground_nodejs_eventloop_lag_p99_seconds (\S+)/m)?.[1]) * 1000;
   return { results, lagP99Ms: Math.round(lagP99 * 100) / 100 };
 }
 

@@ -132,7 +132,7 @@ export class Metrics {
         },
       });
     }
-    client.collectDefaultMetrics({ register: registry, prefix: 'playground_process_' });
+    client.collectDefaultMetrics({ register: registry, prefix: 'playground_' });
   }
 
   recordRunEnd(summary: { language: string; reason: string; durationMs: number; outputBytes: number }): void {

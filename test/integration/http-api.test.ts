@@ -102,9 +102,11 @@ test('/metrics exposes Prometheus text whose run counters move as runs happen', 
   await post('/api/run', { language: 'javascript', code: 'console.log(2)' });
   const after = await read();
   assert.equal(after.runs, before.runs + 2);
-  for (const name of ['playground_run_duration_seconds_bucket', 'playground_queue_wait_seconds_bucket', 'playground_slots{state="idle"}', 'playground_sandbox_start_seconds_count', 'playground_output_bytes_total', 'playground_warm_sandboxes']) {
+  for (const name of ['playground_run_duration_seconds_bucket', 'playground_queue_wait_seconds_bucket', 'playground_slots{state="idle"}', 'playground_sandbox_start_seconds_count', 'playground_output_bytes_total', 'playground_warm_sandboxes', 'playground_process_cpu_user_seconds_total', 'playground_nodejs_eventloop_lag_seconds']) {
     assert.ok(after.text.includes(name), name);
   }
+  // Node's own metrics under one prefix, not "playground_process_process_…".
+  assert.ok(!after.text.includes('process_process'), 'no doubled prefix');
   await post('/api/run', { language: 'cobol', code: '' });
   assert.match((await read()).text, /^playground_errors_total\{code="UNSUPPORTED_LANGUAGE"\} [1-9]/m);
 });

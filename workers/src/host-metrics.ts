@@ -44,7 +44,7 @@ export class HostMetrics {
         this.set(host.status().warm);
       },
     });
-    client.collectDefaultMetrics({ register: this.registry, prefix: 'playground_process_' });
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'playground_' });
   }
 }
 
