@@ -21,3 +21,21 @@ test('an embed with a max height keeps its editor inside it and every line reach
   const lastBox = (await last.boundingBox())!;
   expect(lastBox.y + lastBox.height).toBeLessThanOrEqual(editorBox.y + editorBox.height + 0.5);
 });
+
+// The output under a max height: the console kept its 260 px inside a 40 px space and the
+// root's overflow hid its tail, so rows 39–49 of 50 were never on screen (user probe).
+test('an embed with a max height shows the newest output lines inside it', async ({ page }) => {
+  const code = "for (let i = 0; i < 50; i++) console.log('row', i);";
+  await page.goto(`/embed?${new URLSearchParams({ code, lang: 'js', maxHeight: '150', readonly: '1' })}`);
+  await page.getByRole('button', { name: /Run/ }).click();
+  const out = page.getByTestId('console');
+  await expect(out).toContainText('row 49');
+  const rootBox = (await page.locator('.embed-root').boundingBox())!;
+  expect(rootBox.height).toBeLessThanOrEqual(150.5);
+  // The output box lies inside the embed, scrolled to its end: its newest line is on screen.
+  await expect.poll(async () => {
+    const box = (await out.boundingBox())!;
+    const end = await out.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2);
+    return box.y >= rootBox.y && box.y + box.height <= rootBox.y + rootBox.height + 0.5 && box.height >= 30 && end;
+  }, { timeout: 10_000 }).toBe(true);
+});

@@ -16,30 +16,46 @@
   function filesOf(group) {
     var files = [];
     var entry = null;
-    var height = 0;
     group.querySelectorAll('pre[data-file]').forEach(function (pre) {
       files.push({ name: pre.dataset.file, content: text(pre) });
       if ('entry' in pre.dataset) entry = pre.dataset.file;
-      height = Math.max(height, pre.offsetHeight);
     });
-    // The embed shows one file at a time, under a row of tabs.
-    return files.length ? { files: files, entry: entry, height: height + 31 } : null;
+    return files.length ? { files: files, entry: entry } : null;
+  }
+  /**
+   * The embed's height before it has loaded, from its own layout (Embed.tsx: the bar, an editor
+   * as tall as the code's lines, up to 420 px, a short console; within max-height): starting
+   * from the host's <pre> height instead, every block grew or shrank by 30–100 px as it loaded,
+   * moving the page under the reader (user probe: cumulative layout shift 0.107).
+   */
+  function firstHeight(lines, tabs, maxHeight, editorShown) {
+    var editor = editorShown ? Math.min(Math.max(3, lines) * 19 + 16, 420) : 0;
+    var height = 2 + 42 + (tabs ? 31 : 0) + editor + 41;
+    return maxHeight > 0 ? Math.min(height, maxHeight) : height;
+  }
+  function lineCount(code) {
+    return code.replace(/\n$/, '').split('\n').length;
   }
   function init() {
     var blocks = document.querySelectorAll('[data-playground]:not([data-playground-ready])');
     blocks.forEach(function (block) {
       var q = new URLSearchParams();
       var lang = block.dataset.lang;
-      var height = block.offsetHeight;
+      var lines = 0;
+      var tabs = false;
       if (block.tagName === 'PRE') {
         q.set('code', text(block));
+        lines = lineCount(text(block));
       } else {
         var group = filesOf(block);
         if (!group) return;
         // As JSON, not compressed: this script stays a few lines (the embed reads either).
         q.set('files', JSON.stringify(group.files));
         if (group.entry) q.set('entry', group.entry);
-        height = group.height;
+        group.files.forEach(function (f) {
+          lines = Math.max(lines, lineCount(f.content));
+        });
+        tabs = group.files.length > 1;
         // No data-lang: TypeScript when the file that runs is a .ts one.
         if (!lang && /\.[mc]?ts$/.test(group.entry || group.files[0].name)) lang = 'typescript';
       }
@@ -54,7 +70,8 @@
       iframe.src = new URL('embed?' + q.toString(), base).toString();
       iframe.title = block.dataset.title || 'Runnable code example';
       iframe.loading = 'lazy';
-      iframe.style.cssText = 'width:100%;border:0;display:block;height:' + Math.max(120, height + 80) + 'px';
+      var height = firstHeight(lines, tabs, Number(block.dataset.maxHeight) || 0, block.dataset.editor !== 'hide');
+      iframe.style.cssText = 'width:100%;border:0;display:block;height:' + height + 'px';
       iframe.setAttribute('allow', 'clipboard-write');
       block.replaceWith(iframe);
       frames.push(iframe);

@@ -55,6 +55,8 @@ export function Embed() {
   const root = useRef<HTMLElement>(null);
   /** Monaco is created when the block nears the viewport or is touched; until then, a preview. */
   const [live, setLive] = useState(false);
+  /** Monaco has rendered: the preview over it can go. */
+  const [editorShown, setEditorShown] = useState(false);
   const focusOnReady = useRef(false);
   /** Releases the page-wide "one editor starting at a time" lock. */
   const releaseTurn = useRef<(() => void) | undefined>(undefined);
@@ -255,7 +257,19 @@ export function Embed() {
             focusOnReady.current = true;
           }}
         >
-          {live ? (
+          {/* The preview stays over the editor until Monaco has rendered: swapped when the block
+              went live, the code vanished for the 1.5–3.5 s Monaco takes to load (user probe). */}
+          {!editorShown && (
+            <CodePreview
+              code={shown.content}
+              language={opts.language}
+              onActivate={() => {
+                focusOnReady.current = true;
+                setLive(true);
+              }}
+            />
+          )}
+          {live && (
             <Editor
               value={source.code}
               files={editorStart}
@@ -275,20 +289,12 @@ export function Embed() {
               apiRef={editorApi}
               onReady={() => {
                 editorReady.current = true;
+                setEditorShown(true);
                 const now = sourceFiles(sourceRef.current);
                 if (JSON.stringify(now) !== JSON.stringify(editorStart)) editorApi.current?.setFiles(now);
                 if (focusOnReady.current) editorApi.current?.focus();
                 // Let the new editor paint before the next block starts its own.
                 requestAnimationFrame(() => setTimeout(() => releaseTurn.current?.(), 50));
-              }}
-            />
-          ) : (
-            <CodePreview
-              code={shown.content}
-              language={opts.language}
-              onActivate={() => {
-                focusOnReady.current = true;
-                setLive(true);
               }}
             />
           )}
