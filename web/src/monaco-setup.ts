@@ -61,4 +61,14 @@ export async function prepareFormatting(language: Language): Promise<void> {
   await (await features).enable(language);
 }
 
+/**
+ * TypeScript files other than the one just edited, added, renamed or removed are checked
+ * again (ts-features.ts `revalidate`): one file's problems often depend on another's. Only
+ * once the language service is there (a TypeScript program); plain JavaScript has no checks.
+ */
+export function revalidateFiles(language: Language, models: import('monaco-editor/editor').editor.ITextModel[]): void {
+  if (language !== 'typescript' || !features || !models.length) return;
+  void features.then((f) => f.revalidate(monaco, models)).catch(() => undefined);
+}
+
 export { monaco };

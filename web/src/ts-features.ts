@@ -88,3 +88,66 @@ async function fetchJson<T>(url: URL): Promise<T | undefined> {
     return undefined;
   }
 }
+
+type Monaco = typeof import('monaco-editor/editor');
+type Model = import('monaco-editor/editor').editor.ITextModel;
+interface TsDiagnostic {
+  start?: number;
+  length?: number;
+  category: number;
+  code: number;
+  messageText: string | TsMessageChain;
+  reportsUnnecessary?: unknown;
+  reportsDeprecated?: unknown;
+}
+interface TsMessageChain {
+  messageText: string;
+  next?: TsMessageChain[];
+}
+
+function flatten(text: string | TsMessageChain | undefined, indent = 0): string {
+  if (typeof text === 'string' || text === undefined) return text ?? '';
+  let out = (indent ? `\n${'  '.repeat(indent)}` : '') + text.messageText;
+  for (const next of text.next ?? []) out += flatten(next, indent + 1);
+  return out;
+}
+
+/**
+ * Checks these TypeScript files again, as Monaco's own adapter would, and replaces their markers
+ * (same owner, so its next pass replaces ours). Monaco checks a file only when that file changes:
+ * main.ts kept "Cannot find module './util'" after util.ts was added, and an import error after
+ * util.ts gained the export, until main.ts itself was edited. Markers are replaced, never cleared
+ * first, so the problem count does not flicker while the worker answers.
+ */
+export async function revalidate(monaco: Monaco, models: Model[]): Promise<void> {
+  const live = models.filter((m) => !m.isDisposed() && m.getLanguageId() === 'typescript');
+  if (!live.length) return;
+  const worker = await (await ts.getTypeScriptWorker())(...live.map((m) => m.uri));
+  const { noSyntaxValidation, noSemanticValidation, noSuggestionDiagnostics, diagnosticCodesToIgnore = [] } = ts.typescriptDefaults.getDiagnosticsOptions();
+  const { editor, MarkerSeverity, MarkerTag } = monaco;
+  const severity = (category: number) => (category === 1 ? MarkerSeverity.Error : category === 0 ? MarkerSeverity.Warning : category === 2 ? MarkerSeverity.Hint : MarkerSeverity.Info);
+  for (const model of live) {
+    const uri = model.uri.toString();
+    const found = (await Promise.all([
+      noSyntaxValidation ? [] : worker.getSyntacticDiagnostics(uri),
+      noSemanticValidation ? [] : worker.getSemanticDiagnostics(uri),
+      noSuggestionDiagnostics ? [] : worker.getSuggestionDiagnostics(uri),
+    ])) as TsDiagnostic[][];
+    if (model.isDisposed()) continue;
+    const markers = found.flat().filter((d) => !diagnosticCodesToIgnore.includes(d.code)).map((d) => {
+      const start = model.getPositionAt(d.start ?? 0);
+      const end = model.getPositionAt((d.start ?? 0) + (d.length ?? 1));
+      return {
+        severity: severity(d.category),
+        startLineNumber: start.lineNumber,
+        startColumn: start.column,
+        endLineNumber: end.lineNumber,
+        endColumn: end.column,
+        message: flatten(d.messageText),
+        code: String(d.code),
+        tags: [...(d.reportsUnnecessary ? [MarkerTag.Unnecessary] : []), ...(d.reportsDeprecated ? [MarkerTag.Deprecated] : [])],
+      };
+    });
+    editor.setModelMarkers(model, 'typescript', markers);
+  }
+}

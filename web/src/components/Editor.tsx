@@ -81,6 +81,21 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
   const models = useRef<Array<{ name: string; model: TextModel }>>([]);
 
   const defaultName = () => `main.${latest.current.language === 'typescript' ? 'ts' : 'js'}`;
+  const revalidateTimer = useRef<number | undefined>(undefined);
+  /**
+   * One file's problems often come from another (an import of a file added later, an export
+   * renamed), and Monaco checks a file only when that file changes: the other files are checked
+   * again once the typing pauses (the edited one Monaco checks itself).
+   */
+  const revalidateOthers = (except?: TextModel) => {
+    if (!models.current.some((f) => f.model !== except)) return;
+    window.clearTimeout(revalidateTimer.current);
+    revalidateTimer.current = window.setTimeout(() => {
+      void import('../monaco-setup.ts').then(({ revalidateFiles }) =>
+        revalidateFiles(latest.current.language, models.current.map((f) => f.model).filter((m) => m !== except && !m.isDisposed())),
+      );
+    }, 600);
+  };
   const initialFiles = (): ProgramFile[] =>
     pendingFiles.current ?? latest.current.files ?? [{ name: defaultName(), content: pending.current ?? latest.current.value }];
   const createModel = (name: string, content: string): TextModel => {
@@ -96,6 +111,7 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
       }
       if (editorRef.current?.getModel() === model) latest.current.onChange?.(model.getValue());
       latest.current.onFileChange?.(name, model.getValue());
+      revalidateOthers(model);
     });
     return model;
   };
@@ -109,6 +125,8 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
   const resetModels = (list: ProgramFile[]) => {
     for (const { model } of models.current) model.dispose();
     models.current = list.map((f) => ({ name: f.name, model: createModel(f.name, f.content) }));
+    // Each was checked as it was created, before the files after it existed.
+    revalidateOthers();
   };
 
   const api = useRef<EditorApi | undefined>(undefined);
@@ -137,6 +155,7 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
       addFile: (name, content) => {
         if (!editorRef.current) return void (pendingFiles.current = [...initialFiles(), { name, content }]);
         models.current.push({ name, model: createModel(name, content) });
+        revalidateOthers();
       },
       removeFile: (name) => {
         const i = models.current.findIndex((f) => f.name === name);
@@ -144,6 +163,7 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         const [gone] = models.current.splice(i, 1);
         if (editorRef.current?.getModel() === gone!.model) editorRef.current.setModel(models.current[Math.max(0, i - 1)]!.model);
         gone!.model.dispose();
+        revalidateOthers();
       },
       renameFile: (from, to) => {
         const f = models.current.find((x) => x.name === from);
@@ -155,6 +175,7 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         f.model = createModel(to, content);
         if (shown) editorRef.current?.setModel(f.model);
         old.dispose();
+        revalidateOthers();
       },
       setValue: (code) => {
         const ed = editorRef.current;
@@ -297,6 +318,7 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
       host.current.dataset.ready = 'true';
       latest.current.onReady?.();
       cleanup = () => {
+        window.clearTimeout(revalidateTimer.current);
         sub.dispose();
         opener.dispose();
         problemsSub.dispose();

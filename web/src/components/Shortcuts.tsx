@@ -1,3 +1,5 @@
+import { useEffect, useRef, useState } from 'react';
+
 const KEYS: ReadonlyArray<[string, string]> = [
   ['Ctrl/⌘ + Enter', 'Run'],
   ['Esc', 'Stop the running program'],
@@ -10,8 +12,24 @@ const KEYS: ReadonlyArray<[string, string]> = [
 
 /** The keyboard shortcuts, one click away (a disclosure, so it needs no script to be reachable). */
 export function Shortcuts() {
+  const details = useRef<HTMLDetailsElement>(null);
+  const [open, setOpen] = useState(false);
+  // Esc closes it wherever the focus is, as a pop-up is expected to (user probe: it stayed open),
+  // and only closes it: the same Esc does not also stop a running program.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || !details.current?.open) return;
+      e.preventDefault();
+      e.stopPropagation();
+      details.current.open = false;
+      details.current.querySelector('summary')?.focus();
+    };
+    window.addEventListener('keydown', onKey, { capture: true });
+    return () => window.removeEventListener('keydown', onKey, { capture: true });
+  }, [open]);
   return (
-    <details className="shortcuts">
+    <details className="shortcuts" ref={details} onToggle={() => setOpen(details.current?.open ?? false)}>
       <summary title="Keyboard shortcuts">
         <span aria-hidden="true">⌨</span>
         <span className="wide-only"> Keys</span>
