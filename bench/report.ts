@@ -399,6 +399,41 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   trip, +0.52 for the hop, two wake-ups, one in each process); a quick run the same session gave
   +1.15 ms. Both registry questions already go in one write and the upstream connection is
   opened ahead, so what is left is one Redis round trip and the hop itself.
+- **Eighth pass** (issues 16 and 14, third session of 2026-12-01; kernel 6.18.44-fc-v1045, a
+  slow VM of the kind, a paravirtualized guest where page-table work traps to the hypervisor:
+  \`node -e 0\` costs ~100 ms of CPU, a page fault ~25 µs, and \`perf\` puts ~22 % of all samples
+  in \`pvm_irq_enable\`; the tables above are this session's full run). What changed:
+  - *glibc's mmap threshold at 8 MiB beside the huge pages* (huge-pages.ts): node's copies of the
+    runner's snapshot (the 4.4 MB file read whole into a zeroed buffer, then V8's startup data)
+    now come from the main heap, which glibc grows in huge pages, instead of unaligned maps of
+    their own. A runner's page faults until "ready" (outside bwrap, 5 boots each): 4 222 with
+    no tunable, 3 050 with \`hugetlb=1\` alone (before), 2 780 with the threshold at 2 or 4 MiB,
+    2 067 at 8 MiB, against 1 989 for a bare \`node -e\` to its exit. In the product
+    (\`bench/ab-cost.ts\`, 3 × 100 runs, before against after): sandboxes 141.6 → 124.2 ms per
+    run, machine 174.7 → 153.9 ms beside a bare 134.0 ms (1.30 → 1.15 ×). The price: a waiting
+    sandbox's anonymous memory 11.0 → 13.4 MiB (RSS 41.8 → 44.2, PSS 13.7 → 16.1 MiB), as the
+    freed copies stay in the heap (the program's own allocations reuse them); ~2.4 GiB more
+    on a 1000-slot host. Taken: the CPU of every run against the memory of idle slots; 4 MiB
+    would have cost no memory (10.4 MiB at "ready", less than before) for a third of the gain.
+  - Measured, not changed: a Node process's \`spawn\` costs ~5.5 ms of its CPU here (3.0 user,
+    2.6 system) and handing a sandbox's four stdio sockets over Node's IPC (one acknowledged
+    message each) another ~1 ms in the launcher and ~3.5 ms in the worker host: together about
+    half of the service's ~19 ms per run. A forker that is not a Node process, handing over one
+    descriptor, is what is left to take there.
+  Result: machine CPU per run 149.1 ms against the bare 132.8 ms (1.12 ×; process trees 1.25 ×),
+  and beside Piston 146.0 (WebSocket) and 151.2 ms (\`/api/v2/execute\`) against its 185.7 ms
+  and the bare 127.7 ms (1.14 and 1.18 × bare). On this VM isolate's box costs far more than a
+  bare bwrap'd node (its 145.8 ms tree against 110 ms), so our runs/s over Piston's are
+  1.8 / 1.44 / 1.54 / 1.62 × at concurrency 1 / 2 / 4 / 16 (WebSocket) and 1.65 / 1.44 / 1.68 /
+  1.58 × (\`/api/v2/execute\`); on the faster VM of the seventh pass, where Piston's run cost
+  1.14 × a bare one, they were 0.96–0.99 × at concurrency 4 and 16. Scale-out: proxied +2.47 ms
+  at p50 over the all-in-one (13.18 → 15.65 ms; the all-in-one on Redis 14.14 ms), on a VM where
+  the same-run floors are ~3 × the seventh pass's.
+  Found while profiling, fixed: the worker host closed the descriptors it had "inherited"
+  without close-on-exec before forking its launcher, which included V8's own log and perf map
+  under \`NODE_OPTIONS=--perf-basic-prof\`: their numbers went to clients' sockets and V8's log
+  lines into WebSocket handshakes (2 runs in 300). The launcher closes them now, in a process
+  whose flags and environment the worker host sets.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
