@@ -2,13 +2,13 @@
 import pino from 'pino';
 import { PlaygroundError } from './protocol/index.ts';
 import { formatConfigIssuesList } from './protocol/config-source.ts';
-import { configSource } from './protocol/config-source.ts';
-import { loadGatewayConfig } from './server/src/config.ts';
+import { configSource, unknownSettings } from './protocol/config-source.ts';
+import { GATEWAY_SETTINGS, loadGatewayConfig } from './server/src/config.ts';
 import { createRegistry, generateLeaseSecret } from './registry/index.ts';
 import { startGateway } from './server/main.ts';
 import { Metrics } from './server/src/metrics.ts';
 import type { LocalSlots } from './server/src/local-slots.ts';
-import { loadWorkerHostConfig } from './workers/src/config.ts';
+import { WORKER_HOST_SETTINGS, loadWorkerHostConfig } from './workers/src/config.ts';
 import { startWorkerHost, workerHealth, exitOnStartupError } from './workers/main.ts';
 import { slotStateGauge } from './workers/src/host-metrics.ts';
 import { drainOnSignals } from './protocol/process-signals.ts';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const config = Object.freeze({ gateway: gatewayConfig, workers: workerConfig });
   const log = pino({ level: config.gateway.logLevel, base: { proc: 'playground' } });
   log.info({ pid: process.pid, graceMs: config.gateway.shutdownGraceMs }, 'playground starting');
+  for (const message of unknownSettings(source, [...GATEWAY_SETTINGS, ...WORKER_HOST_SETTINGS])) log.warn(message);
   const registry = await createRegistry(config.gateway.redis, log, config.gateway.queueMax, config.gateway.redisPrefix, config.workers.heartbeatTtlMs, config.gateway.hostForgetMs);
   const leaseSecret = config.gateway.leaseSecret ?? generateLeaseSecret();
   const host = await startWorkerHost(config.workers, registry, [leaseSecret, config.gateway.leaseSecretPrevious].filter((x): x is string => Boolean(x)), log);

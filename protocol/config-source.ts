@@ -29,3 +29,34 @@ export function formatConfigIssues(issues: Array<{ path: PropertyKey[]; message:
 export function formatConfigIssuesList(messages: string[]): string {
   return messages.join('\n');
 }
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The PLAYGROUND_* names in `source` that no setting has, each with the nearest real name when
+ * one is close: a misspelled setting is otherwise ignored without a word (`…_API_KEY`
+ * for `…_API_KEYS` left the run endpoints open).
+ */
+export function unknownSettings(source: Record<string, string>, known: Iterable<string>): string[] {
+  const names = [...new Set(known)];
+  const out: string[] = [];
+  for (const key of Object.keys(source).sort()) {
+    if (names.includes(key)) continue;
+    let best: string | undefined;
+    let bestDistance = 4;
+    for (const name of names) {
+      const d = editDistance(key, name);
+      if (d < bestDistance) [best, bestDistance] = [name, d];
+    }
+    out.push(best ? `${key} is not a setting (did you mean ${best}?); it is ignored` : `${key} is not a setting; it is ignored`);
+  }
+  return out;
+}

@@ -95,6 +95,9 @@ const list = (s: string) => Object.freeze(s.split(',').map((x) => x.trim()).filt
  * gateway without worker slots of its own, which needs Redis and the lease secret (checked with
  * the rest, not after it: operator probe).
  */
+/** Every PLAYGROUND_* name a gateway reads (the all-in-one warns about any other). */
+export const GATEWAY_SETTINGS: readonly string[] = Object.keys(schema.shape);
+
 export function loadGatewayConfig(source: Record<string, string>, opts: { standalone?: boolean } = {}): GatewayConfig {
   const parsed = schema.safeParse(source);
   const redis = parseRedisTarget(source.PLAYGROUND_REDIS_URL, source.PLAYGROUND_REDIS_SENTINELS, source.PLAYGROUND_REDIS_SENTINEL_NAME);

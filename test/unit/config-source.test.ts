@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configSource } from '../../protocol/config-source.ts';
+import { configSource, unknownSettings } from '../../protocol/config-source.ts';
 import { loadGatewayConfig } from '../../server/src/config.ts';
 import { loadWorkerHostConfig } from '../../workers/src/config.ts';
 
@@ -46,4 +46,33 @@ test('every problem is reported at once', () => {
   );
   assert.doesNotThrow(() => loadGatewayConfig({ PLAYGROUND_REDIS_URL: 'redis://127.0.0.1:6379', PLAYGROUND_LEASE_SECRET: 'a-secret-of-16-chars' }, { standalone: true }));
   assert.doesNotThrow(() => loadGatewayConfig({}), 'the all-in-one needs neither');
+});
+
+test('unknownSettings names each PLAYGROUND_* that is no setting, with the nearest real one', () => {
+  const known = ['PLAYGROUND_API_KEYS', 'PLAYGROUND_PORT', 'PLAYGROUND_HOST'];
+  const source = configSource({ PLAYGROUND_API_KEY: 'k', PLAYGROUND_PORT: '1', PLAYGROUND_ZZZZZZZZZZ: 'x' }, ['--prot=8080']);
+  assert.deepEqual(unknownSettings(source, known), [
+    'PLAYGROUND_API_KEY is not a setting (did you mean PLAYGROUND_API_KEYS?); it is ignored',
+    'PLAYGROUND_PROT is not a setting (did you mean PLAYGROUND_PORT?); it is ignored',
+    'PLAYGROUND_ZZZZZZZZZZ is not a setting; it is ignored',
+  ]);
+  assert.deepEqual(unknownSettings(configSource({ PLAYGROUND_PORT: '1' }, []), known), []);
+});
+
+test('every PLAYGROUND_* name the service\'s code reads is a setting of the gateway or the worker host (the all-in-one warns about the rest)', async () => {
+  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+  const path = await import('node:path');
+  const { GATEWAY_SETTINGS } = await import('../../server/src/config.ts');
+  const { WORKER_HOST_SETTINGS } = await import('../../workers/src/config.ts');
+  const root = new URL('../../', import.meta.url).pathname;
+  const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
+    const p = path.join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : /\.(ts|cjs)$/.test(n) ? [p] : [];
+  });
+  const read = new Set<string>();
+  for (const f of ['server', 'workers', 'registry', 'protocol'].flatMap((d) => files(path.join(root, d))).concat(path.join(root, 'main.ts'))) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/PLAYGROUND_[A-Z0-9_]*[A-Z0-9]/g)) read.add(m[0]);
+  }
+  const known = new Set([...GATEWAY_SETTINGS, ...WORKER_HOST_SETTINGS]);
+  assert.deepEqual([...read].filter((n) => !known.has(n)).sort(), []);
 });

@@ -103,6 +103,9 @@ export type WorkerHostConfig = Readonly<{
   logLevel: string;
 }>;
 
+/** Every PLAYGROUND_* name a worker host reads (the all-in-one warns about any other). */
+export const WORKER_HOST_SETTINGS: readonly string[] = Object.keys(schema.shape);
+
 /** Validates the worker host's settings; every problem is reported in one error. */
 export function loadWorkerHostConfig(source: Record<string, string>): WorkerHostConfig {
   const parsed = schema.safeParse(source);
