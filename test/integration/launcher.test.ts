@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Launcher, LAUNCHER_NODE_FLAGS, type RemoteChild } from '../../workers/src/sandbox/launcher-client.ts';
 import { waitFor } from '../helpers/playground.ts';
@@ -137,6 +137,49 @@ test('descriptors inherited without close-on-exec stop at the launcher: a proces
   // What a launched process holds above stderr without close-on-exec, it inherited: nothing
   // (its fd 3, handed on purpose, is close-on-exec by then).
   assert.deepEqual(out.child, [], `nothing inherited reaches a launched process: ${r.stdout}`);
+});
+
+// A worker host killed while the launcher hands it a sandbox's stdio: Node's 'disconnect' waits
+// for acknowledgements that never come, and the launcher lived on with that sandbox (found
+// after a benchmark, 40 minutes later). The host here stops itself right after asking for a
+// spawn, so it acknowledges nothing, and is then killed.
+const DYING_HOST = `
+const { Launcher } = await import(${JSON.stringify(new URL('../../workers/src/sandbox/launcher-client.ts', import.meta.url).pathname)});
+const launcher = new Launcher();
+await launcher.start();
+console.log(JSON.stringify({ launcher: launcher.pid }));
+void launcher.spawn({ file: '/bin/sleep', args: ['300'], env: { PATH: '/usr/bin:/bin' } }).catch(() => undefined);
+setTimeout(() => process.kill(process.pid, 'SIGSTOP'), 0);
+`;
+
+test('a launcher whose worker host dies while it hands over a sandbox exits (it was left running with it)', { timeout: 30_000 }, async () => {
+  const host = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DYING_HOST], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  host.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const launcherPid = await waitFor('the launcher', () => (/"launcher":(\d+)/.exec(out) ? Number(/"launcher":(\d+)/.exec(out)![1]) : undefined), 20_000);
+  // The host has stopped itself; the launcher has forked the child and waits for an acknowledgement.
+  await waitFor('the host stopped', () => (/^State:\s+T/m.test(readStatus(host.pid!)) ? true : undefined), 10_000);
+  const children = await waitFor('the launched child', () => {
+    try {
+      const list = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim();
+      return list ? list.split(/\s+/).map(Number) : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 10_000);
+  await new Promise((r) => setTimeout(r, 300));
+  host.kill('SIGKILL');
+  try {
+    await waitFor('the launcher to exit', () => (alive(launcherPid) ? undefined : true), 10_000);
+  } finally {
+    for (const pid of [launcherPid, ...children]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
 });
 
 /** A cgroup of this test's own under a controller every layout has (pids: v1 or v2). */

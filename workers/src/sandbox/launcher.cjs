@@ -136,6 +136,15 @@ process.on('message', (msg) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+// Node's 'disconnect' waits until every handle being sent has been acknowledged: a worker host
+// killed while this process was handing it a sandbox's stdio never acknowledges them, and the
+// launcher lived on with that sandbox (found after a benchmark: both 40 minutes later). Once
+// the worker host is gone this process has a new parent: then it exits, and bwrap's
+// --die-with-parent ends every sandbox it started.
+const workerHost = process.ppid;
+setInterval(() => {
+  if (process.ppid !== workerHost) process.exit(0);
+}, 500).unref();
 // A SIGTERM or SIGINT sent to the worker host's whole process group (systemd's default, a
 // `kill -- -pgid`, Ctrl+C in a terminal) must not end the launcher before its worker host has
 // drained: the running programs would die with it. It exits when its worker host does (the
