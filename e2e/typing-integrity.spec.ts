@@ -11,7 +11,7 @@ async function throttle(page: Page, rate: number): Promise<void> {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate });
 }
 
-/** Monaco auto-closes quotes and brackets; the typed text must come out exactly once. */
+/** Nothing is closed for the writer (Editor.tsx): the typed text must come out exactly as typed. */
 async function typeAndRead(page: Page, scope: Page): Promise<string> {
   const editor = scope.locator('.monaco-editor').first();
   await editor.click();
@@ -58,7 +58,7 @@ test.describe('typing is never scrambled (B1)', () => {
   });
 });
 
-/** Monaco's auto-closing quotes/brackets: typing `"` then `hello` then `"` overtypes the closer. */
+/** Line endings and the trailing newline aside, the editor's text. */
 function normalise(s: string): string {
   return s.replace(/\r\n/g, '\n').trimEnd();
 }

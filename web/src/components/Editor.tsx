@@ -264,10 +264,13 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         fontSize: 14,
         scrollBeyondLastLine: false,
         tabSize: 2,
-        // Only before whitespace or the line's end: Monaco's language-defined rule closed a
-        // bracket typed inside a string (its auto-inserted closing quote counts as a "closing
-        // character"), so typing `"set {");` key by key left `"set {");}")` (found by hand).
-        autoClosingBrackets: 'beforeWhitespace',
+        // Typing gives exactly what was typed: no closing bracket or quote is inserted for the
+        // writer. Monaco's auto-closing depends on how keystrokes reach it: typed inside a string
+        // it closed brackets there (`"set {");` left `"set {");}")`, even at 150 ms a key), and
+        // with the CPU busy (4× throttled, a loaded CI machine) a `]` typed together with the next
+        // key was not typed over the one it had inserted (`([1, 2]); }]`).
+        autoClosingBrackets: 'never',
+        autoClosingQuotes: 'never',
         ariaLabel: label ?? 'Code editor. Press Ctrl+M to toggle Tab focus mode; Ctrl+Enter runs.',
       });
       editorRef.current = editor;
