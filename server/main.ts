@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { PlaygroundError, startupErrorCode } from '../protocol/index.ts';
-import { configSource } from '../protocol/config-source.ts';
+import { configSource, unknownSettings } from '../protocol/config-source.ts';
+import { SETTING_NAMES } from '../protocol/setting-names.ts';
 import { loadGatewayConfig, type GatewayConfig } from './src/config.ts';
 import { Gateway, type HealthExtras } from './src/gateway.ts';
 import { createRegistry, verifyHostProof, type GatewayRegistry } from '../registry/index.ts';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig(source, { standalone: true });
   const log = pino({ level: config.logLevel, base: { proc: 'gateway' } });
   log.info({ pid: process.pid, graceMs: config.shutdownGraceMs }, 'gateway starting');
+  for (const message of unknownSettings(source, SETTING_NAMES)) log.warn(message);
   if (!config.redis || !config.leaseSecret) {
     throw new PlaygroundError(
       'PG_ERR_CONFIG_INVALID',

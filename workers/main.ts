@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { PlaygroundError, startupErrorCode } from '../protocol/index.ts';
-import { configSource } from '../protocol/config-source.ts';
+import { configSource, unknownSettings } from '../protocol/config-source.ts';
+import { SETTING_NAMES } from '../protocol/setting-names.ts';
 import { loadWorkerHostConfig, sandboxLimits, type WorkerHostConfig } from './src/config.ts';
 import { WorkerHost } from './src/host.ts';
 import { preflight } from './src/sandbox/preflight.ts';
@@ -89,7 +90,8 @@ export function exitOnStartupError(err: unknown): never {
 }
 
 async function main(): Promise<void> {
-  const config = loadWorkerHostConfig(configSource(process.env, process.argv.slice(2)));
+  const source = configSource(process.env, process.argv.slice(2));
+  const config = loadWorkerHostConfig(source);
   const log = pino({ level: config.logLevel, base: { proc: 'worker-host', hostId: config.hostId } });
   if (!config.redis || !config.leaseSecret) {
     throw new PlaygroundError(
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     );
   }
   log.info({ pid: process.pid, slots: config.addresses.length, graceMs: config.shutdownGraceMs }, 'worker host starting');
+  for (const message of unknownSettings(source, SETTING_NAMES)) log.warn(message);
   const registry = await createRegistry(config.redis, log, 1000, config.redisPrefix, config.heartbeatTtlMs, config.hostForgetMs);
   // The status port is bound before anything registers: a port in use fails the start, not later.
   let host: WorkerHost | undefined;

@@ -76,3 +76,11 @@ test('every PLAYGROUND_* name the service\'s code reads is a setting of the gate
   const known = new Set([...GATEWAY_SETTINGS, ...WORKER_HOST_SETTINGS]);
   assert.deepEqual([...read].filter((n) => !known.has(n)).sort(), []);
 });
+
+test('SETTING_NAMES (what a standalone gateway or worker host knows of the other) is exactly the union of both processes\' settings', async () => {
+  const { SETTING_NAMES } = await import('../../protocol/setting-names.ts');
+  const { GATEWAY_SETTINGS } = await import('../../server/src/config.ts');
+  const { WORKER_HOST_SETTINGS } = await import('../../workers/src/config.ts');
+  assert.deepEqual([...SETTING_NAMES].sort(), [...new Set([...GATEWAY_SETTINGS, ...WORKER_HOST_SETTINGS])].sort());
+  assert.equal(new Set(SETTING_NAMES).size, SETTING_NAMES.length, 'no name twice');
+});
