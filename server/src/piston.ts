@@ -55,25 +55,22 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   if (!id) return { ok: false, message: `${language}-${version} runtime is unknown` };
   if (!Array.isArray(body.files) || body.files.length === 0) return { ok: false, message: 'files is required as an array' };
   const files: ProgramFile[] = [];
-  let named = false;
   for (const [i, f] of (body.files as unknown[]).entries()) {
     const file = f as { content?: unknown; encoding?: unknown; name?: unknown };
     if (typeof file !== 'object' || file === null || typeof file.content !== 'string') return { ok: false, message: `files[${i}].content is required as a string` };
     if (file.name !== undefined && typeof file.name !== 'string') return { ok: false, message: `files[${i}].name must be a string` };
     const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
     const content = enc === 'utf8' ? file.content : Buffer.from(file.content, enc).toString('utf8');
-    if (i === 0) named = file.name !== undefined && file.name !== '';
     files.push({ name: pistonFileName(file.name, i), content });
   }
-  const code = files[0]!.content;
   const stdin = body.stdin === undefined ? '' : typeof body.stdin === 'string' ? body.stdin : undefined;
   if (stdin === undefined) return { ok: false, message: 'stdin must be a string' };
   const args = body.args === undefined ? [] : Array.isArray(body.args) && body.args.every((a) => typeof a === 'string') ? (body.args as string[]) : undefined;
   if (!args || args.length > 64) return { ok: false, message: 'args must be an array of at most 64 strings' };
-  // A lone file without a name (piston-client never sends one) runs as plain `code`: main.js,
-  // or main.mjs for ES modules. A named one goes the several-files way, so it runs under its
-  // name and a bad name gets the same 400 from the worker's checks.
-  const value: PistonRequest = files.length > 1 || named ? { language: id, code: '', files, entry: files[0]!.name, stdin, args } : { language: id, code, stdin, args };
+  // Always the several-files way, as Piston runs them: files[0] under its name, a file without
+  // one as `file<i>.code` (contract v2), even alone (then `node file0.code`, as on Piston: an
+  // ES module there fails as it does under node), and a bad name gets the worker's 400.
+  const value: PistonRequest = { language: id, code: '', files, entry: files[0]!.name, stdin, args };
   // Piston's checks, in its order and words: any number (a fraction too); 0 or absent means
   // the default. A constraint with no configured limit (nothing is compiled here, memory is
   // capped by the server, as Piston's default -1 leaves it) is only type-checked: Piston skips

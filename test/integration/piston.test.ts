@@ -70,7 +70,7 @@ test('/api/v2/execute errors use Piston\'s messages and status codes', async () 
   assert.equal((b64.body as any).run.stdout, 'b64\n');
 });
 
-test('/api/v2/execute: a single file runs under its name; a bad name is 400 as with several files; no name is main.js', async () => {
+test('/api/v2/execute: a single file runs under its name; a bad name is 400 as with several files; no name is file0.code, as Piston names it', async () => {
   const post = async (files: unknown[], language = 'js') => {
     const res = await fetch(`${pg.httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language, version: '*', files }) });
     return { status: res.status, body: (await res.json()) as any };
@@ -80,10 +80,16 @@ test('/api/v2/execute: a single file runs under its name; a bad name is 400 as w
   assert.equal((await post([{ name: 'lib/prog.js', content: where }])).body.run.stdout, 'prog.js\n');
   const ts = await post([{ name: 'prog.ts', content: 'const n: number = 6; console.log(n * 7, require("path").basename(__filename))' }], 'ts');
   assert.equal(ts.body.run.stdout, '42 prog.ts\n', JSON.stringify(ts.body));
-  // Piston clients often send no name (piston-client never does): that keeps running as main.js.
-  assert.equal((await post([{ content: where }])).body.run.stdout, 'main.js\n');
+  // Contract v2: "a file without a name is file<i>.code, as Piston names them", alone too.
+  assert.equal((await post([{ content: where }])).body.run.stdout, 'file0.code\n');
   // Piston treats an empty name as none (`file.name || ...`), as the several-files path does.
-  assert.equal((await post([{ name: '', content: where }])).body.run.stdout, 'main.js\n');
+  assert.equal((await post([{ name: '', content: where }])).body.run.stdout, 'file0.code\n');
+  const tsAlone = await post([{ content: 'const n: number = 6; console.log(n * 7, require("path").basename(__filename))' }], 'ts');
+  assert.equal(tsAlone.body.run.stdout, '42 file0.code\n', JSON.stringify(tsAlone.body));
+  // As `node file0.code` (Piston's own run): node takes an ES module in a .code file for none.
+  const esm = await post([{ content: 'import fs from "node:fs";\nconsole.log(typeof fs.readFileSync);' }]);
+  assert.equal(esm.body.run.code, 1, JSON.stringify(esm.body));
+  assert.equal(esm.body.run.status, 'RE');
   for (const name of ['../x', 'a b.js', '/abs.js', 'x/./y.js']) {
     const single = await post([{ name, content: where }]);
     const several = await post([{ name, content: where }, { name: 'other.js', content: '' }]);
