@@ -110,6 +110,17 @@ test('TypeScript files import each other as TypeScript allows: ./util, ./util.js
     ],
   });
   assert.equal(cjs.stdout, '2 4 6\n', cjs.stderr);
+  // import() reaches node's ES-module loader even from a CommonJS file: it got neither util.ts
+  // nor ./util or ./util.js (ERR_MODULE_NOT_FOUND, ERR_UNKNOWN_FILE_EXTENSION) before.
+  const dynamic = await ws({
+    language: 'ts',
+    files: [
+      { name: 'main.ts', content: 'Promise.all([import("./util"), import("./util.js"), import("./util.ts"), import("./lib/plain")]).then(([a, b, c, d]) => console.log(a.twice(1), b.twice(2), c.twice(3), a === b, d.default.k));' },
+      { name: 'util.ts', content: 'export function twice(n: number): number { return n * 2; }' },
+      { name: 'lib/plain.ts', content: 'const k: string = "cjs";\nmodule.exports = { k };' },
+    ],
+  });
+  assert.equal(dynamic.stdout, '2 4 6 true cjs\n', dynamic.stderr);
   const thrown = await ws({
     language: 'ts',
     files: [

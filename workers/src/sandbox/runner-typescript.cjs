@@ -193,6 +193,8 @@ function warm() {
 const TS_FILE = /\.(?:ts|mts|cts)$/;
 const JS_EXT = /\.([cm]?)js$/;
 const isRelative = (spec) => spec.startsWith('./') || spec.startsWith('../');
+/** A dynamic `import()` of a relative path (a cheap test before parsing for it). */
+const DYNAMIC_RELATIVE_IMPORT = /\bimport\s*\(\s*['"`]\.\.?\//;
 /** A relative specifier naming a .js, .mjs or .cjs file, as TypeScript lets one name a .ts file. */
 const JS_SPECIFIER = /['"`]\.\.?\/[^'"`\n]*\.[cm]?js['"`]/;
 
@@ -221,7 +223,7 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
     const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: maybeEsm ? base : undefined, runtimeDir });
     const esm = f.name.endsWith('.mts') || (maybeEsm && looksLikeEsm(js));
     if (esm) needsSourceMaps = true;
-    units.set(abs, { name: f.name, base, source: f.content, js, esm, shadow: undefined, commonJs: undefined });
+    units.set(abs, { name: f.name, base, source: f.content, js, esm, shadow: undefined, commonJs: undefined, runnable: undefined });
   }
   const shadowOf = (abs) => {
     const unit = units.get(abs);
@@ -230,7 +232,7 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
     const plain = TS_FILE.test(unit.name) ? unit.name.replace(TS_FILE, ext) : unit.name + ext;
     unit.shadow = path.join(workDir, names.has(plain) ? unit.name + ext : plain);
     names.add(path.relative(workDir, unit.shadow));
-    let code = unit.js;
+    let code = unit.esm ? unit.js : runnableCommonJs(abs, unit);
     // Parsing again is needed only when a relative specifier may be there to rewrite.
     if (unit.esm && /['"]\.\.?\//.test(code)) code = rewriteSpecifiers(code, (spec) => importTarget(path.dirname(abs), spec));
     fs.writeFileSync(unit.shadow, code);
@@ -253,6 +255,16 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
     const rel = path.relative(fromDir, shadowOf(target));
     return rel.startsWith('.') ? rel : `./${rel}`;
   };
+  // `import('./util')` in a CommonJS file goes to node's ES-module loader, which knows neither
+  // util.ts nor the names TypeScript lets it be reached by: as in an ES module, the specifier
+  // is rewritten to the unit's runnable sibling (.mjs for an ES module, .cjs otherwise).
+  function runnableCommonJs(abs, unit) {
+    if (unit.runnable === undefined) {
+      unit.runnable = DYNAMIC_RELATIVE_IMPORT.test(unit.js) ? rewriteSpecifiers(unit.js, (spec) => importTarget(path.dirname(abs), spec)) : unit.js;
+    }
+    return unit.runnable;
+  }
+  for (const [abs, unit] of units) if (!unit.esm) unit.js = runnableCommonJs(abs, unit);
 
   // CommonJS: `require('./util')` finds util.ts through the extension list, `./util.js` through
   // this fallback (only for requests from a .ts file, and only when nothing else matched).
