@@ -97,7 +97,8 @@ export class Edge {
   /**
    * Takes one run from the client's budget and one concurrent-run place; release() gives the
    * place back. A place is held from admission (before the body is read, or while waiting for
-   * a slot) until the run's connection is gone, so one client's backlog is bounded too.
+   * a slot) until its run is over (its `exit` sent) or its connection is gone, so one
+   * client's backlog is bounded too.
    */
   async admit(ip: string): Promise<Admission> {
     const running = this.concurrent.get(ip) ?? 0;

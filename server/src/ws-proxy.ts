@@ -115,7 +115,10 @@ export class WsProxy {
       if (local) void local.ended.then((exit) => ctx.log.info({ ...line, ...exit }, 'run'));
       else ctx.log.info({ ...line, ...this.watchers.get(socket)?.exit }, 'run');
     });
-    if (local) return;
+    // The client's concurrency place is given back as its run ends (the `exit` on its way to
+    // it), not when its socket closes: a client that starts its next run on `exit` (as a
+    // script does) was refused RATE_LIMITED now and then with a cap of 1 (close comes later).
+    if (local) return void local.ended.then(() => got.release());
     if (!relay) {
       // The all-in-one's slot of another worker host: the handshake is answered only now, as
       // the socket could have been handed over in-process until the lease named the slot.
@@ -127,7 +130,7 @@ export class WsProxy {
     for (;;) {
       const result = await this.open(relay, current, runId);
       if (result.kind === 'open') {
-        this.pipe(socket, result.upstream, result.rest);
+        this.pipe(socket, result.upstream, result.rest, got.release);
         return this.warmWhenDone(socket, current.next);
       }
       if (socket.destroyed) return;
@@ -189,11 +192,14 @@ export class WsProxy {
     client.once('close', () => this.pool.warm(next));
   }
 
-  /** The slot accepted the run: its bytes go to the client, watched for the end of the run. */
-  private pipe(client: Duplex, upstream: net.Socket, rest: Buffer): void {
+  /**
+   * The slot accepted the run: its bytes go to the client, watched for the end of the run
+   * (`runOver` once its `exit` or close frame came by, or the worker's side is gone).
+   */
+  private pipe(client: Duplex, upstream: net.Socket, rest: Buffer, runOver: () => void): void {
     if (client.destroyed) return void upstream.destroy();
     this.upstream.set(client, upstream);
-    this.watchUpstream(upstream, client, rest);
+    this.watchUpstream(upstream, client, rest, runOver);
     client.once('close', () => upstream.destroy());
     upstream.pipe(client);
   }
@@ -202,12 +208,19 @@ export class WsProxy {
    * A worker that vanishes mid-run (host killed, link broken) never sends its close frame; the
    * client then gets a typed, retryable error and a close of its own, not a silent hang-up.
    */
-  private watchUpstream(upstream: net.Socket, client: Duplex, rest: Buffer): void {
+  private watchUpstream(upstream: net.Socket, client: Duplex, rest: Buffer, runOver: () => void): void {
     const watcher = new CloseFrameWatcher();
     this.watchers.set(client, watcher);
-    watcher.push(rest);
-    upstream.on('data', (chunk: Buffer) => watcher.push(chunk));
+    // Registered before the pipe to the client: the run is over here before its `exit` is
+    // written there.
+    const see = (chunk: Buffer): void => {
+      watcher.push(chunk);
+      if (watcher.exit || watcher.sawClose) runOver();
+    };
+    see(rest);
+    upstream.on('data', see);
     const onGone = () => {
+      runOver();
       if (watcher.sawClose) this.ended.add(client);
       // A client that ended its side first left: the worker's close follows from it (the pipe
       // passed the end on), so there is nobody to tell and no worker fault to count.
