@@ -38,6 +38,8 @@ export class RedisRegistry implements Registry {
   readonly redisClient: Redis;
   private readonly sub: Redis;
   private readonly waiting = new Map<string, Granted>();
+  /** Lease requests on their way to Redis that may join the queue (PLAYGROUND_QUEUE_MAX counts them). */
+  private mayWait = 0;
   private readonly hostTimers = new Map<string, NodeJS.Timeout>();
   private readonly killHandlers = new Set<(slotId: string, leaseId: string) => void>();
   private readonly reaper: NodeJS.Timeout;
@@ -302,8 +304,17 @@ export class RedisRegistry implements Registry {
     const waiterId = randomUUID();
     if (this.draining) throw new BusyError('draining');
     // PLAYGROUND_QUEUE_MAX is this gateway's own bound; the FIFO itself is shared by all.
-    const queueFull = this.waiting.size >= this.opts.queueMax;
-    const r = (await this.call('lease', Date.now(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId)) as string[];
+    // Requests still on their way that may join the queue count too: checked against the
+    // waiters alone, a burst arriving within one round trip queued whole.
+    const queueFull = this.waiting.size + this.mayWait >= this.opts.queueMax;
+    const mayWait = !queueFull && options.waitMs > 0;
+    if (mayWait) this.mayWait++;
+    let r: string[];
+    try {
+      r = (await this.call('lease', Date.now(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId)) as string[];
+    } finally {
+      if (mayWait) this.mayWait--;
+    }
     if (r[0] === 'lease') return { leaseId, slot: { id: r[1]!, address: r[2]!, hostId: r[3]! }, deadline: Date.now() + options.holdMs, next: r[4] || undefined };
     if (r[0] === 'busy') throw new BusyError(queueFull && options.waitMs > 0 ? 'queue-full' : 'timeout');
     return new Promise<Lease>((resolve, reject) => {

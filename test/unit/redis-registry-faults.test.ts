@@ -87,6 +87,18 @@ test('PLAYGROUND_QUEUE_MAX bounds each gateway\'s own waiters', async () => {
   assert.equal(((await second) as BusyError).reason, 'timeout');
 });
 
+test('PLAYGROUND_QUEUE_MAX holds for lease requests that arrive together (within one Redis round trip)', async () => {
+  const prefix = newPrefix();
+  await hostWith(prefix, 'h1', 1);
+  const gw = await open(prefix, { queueMax: 2 });
+  await gw.lease({ waitMs: 0, holdMs: 60_000 });
+  // Eight at once: each was checked against the waiters counted before any of the eight had
+  // its answer, so all eight queued (an operator's burst drill: depth 8 with a max of 1).
+  const burst = await Promise.all(Array.from({ length: 8 }, () => gw.lease({ waitMs: 600, holdMs: 1000 }).catch((e: BusyError) => e.reason)));
+  assert.equal(burst.filter((r) => r === 'queue-full').length, 6, JSON.stringify(burst));
+  assert.equal(burst.filter((r) => r === 'timeout').length, 2, JSON.stringify(burst));
+});
+
 test('a gateway leases only slots of hosts it trusts; a host it does not trust stays idle for the others', async () => {
   const prefix = newPrefix();
   await hostWith(prefix, 'bad', 1);
