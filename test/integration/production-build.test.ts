@@ -74,6 +74,9 @@ test('npm run build compiles to JavaScript, and `npm start` serves runs from it 
     const commands = treeCommands(proc.pid!);
     assert.ok(commands.some((c) => /\bnode\b.*dist\/main\.js/.test(c)), commands.join('\n'));
     assert.ok(!commands.some((c) => /tsx/.test(c)), `tsx must not be in the production path:\n${commands.join('\n')}`);
+    // The runner's TypeScript bundle is built at start; esbuild's service (a ~70 MB child kept
+    // for the process's whole life, found by an operator in `ps`) must not outlive that.
+    assert.ok(!commands.some((c) => /esbuild/.test(c)), `no esbuild service left running:\n${commands.join('\n')}`);
     const ws = `ws://127.0.0.1:${port}/api/ws`;
     const js = await runOverWs(ws, clientFrames.run({ language: 'javascript', code: 'console.log(6 * 7)' }));
     assert.equal(js.stdout, '42\n');

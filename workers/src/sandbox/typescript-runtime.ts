@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { createRequire } from 'node:module';
+import type { BuildOptions } from 'esbuild';
 
 const SOURCE = fileURLToPath(new URL('./runner-typescript.cjs', import.meta.url));
 
@@ -17,21 +18,14 @@ const SOURCE = fileURLToPath(new URL('./runner-typescript.cjs', import.meta.url)
  */
 export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags: readonly string[]): { bundlePath: string; cachePath: string; fallbackPath: string } {
   const bundlePath = path.join(dir, 'typescript.cjs');
-  buildSync({
-    entryPoints: [SOURCE],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    outfile: bundlePath,
-    logLevel: 'silent',
-  });
-  chmodSync(bundlePath, 0o644);
   // amaro (Node's own TypeScript transformer, swc in WebAssembly): loaded by the runner only
   // for what sucrase cannot do (a namespace with values), inside that run's limits.
   const fallbackPath = path.join(dir, 'typescript-fallback.cjs');
-  buildSync({ stdin: { contents: "module.exports = require('amaro');", resolveDir: path.dirname(SOURCE), loader: 'js' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: fallbackPath, logLevel: 'silent' });
+  bundle([
+    { entryPoints: [SOURCE], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, outfile: bundlePath, logLevel: 'silent' },
+    { stdin: { contents: "module.exports = require('amaro');", resolveDir: path.dirname(SOURCE), loader: 'js' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: fallbackPath, logLevel: 'silent' },
+  ]);
+  chmodSync(bundlePath, 0o644);
   chmodSync(fallbackPath, 0o644);
   const cachePath = path.join(dir, 'typescript.cache');
   // The same wrapper text and flags as the runner's loadTypeScript(): V8 checks both.
@@ -50,4 +44,16 @@ export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags:
     throw new Error(`the runner's TypeScript bundle failed to load: ${(made.stderr || made.error?.message || `exit ${made.status}`).trim().slice(0, 2000)}`);
   }
   return { bundlePath, cachePath, fallbackPath };
+}
+
+/**
+ * esbuild's builds, in a node process of their own: in this one, buildSync left esbuild's
+ * service (a worker thread and a ~70 MB child process) running for the worker host's whole
+ * life, and stopping it left that child a zombie (its reaper was the thread).
+ */
+function bundle(builds: BuildOptions[]): void {
+  const script = 'const esbuild = require(process.argv[1]); for (const options of JSON.parse(process.argv[2])) esbuild.buildSync(options);';
+  const esbuild = createRequire(import.meta.url).resolve('esbuild');
+  const made = spawnSync(process.execPath, ['-e', script, esbuild, JSON.stringify(builds)], { encoding: 'utf8', timeout: 60_000 });
+  if (made.status !== 0) throw new Error(`could not bundle the runner's TypeScript support: ${(made.stderr || made.error?.message || `exit ${made.status}`).trim().slice(0, 2000)}`);
 }
