@@ -180,10 +180,10 @@ export class RedisRegistry implements Registry {
 
   private async reclaim(): Promise<void> {
     const now = Date.now();
-    const [expired, orphaned, forgotten] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs)) as number[];
+    const [expired, orphaned, forgotten, forgottenIds] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs)) as [number, number, number, string[]];
     if (expired) this.log.warn({ leases: expired }, 'reclaimed leases past their deadline');
     if (orphaned) this.log.warn({ leases: orphaned }, 'reclaimed leases of a gateway whose heartbeat expired');
-    if (forgotten) this.log.warn({ hosts: forgotten, afterMs: this.opts.forgetAfterMs }, 'removed worker hosts that never came back, with their slots');
+    if (forgotten) this.log.warn({ hosts: forgotten, hostIds: forgottenIds, afterMs: this.opts.forgetAfterMs }, 'removed worker hosts that never came back, with their slots');
   }
 
   async markReady(slotId: string): Promise<void> {

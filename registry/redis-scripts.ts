@@ -166,13 +166,13 @@ return 1
 `,
   /**
    * ARGV: prefix, now, forgetBeforeMs → {reclaimed after the deadline, reclaimed from dead
-   * gateways, hosts forgotten}. Leases past their deadline or held by a gateway whose heartbeat
+   * gateways, hosts forgotten, {their ids}}. Leases past their deadline or held by a gateway whose heartbeat
    * expired are cleared, announced on the kill channel and offered again; a worker host not
    * seen since forgetBeforeMs is removed with its slots.
    */
   reclaim: `${HELPERS}
 local p, now, forgetBefore = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local expired, orphaned, forgotten = 0, 0, 0
+local expired, orphaned, forgotten, forgottenIds = 0, 0, 0, {}
 local function reclaimOne(id)
   local leaseId = redis.call('HGET', p .. 'slot:' .. id, 'leaseId')
   redis.call('ZREM', p .. 'leases', id)
@@ -201,13 +201,14 @@ for _, host in ipairs(redis.call('ZRANGEBYSCORE', p .. 'hostseen', '-inf', forge
     end
     redis.call('DEL', p .. 'hostslots:' .. host)
     forgotten = forgotten + 1
+    forgottenIds[#forgottenIds + 1] = host
   end
   redis.call('ZREM', p .. 'hostseen', host)
 end
 if expired > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedDeadline', expired) end
 if orphaned > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedGatewayGone', orphaned) end
 if forgotten > 0 then redis.call('HINCRBY', p .. 'counters', 'hostsForgotten', forgotten) end
-return {expired, orphaned, forgotten}
+return {expired, orphaned, forgotten, forgottenIds}
 `,
   /**
    * ARGV: prefix, now, hostId, ttlMs, info → 1 when the host's key had lapsed. A host whose key

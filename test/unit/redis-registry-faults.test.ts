@@ -131,7 +131,9 @@ test('an unreachable slot takes its host out at once; the host\'s next heartbeat
 test('a host that never returns is forgotten with its slots after the forget delay', async () => {
   const prefix = newPrefix();
   const { reg: host, ids } = await hostWith(prefix, 'gone', 2, { ttlMs: 500, forgetMs: 1000 });
-  const watcher = await open(prefix, { forgetMs: 1000 });
+  const lines: string[] = [];
+  const watcher = await RedisRegistry.connect(URL, pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }), 1000, prefix, 600, 1000);
+  opened.push(watcher);
   await host.close();
   const redis = new Redis(URL);
   try {
@@ -141,6 +143,9 @@ test('a host that never returns is forgotten with its slots after the forget del
     assert.equal(await redis.scard(`${prefix}slots`), 0);
     assert.equal((await watcher.counters()).hostsForgotten, 1);
     assert.deepEqual(await watcher.hostStates(), []);
+    // The operator's log names the host, not only how many went.
+    const line = lines.map((l) => JSON.parse(l) as { msg: string; hostIds?: string[] }).find((l) => l.msg.includes('never came back'));
+    assert.deepEqual(line?.hostIds, ['gone'], lines.join(''));
   } finally {
     redis.disconnect();
   }
