@@ -2,6 +2,10 @@ import type { Duplex } from 'node:stream';
 import { toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
 import { BusyError, type Lease } from '../../registry/index.ts';
 import type { GatewayContext } from './gateway-context.ts';
+import { LogThrottle } from './log-throttle.ts';
+
+/** A registry that cannot lease (Redis away) fails every run: one line per 5 s says so. */
+const leaseFailures = new LogThrottle(5000);
 
 export type AdmitAndLease =
   | { ok: true; lease: Lease; release: () => void }
@@ -48,7 +52,10 @@ export async function admitAndLease(ctx: GatewayContext, client: string, socket:
     if ('err' in got) {
       admission.release();
       if (socket.destroyed || abort.signal.aborted) return { ok: false, gone: true };
-      if (!(got.err instanceof BusyError)) ctx.log.error({ err: got.err.message }, 'registry lease failed');
+      if (!(got.err instanceof BusyError)) {
+        const { message } = got.err;
+        leaseFailures.note((alsoSuppressed) => ctx.log.error({ err: message, alsoSuppressed }, 'registry lease failed'));
+      }
       const failure = toPublicError(got.err);
       return { ok: false, gone: false, code: failure.code, message: failure.message };
     }
