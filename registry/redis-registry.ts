@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PlaygroundError } from '../protocol/index.ts';
-import { BusyError, type HostState, type Lease, type LeaseOptions, type Registry, type RegistryCounters, type RegistryStats, type SlotRecord } from './registry.ts';
+import { BusyError, type GatewayTrust, type HostState, type Lease, type LeaseOptions, type Registry, type RegistryCounters, type RegistryStats, type SlotRecord } from './registry.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
 export interface RedisRegistryOptions {
@@ -40,6 +40,9 @@ export class RedisRegistry implements Registry {
   private readonly waiting = new Map<string, Granted>();
   /** Lease requests on their way to Redis that may join the queue (PLAYGROUND_QUEUE_MAX counts them). */
   private mayWait = 0;
+  /** As a worker host: what the live gateways made of its proof at its last heartbeat. */
+  private trust: GatewayTrust | undefined;
+  private untrustedSince: number | undefined;
   private readonly hostTimers = new Map<string, NodeJS.Timeout>();
   private readonly killHandlers = new Set<(slotId: string, leaseId: string) => void>();
   private readonly reaper: NodeJS.Timeout;
@@ -174,8 +177,33 @@ export class RedisRegistry implements Registry {
   }
 
   async heartbeat(hostId: string, info: Record<string, unknown> = {}): Promise<void> {
-    const lapsed = await this.call('hostBeat', Date.now(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: Date.now(), hostId, ...info }));
+    const [lapsed, liveGateways, trustingGateways] = (await this.call('hostBeat', Date.now(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: Date.now(), hostId, ...info }))) as [number, number, number];
     if (lapsed === 1) this.log.info({ hostId }, 'worker host heartbeat (re)established; its ready slots are offered again');
+    this.noteTrust(hostId, liveGateways, trustingGateways);
+  }
+
+  /**
+   * A host whose lease secret no gateway shares is never leased a run, and used to look healthy
+   * from its own side (only the gateways said so). Gateways re-check hosts' proofs every third
+   * of the TTL, so a host just started is not trusted yet for a moment: only a whole TTL with
+   * live gateways and none trusting it counts as a mismatch.
+   */
+  private noteTrust(hostId: string, liveGateways: number, trustingGateways: number): void {
+    const now = Date.now();
+    const untrusted = liveGateways > 0 && trustingGateways === 0;
+    if (!untrusted) this.untrustedSince = undefined;
+    else this.untrustedSince ??= now;
+    const mismatch = this.untrustedSince !== undefined && now - this.untrustedSince >= this.opts.heartbeatTtlMs;
+    if (mismatch && !this.trust?.mismatch) {
+      this.log.error({ hostId, liveGateways }, 'no gateway accepts this worker host\'s lease-secret proof (PLAYGROUND_LEASE_SECRET differs from theirs): no run will be leased to it');
+    } else if (!mismatch && this.trust?.mismatch) {
+      this.log.info({ hostId, liveGateways, trustingGateways }, 'gateways accept this worker host\'s lease secret again');
+    }
+    this.trust = { liveGateways, trustingGateways, mismatch };
+  }
+
+  gatewayTrust(): GatewayTrust | undefined {
+    return this.trust;
   }
 
   private async reclaim(): Promise<void> {
@@ -303,6 +331,9 @@ export class RedisRegistry implements Registry {
     const leaseId = randomUUID();
     const waiterId = randomUUID();
     if (this.draining) throw new BusyError('draining');
+    // Every live host failed this gateway's lease-secret check: waiting for one of their slots
+    // would only end in BUSY after the queue wait, which said "all busy" of idle slots.
+    if (this.gatewayId && this.trusted.length === 0 && this.untrusted.size > 0) throw new BusyError('untrusted');
     // PLAYGROUND_QUEUE_MAX is this gateway's own bound; the FIFO itself is shared by all.
     // Requests still on their way that may join the queue count too: checked against the
     // waiters alone, a burst arriving within one round trip queued whole.

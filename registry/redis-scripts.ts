@@ -211,8 +211,11 @@ if forgotten > 0 then redis.call('HINCRBY', p .. 'counters', 'hostsForgotten', f
 return {expired, orphaned, forgotten, forgottenIds}
 `,
   /**
-   * ARGV: prefix, now, hostId, ttlMs, info → 1 when the host's key had lapsed. A host whose key
-   * lapsed (a slow heartbeat, or a gateway that could not reach it) offers its ready slots again.
+   * ARGV: prefix, now, hostId, ttlMs, info → {1 when the host's key had lapsed, live gateways,
+   * live gateways that lease to this host}. A host whose key lapsed (a slow heartbeat, or a
+   * gateway that could not reach it) offers its ready slots again. The gateway counts let a
+   * host see that no gateway accepts its lease-secret proof (`gateways` lists gateway ids;
+   * one whose heartbeat key is gone is dropped from it here).
    */
   hostBeat: `${HELPERS}
 local p, now, host, ttl, info = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
@@ -221,9 +224,17 @@ redis.call('SET', p .. 'host:' .. host, info, 'PX', ttl)
 redis.call('ZADD', p .. 'hostseen', now, host)
 if lapsed then
   for _, id in ipairs(redis.call('SMEMBERS', p .. 'hostslots:' .. host)) do offer(p, id, now) end
-  return 1
 end
-return 0
+local live, trusting = 0, 0
+for _, gw in ipairs(redis.call('ZRANGE', p .. 'gateways', 0, -1)) do
+  if redis.call('EXISTS', p .. 'gw:' .. gw) == 1 then
+    live = live + 1
+    if redis.call('SISMEMBER', p .. 'gwallow:' .. gw, host) == 1 then trusting = trusting + 1 end
+  else
+    redis.call('ZREM', p .. 'gateways', gw)
+  end
+end
+return {lapsed and 1 or 0, live, trusting}
 `,
   /** ARGV: prefix, hostId — a host leaving on purpose (drain) */
   hostGone: `
@@ -240,6 +251,7 @@ return 1
   gatewayBeat: `${HELPERS}
 local p, now, gw, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 redis.call('SET', p .. 'gw:' .. gw, '1', 'PX', ttl)
+redis.call('ZADD', p .. 'gateways', now, gw)
 redis.call('DEL', p .. 'gwallow:' .. gw)
 if #ARGV > 4 then
   redis.call('SADD', p .. 'gwallow:' .. gw, unpack(ARGV, 5))
@@ -256,6 +268,7 @@ return 1
   /** ARGV: prefix, gatewayId */
   gatewayGone: `
 redis.call('DEL', ARGV[1] .. 'gw:' .. ARGV[2], ARGV[1] .. 'gwallow:' .. ARGV[2])
+redis.call('ZREM', ARGV[1] .. 'gateways', ARGV[2])
 return 1
 `,
   /** ARGV: prefix, hostId, then address pairs (id, address)… — (re)registers slots as not ready */

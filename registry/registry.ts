@@ -55,7 +55,17 @@ export interface HostRegistry {
   onKill(handler: (slotId: string, leaseId: string) => void): void;
   /** Runs after the registry's store came back (and may have lost everything). */
   onReconnect(handler: () => void): void;
+  /** What the live gateways make of this host's lease-secret proof (Redis only). */
+  gatewayTrust?(): GatewayTrust | undefined;
   close(): Promise<void>;
+}
+
+/** As of a worker host's last heartbeat: how many live gateways there are, and how many lease to it. */
+export interface GatewayTrust {
+  liveGateways: number;
+  trustingGateways: number;
+  /** Gateways are up and none has leased to this host for a heartbeat TTL: its lease secret is not theirs. */
+  mismatch: boolean;
 }
 
 /** A worker host as the registry saw it last. */
@@ -124,19 +134,19 @@ export interface GatewayRegistry {
  */
 export type Registry = HostRegistry & GatewayRegistry;
 
+/** Why a lease request got no slot, in words a client may read. */
+const BUSY_REASONS = {
+  timeout: 'no worker slot became idle in time',
+  'queue-full': 'the wait queue is full',
+  aborted: 'the client went away',
+  draining: 'this server is shutting down',
+  untrusted: 'no worker host this server can hand runs to is up (the live ones hold another lease secret)',
+} as const;
+
 /** No slot for this lease request (public code BUSY); `reason` says why. */
 export class BusyError extends PlaygroundError {
-  constructor(readonly reason: 'timeout' | 'queue-full' | 'aborted' | 'draining') {
-    super(
-      'PG_ERR_NO_IDLE_SLOT',
-      reason === 'queue-full'
-        ? 'the wait queue is full'
-        : reason === 'aborted'
-          ? 'the client went away'
-          : reason === 'draining'
-            ? 'this server is shutting down'
-            : 'no worker slot became idle in time',
-    );
+  constructor(readonly reason: keyof typeof BUSY_REASONS) {
+    super('PG_ERR_NO_IDLE_SLOT', BUSY_REASONS[reason]);
     this.name = 'BusyError';
   }
 }

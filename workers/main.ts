@@ -109,19 +109,22 @@ async function main(): Promise<void> {
     if (!host) return { ok: false, starting: true };
     const s = host.status();
     const registryReachable = registry.redisClient ? registry.redisClient.status === 'ready' : true;
+    const trust = registry.gatewayTrust?.();
     return {
       ...workerHealth(host),
-      ok: !host.isDraining && registryReachable && s.total > 0,
+      ok: !host.isDraining && registryReachable && s.total > 0 && !trust?.mismatch,
       registry: registry.kind,
       registryReachable,
       draining: host.isDraining,
       slots: { idle: s.idle, busy: s.busy, total: s.total },
+      ...(trust ? { gateways: { live: trust.liveGateways, trusting: trust.trustingGateways }, leaseSecretMismatch: trust.mismatch } : {}),
+      ...(trust?.mismatch ? { reason: `none of the ${trust.liveGateways} live gateways accepts this host's lease-secret proof: its PLAYGROUND_LEASE_SECRET differs from theirs` } : {}),
     };
   };
   const status = await startStatusServer(config.statusHost, config.statusPort, health, () => metrics);
   log.info({ statusUrl: `http://${status.address.address}:${status.address.port}` }, 'worker host status endpoint listening');
   const secrets = [config.leaseSecret, config.leaseSecretPrevious].filter((x): x is string => Boolean(x));
-  host = await startWorkerHost(config, registry, secrets, log, (h) => (metrics = new HostMetrics(h)));
+  host = await startWorkerHost(config, registry, secrets, log, (h) => (metrics = new HostMetrics(h, () => registry.gatewayTrust?.())));
   const running = host;
   drainOnSignals(
     log,

@@ -226,6 +226,21 @@ test('every worker host untrusted: the gateway\'s /healthz is 503, not ok, and s
   assert.ok(health.body.reason.includes(wrong.hostId) && /PLAYGROUND_LEASE_SECRET/.test(health.body.reason), health.body.reason);
   const run = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 30_000 });
   assert.equal(run.error?.code, 'BUSY', JSON.stringify(run.messages));
+  // At once and saying why, not after the queue wait as "no worker slot became idle in time"
+  // while /healthz showed the untrusted host's slots idle (an operator's drill).
+  assert.match(run.error!.message, /another lease secret/, run.error!.message);
+  // The host itself says so too: it looked healthy from its own side (200, ok), and logged nothing.
+  const statusUrl = await waitFor('its status URL', () => /"statusUrl":"([^"]+)"/.exec(wrong.logs())?.[1]);
+  const own = await waitFor('the host to see it', async () => {
+    const h = await getJson(`${statusUrl}/healthz`);
+    return h.body.leaseSecretMismatch ? h : undefined;
+  }, 15_000);
+  assert.equal(own.status, 503, JSON.stringify(own.body));
+  assert.equal(own.body.ok, false);
+  assert.deepEqual(own.body.gateways, { live: 1, trusting: 0 });
+  assert.match(own.body.reason, /PLAYGROUND_LEASE_SECRET/);
+  assert.match(await (await fetch(`${statusUrl}/metrics`)).text(), /playground_lease_secret_mismatch 1/);
+  assert.match(wrong.logs(), /"level":50.*no gateway accepts this worker host's lease-secret proof/);
   await cluster.workerHost(1);
   const back = await waitFor('a trusted host', async () => {
     const h = await getJson(`${gw.httpUrl}/healthz`);

@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { GatewayTrust } from '../../registry/index.ts';
 import type { WorkerHost } from './host.ts';
 
 /**
@@ -27,7 +28,7 @@ export class HostMetrics {
   readonly errors = new client.Counter({ name: 'playground_errors_total', help: 'Typed errors answered, by code.', labelNames: ['code'], registers: [this.registry] });
   readonly registryErrors = new client.Counter({ name: 'playground_registry_errors_total', help: 'Registry updates that failed (Redis unreachable or slow).', registers: [this.registry] });
 
-  constructor(host: WorkerHost) {
+  constructor(host: WorkerHost, trust: () => GatewayTrust | undefined = () => undefined) {
     host.on('run-end', (s) => {
       this.runs.inc({ language: s.language, reason: s.reason });
       this.runDuration.observe({ language: s.language }, s.durationMs / 1000);
@@ -42,6 +43,22 @@ export class HostMetrics {
       registers: [this.registry],
       collect() {
         this.set(host.status().warm);
+      },
+    });
+    new client.Gauge({
+      name: 'playground_lease_secret_mismatch',
+      help: '1 while gateways are up and none accepts this worker host\'s lease-secret proof (no run will be leased to it).',
+      registers: [this.registry],
+      collect() {
+        this.set(trust()?.mismatch ? 1 : 0);
+      },
+    });
+    new client.Gauge({
+      name: 'playground_trusting_gateways',
+      help: 'Live gateways that lease to this worker host (they accept its lease-secret proof), as of its last heartbeat.',
+      registers: [this.registry],
+      collect() {
+        this.set(trust()?.trustingGateways ?? 0);
       },
     });
     client.collectDefaultMetrics({ register: this.registry, prefix: 'playground_' });
