@@ -522,6 +522,20 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   still recycling it, answering the next client a retryable error: not taken). \`npm run bench
   -- --only=proxied\` at the end of the session, noisy VM: in-process 17.21, all-in-one on Redis
   18.34, proxied 19.11 ms p50 (+1.9 ms). The target (within ~1 ms) is not reached on this VM.
+- **Scale-out, ninth pass** (issue 14 item 8, fourth session of 2026-12-01; kernel
+  6.18.44-fc-v657). \`npm run bench -- --only=proxied --quick\` at the session's start:
+  in-process 6.17, all-in-one on Redis 6.96, proxied 7.74 ms p50 (+1.57 ms). Monotonic
+  timestamps in client, gateway and worker host (100 paced runs, medians of per-run gaps): the
+  gateway issues its two Redis scripts in ~0.37 ms of its loop and has their answer ~0.9 ms
+  later; the client's \`run\` frame reaches it ~1 ms after its \`101\`; forwarding it costs
+  0.13–0.4 ms, the hop 0.18 ms, and the worker host 0.33 ms (lease frame parsed and verified,
+  session served) plus 0.18 ms (session set up) more than in-process before the run frame is
+  handled; the way back costs the same as in-process. Tried, each beside the unchanged gateway
+  in one interleaved run (a cluster each): the lease frame sent the moment the lease is known
+  instead of waiting ≤ 3 ms to share a write with the run frame (so the worker host verifies it
+  while the run frame travels), and that plus the \`101\` before the registry's commands:
+  8.60 and 8.77 against 8.78 ms p50 (in-process 6.38): nothing measurable, as every step goes
+  through the gateway's one thread on a 2-core machine. Not taken.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
