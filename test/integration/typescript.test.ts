@@ -76,7 +76,7 @@ test('TypeScript `export =` in a required file; namespaces, with values (amaro) 
 test('a TypeScript syntax error: Node\'s layout (file:line, the line, a caret), exit 1, no runner frames', async () => {
   const r = await run({ language: 'ts', code: 'const ok = 1;\nconst x: number = ;' });
   assert.equal(r.exit?.code, 1);
-  assert.equal(r.stderr, '/tmp/main.ts:2\nconst x: number = ;\n                  ^\n\nSyntaxError: Unexpected token\n');
+  assert.equal(r.stderr, `/tmp/main.ts:2\nconst x: number = ;\n                  ^\n\nSyntaxError: Unexpected token\n\nNode.js ${process.version}\n`);
 });
 
 test('TypeScript stack traces: the .ts file\'s lines and columns, no runner frames (CommonJS and ES module)', async () => {

@@ -133,8 +133,9 @@ function run(job) {
       start = typescript.prepareProgram({ files, entry, workDir: WORK_DIR, runtimeDir: runtimeDir(), looksLikeEsm, Module, fs, path });
     } catch (err) {
       if (!(err instanceof typescript.TypeScriptSyntaxError)) throw err;
-      // Like `node main.ts` with a syntax error: the message on stderr, exit code 1.
-      process.stderr.write(err.message);
+      // Like node with a syntax error: the message on stderr, the version line after it (as
+      // node ends every uncaught error's report), exit code 1.
+      process.stderr.write(`${err.message}\nNode.js ${process.version}\n`);
       process.exitCode = 1;
       return;
     }
