@@ -29,6 +29,18 @@ export interface RunEvents {
   onErrorLocation?: (marker: Marker) => void;
 }
 
+/**
+ * A Run or Stop button's click, without the later clicks of a double (or triple) click: Run
+ * turns into Stop under the pointer, so the second click of a double-click on Run (its
+ * `detail` 2) landed on Stop and ended the run it had just started (a double-tap likewise),
+ * and a double-click on Stop started a new run. Keyboard activation has `detail` 0.
+ */
+export function firstClickOnly(action: () => void): (e: { detail: number }) => void {
+  return (e) => {
+    if (e.detail <= 1) action();
+  };
+}
+
 /** The run state machine shared by the playground and the embed. */
 export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: RunEvents = {}) {
   const [state, setState] = useState<RunState>({ phase: 'idle', status: 'Ready', statusKind: 'idle' });

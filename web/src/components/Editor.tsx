@@ -274,6 +274,7 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         ariaLabel: label ?? 'Code editor. Press Ctrl+M to toggle Tab focus mode; Ctrl+Enter runs.',
       });
       editorRef.current = editor;
+      const leaving = keyboardExit(monaco, editor, host.current);
       editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => latest.current.onRun?.());
       // Monaco's own binding does nothing until a formatter exists (JavaScript loads none up front).
       editor.addCommand(monaco.KeyMod.Shift | monaco.KeyMod.Alt | monaco.KeyCode.KeyF, () => api.current?.format());
@@ -322,6 +323,7 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
       latest.current.onReady?.();
       cleanup = () => {
         window.clearTimeout(revalidateTimer.current);
+        leaving.dispose();
         sub.dispose();
         opener.dispose();
         problemsSub.dispose();
@@ -348,4 +350,58 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
   }, [readOnly]);
 
   return <div className="editor" ref={host} data-language={language} data-readonly={readOnly ? 'true' : 'false'} />;
+}
+
+/** How focus last moved: a keyboard user gets the editor's exit hint and focus ring. */
+let lastInput: 'key' | 'pointer' = 'pointer';
+if (typeof window !== 'undefined') {
+  window.addEventListener('keydown', () => (lastInput = 'key'), true);
+  window.addEventListener('pointerdown', () => (lastInput = 'pointer'), true);
+}
+
+/**
+ * Esc, then Tab or Shift+Tab, moves focus out of the editor (as in CodeMirror); any other key
+ * after Esc, and Tab indents again. Without it a keyboard user who does not know Monaco's
+ * Ctrl+M was trapped (WCAG 2.1.2): every Tab edited the code, in embeds on docs pages too.
+ * Focus that arrives by keyboard shows a ring and a hint saying so.
+ */
+function keyboardExit(monaco: MonacoModule, editor: CodeEditor, host: HTMLElement): { dispose(): void } {
+  let armed = false;
+  const { Shift, Ctrl, Alt, Meta } = monaco.KeyCode;
+  const MODIFIERS = new Set<number>([Shift, Ctrl, Alt, Meta]);
+  const arm = (on: boolean): void => {
+    if (armed === on) return;
+    armed = on;
+    // Monaco leaves Tab to the browser in this mode: focus moves on, across an iframe's edge too.
+    editor.updateOptions({ tabFocusMode: on });
+  };
+  const hint = document.createElement('div');
+  hint.className = 'editor-hint';
+  hint.textContent = 'Esc then Tab: leave the editor';
+  hint.hidden = true;
+  const widget = { getId: () => 'playground.keyboard-exit-hint', getDomNode: () => hint, getPosition: () => ({ preference: monaco.editor.OverlayWidgetPositionPreference.BOTTOM_RIGHT_CORNER }) };
+  editor.addOverlayWidget(widget);
+  const subs = [
+    editor.onKeyDown((e) => {
+      // Shift alone (on its way to Shift+Tab) neither arms nor disarms.
+      if (MODIFIERS.has(e.keyCode)) return;
+      arm(e.keyCode === monaco.KeyCode.Escape || (armed && e.keyCode === monaco.KeyCode.Tab));
+    }),
+    editor.onDidFocusEditorText(() => {
+      const keyboard = lastInput === 'key';
+      hint.hidden = !keyboard;
+      if (keyboard) host.dataset.keyboardFocus = 'true';
+    }),
+    editor.onDidBlurEditorText(() => {
+      arm(false);
+      hint.hidden = true;
+      delete host.dataset.keyboardFocus;
+    }),
+  ];
+  return {
+    dispose: () => {
+      for (const s of subs) s.dispose();
+      editor.removeOverlayWidget(widget);
+    },
+  };
 }

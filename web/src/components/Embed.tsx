@@ -4,7 +4,7 @@ import { CodePreview } from './CodePreview.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
 import { FileTabs } from './FileTabs.tsx';
 import { StatusLine } from './StatusLine.tsx';
-import { useRun } from '../use-run.ts';
+import { firstClickOnly, useRun } from '../use-run.ts';
 import { fromFiles, mainFileName, shareUrl, sourceFiles } from '../share.ts';
 import type { ProgramFile } from '../../../protocol/program-files.ts';
 import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
@@ -229,11 +229,11 @@ export function Embed() {
     <main className="embed-root" ref={root} aria-label="Runnable code example" style={opts.maxHeightPx ? { maxHeight: opts.maxHeightPx } : undefined}>
       <div className="embed-bar" role="toolbar" aria-label="Run controls">
         {running ? (
-          <button type="button" className="primary stop" onClick={stop}>
+          <button type="button" className="primary stop" onClick={firstClickOnly(stop)}>
             ■ Stop
           </button>
         ) : (
-          <button type="button" className="primary run" onClick={doRun}>
+          <button type="button" className="primary run" onClick={firstClickOnly(doRun)}>
             ▶ Run
           </button>
         )}

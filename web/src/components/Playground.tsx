@@ -7,7 +7,7 @@ import { StatusLine } from './StatusLine.tsx';
 import { StdinBar } from './StdinBar.tsx';
 import { Shortcuts } from './Shortcuts.tsx';
 import { useMediaQuery } from '../use-media-query.ts';
-import { useRun } from '../use-run.ts';
+import { firstClickOnly, useRun } from '../use-run.ts';
 import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
 import { FileTabs } from './FileTabs.tsx';
@@ -37,8 +37,8 @@ export function Playground() {
   const [themeChoice, setThemeChoice] = useState<ThemeChoice>(() => load(THEME_KEY, 'auto' as ThemeChoice));
   const [theme, setTheme] = useState<Theme>('light');
   const [shareNote, setShareNote] = useState('');
-  /** What "Undo" in the replaced-code note brings back (an example or a link replaced it). */
-  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource; next: SharedSource } | undefined>();
+  /** What "Undo" in the replaced-code note brings back (an example or a link replaced it, or a file was deleted; `active`: the tab to show again). */
+  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource; next: SharedSource; active?: string } | undefined>();
   const [outputTab, setOutputTab] = useState<'editor' | 'output'>('editor');
   const [problems, setProblems] = useState<Problem[]>([]);
   const [problemsOpen, setProblemsOpen] = useState(false);
@@ -95,7 +95,7 @@ export function Playground() {
     setReplaced(undefined);
     if (previous.language === sourceRef.current.language) editorApi.current?.setFiles(sourceFiles(previous));
     setSource(previous);
-    setActive(sourceFiles(previous)[0]!.name);
+    setActive(replaced.active ?? sourceFiles(previous)[0]!.name);
   }, [replaced]);
   // Code of another language gets new editor models, with no undo history to go back through:
   // Ctrl/⌘+Z does what the note's Undo does, as the Keys panel says (found by hand: it did
@@ -132,7 +132,8 @@ export function Playground() {
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
         if (!running) doRun();
-      } else if (e.key === 'Escape' && running) {
+      } else if (e.key === 'Escape' && running && !(e.target instanceof HTMLInputElement)) {
+        // Not from the stdin field: an Esc there (to drop what was typed) stopped the program.
         e.preventDefault();
         stop();
       }
@@ -167,14 +168,14 @@ export function Playground() {
       <header className="toolbar" aria-label="Playground controls">
         <h1 className="brand">Node playground</h1>
         {running ? (
-          <button type="button" className="primary stop" onClick={stop} aria-keyshortcuts="Escape" title="Stop (Esc)">
+          <button type="button" className="primary stop" onClick={firstClickOnly(stop)} aria-keyshortcuts="Escape" title="Stop (Esc)">
             ■ Stop
           </button>
         ) : (
           <button
             type="button"
             className="primary run"
-            onClick={doRun}
+            onClick={firstClickOnly(doRun)}
             aria-keyshortcuts="Control+Enter"
             title={problems.length ? `${problems.length} problem(s) in the code: run it anyway (Ctrl/Cmd+Enter)` : 'Run (Ctrl/Cmd+Enter)'}
           >
@@ -261,11 +262,15 @@ export function Playground() {
               setActive((a) => (a === from ? to : a));
             }}
             onDelete={(name) => {
-              const names = sourceFiles(sourceRef.current).map((f) => f.name);
+              const previous = currentSource();
+              const names = sourceFiles(previous).map((f) => f.name);
               const i = names.indexOf(name);
+              const next = fromFiles(previous.language, sourceFiles(previous).filter((f) => f.name !== name), previous.entry === name ? undefined : previous.entry);
               editorApi.current?.removeFile(name);
-              setSource((s) => fromFiles(s.language, sourceFiles(s).filter((f) => f.name !== name), s.entry === name ? undefined : s.entry));
+              setSource(next);
               setActive((a) => (a === name ? names[i === 0 ? 1 : i - 1]! : a));
+              // One click on a small ✕ took a file and its code for good (found by a user probe).
+              setReplaced({ what: `Deleted ${name}`, previous, next, active: name });
             }}
             onSetEntry={(name) => setSource((s) => fromFiles(s.language, sourceFiles(s), name))}
           />

@@ -7,6 +7,7 @@ const KEYS: ReadonlyArray<[string, string]> = [
   ['Ctrl/⌘ + Z', 'Undo (also undoes loading an example)'],
   ['Ctrl/⌘ + F', 'Find in the code'],
   ['F1', 'All editor commands'],
+  ['Esc, then Tab', 'Leave the editor (Tab alone indents)'],
   ['Ctrl + M', 'Tab moves focus out of the editor (on/off)'],
 ];
 

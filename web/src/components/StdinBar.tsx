@@ -43,7 +43,17 @@ export function StdinBar({ running, closed, onSend, onEof }: Props) {
       <button type="submit" disabled={running && closed}>
         {running ? 'Send' : 'Queue'}
       </button>
-      <button type="button" disabled={!open} onClick={onEof} title="Close the program's stdin (EOF, like Ctrl+D)">
+      <button
+        type="button"
+        disabled={!open}
+        onClick={() => {
+          onEof();
+          // Every control of this bar is disabled now: focus fell to the page's body. The
+          // output, where the program's answer to EOF appears, takes it.
+          document.querySelector<HTMLElement>('.console')?.focus();
+        }}
+        title="Close the program's stdin (EOF, like Ctrl+D)"
+      >
         EOF
       </button>
     </form>

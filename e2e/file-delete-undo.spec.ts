@@ -1,0 +1,17 @@
+import { test, expect } from '@playwright/test';
+import { openPlayground, setCode } from './helpers.ts';
+
+// User probe: one click on a file tab's small ✕ took the file and its code for good.
+test('a deleted file comes back with its code from the note\'s Undo', async ({ page }) => {
+  await openPlayground(page);
+  await page.getByRole('button', { name: '+ File' }).click();
+  await page.getByLabel('New file name').fill('lib.js');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await setCode(page, 'exports.x = 42;');
+  await page.getByRole('button', { name: 'Delete lib.js' }).click();
+  await expect(page.getByRole('tab', { name: /lib\.js/ })).toHaveCount(0);
+  await expect(page.locator('.replaced-note')).toContainText('Deleted lib.js');
+  await page.locator('.replaced-note').getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByRole('tab', { name: /lib\.js/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('exports.x = 42;');
+});
