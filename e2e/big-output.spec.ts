@@ -19,3 +19,24 @@ test('a megabyte of output does not freeze the page, and the cap is shown', asyn
   await page.getByRole('button', { name: /Run/ }).click();
   await expect(consoleText(page)).toHaveText('after the flood\n');
 });
+
+// User probe: on a phone with the CPU throttled 4×, a 1 MiB flood held the main thread ~2 s at
+// a time and took ~10 s to reach the cap: every frame's few lines went into one long run of
+// inline text, which the browser laid out whole again. Output now goes into blocks of ~16 KiB,
+// each ended right after a newline: the same text, the same lines, bounded layout per frame.
+test('a flood goes into bounded blocks ending at line ends; the text is exactly what was printed', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openPlayground(page);
+  await setCode(page, 'for (let i = 0; i < 6000; i++) console.log("line " + i + " " + "y".repeat(40));');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toContainText('Exited with code 0', { timeout: 60_000 });
+  const blocks = await page.locator('.console .console-block').evaluateAll((els) => els.map((el) => el.textContent!));
+  expect(blocks.length).toBeGreaterThan(10);
+  for (const text of blocks.slice(0, -1)) {
+    expect(text.endsWith('\n')).toBe(true);
+    // 16 KiB, plus at most one chunk's tail beyond it (a chunk is cut at its last newline).
+    expect(text.length).toBeLessThan(16 * 1024 + 70 * 1024);
+  }
+  const expected = Array.from({ length: 6000 }, (_, i) => `line ${i} ${'y'.repeat(40)}\n`).join('');
+  expect(await consoleText(page).evaluate((el) => el.textContent)).toBe(expected);
+});

@@ -19,6 +19,16 @@ interface Props {
   files?: readonly string[];
 }
 
+/**
+ * Output goes into blocks of about this many characters, each ended right after a newline (so
+ * nothing shows where one ends): appended to one long run of inline text, every frame's few
+ * lines made the browser lay out all the output again (a 1 MiB flood held a throttled phone's
+ * main thread for ~2 s at a time, found by a user probe).
+ */
+const BLOCK_CHARS = 16 * 1024;
+/** In the queue: the blocks end here. */
+const BREAK = 'break';
+
 const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!);
 
 /**
@@ -31,22 +41,40 @@ const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&am
 export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize, onLocation, files }, ref) {
   const box = useRef<HTMLDivElement>(null);
   const converters = useRef({ stdout: new AnsiUp(), stderr: new AnsiUp() });
-  const pending = useRef<Array<{ cls: string; html: string }>>([]);
+  const pending = useRef<Array<{ cls: string; html: string } | typeof BREAK>>([]);
   const frame = useRef(0);
   const stick = useRef(true);
+  /** The block output goes into now, and how much text it has been given. */
+  const block = useRef<HTMLElement | null>(null);
+  const blockChars = useRef(0);
 
   const flush = () => {
     frame.current = 0;
     const el = box.current;
     if (!el) return;
-    const frag = document.createDocumentFragment();
-    for (const { cls, html } of pending.current.splice(0)) {
+    let frag = document.createDocumentFragment();
+    const commit = () => {
+      if (!frag.childNodes.length) return;
+      if (!block.current) {
+        block.current = document.createElement('div');
+        block.current.className = 'console-block';
+        el.appendChild(block.current);
+      }
+      block.current.appendChild(frag);
+      frag = document.createDocumentFragment();
+    };
+    for (const item of pending.current.splice(0)) {
+      if (item === BREAK) {
+        commit();
+        block.current = null;
+        continue;
+      }
       const span = document.createElement('span');
-      span.className = cls;
-      span.innerHTML = html;
+      span.className = item.cls;
+      span.innerHTML = item.html;
       frag.appendChild(span);
     }
-    el.appendChild(frag);
+    commit();
     if (stick.current) el.scrollTop = el.scrollHeight;
     onResize?.();
   };
@@ -54,14 +82,24 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
     pending.current.push({ cls, html });
     if (!frame.current) frame.current = requestAnimationFrame(flush);
   };
+  const output = (stream: 'stdout' | 'stderr', text: string) => {
+    const c = converters.current[stream];
+    // Classes, not inline colours: styles.css picks colours readable on each theme.
+    c.use_classes = true;
+    const html = c.ansi_to_html(text);
+    queue(`out ${stream}`, stream === 'stderr' && onLocation ? linkLocations(html, files) : html);
+    blockChars.current += text.length;
+  };
 
   useImperativeHandle(ref, () => ({
     append(stream, text) {
-      const c = converters.current[stream];
-      // Classes, not inline colours: styles.css picks colours readable on each theme.
-      c.use_classes = true;
-      const html = c.ansi_to_html(text);
-      queue(`out ${stream}`, stream === 'stderr' && onLocation ? linkLocations(html, files) : html);
+      const cut = blockChars.current + text.length > BLOCK_CHARS ? text.lastIndexOf('\n') : -1;
+      if (cut < 0) return output(stream, text);
+      // ansi_up keeps a stream's open colours from one call to the next: two calls are one.
+      output(stream, text.slice(0, cut + 1));
+      pending.current.push(BREAK);
+      blockChars.current = 0;
+      if (cut + 1 < text.length) output(stream, text.slice(cut + 1));
     },
     note(text, kind = 'info') {
       queue(`note note-${kind}`, `${escapeHtml(text)}\n`);
@@ -75,6 +113,8 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
     clear() {
       pending.current = [];
       converters.current = { stdout: new AnsiUp(), stderr: new AnsiUp() };
+      block.current = null;
+      blockChars.current = 0;
       if (box.current) box.current.textContent = '';
       stick.current = true;
       onResize?.();
