@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 
 const KEYS: ReadonlyArray<[string, string]> = [
   ['Ctrl/⌘ + Enter', 'Run'],
@@ -14,11 +14,11 @@ const KEYS: ReadonlyArray<[string, string]> = [
 /** The keyboard shortcuts, one click away (a disclosure, so it needs no script to be reachable). */
 export function Shortcuts() {
   const details = useRef<HTMLDetailsElement>(null);
-  const [open, setOpen] = useState(false);
   // Esc closes it wherever the focus is, as a pop-up is expected to (user probe: it stayed open),
-  // and only closes it: the same Esc does not also stop a running program.
+  // and only closes it: the same Esc does not also stop a running program. Listening all along,
+  // not from the 'toggle' event on: that event comes a task after the panel opens, and an Esc
+  // pressed in between (a loaded CI machine) found no listener and left it open.
   useEffect(() => {
-    if (!open) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || !details.current?.open) return;
       e.preventDefault();
@@ -28,9 +28,9 @@ export function Shortcuts() {
     };
     window.addEventListener('keydown', onKey, { capture: true });
     return () => window.removeEventListener('keydown', onKey, { capture: true });
-  }, [open]);
+  }, []);
   return (
-    <details className="shortcuts" ref={details} onToggle={() => setOpen(details.current?.open ?? false)}>
+    <details className="shortcuts" ref={details}>
       <summary title="Keyboard shortcuts">
         <span aria-hidden="true">⌨</span>
         <span className="wide-only"> Keys</span>
