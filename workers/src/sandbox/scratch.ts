@@ -77,7 +77,7 @@ export class ScratchSpace {
    * What most runs leave (their program's files, a few more) goes synchronously: as fs/promises'
    * recursive rm, each lstat, readdir, unlink and rmdir was a thread-pool trip, ~0.3 ms of the
    * worker host's CPU per run (issue 16). Anything bigger (a program can leave hundreds of
-   * thousands of files) goes to the tree remover's thread, off the event loop.
+   * thousands of files) goes to the tree remover (an `rm` process of its own), off the event loop.
    */
   async release(dirs: ScratchDirs): Promise<void> {
     const root = path.dirname(dirs.tmp);
