@@ -50,3 +50,50 @@ test('an embed restricted by origins= sends its events to an allowed parent', as
     await host.close();
   }
 });
+
+// User probe: `origins=example.com` (no scheme) made postMessage throw and blanked the whole
+// embed; `origins=<host>/` (trailing slash) let events through but refused every command.
+test('origins= entries are read as origins: one without a scheme is ignored, a trailing slash is no different', async ({ page, baseURL }) => {
+  const html = `<!doctype html><meta charset="utf-8"><title>Docs</title><h1>Docs</h1>
+<script>
+  window.events = [];
+  window.replies = {};
+  window.addEventListener('message', (ev) => { const d = ev.data; if (d && d.channel === 'node-playground') { if (d.type === 'event') window.events.push(d.event); else window.replies[d.id] = d; } });
+  let next = 1;
+  window.send = (command) => { const id = next++; document.getElementById('pg').contentWindow.postMessage({ channel: 'node-playground', type: 'command', id, command }, '*'); return id; };
+  const f = document.createElement('iframe');
+  f.id = 'pg';
+  f.src = ${JSON.stringify(`${baseURL}/embed?code=console.log(3)&origins=`)} + encodeURIComponent('example.com,' + location.origin + '/');
+  document.body.append(f);
+</script>`;
+  const host = await startHostPage(baseURL!, '', html);
+  try {
+    await page.goto(host.url);
+    await expect(page.frameLocator('#pg').getByTestId('code-preview')).toContainText('console.log(3)');
+    await expect.poll(() => page.evaluate(() => (window as any).events as string[])).toContain('ready');
+    const id = await page.evaluate(() => (window as any).send('getSource'));
+    const reply = await page.waitForFunction((i) => (window as any).replies[i], id).then((h) => h.jsonValue() as Promise<any>);
+    expect(reply.ok, JSON.stringify(reply)).toBe(true);
+  } finally {
+    await host.close();
+  }
+});
+
+test('origins= with no valid entry lets nobody control the embed (never everybody)', async ({ page, baseURL }) => {
+  const host = await startHostPage(baseURL!, new URLSearchParams({ code: 'console.log(4)', origins: 'example.com' }).toString());
+  try {
+    await page.goto(host.url);
+    await expect(page.frameLocator('#pg').getByTestId('code-preview')).toContainText('console.log(4)');
+    let reply: any;
+    await expect
+      .poll(async () => {
+        const id = await page.evaluate(() => (window as any).send('getSource'));
+        reply = await page.waitForFunction((i) => (window as any).replies[i], id, { timeout: 1000 }).then((h) => h.jsonValue(), () => undefined);
+        return reply !== undefined;
+      })
+      .toBe(true);
+    expect(reply.code).toBe('FORBIDDEN_ORIGIN');
+  } finally {
+    await host.close();
+  }
+});

@@ -23,6 +23,12 @@ test('on a phone the toolbar is one row and the output is a tab', async ({ page 
   await shot(page, 'phone-output');
   await page.getByRole('button', { name: 'Code', exact: true }).click();
   await expect(page.locator('.pane-editor')).toBeVisible();
+  // Ctrl+Enter from the editor (a phone with a keyboard; a desktop at 200 % zoom): the output
+  // replaces the code, and the focus goes with it, not to <body> (a user probe).
+  await page.locator('.monaco-editor').first().click();
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await expect(page.locator('.pane-output')).toBeVisible();
+  await expect(page.getByTestId('console')).toBeFocused();
 });
 
 // The two selects shrank to ~66 px and showed "JavaS" and "Exam" (found by hand, session 7):

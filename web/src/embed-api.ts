@@ -17,7 +17,7 @@ export function isCommand(data: unknown): data is CommandMessage {
   return !!d && typeof d === 'object' && d.channel === CHANNEL && d.type === 'command' && typeof d.command === 'string';
 }
 
-/** Origins allowed to send commands: `origins=` in the embed URL (comma-separated); empty = any. */
-export function originAllowed(origin: string, allowlist: readonly string[]): boolean {
-  return allowlist.length === 0 || allowlist.includes('*') || allowlist.includes(origin);
+/** Origins allowed to send commands: `origins=` in the embed URL (comma-separated); none given = any. */
+export function originAllowed(origin: string, allowlist: readonly string[] | undefined): boolean {
+  return allowlist === undefined || allowlist.includes('*') || allowlist.includes(origin);
 }

@@ -14,7 +14,10 @@ export interface Options {
   autorun: boolean;
   showEditor: boolean;
   maxHeightPx: number | undefined;
-  origins: string[];
+  /** Who may control the embed and hear its events; undefined: anyone (no `origins=`). */
+  origins: string[] | undefined;
+  /** Entries of `origins=` that are no origin (dropped, and said in the console). */
+  badOrigins: string[];
 }
 
 export function readOptions(search: string): Options {
@@ -39,6 +42,35 @@ export function readOptions(search: string): Options {
     autorun: flag('autorun', false),
     showEditor: flag('editor', true),
     maxHeightPx: Number.isFinite(maxHeight) && maxHeight > 0 ? maxHeight : undefined,
-    origins: (q.get('origins') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    ...parseOrigins(q.get('origins')),
   };
+}
+
+/**
+ * `origins=`: each entry as the browser writes an origin (`new URL(entry).origin`: a trailing
+ * slash or a path is dropped, the scheme and host lowercased), or `*`. An entry that is no
+ * origin (no scheme: `example.com`) is dropped: passed to postMessage as a target it threw, and
+ * the whole embed stayed blank (a user probe). With entries given and none valid, nobody may
+ * control the embed — never everybody.
+ */
+export function parseOrigins(raw: string | null): { origins: string[] | undefined; badOrigins: string[] } {
+  const entries = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) return { origins: undefined, badOrigins: [] };
+  const origins: string[] = [];
+  const badOrigins: string[] = [];
+  for (const entry of entries) {
+    if (entry === '*') {
+      origins.push('*');
+      continue;
+    }
+    let origin = 'null';
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      /* not a URL */
+    }
+    if (origin === 'null') badOrigins.push(entry);
+    else if (!origins.includes(origin)) origins.push(origin);
+  }
+  return { origins, badOrigins };
 }

@@ -41,7 +41,8 @@ function post(event: EmbedEventName, data: unknown = {}): void {
 export function Embed() {
   const [opts] = useState(() => {
     const read = readOptions(location.search);
-    eventTargets = read.origins.length === 0 || read.origins.includes('*') ? ['*'] : read.origins;
+    eventTargets = read.origins === undefined || read.origins.includes('*') ? ['*'] : read.origins;
+    if (read.badOrigins.length) console.warn(`playground embed: origins= entries that are no origin were ignored: ${read.badOrigins.join(', ')} (write them as https://host[:port])`);
     return read;
   });
   const [source, setSource] = useState(opts.source);
@@ -188,7 +189,7 @@ export function Embed() {
       // Refused, but said so (B10): the sender learns why instead of waiting for a timeout. The
       // reply goes to the sender's own origin and carries nothing from this embed.
       if (!originAllowed(ev.origin, opts.origins)) {
-        return reply({ ok: false, code: 'FORBIDDEN_ORIGIN', error: `origin ${ev.origin} is not allowed to control this embed (origins=${opts.origins.join(',')})` });
+        return reply({ ok: false, code: 'FORBIDDEN_ORIGIN', error: `origin ${ev.origin} is not allowed to control this embed (origins=${(opts.origins ?? []).join(',')})` });
       }
       reply(
         carryOut(String(command), args, {

@@ -37,8 +37,10 @@ export function Playground() {
   const [themeChoice, setThemeChoice] = useState<ThemeChoice>(() => load(THEME_KEY, 'auto' as ThemeChoice));
   const [theme, setTheme] = useState<Theme>('light');
   const [shareNote, setShareNote] = useState('');
-  /** What "Undo" in the replaced-code note brings back (an example or a link replaced it, or a file was deleted; `active`: the tab to show again). */
-  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource; next: SharedSource; active?: string } | undefined>();
+  /** What "Undo" in the replaced-code note brings back (an example or a link replaced it). */
+  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource; next: SharedSource } | undefined>();
+  /** The file deleted last, until its note is dismissed: Undo adds it back, other files as they are now. */
+  const [deleted, setDeleted] = useState<{ file: ProgramFile; wasEntry: boolean } | undefined>();
   const [outputTab, setOutputTab] = useState<'editor' | 'output'>('editor');
   const [problems, setProblems] = useState<Problem[]>([]);
   const [problemsOpen, setProblemsOpen] = useState(false);
@@ -80,6 +82,8 @@ export function Playground() {
     setSource(next);
     setActive(sourceFiles(next)[0]!.name);
     setReplaced({ what, previous, next });
+    // A deleted file's Undo would add it to code it never belonged to.
+    setDeleted(undefined);
   }, [currentSource]);
   // Once the code is edited past what replaced it, the note's Undo would throw those edits away
   // (found by hand): the note goes, and the editor's own undo history keeps every step.
@@ -95,8 +99,21 @@ export function Playground() {
     setReplaced(undefined);
     if (previous.language === sourceRef.current.language) editorApi.current?.setFiles(sourceFiles(previous));
     setSource(previous);
-    setActive(replaced.active ?? sourceFiles(previous)[0]!.name);
+    setActive(sourceFiles(previous)[0]!.name);
   }, [replaced]);
+
+  const undoDelete = useCallback(() => {
+    if (!deleted) return;
+    setDeleted(undefined);
+    const current = currentSource();
+    const files = sourceFiles(current);
+    // A file of that name made since: nothing to bring back without losing one of them.
+    if (files.some((f) => f.name === deleted.file.name)) return;
+    editorApi.current?.addFile(deleted.file.name, deleted.file.content);
+    // It comes back last among the tabs: if it was what runs, it still is.
+    setSource(fromFiles(current.language, [...files, deleted.file], deleted.wasEntry ? deleted.file.name : current.entry));
+    setActive(deleted.file.name);
+  }, [deleted, currentSource]);
   // Code of another language gets new editor models, with no undo history to go back through:
   // Ctrl/⌘+Z does what the note's Undo does, as the Keys panel says (found by hand: it did
   // nothing). Same-language replacements are one undoable edit in the editor itself.
@@ -119,13 +136,16 @@ export function Playground() {
   const doRun = useCallback(() => {
     editorApi.current?.setMarkers([]);
     setOutputTab('output');
+    // The narrow layout shows the output instead of the code: a run started from the editor
+    // (Ctrl+Enter) left the focus on a hidden editor, i.e. on <body> (a user probe).
+    if (phone && document.activeElement?.closest('.pane-editor')) requestAnimationFrame(() => document.querySelector<HTMLElement>('.console')?.focus());
     const stdin = stdinBuffer.current;
     stdinBuffer.current = '';
     const files = currentFiles();
     // One file keeps sending `code` as before files existed; several send `files` (+ `entry`).
     const program = files.length === 1 ? { code: files[0]!.content } : { files, ...(sourceRef.current.entry ? { entry: sourceRef.current.entry } : {}) };
     run({ language: sourceRef.current.language, ...program, ...(stdin ? { stdin } : {}) }, stdin);
-  }, [run, currentFiles]);
+  }, [run, currentFiles, phone]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -244,6 +264,17 @@ export function Playground() {
           </button>
         </div>
       )}
+      {deleted && (
+        <div className="replaced-note" role="status" data-testid="deleted-note">
+          Deleted {deleted.file.name}.
+          <button type="button" onClick={undoDelete}>
+            Undo
+          </button>
+          <button type="button" aria-label="Dismiss" onClick={() => setDeleted(undefined)}>
+            ✕
+          </button>
+        </div>
+      )}
       <main className="panes">
         <section className="pane pane-editor" aria-label="Editor">
           <FileTabs
@@ -263,14 +294,14 @@ export function Playground() {
             }}
             onDelete={(name) => {
               const previous = currentSource();
-              const names = sourceFiles(previous).map((f) => f.name);
-              const i = names.indexOf(name);
-              const next = fromFiles(previous.language, sourceFiles(previous).filter((f) => f.name !== name), previous.entry === name ? undefined : previous.entry);
+              const files = sourceFiles(previous);
+              const i = files.findIndex((f) => f.name === name);
               editorApi.current?.removeFile(name);
-              setSource(next);
-              setActive((a) => (a === name ? names[i === 0 ? 1 : i - 1]! : a));
-              // One click on a small ✕ took a file and its code for good (found by a user probe).
-              setReplaced({ what: `Deleted ${name}`, previous, next, active: name });
+              setSource(fromFiles(previous.language, files.filter((f) => f.name !== name), previous.entry === name ? undefined : previous.entry));
+              setActive((a) => (a === name ? files[i === 0 ? 1 : i - 1]!.name : a));
+              // One click on a small ✕ took a file and its code for good (user probes): its note
+              // stays through later edits, and Undo brings back this file alone.
+              setDeleted({ file: files[i]!, wasEntry: (previous.entry ?? files[0]!.name) === name });
             }}
             onSetEntry={(name) => setSource((s) => fromFiles(s.language, sourceFiles(s), name))}
           />
