@@ -121,6 +121,18 @@ test('TypeScript files import each other as TypeScript allows: ./util, ./util.js
     ],
   });
   assert.equal(dynamic.stdout, '2 4 6 true cjs\n', dynamic.stderr);
+  // The runnable sibling never takes the name of a file of the program (an attacker probe:
+  // with a.ts, a.cjs and a.ts.cjs given, a.ts's copy was written over a.ts.cjs).
+  const crowded = await ws({
+    language: 'ts',
+    files: [
+      { name: 'main.ts', content: 'import("./a").then((m) => console.log(m.default.v, require("./a.cjs"), require("./a.ts.cjs")));' },
+      { name: 'a.ts', content: 'const v: string = "from a.ts";\nmodule.exports = { v };' },
+      { name: 'a.cjs', content: 'module.exports = "user a.cjs";' },
+      { name: 'a.ts.cjs', content: 'module.exports = "user a.ts.cjs";' },
+    ],
+  });
+  assert.equal(crowded.stdout, 'from a.ts user a.cjs user a.ts.cjs\n', crowded.stderr);
   const thrown = await ws({
     language: 'ts',
     files: [

@@ -229,8 +229,11 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
     const unit = units.get(abs);
     if (unit.shadow) return unit.shadow;
     const ext = unit.esm ? '.mjs' : '.cjs';
-    const plain = TS_FILE.test(unit.name) ? unit.name.replace(TS_FILE, ext) : unit.name + ext;
-    unit.shadow = path.join(workDir, names.has(plain) ? unit.name + ext : plain);
+    // A name no file of the program has: `a.cjs`, else `a.ts.cjs`, else `a.ts.1.cjs`… (with
+    // a.ts, a.cjs and a.ts.cjs all given, the second choice overwrote the program's own file).
+    let shadowName = TS_FILE.test(unit.name) ? unit.name.replace(TS_FILE, ext) : unit.name + ext;
+    for (let n = 0; names.has(shadowName); n++) shadowName = n === 0 ? unit.name + ext : `${unit.name}.${n}${ext}`;
+    unit.shadow = path.join(workDir, shadowName);
     names.add(path.relative(workDir, unit.shadow));
     let code = unit.esm ? unit.js : runnableCommonJs(abs, unit);
     // Parsing again is needed only when a relative specifier may be there to rewrite.
