@@ -39,3 +39,17 @@ test('an embed with a max height shows the newest output lines inside it', async
     return box.y >= rootBox.y && box.y + box.height <= rootBox.y + rootBox.height + 0.5 && box.height >= 30 && end;
   }, { timeout: 10_000 }).toBe(true);
 });
+
+// User probe: two files under a 120 px max height: the bar, the tabs and the editor's three
+// lines took it all, and the run's output ("Exited with code 0") was nowhere to be seen.
+test('a max height too small for two files and their output is raised to what they need: the output shows', async ({ page }) => {
+  const files = JSON.stringify([{ name: 'main.js', content: 'console.log("b", require("./lib.js"));' }, { name: 'lib.js', content: 'module.exports = [1, 2];' }]);
+  await page.goto(`/embed?${new URLSearchParams({ files, lang: 'js', maxHeight: '120' })}`);
+  await page.getByRole('button', { name: /Run/ }).click();
+  const out = page.getByTestId('console');
+  await expect(out).toContainText('b [ 1, 2 ]');
+  const rootBox = (await page.locator('.embed-root').boundingBox())!;
+  const box = (await out.boundingBox())!;
+  expect(box.height).toBeGreaterThanOrEqual(30);
+  expect(box.y + box.height).toBeLessThanOrEqual(rootBox.y + rootBox.height + 0.5);
+});

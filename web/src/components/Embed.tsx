@@ -225,9 +225,13 @@ export function Embed() {
   const BAR_PX = 42;
   const CONSOLE_MIN_PX = 42;
   const editorHeight = Math.min(lines * LINE_PX + 16, opts.maxHeightPx ? Math.max(3 * LINE_PX, opts.maxHeightPx - BAR_PX - CONSOLE_MIN_PX - (tabs ? TABS_PX : 0)) : 420);
+  // A max height below what the bar, the tabs, three lines of code and the console's least
+  // need is raised to that: below it the console was cut off whole (a user probe: two files
+  // at 120 px ran with no output to see).
+  const maxHeightPx = opts.maxHeightPx && Math.max(opts.maxHeightPx, BAR_PX + (tabs ? TABS_PX : 0) + 3 * LINE_PX + CONSOLE_MIN_PX);
 
   return (
-    <main className="embed-root" ref={root} aria-label="Runnable code example" style={opts.maxHeightPx ? { maxHeight: opts.maxHeightPx } : undefined}>
+    <main className="embed-root" ref={root} aria-label="Runnable code example" style={maxHeightPx ? { maxHeight: maxHeightPx } : undefined}>
       <div className="embed-bar" role="toolbar" aria-label="Run controls">
         {running ? (
           <button type="button" className="primary stop" onClick={firstClickOnly(stop)}>
