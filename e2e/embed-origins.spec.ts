@@ -1,5 +1,18 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { startHostPage } from './host-page.ts';
+
+/** Sends getSource until the embed answers (a restricted embed sends no `ready` to wait for). */
+async function askUntilAnswered(page: Page): Promise<any> {
+  let reply: any;
+  await expect
+    .poll(async () => {
+      const id = await page.evaluate(() => (window as any).send('getSource'));
+      reply = await page.waitForFunction((i) => (window as any).replies[i], id, { timeout: 1000 }).then((h) => h.jsonValue(), () => undefined);
+      return reply !== undefined;
+    })
+    .toBe(true);
+  return reply;
+}
 
 // B10: commands from an origin not in `origins=` were dropped silently; the host just timed out.
 test('an embed restricted by origins= answers other origins with an explicit error (B10)', async ({ page, baseURL }) => {
@@ -8,14 +21,7 @@ test('an embed restricted by origins= answers other origins with an explicit err
     await page.goto(host.url);
     await expect(page.frameLocator('#pg').getByTestId('code-preview')).toContainText('console.log(1)');
     // No `ready` comes to this origin (events go to the allowed ones only): ask until answered.
-    let reply: any;
-    await expect
-      .poll(async () => {
-        const id = await page.evaluate(() => (window as any).send('getSource'));
-        reply = await page.waitForFunction((i) => (window as any).replies[i], id, { timeout: 1000 }).then((h) => h.jsonValue(), () => undefined);
-        return reply !== undefined;
-      })
-      .toBe(true);
+    const reply = await askUntilAnswered(page);
     expect(reply.ok).toBe(false);
     expect(reply.result).toBeUndefined();
     expect(reply.error).toContain(new URL(host.url).origin);
@@ -84,15 +90,7 @@ test('origins= with no valid entry lets nobody control the embed (never everybod
   try {
     await page.goto(host.url);
     await expect(page.frameLocator('#pg').getByTestId('code-preview')).toContainText('console.log(4)');
-    let reply: any;
-    await expect
-      .poll(async () => {
-        const id = await page.evaluate(() => (window as any).send('getSource'));
-        reply = await page.waitForFunction((i) => (window as any).replies[i], id, { timeout: 1000 }).then((h) => h.jsonValue(), () => undefined);
-        return reply !== undefined;
-      })
-      .toBe(true);
-    expect(reply.code).toBe('FORBIDDEN_ORIGIN');
+    expect((await askUntilAnswered(page)).code).toBe('FORBIDDEN_ORIGIN');
   } finally {
     await host.close();
   }
