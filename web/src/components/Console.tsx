@@ -9,6 +9,8 @@ export interface ConsoleApi {
   echo(text: string): void;
   clear(): void;
   text(): string;
+  /** Takes the keyboard focus (where a run's answer appears). */
+  focus(): void;
 }
 
 interface Props {
@@ -121,6 +123,9 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
     },
     text() {
       return box.current?.textContent ?? '';
+    },
+    focus() {
+      box.current?.focus();
     },
   }));
 

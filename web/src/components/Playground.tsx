@@ -138,7 +138,7 @@ export function Playground() {
     setOutputTab('output');
     // The narrow layout shows the output instead of the code: a run started from the editor
     // (Ctrl+Enter) left the focus on a hidden editor, i.e. on <body> (a user probe).
-    if (phone && document.activeElement?.closest('.pane-editor')) requestAnimationFrame(() => document.querySelector<HTMLElement>('.console')?.focus());
+    if (phone && document.activeElement?.closest('.pane-editor')) requestAnimationFrame(() => consoleRef.current?.focus());
     const stdin = stdinBuffer.current;
     stdinBuffer.current = '';
     const files = currentFiles();
@@ -360,7 +360,12 @@ export function Playground() {
               else stdinBuffer.current += line;
               consoleRef.current?.echo(line);
             }}
-            onEof={closeStdin}
+            onEof={() => {
+              closeStdin();
+              // Every control of the stdin bar is disabled now: focus fell to the page's body.
+              // The output, where the program's answer to EOF appears, takes it.
+              consoleRef.current?.focus();
+            }}
           />
         </section>
       </main>

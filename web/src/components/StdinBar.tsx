@@ -46,12 +46,7 @@ export function StdinBar({ running, closed, onSend, onEof }: Props) {
       <button
         type="button"
         disabled={!open}
-        onClick={() => {
-          onEof();
-          // Every control of this bar is disabled now: focus fell to the page's body. The
-          // output, where the program's answer to EOF appears, takes it.
-          document.querySelector<HTMLElement>('.console')?.focus();
-        }}
+        onClick={onEof}
         title="Close the program's stdin (EOF, like Ctrl+D)"
       >
         EOF
