@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { openPlayground, setCode, consoleText } from './helpers.ts';
+import lz from 'lz-string';
 
 test('a share link carries every file and the entry', async ({ page, context }) => {
   await openPlayground(page);
@@ -32,4 +33,20 @@ test('a share link carries every file and the entry', async ({ page, context }) 
   await other.getByRole('tab', { name: /main\.ts/ }).click();
   await other.getByRole('button', { name: /Run/ }).click();
   await expect(consoleText(other)).toHaveText('hello link ✓\n');
+});
+
+test('a shared link whose entry is not the first file opens on its entry', async ({ page }) => {
+  const files = [
+    { name: 'util.js', content: "exports.twice = (n) => n * 2;\n" },
+    { name: 'app.js', content: "const { twice } = require('./util');\nconsole.log('entry ran', twice(21));\n" },
+  ];
+  await openPlayground(page);
+  await page.goto(`/#lang=javascript&files=${lz.compressToEncodedURIComponent(JSON.stringify(files))}&entry=app.js`);
+  await page.reload();
+  await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+  // Opened on the file that runs (it was the first file: a reader saw util.js and wondered what ran).
+  await expect(page.getByRole('tab', { name: /app\.js/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('entry ran');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(consoleText(page)).toHaveText('entry ran 42\n');
 });

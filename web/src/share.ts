@@ -26,6 +26,11 @@ export function sourceFiles(source: SharedSource): ProgramFile[] {
   return source.files?.length ? source.files : [{ name: mainFileName(source.language), content: source.code }];
 }
 
+/** The file run first: `entry`, or the first file. A program opens on it (a shared link too). */
+export function entryName(source: SharedSource): string {
+  return source.entry ?? sourceFiles(source)[0]!.name;
+}
+
 /** A source made of files (one file collapses to plain `code`, as before files existed). */
 export function fromFiles(language: Language, files: ProgramFile[], entry?: string): SharedSource {
   if (files.length === 1 && files[0]!.name === mainFileName(language)) return { language, code: files[0]!.content };

@@ -11,7 +11,7 @@ import { firstClickOnly, useRun } from '../use-run.ts';
 import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
 import { FileTabs } from './FileTabs.tsx';
-import { encodeShare, fromFiles, sourceFiles, type Language, type SharedSource } from '../share.ts';
+import { encodeShare, entryName, fromFiles, sourceFiles, type Language, type SharedSource } from '../share.ts';
 import type { ProgramFile } from '../../../protocol/program-files.ts';
 import { clearHash, onSharedHash, takeSharedSource } from '../share-hash.ts';
 import { load, save } from '../storage.ts';
@@ -33,7 +33,7 @@ export function Playground() {
   const phone = useMediaQuery('(max-width: 760px)');
   const [source, setSource] = useState(initialSource);
   /** The file shown in the editor. */
-  const [active, setActive] = useState(() => sourceFiles(source)[0]!.name);
+  const [active, setActive] = useState(() => entryName(source));
   const [themeChoice, setThemeChoice] = useState<ThemeChoice>(() => load(THEME_KEY, 'auto' as ThemeChoice));
   const [theme, setTheme] = useState<Theme>('light');
   const [shareNote, setShareNote] = useState('');
@@ -80,7 +80,7 @@ export function Playground() {
     if (JSON.stringify(previous) === JSON.stringify(next)) return;
     if (next.language === previous.language) editorApi.current?.setFiles(sourceFiles(next));
     setSource(next);
-    setActive(sourceFiles(next)[0]!.name);
+    setActive(entryName(next));
     setReplaced({ what, previous, next });
     // A deleted file's Undo would add it to code it never belonged to.
     setDeleted(undefined);
@@ -99,7 +99,7 @@ export function Playground() {
     setReplaced(undefined);
     if (previous.language === sourceRef.current.language) editorApi.current?.setFiles(sourceFiles(previous));
     setSource(previous);
-    setActive(sourceFiles(previous)[0]!.name);
+    setActive(entryName(previous));
   }, [replaced]);
 
   const undoDelete = useCallback(() => {
@@ -280,7 +280,7 @@ export function Playground() {
           <FileTabs
             names={fileNames}
             active={active}
-            entry={source.entry ?? sourceFiles(source)[0]!.name}
+            entry={entryName(source)}
             onSelect={setActive}
             onAdd={(name) => {
               editorApi.current?.addFile(name, '');
