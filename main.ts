@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   // answered to the client, and counted, by the gateway; only in-process runs count here.
   host.on('typed-error', (code, via) => via === 'in-process' && metrics.errors.inc({ code }));
   // This process's own slots are served in-process (no loopback proxy hop); see local-slots.ts.
-  const localSlots: LocalSlots = { accept: (upgrade) => host.acceptLocal(upgrade) };
+  const localSlots: LocalSlots = { accept: (upgrade) => host.acceptLocal(upgrade), acceptChannel: (slot, leaseId, runId, end) => host.acceptChannel(slot, leaseId, runId, end) };
   const gateway = await startGateway({ config: config.gateway, registry, leaseSecret, log, healthExtras: () => workerHealth(host), metrics, localSlots });
   drainOnSignals(
     log,

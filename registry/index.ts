@@ -5,3 +5,4 @@ export { createLeaseVerifier, generateLeaseSecret, hostProof, signLease, verifyH
 export { MAX_LEASE_FRAME_BYTES, RELAY_ACCEPTED, RELAY_LEASE_REFUSED, RELAY_SLOT_BUSY, createRelayProofVerifier, leaseFrameText, parseLeaseFrame, signRelayProof } from './relay-credential.ts';
 export type { RedisTarget } from './redis-registry.ts';
 export type { LocalRunEnding, LocalUpgrade } from './local-upgrade.ts';
+export { ChannelEnd } from './local-channel.ts';

@@ -50,6 +50,7 @@ export function slotClientOptions(ctx: GatewayContext, client: string, api: RunA
     onLease: (ms) => ctx.metrics.queueWait.observe(ms / 1000),
     // The access log, as for WebSocket runs: client → run → worker → how it ended.
     onEnd: (summary) => ctx.log.info({ client, api, ...summary }, 'run'),
+    localSlots: ctx.localSlots,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
+import type { ChannelEnd, LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 
 /** What the gateway keeps of a run it handed to an in-process slot. */
 export interface LocalRun {
@@ -28,4 +28,10 @@ export interface LocalSlots {
    * when the slot belongs to another worker host.
    */
   accept(upgrade: LocalUpgrade): LocalRun | 'unavailable' | undefined;
+  /**
+   * The gateway's own APIs (POST /api/run, Piston's): a leased slot of this process's own,
+   * served over `end`'s channel (its server end goes to the slot). True when taken; undefined
+   * when the slot belongs to another worker host; 'unavailable' as for accept().
+   */
+  acceptChannel(slot: { id: string; hostId: string }, leaseId: string, runId: string, end: ChannelEnd): true | 'unavailable' | undefined;
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { LEASE_HEADER, RUN_ID_HEADER, clientFrames, encodeFrame, parseServerFrame, serverFrames, type ErrorMessage, type ExitMessage, type RunMessage, type StartedMessage } from '../../protocol/index.ts';
-import { signLease, type GatewayRegistry, type Lease, type LeaseOptions } from '../../registry/index.ts';
+import { ChannelEnd, signLease, type GatewayRegistry, type Lease, type LeaseOptions } from '../../registry/index.ts';
+import type { LocalSlots } from './local-slots.ts';
 
 /** A `run` frame's fields, plus what the bridge does with stdin. */
 export type SlotRunRequest = Omit<RunMessage, 'type'> & {
@@ -32,6 +33,8 @@ export interface SlotClientOptions {
   maxStdinBytes?: number;
   /** Once per run that got a slot, when it is over: the gateway's access-log line. */
   onEnd?: (summary: RunSummary) => void;
+  /** The all-in-one's own slots, served over an in-process channel instead of a loopback WebSocket. */
+  localSlots?: LocalSlots;
 }
 
 /** How a run that got a slot went, for the access log (the WebSocket proxy's fields). */
@@ -43,6 +46,8 @@ export interface RunSummary {
   outcome: 'ended' | 'client-left' | 'worker-gone';
   /** Slots that refused the connection before this one. */
   unreachable: number;
+  /** How the gateway reached the slot: its own process's (local-channel.ts), or a WebSocket connection. */
+  via: 'in-process' | 'connection';
   durationMs: number;
   reason?: ExitMessage['reason'];
   code?: number | null;
@@ -74,7 +79,7 @@ interface EarlyInput {
 const MAX_UNREACHABLE_RETRIES = 3;
 
 export class SlotClient extends EventEmitter<SlotClientEvents> {
-  private ws: WebSocket | undefined;
+  private ws: WebSocket | ChannelEnd | undefined;
   private lease: Lease | undefined;
   private finished = false;
   private aborted = false;
@@ -83,6 +88,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private readonly runId = randomUUID();
   private startedAt = 0;
   private unreachable = 0;
+  private via: RunSummary['via'] = 'connection';
   private exit: ExitMessage | undefined;
   private errorCode: string | undefined;
   private onEnd: SlotClientOptions['onEnd'];
@@ -110,6 +116,17 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
 
   private connect(opts: SlotClientOptions, req: SlotRunRequest, unreachable: number): void {
     const lease = this.lease!;
+    const channel = opts.localSlots ? ChannelEnd.pair() : undefined;
+    if (channel && opts.localSlots!.acceptChannel(lease.slot, lease.leaseId, this.runId, channel.server) === true) {
+      const end = channel.client;
+      this.ws = end;
+      this.via = 'in-process';
+      end.on('open', () => this.opened(end, req));
+      end.on('message', (data: Buffer) => this.received(data));
+      end.on('refused', (status: number) => this.refused(status));
+      end.on('close', () => this.finish(false));
+      return;
+    }
     let opened = false;
     let retrying = false;
     const ws = new WebSocket(`ws://${lease.slot.address}/`, {
@@ -123,24 +140,9 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     this.ws = ws;
     ws.on('open', () => {
       opened = true;
-      const { closeStdin, ...fields } = req;
-      ws.send(encodeFrame(clientFrames.run({ ...fields, stdin: fields.stdin || undefined, args: fields.args?.length ? fields.args : undefined })));
-      if (closeStdin) ws.send(encodeFrame(clientFrames.eof()));
-      this.flushEarly(ws);
+      this.opened(ws, req);
     });
-    ws.on('message', (data) => {
-      const msg = parseServerFrame(data.toString());
-      if (!msg) return;
-      if (msg.type === 'started') this.emit('started', msg);
-      else if (msg.type === 'stdout' || msg.type === 'stderr') this.emit('output', msg.type, msg.data);
-      else if (msg.type === 'exit') {
-        this.exit = msg;
-        this.emit('exit', msg);
-      } else if (msg.type === 'error') {
-        this.errorCode ??= msg.code;
-        this.emit('run-error', msg);
-      }
-    });
+    ws.on('message', (data) => this.received(data.toString()));
     ws.on('error', (err: Error & { code?: string }) => {
       // A slot that refuses the connection (its host died before its heartbeat expired): the
       // host is reported down and the run is leased elsewhere, as the WebSocket proxy does.
@@ -155,10 +157,35 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     ws.on('close', () => retrying || this.finish(false));
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
-      this.errorCode ??= 'INTERNAL';
-      this.emit('run-error', serverFrames.error('INTERNAL', `worker slot refused the run (HTTP ${res.statusCode})`));
-      this.finish(false);
+      this.refused(res.statusCode ?? 0);
     });
+  }
+
+  private opened(conn: WebSocket | ChannelEnd, req: SlotRunRequest): void {
+    const { closeStdin, ...fields } = req;
+    conn.send(encodeFrame(clientFrames.run({ ...fields, stdin: fields.stdin || undefined, args: fields.args?.length ? fields.args : undefined })));
+    if (closeStdin) conn.send(encodeFrame(clientFrames.eof()));
+    this.flushEarly(conn);
+  }
+
+  private received(data: Buffer | string): void {
+    const msg = parseServerFrame(data.toString());
+    if (!msg) return;
+    if (msg.type === 'started') this.emit('started', msg);
+    else if (msg.type === 'stdout' || msg.type === 'stderr') this.emit('output', msg.type, msg.data);
+    else if (msg.type === 'exit') {
+      this.exit = msg;
+      this.emit('exit', msg);
+    } else if (msg.type === 'error') {
+      this.errorCode ??= msg.code;
+      this.emit('run-error', msg);
+    }
+  }
+
+  private refused(status: number): void {
+    this.errorCode ??= 'INTERNAL';
+    this.emit('run-error', serverFrames.error('INTERNAL', `worker slot refused the run (HTTP ${status})`));
+    this.finish(false);
   }
 
   private async elsewhere(opts: SlotClientOptions, req: SlotRunRequest, dead: Lease, unreachable: number): Promise<void> {
@@ -196,6 +223,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
       hostId: lease.slot.hostId,
       outcome: exit ? 'ended' : this.aborted ? 'client-left' : 'worker-gone',
       unreachable: this.unreachable,
+      via: this.via,
       durationMs: Math.round(performance.now() - this.startedAt),
       ...(exit ? { reason: exit.reason, code: exit.code, signal: exit.signal } : {}),
       ...(this.errorCode ? { err: this.errorCode } : {}),
@@ -207,7 +235,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     return !this.finished && this.ws?.readyState !== WebSocket.OPEN;
   }
 
-  private flushEarly(ws: WebSocket): void {
+  private flushEarly(ws: WebSocket | ChannelEnd): void {
     const e = this.early;
     if (e.stdin) ws.send(encodeFrame(clientFrames.stdin(e.stdin)));
     if (e.eof) ws.send(encodeFrame(clientFrames.eof()));

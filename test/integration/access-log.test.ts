@@ -22,6 +22,7 @@ interface AccessLine {
   durationMs?: number;
   err?: string;
   outcome: string;
+  via?: string;
   reason?: string;
   code?: number | null;
   signal?: string | null;
@@ -146,6 +147,8 @@ test('HTTP APIs (POST /api/run, /api/v2/execute, /api/v2/connect) each write a r
       for (const [api, code] of [['run', 3], ['execute', 4], ['connect', 5]] as const) {
         const line = await waitFor(`the ${api} access line`, () => linesOf(target.logs, 'run', api).find((l) => l.code === code), 15_000);
         assert.equal(line.outcome, 'ended', JSON.stringify(line));
+        // The all-in-one serves its own slots over an in-process channel, not a loopback WebSocket.
+        assert.equal(line.via, where === 'proxied' ? 'connection' : 'in-process', JSON.stringify(line));
         assert.equal(line.reason, 'exit', JSON.stringify(line));
         assert.equal(line.client, '127.0.0.1', JSON.stringify(line));
         assert.match(String(line.worker), /^127\./, JSON.stringify(line));

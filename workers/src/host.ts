@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { RELAY_HEADER, RUN_ID_HEADER, type PublicErrorCode } from '../../protocol/index.ts';
-import type { LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
+import type { ChannelEnd, LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 import type { WorkerHostConfig } from './config.ts';
 import { SandboxPool } from './sandbox-pool.ts';
 import { listenOnSlot } from './slot-listener.ts';
@@ -231,6 +231,25 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       });
     });
     return { stop: () => slot.stopRun(), ended };
+  }
+
+  /**
+   * The in-process path of the gateway's own APIs (POST /api/run, Piston's): a run whose lease
+   * that gateway holds, over a channel instead of a loopback WebSocket (local-channel.ts).
+   * Undefined when the slot is not ours; 'unavailable' when it cannot take a run now.
+   */
+  acceptChannel(slotRef: { id: string; hostId: string }, leaseId: string, runId: string, end: ChannelEnd): 'unavailable' | undefined | true {
+    const slot = slotRef.hostId === this.config.hostId ? this.slotById.get(slotRef.id) : undefined;
+    if (!slot) return undefined;
+    if (this.draining || slot.isBusy || slot.currentState === 'stopped') return 'unavailable';
+    void this.budget.run(() => {
+      if (this.draining) return end.refuse(503);
+      if (slot.isBusy || slot.currentState === 'stopped') return end.refuse(409);
+      end.accept();
+      // The session speaks to the channel as to a socket: it uses only what ChannelEnd has.
+      this.serveLeased(slot, end as unknown as WebSocket, leaseId, runId, () => undefined);
+    });
+    return true;
   }
 
   /** `onDone`: the slot is done with the connection (its session ended, or none began). */
