@@ -59,6 +59,22 @@ const JS_PROGRAMS: Array<[string, Files]> = [
     { name: 'main.js', content: 'console.log("start");\nrequire("./bad.js");' },
     { name: 'bad.js', content: 'function f() {\n  throw new RangeError("deep");\n}\nf();' },
   ]],
+  // The program's own package.json decides as on disk (the runner's boot-time warm-up once made
+  // node remember that /tmp had none: all three ran as if it were absent, a parity probe).
+  ['a package.json at the root: "type": "module" makes .js files ES modules', [
+    { name: 'main.js', content: 'console.log(typeof require, this === undefined);\nimport("./u.js").then((m) => console.log(m.u));' },
+    { name: 'u.js', content: 'export const u = "esm sibling";' },
+    { name: 'package.json', content: '{"type":"module"}' },
+  ]],
+  ['a package.json at the root: "imports" (#u)', [
+    { name: 'main.js', content: 'console.log(require("#u"));' },
+    { name: 'lib/u.js', content: 'module.exports = "hash import";' },
+    { name: 'package.json', content: '{"imports":{"#u":"./lib/u.js"}}' },
+  ]],
+  ['a package.json at the root: "type": "commonjs" keeps import syntax an error', [
+    { name: 'main.js', content: 'import fs from "node:fs";\nconsole.log(typeof fs);' },
+    { name: 'package.json', content: '{"type":"commonjs"}' },
+  ]],
 ];
 
 for (const [name, files] of JS_PROGRAMS) {
@@ -67,7 +83,8 @@ for (const [name, files] of JS_PROGRAMS) {
     const r = await ws({ language: 'javascript', files });
     assert.equal(r.stdout, ref.stdout);
     // The last stack frame differs (Node's bootstrap vs the runner's immediate): compare up to it.
-    const cut = (s: string) => s.replace(/\n    at [^\n]*\n\nNode\.js/, '\n\nNode.js');
+    // And a warning names the process: pid 1 in the sandbox.
+    const cut = (s: string) => s.replace(/\n    at [^\n]*\n\nNode\.js/, '\n\nNode.js').replace(/^\(node:\d+\)/gm, '(node:PID)');
     assert.equal(cut(r.stderr), cut(ref.stderr));
     assert.equal(r.exit?.code, ref.code);
   });

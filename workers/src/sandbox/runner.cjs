@@ -248,7 +248,7 @@ function routeOutput() {
 // stdio streams, and make stdout/stderr blocking — Node documents pipes as synchronous on
 // Linux; this makes it so, and a program that floods output in a tight loop then blocks on the
 // pipe (and meets the output cap) instead of queueing it in its own memory.
-function warmUp() {
+async function warmUp() {
   for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
   vm.compileFunction('return 1', [], { filename: 'warm.js' });
   // Lazily compiled on first use otherwise (the regular expressions alone cost ~0.1 ms):
@@ -271,20 +271,32 @@ function warmUp() {
   if (typescript && !fromSnapshot) typescript.warm();
   // Exercise the CommonJS loader and the file write path once (on a throwaway module that is
   // removed again), so the program's own load takes the warmed paths.
-  const warmFile = `${WORK_DIR}/.warm-${process.pid}.js`;
-  try {
-    fs.writeFileSync(warmFile, 'module.exports = 1;\n');
+  return withWarmFolder('js', 'module.exports = 1;\n', (file) => {
     // Through a real loader: in a snapshot-started runner, `require` only knows built-ins.
-    Module.createRequire(warmFile)(warmFile);
-    delete Module._cache[warmFile];
+    Module.createRequire(file)(file);
+    delete Module._cache[file];
+  });
+}
+
+/**
+ * A warm-up module in a folder of its own that has its own package.json. Node remembers every
+ * package.json it looked for, found or not, for the life of the process: a module loaded from
+ * the working directory itself made it remember that /tmp had none, and the program's own
+ * package.json ("type", "imports") was then ignored (a parity probe). The lookup stops at the
+ * folder's own, so the working directory is never looked at before the program is there.
+ */
+async function withWarmFolder(extension, source, load) {
+  const dir = `${WORK_DIR}/.runner-warm-${process.pid}`;
+  const file = `${dir}/warm.${extension}`;
+  try {
+    fs.mkdirSync(dir);
+    fs.writeFileSync(`${dir}/package.json`, '{}\n');
+    fs.writeFileSync(file, source);
+    await load(file);
   } catch {
     /* best effort */
   } finally {
-    try {
-      fs.unlinkSync(warmFile);
-    } catch {
-      /* already gone */
-    }
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -321,26 +333,14 @@ let channel;
  * TypeScript, would pay that on its first byte. One tiny .mjs, imported at boot and removed.
  */
 async function warmEsmLoader() {
-  const file = `${WORK_DIR}/.warm-${process.pid}.mjs`;
-  try {
-    fs.writeFileSync(file, 'export default 1;\n');
-    await import(require('node:url').pathToFileURL(file).href);
-  } catch {
-    /* best effort */
-  } finally {
-    try {
-      fs.unlinkSync(file);
-    } catch {
-      /* already gone */
-    }
-  }
+  await withWarmFolder('mjs', 'export default 1;\n', (file) => import(require('node:url').pathToFileURL(file).href));
 }
 
 async function start() {
   // Set by bwrap for node's own boot (huge-pages.ts): not part of the program's environment.
   delete process.env.GLIBC_TUNABLES;
   if (typeScriptAtBoot) ensureTypeScript(false);
-  warmUp();
+  await warmUp();
   await warmEsmLoader();
   channel = new net.Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
   let buffered = Buffer.alloc(0);
