@@ -32,7 +32,8 @@ function plainNode(code: string, name: string, stdin = ''): { stdout: string; st
 
 const bottomFrame = (s: string) => s.replace(/\n    at (?:node:internal\/main\/run_main_module|process\.processImmediate \(node:internal\/timers)[^\n]*/g, '');
 
-const PROGRAMS: Array<[string, string, string?]> = [
+/** [what, code, stdin, the file plain node runs (default: main.mjs when the code imports or awaits)]. */
+const PROGRAMS: Array<[string, string, string?, string?]> = [
   ['console formatting', 'console.log("%s is %d", "x", 42, { a: [1, { b: 2 }] }, [undefined, null], new Map([[1, 2]]));\nconsole.error(new Set([1]), Symbol("s"), 10n, -0);\nconsole.table([{ a: 1, b: 2 }]);\nconsole.dir({ deep: { er: { est: { x: 1 } } } }, { depth: 0 });'],
   ['interleaved streams and writes without a newline', 'for (let i = 1; i <= 3; i++) { console.log("out " + i); console.error("err " + i); }\nprocess.stdout.write("no newline");\nprocess.stderr.write("e");'],
   ['an uncaught error at top level', 'console.log("before");\nfunction f() { throw new TypeError("nope"); }\nf();'],
@@ -48,12 +49,17 @@ const PROGRAMS: Array<[string, string, string?]> = [
   // cache gave `err.code` the value of Node's internalBinding there, issue 16).
   ['errors of built-ins loaded on first use', 'const out = [];\nconst t = (f) => { try { f(); } catch (e) { out.push(`${e.code} ${e.message}`); } };\nt(() => new (require("net").Socket)({ fd: require("fs").openSync(__filename, "r") }));\nt(() => require("http").request("x"));\nt(() => require("zlib").deflateSync(1));\nt(() => require("dns").lookup(1));\nt(() => require("crypto").createHash("nope"));\nt(() => require("fs").readFileSync("/nope"));\nt(() => Buffer.alloc(-1));\nconsole.log(out.join("\\n"));'],
   ['an ES module with top-level await and an error', 'import { setTimeout as wait } from "node:timers/promises";\nawait wait(1);\nconsole.log(import.meta.url);\nthrow new Error("esm");'],
+  // A beginner's mistake, not module syntax: node reports it as CommonJS (it was run as an ES
+  // module and reported as "Unexpected reserved word" in main.mjs: a parity probe).
+  ['await inside a function that is not async', 'console.log("never runs");\nfunction f() {\n  await Promise.resolve(1);\n}\nf();', undefined, 'main.js'],
+  ['top-level await alone (no import): an ES module', 'await new Promise((r) => setTimeout(r, 1));\nconsole.log("after", typeof require);'],
+  ['for await inside a function that is not async', 'function f(xs) {\n  for await (const x of xs) console.log(x);\n}\nf([1]);', undefined, 'main.js'],
 ];
 
-for (const [what, code, stdin] of PROGRAMS) {
+for (const [what, code, stdin, file] of PROGRAMS) {
   test(`parity with node main.js: ${what}`, async () => {
     const esm = /\bimport\b|\bawait\b/.test(code);
-    const ref = plainNode(code, esm ? 'main.mjs' : 'main.js', stdin);
+    const ref = plainNode(code, file ?? (esm ? 'main.mjs' : 'main.js'), stdin);
     const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code, ...(stdin ? { stdin } : {}) }, {
       onMessage: (m, ws) => {
         if (m.type === 'started' && stdin) ws.send(JSON.stringify({ type: 'stdin', eof: true }));

@@ -13,14 +13,16 @@ const Module = require('node:module');
 const WORK_DIR = process.env.RUNNER_WORK_DIR || '/tmp';
 
 // Messages V8 gives when ES module syntax is parsed as CommonJS (the same list Node's own
-// --experimental-detect-module retries on), plus top-level await.
+// module syntax detection retries on).
 const ESM_SYNTAX_ERRORS = [
   'Cannot use import statement outside a module',
   "Unexpected token 'export'",
   "Cannot use 'import.meta' outside a module",
-  'await is only valid in async functions and the top level bodies of modules',
-  'for await is only valid in async functions',
 ];
+// These mean ES module syntax only when the `await` is at the top level: `await` inside a
+// function that is not async gives the same message, and node reports that one as CommonJS
+// (as node retries as a module only code that parses as one).
+const AWAIT_ERRORS = ['await is only valid in async functions and the top level bodies of modules', 'for await is only valid in async functions'];
 
 function looksLikeEsm(code) {
   // Every ES-module-only construct needs one of these words; most programs have none, and
@@ -35,8 +37,19 @@ function looksLikeEsm(code) {
     if (!(err instanceof SyntaxError)) return false;
     const msg = String(err.message);
     if (ESM_SYNTAX_ERRORS.some((m) => msg.includes(m))) return true;
+    if (AWAIT_ERRORS.some((m) => msg.includes(m))) return awaitsAtTopLevel(code);
     // `await x` at top level in sloppy CJS parses `await` as an identifier and fails late.
     return /\bawait\b/.test(code) && /Unexpected (identifier|reserved word|token)/.test(msg) && compilesAsAsync(code);
+  }
+}
+
+/** Compiles inside an async function, or fails there only on module syntax further down (import, export, import.meta). */
+function awaitsAtTopLevel(code) {
+  try {
+    vm.compileFunction(`return (async () => {\n${code}\n})`, [], { filename: 'detect.js' });
+    return true;
+  } catch (err) {
+    return err instanceof SyntaxError && ESM_SYNTAX_ERRORS.some((m) => String(err.message).includes(m));
   }
 }
 
