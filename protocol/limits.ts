@@ -14,3 +14,12 @@ export const DEFAULT_LIMITS = Object.freeze({
 });
 
 export type Limits = typeof DEFAULT_LIMITS;
+
+/**
+ * The largest JSON a request within the code and stdin caps can take: JSON escapes a control
+ * character as `\u00XX`, 6 bytes for 1, so a run of 1 MiB of stdin can be a 6 MiB body or frame.
+ * Plus room for the other fields and file names.
+ */
+export function maxRequestJsonBytes(limits: { maxCodeBytes: number; maxStdinBytes: number }): number {
+  return 6 * (limits.maxCodeBytes + limits.maxStdinBytes) + 64 * 1024;
+}

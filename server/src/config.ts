@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { PlaygroundError, DEFAULT_LIMITS } from '../../protocol/index.ts';
+import { PlaygroundError, DEFAULT_LIMITS, maxRequestJsonBytes } from '../../protocol/index.ts';
 import { DEFAULT_PACKAGES_DIR } from '../../protocol/package-store.ts';
 import { formatConfigIssues } from '../../protocol/config-source.ts';
 import { parseRedisTarget } from '../../registry/redis-target.ts';
@@ -38,7 +38,8 @@ const schema = z.object({
   PLAYGROUND_OPS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   PLAYGROUND_OPS_HOST: z.string().min(1).optional(),
   PLAYGROUND_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  PLAYGROUND_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+  // Unset: what a request within the code and stdin caps can take (maxRequestJsonBytes), at least 4 MiB.
+  PLAYGROUND_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).optional(),
   PLAYGROUND_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   PLAYGROUND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('playground:'),
   PLAYGROUND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -139,7 +140,7 @@ export function loadGatewayConfig(source: Record<string, string>, opts: { standa
       c.PLAYGROUND_OPS_PORT !== undefined || c.PLAYGROUND_OPS_HOST !== undefined
         ? Object.freeze({ host: c.PLAYGROUND_OPS_HOST ?? '127.0.0.1', port: c.PLAYGROUND_OPS_PORT ?? 9090 })
         : undefined,
-    maxBodyBytes: c.PLAYGROUND_MAX_BODY_BYTES,
+    maxBodyBytes: c.PLAYGROUND_MAX_BODY_BYTES ?? Math.max(4 * 1024 * 1024, maxRequestJsonBytes({ maxCodeBytes: DEFAULT_LIMITS.maxCodeBytes, maxStdinBytes: c.PLAYGROUND_MAX_STDIN_BYTES })),
     shutdownGraceMs: c.PLAYGROUND_SHUTDOWN_GRACE_MS,
     redisPrefix: c.PLAYGROUND_REDIS_PREFIX,
     logLevel: c.PLAYGROUND_LOG_LEVEL,

@@ -202,3 +202,22 @@ test('the filesystem is read-only outside a size-capped /tmp', async () => {
   assert.match(r.stdout, /big (EFBIG|ENOSPC)/);
   assert.match(r.stdout, /no shadow/);
 });
+
+test('code and stdin at their caps are taken whatever their characters: JSON escapes each control character in 6 bytes (both HTTP APIs and WebSocket)', { timeout: 120_000 }, async () => {
+  // 1 MiB of stdin of \u0001 is a 6 MiB body: it was refused 413 under a 4 MiB body cap (a parity probe).
+  const stdin = '\u0001'.repeat(1024 * 1024);
+  const head = 'let n = 0; process.stdin.on("data", (d) => (n += d.length)).on("end", () => console.log(n)); //';
+  const code = head + '\u0001'.repeat(256 * 1024 - head.length);
+  const body = JSON.stringify({ language: 'javascript', code, stdin });
+  assert.ok(body.length > 7.4 * 1024 * 1024, `${body.length}`);
+  const posted = await fetch(`${pg.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  assert.equal(posted.status, 200, await posted.clone().text());
+  assert.equal(((await posted.json()) as { stdout: string }).stdout, `${1024 * 1024}\n`);
+  await slotIdle();
+  const exec = await fetch(`${pg.httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', version: '*', files: [{ content: code }], stdin }) });
+  assert.equal(exec.status, 200, await exec.clone().text());
+  assert.equal(((await exec.json()) as { run: { stdout: string } }).run.stdout, `${1024 * 1024}\n`);
+  await slotIdle();
+  const ws = await run({ code, stdin }, { onMessage: (m: { type: string }, socket: { send(s: string): void }) => m.type === 'started' && socket.send(JSON.stringify({ type: 'stdin', eof: true })) });
+  assert.equal(ws.stdout, `${1024 * 1024}\n`, JSON.stringify(ws.error));
+});

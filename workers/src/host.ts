@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { RELAY_HEADER, RUN_ID_HEADER, type PublicErrorCode } from '../../protocol/index.ts';
+import { RELAY_HEADER, RUN_ID_HEADER, maxRequestJsonBytes, type PublicErrorCode } from '../../protocol/index.ts';
 import type { ChannelEnd, LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 import type { WorkerHostConfig } from './config.ts';
 import { SandboxPool } from './sandbox-pool.ts';
@@ -55,7 +55,7 @@ export interface WorkerHostEvents {
  * over the code cap still gets a typed CODE_TOO_LARGE rather than a bare close.
  */
 export function maxFrameBytes(limits: { maxCodeBytes: number; maxStdinBytes: number }): number {
-  return Math.max(16 * 1024 * 1024, 6 * (limits.maxCodeBytes + limits.maxStdinBytes) + 64 * 1024);
+  return Math.max(16 * 1024 * 1024, maxRequestJsonBytes(limits));
 }
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /**
