@@ -94,3 +94,12 @@ test('TypeScript with top-level await runs as an ES module', async () => {
   const r = await run({ language: 'ts', code: 'const v: number = await Promise.resolve(7);\nconsole.log(v * 6, import.meta.url);' });
   assert.equal(r.stdout, '42 file:///tmp/main.mjs\n', r.stderr);
 });
+
+test('a value import makes a TypeScript file an ES module even when the transpiler drops it as unused; a type-only import does not', async () => {
+  // As after Node's own type stripping, which erases types and keeps value imports: the file
+  // ran as CommonJS (require defined, `this` the exports) once sucrase had dropped its only import (a parity probe).
+  const unused = await run({ language: 'ts', code: 'import os from "node:os";\nconsole.log(typeof require, typeof module, this === undefined);' });
+  assert.equal(unused.stdout, 'undefined undefined true\n', unused.stderr);
+  const typeKeyword = await run({ language: 'ts', code: 'import type { Stats } from "node:fs";\nconst s: Stats = require("node:fs").statSync("/tmp");\nconsole.log(typeof s.size);' });
+  assert.equal(typeKeyword.stdout, 'number\n', typeKeyword.stderr);
+});

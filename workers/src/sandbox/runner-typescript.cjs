@@ -190,6 +190,20 @@ function warm() {
   transpile(sample, { filePath: 'warm.ts', fileLabel: 'warm.ts', sourceMapFile: 'warm.ts' });
 }
 
+/**
+ * Whether the file is an ES module by its value imports alone: sucrase drops an import that is
+ * unused or used only as a type (as tsc does), which left `import os from "node:os"` a CommonJS
+ * file. Node's own type stripping keeps value imports and erases only `import type`, so that is
+ * what decides here. Asked only when the transpiled file shows no module syntax.
+ */
+function keepsValueImport(source, filePath, looksLikeEsm) {
+  try {
+    return looksLikeEsm(transform(source, { transforms: ['typescript'], disableESTransforms: true, keepUnusedImports: true, filePath }).code);
+  } catch {
+    return false;
+  }
+}
+
 const TS_FILE = /\.(?:ts|mts|cts)$/;
 const JS_EXT = /\.([cm]?)js$/;
 const isRelative = (spec) => spec.startsWith('./') || spec.startsWith('../');
@@ -221,7 +235,7 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
     // of module syntax's words can be one, and only those get a map.
     const maybeEsm = f.name.endsWith('.mts') || (!f.name.endsWith('.cts') && /\b(?:import|export|await)\b/.test(f.content));
     const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: maybeEsm ? base : undefined, runtimeDir });
-    const esm = f.name.endsWith('.mts') || (maybeEsm && looksLikeEsm(js));
+    const esm = f.name.endsWith('.mts') || (maybeEsm && (looksLikeEsm(js) || keepsValueImport(f.content, base, looksLikeEsm)));
     if (esm) needsSourceMaps = true;
     units.set(abs, { name: f.name, base, source: f.content, js, esm, shadow: undefined, commonJs: undefined, runnable: undefined });
   }
