@@ -51,3 +51,28 @@ test('a program writing garbage into the output channel (fd 3) ends its own run'
   const ok = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code: 'console.log("fine")' });
   assert.equal(ok.stdout, 'fine\n');
 });
+
+test('writes straight to fd 1 and 2 (fs.writeSync, fs.write, fs.writeFileSync: fast-output idioms) keep their order among console writes', async () => {
+  // They went to the plain pipes, beside the ordered channel: stdout read "1 3 2" in 5 runs of 6 (a parity probe).
+  const code = [
+    'const fs = require("fs");',
+    'console.log("1"); fs.writeSync(1, "2\\n"); console.log("3");',
+    'fs.writeSync(2, "E\\n"); console.error("F");',
+    'fs.writeSync(process.stdout.fd, Buffer.from("xx4\\nyy"), 2, 2); fs.writeSync(1, new Uint8Array([53, 10]));',
+    'fs.writeFileSync(1, "6\\n"); fs.appendFileSync(2, "G\\n", "latin1");',
+    'const n = fs.writeSync(1, "é7\\n", null, "utf8"); console.error(n);',
+    'fs.write(1, "8\\n", (err, bytes) => { console.log(err, bytes); fs.writeSync(2, "H\\n"); });',
+  ].join('\n');
+  for (let i = 0; i < 4; i++) {
+    const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code });
+    // Consecutive frames of one stream merged: how they were cut into frames does not matter.
+    let frames = '';
+    let last = '';
+    for (const m of r.messages) {
+      if (m.type !== 'stdout' && m.type !== 'stderr') continue;
+      frames += (m.type === last ? '' : `[${m.type}]`) + (m as { data: string }).data;
+      last = m.type;
+    }
+    assert.equal(frames, '[stdout]1\n2\n3\n[stderr]E\nF\n[stdout]4\n5\n6\n[stderr]G\n[stdout]é7\n[stderr]4\n[stdout]8\nnull 2\n[stderr]H\n', `run ${i}`);
+  }
+});
