@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 
@@ -51,6 +52,15 @@ export class StaticFiles {
       const q = req.url?.indexOf('?') ?? -1;
       req.url = page + (q >= 0 ? req.url!.slice(q) : '');
     }
+    // Ranges are not served: the UI never asks for one, and sirv handed a reversed or huge one
+    // to createReadStream, which threw (an error logged and the connection reset per request).
+    delete req.headers.range;
+    // sirv pipes a read stream into the response and leaves it open when the client goes: one
+    // descriptor per cancelled download, until EMFILE crashed the process (an attacker probe).
+    res.once('pipe', (source: Readable) => {
+      source.once('error', () => res.destroy());
+      res.once('close', () => source.destroy());
+    });
     handler(req, res, () => notFound(res));
   }
 
