@@ -3,6 +3,7 @@ import type { PublicErrorCode } from './errors.ts';
 import { resolveLanguage, type Language } from './languages.ts';
 import { programBytes, programFilesSchema, type ProgramFile } from './program-files.ts';
 import { utf8ByteLength } from './utf8.ts';
+import { jsonShapeProblem } from './json-shape.ts';
 
 // Client → server frames (contract: WebSocket), and the body of POST /api/run, which carries the
 // same fields as a `run` frame. One schema each; the types are derived from them.
@@ -122,6 +123,8 @@ function publicCodeOf(issue: z.core.$ZodIssue): PublicErrorCode | undefined {
 }
 
 function parseJsonObject(raw: string): Parsed<Record<string, unknown>> {
+  const shape = jsonShapeProblem(raw);
+  if (shape) return { ok: false, code: 'BAD_REQUEST', message: shape };
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -11,3 +11,4 @@ export * from './server-frames.ts';
 export * from './frames.ts';
 export * from './utf8.ts';
 export * from './retry-hint.ts';
+export * from './json-shape.ts';

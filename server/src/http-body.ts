@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { PublicErrorCode } from '../../protocol/index.ts';
+import { jsonShapeProblem, type PublicErrorCode } from '../../protocol/index.ts';
 
 /** Unread bodies of refused requests are discarded for at most this long, then the socket goes. */
 const REFUSED_LINGER_MS = 2000;
@@ -114,9 +114,17 @@ export function readJsonBody(req: http.IncomingMessage, maxBytes: number, timeou
       clearTimeout(timer);
       if (done) return;
       done = true;
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+      } catch {
+        return resolve({ ok: false, status: 400, code: 'BAD_REQUEST', message: 'the body is not valid UTF-8 JSON' });
+      }
+      const shape = jsonShapeProblem(text);
+      if (shape) return resolve({ ok: false, status: 400, code: 'BAD_REQUEST', message: shape });
       let value: unknown;
       try {
-        value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+        value = JSON.parse(text);
       } catch {
         return resolve({ ok: false, status: 400, code: 'BAD_REQUEST', message: 'the body is not valid UTF-8 JSON' });
       }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { toPublicError } from '../../protocol/index.ts';
+import { jsonShapeProblem, toPublicError } from '../../protocol/index.ts';
 import { SlotClient } from './slot-client.ts';
 import { logRefusedRun, slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import { parsePistonRequest } from './piston.ts';
@@ -98,7 +98,9 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: D
     let msg: Record<string, unknown>;
     try {
       if (isBinary) throw new Error('binary');
-      msg = JSON.parse(data.toString()) as Record<string, unknown>;
+      const text = data.toString();
+      if (jsonShapeProblem(text)) throw new Error('shape');
+      msg = JSON.parse(text) as Record<string, unknown>;
       if (typeof msg !== 'object' || msg === null) throw new Error('not an object');
     } catch {
       return fail('Invalid JSON message');
