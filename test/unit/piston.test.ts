@@ -34,3 +34,8 @@ test("Piston's own aliases (node-javascript, node-ts, tsc, …) work on /api/v2 
   assert.deepEqual([...runtimes.find((r) => r.language === 'javascript')!.aliases].sort(), ['js', 'node', 'node-javascript', 'node-js']);
   assert.deepEqual([...runtimes.find((r) => r.language === 'typescript')!.aliases].sort(), ['node-ts', 'ts', 'ts5', 'tsc', 'typescript5']);
 });
+
+test('more than 32 files are refused by the gateway, before a slot is leased', () => {
+  assert.ok(parse({ files: Array.from({ length: 32 }, () => ({ content: '1' })) }).ok);
+  assert.deepEqual(parse({ files: Array.from({ length: 190_000 }, () => ({ content: '' })) }), { ok: false, message: 'files: at most 32 files' });
+});
