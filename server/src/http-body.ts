@@ -37,6 +37,42 @@ export function closeAfterAnswer(req: http.IncomingMessage, res: http.ServerResp
   req.resume();
 }
 
+/** An answer the client reads none of for this long is cut off (its memory freed). */
+export const ANSWER_STALL_MS = 30_000;
+const ANSWER_CHECK_MS = 1000;
+
+/**
+ * Once a run's answer is ended: `release` (the client's concurrency place) when it has left
+ * this process, not when it was handed to Node, and the connection is destroyed when the client
+ * reads none of it for ANSWER_STALL_MS. An answer can be ~12 MB (1 MiB of output JSON-escaped,
+ * twice: `stdout` and `output`), and a client that never read its answers held that much per
+ * request for as long as it liked, starting new runs all the while (an attacker probe: 40
+ * unread answers, 1.2 GB). A slow reader that keeps reading keeps its answer.
+ */
+export function releaseAfterAnswer(res: http.ServerResponse, release: () => void): void {
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearInterval(timer);
+    release();
+  };
+  const socket = res.socket;
+  let waiting = socket?.writableLength ?? 0;
+  let quietMs = 0;
+  const timer = setInterval(() => {
+    if (!socket || socket.destroyed) return finish();
+    const now = socket.writableLength;
+    if (now < waiting || now === 0) quietMs = 0;
+    else if ((quietMs += ANSWER_CHECK_MS) >= ANSWER_STALL_MS) socket.destroy();
+    waiting = now;
+  }, ANSWER_CHECK_MS);
+  timer.unref();
+  res.once('finish', finish);
+  res.once('close', finish);
+  if (res.writableFinished || res.destroyed) finish();
+}
+
 /** True when the request carries a body (a declared length above 0, or chunked). */
 export function hasBody(req: http.IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { LANGUAGES, MAX_PROGRAM_FILES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
-import { bodyTimeoutMs, readJsonBody, closeAfterAnswer } from './http-body.ts';
+import { bodyTimeoutMs, readJsonBody, closeAfterAnswer, releaseAfterAnswer } from './http-body.ts';
 import { sendJson, sendPistonError, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
 
@@ -182,6 +182,6 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       cors,
     );
   } finally {
-    release();
+    releaseAfterAnswer(res, release);
   }
 }

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { describeIssues, resolveLanguage, answerHint, retryHint, runRequestSchema, toPublicError, type PublicError } from '../../protocol/index.ts';
 import { BusyError } from '../../registry/index.ts';
-import { bodyTimeoutMs, readJsonBody, closeAfterAnswer } from './http-body.ts';
+import { bodyTimeoutMs, readJsonBody, closeAfterAnswer, releaseAfterAnswer } from './http-body.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
 import { logRefusedRun, sendError, sendJson, slotClientOptions, type ErrorSender, type GatewayContext, type RunApi } from './gateway-context.ts';
 import type { SlotRunRequest } from './slot-client.ts';
@@ -85,6 +85,6 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
     // Extension: `output`, both streams as [{stream, data}] in the order produced.
     sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit, output: result.chunks, ...(result.chunksTruncated ? { outputTruncated: true } : {}) }, cors);
   } finally {
-    release();
+    releaseAfterAnswer(res, release);
   }
 }
