@@ -11,8 +11,15 @@ export interface ConnectionGuardOptions {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   log: Logger;
-  onRefused?: (why: 'global' | 'client') => void;
+  onRefused?: (why: 'global' | 'client' | 'pipelined') => void;
 }
+
+/**
+ * Requests one connection may have waiting for their answers. Node answers pipelined requests
+ * in order as it parses them: 100 pipelined requests for a 1 MB answer on each of 200
+ * connections kept the shared loop busy for 9 s (an attacker probe). Browsers never pipeline.
+ */
+export const MAX_PIPELINED_REQUESTS = 8;
 
 export function normalizeIp(ip: string | undefined): string {
   if (!ip) return 'unknown';
@@ -43,6 +50,7 @@ export class ConnectionGuard {
     server.headersTimeout = this.opts.headersTimeoutMs;
     server.requestTimeout = this.opts.requestTimeoutMs;
     server.on('connection', (socket: net.Socket) => this.admit(socket));
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.countPipelined(req, res));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
       if (socket.destroyed) return;
       // A best-effort answer, then the descriptor is ours again whatever the client does.
@@ -52,6 +60,26 @@ export class ConnectionGuard {
       }
       socket.destroy();
     });
+  }
+
+  private readonly unanswered = new WeakMap<net.Socket, number>();
+
+  private countPipelined(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const socket = req.socket;
+    const n = (this.unanswered.get(socket) ?? 0) + 1;
+    this.unanswered.set(socket, n);
+    let counted = true;
+    const answered = () => {
+      if (!counted) return;
+      counted = false;
+      this.unanswered.set(socket, (this.unanswered.get(socket) ?? 1) - 1);
+    };
+    res.once('finish', answered);
+    res.once('close', answered);
+    if (n > MAX_PIPELINED_REQUESTS) {
+      this.opts.onRefused?.('pipelined');
+      socket.destroy();
+    }
   }
 
   get openConnections(): number {

@@ -34,7 +34,7 @@ export class Metrics {
   readonly rateLimited = new client.Counter({ name: 'playground_rate_limited_total', help: 'Requests refused by rate or concurrency limits.', registers: [this.registry] });
   readonly connectionsRefused = new client.Counter({
     name: 'playground_connections_refused_total',
-    help: 'Connections closed on arrival by the connection caps (global or per client).',
+    help: 'Connections closed by the connection caps: on arrival (global, client), or for pipelining more requests than it may (pipelined).',
     labelNames: ['cap'],
     registers: [this.registry],
   });

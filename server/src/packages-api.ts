@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { listInstalledPackages, packageTypeFiles, type InstalledPackage } from '../../protocol/package-store.ts';
 import { sendError, sendJson, type GatewayContext } from './gateway-context.ts';
 
@@ -13,7 +15,8 @@ export const PACKAGE_TYPES_PREFIX = '/api/packages/types/';
  */
 export class PackagesApi {
   private list: InstalledPackage[] | undefined;
-  private readonly types = new Map<string, string>();
+  /** Each package's types answer, encoded once: as JSON bytes, gzipped, and its ETag. */
+  private readonly types = new Map<string, { body: Buffer; gzipped: Buffer; etag: string }>();
 
   constructor(private readonly packagesDir: string) {}
 
@@ -35,12 +38,22 @@ export class PackagesApi {
     }
     const pkg = this.list.find((p) => p.name === name);
     if (!pkg) return sendError(ctx, res, 'BAD_REQUEST', `no installed package ${JSON.stringify(name.slice(0, 100))}`, cors, 404);
-    let body = this.types.get(name);
-    if (body === undefined) {
-      body = JSON.stringify({ ...pkg, files: packageTypeFiles(this.packagesDir, name) ?? {} });
-      this.types.set(name, body);
+    // Encoded and compressed once (lodash's is 0.9 MB of JSON, 0.15 MB gzipped): an answer is
+    // then a write of bytes, where each one cost the loop ~0.5 ms of encoding (an attacker probe).
+    let answer = this.types.get(name);
+    if (answer === undefined) {
+      const body = Buffer.from(JSON.stringify({ ...pkg, files: packageTypeFiles(this.packagesDir, name) ?? {} }));
+      answer = { body, gzipped: gzipSync(body), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+      this.types.set(name, answer);
     }
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...cors, ...cache });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    const headers = { 'content-type': 'application/json; charset=utf-8', vary: 'Accept-Encoding', etag: answer.etag, ...cors, ...cache };
+    if (req.headers['if-none-match'] === answer.etag) {
+      res.writeHead(304, headers);
+      return void res.end();
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const bytes = gzip ? answer.gzipped : answer.body;
+    res.writeHead(200, { ...headers, 'content-length': bytes.length, ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
   }
 }

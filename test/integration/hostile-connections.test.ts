@@ -188,3 +188,38 @@ test('F15: a body in 1-byte chunks is refused after a few thousand pieces, on a 
   assert.ok(await healthOk());
   assert.ok((await victimRun(pg.wsUrl)).ok);
 });
+
+test('pipelined requests: past 8 waiting on one connection it is closed; one request at a time is served without end; the packages\' types go out encoded once, gzipped, with an ETag', { timeout: 60_000 }, async () => {
+  // 100 pipelined GETs of a 0.9 MB answer on each of 200 connections stalled the loop 9 s (an attacker probe).
+  const answers = await new Promise<{ count: number; closed: boolean }>((resolve) => {
+    const socket = net.connect(Number(new URL(pg.httpUrl).port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('close', () => resolve({ count: text.split('HTTP/1.1 200').length - 1, closed: true }));
+    socket.write('GET /api/packages HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(50));
+    setTimeout(() => resolve({ count: text.split('HTTP/1.1 200').length - 1, closed: false }), 10_000);
+  });
+  assert.ok(answers.closed, 'the connection is closed');
+  assert.ok(answers.count < 50, `${answers.count} answers`);
+  // A keep-alive client asking one thing at a time is never cut off.
+  const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+  const http = await import('node:http');
+  for (let i = 0; i < 30; i++) {
+    const status = await new Promise<number>((resolve, reject) => {
+      http.get(`${pg.httpUrl}/api/packages`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      }).on('error', reject);
+    });
+    assert.equal(status, 200);
+  }
+  agent.destroy();
+  const plain = await fetch(`${pg.httpUrl}/api/packages/types/lodash`, { headers: { 'accept-encoding': 'identity' } });
+  const zipped = await fetch(`${pg.httpUrl}/api/packages/types/lodash`, { headers: { 'accept-encoding': 'gzip, br' } });
+  assert.equal(plain.headers.get('content-encoding'), null);
+  assert.equal(zipped.headers.get('content-encoding'), 'gzip');
+  assert.ok(Number(zipped.headers.get('content-length')) < Number(plain.headers.get('content-length')) / 3);
+  assert.deepEqual(await zipped.json(), await plain.json());
+  const again = await fetch(`${pg.httpUrl}/api/packages/types/lodash`, { headers: { 'if-none-match': plain.headers.get('etag')! } });
+  assert.equal(again.status, 304);
+});
