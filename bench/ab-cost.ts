@@ -1,6 +1,7 @@
-// `node --import tsx bench/ab-cost.ts <checkout A> <checkout B> [rounds=3] [runs=100]`:
+// `node --import tsx bench/ab-cost.ts <checkout A> <checkout B> [rounds=3] [runs=100] [ws|execute]`:
 // CPU per run of two versions of the playground, interleaved window by window (so the machine's
 // noise hits both alike), each beside the bare `bwrap … node -e` reference of the same round.
+// The runs go over /api/ws, or with `execute` through Piston's POST /api/v2/execute.
 // Both checkouts must have their dependencies (a symlinked node_modules will do). The playground
 // of each is started from its own tree, on its own slot addresses; loopback only, bounded.
 import path from 'node:path';
@@ -9,7 +10,7 @@ import type { CostWindow } from './cost.ts';
 interface Tree {
   name: string;
   pg: { wsUrl: string; httpUrl: string; proc: { pid?: number }; stop: () => Promise<void> };
-  playgroundCost: (opts: { url: string; rootPid: number; runs: number; concurrency: number; waitWarm: () => Promise<void> }) => Promise<CostWindow>;
+  playgroundCost: (opts: { url: string; rootPid: number; runs: number; concurrency: number; waitWarm: () => Promise<void>; run?: () => Promise<boolean> }) => Promise<CostWindow>;
 }
 
 const [rootA, rootB] = process.argv.slice(2, 4).map((p) => path.resolve(p));
@@ -19,6 +20,14 @@ if (!rootA || !rootB) {
 }
 const ROUNDS = Number(process.argv[4] ?? 3);
 const RUNS = Number(process.argv[5] ?? 100);
+const API = process.argv[6] ?? 'ws';
+const EXECUTE_BODY = JSON.stringify({ language: 'javascript', version: '*', files: [{ content: "console.log('hi')" }] });
+
+/** One `console.log('hi')` through /api/v2/execute; ok when it printed. */
+async function execute(httpUrl: string): Promise<boolean> {
+  const res = await fetch(`${httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: EXECUTE_BODY });
+  return res.ok && ((await res.json()) as { run?: { stdout?: string } }).run?.stdout === 'hi\n';
+}
 const SLOTS = 16;
 const UNLIMITED = { PLAYGROUND_RATE_LIMIT_PER_MINUTE: '1000000', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1000', PLAYGROUND_MAX_CONNECTIONS_PER_CLIENT: '100000' };
 
@@ -49,7 +58,8 @@ const rows: Array<{ round: number; tree: string; service?: number; sandbox?: num
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of round % 2 ? [...trees].reverse() : trees) {
-      const w = await t.playgroundCost({ url: t.pg.wsUrl, rootPid: t.pg.proc.pid!, runs: RUNS, concurrency: 2, waitWarm: () => waitIdle(t.pg.httpUrl) });
+      const run = API === 'execute' ? () => execute(t.pg.httpUrl) : undefined;
+      const w = await t.playgroundCost({ url: t.pg.wsUrl, rootPid: t.pg.proc.pid!, runs: RUNS, concurrency: 2, waitWarm: () => waitIdle(t.pg.httpUrl), run });
       rows.push({ round, tree: t.name, service: w.serviceMsPerRun, sandbox: w.sandboxMsPerRun, total: Math.round((w.serviceMsPerRun + w.sandboxMsPerRun) * 10) / 10, machine: w.machineMsPerRun });
       console.log(JSON.stringify(rows.at(-1)));
     }

@@ -8,7 +8,7 @@ import { LogThrottle } from './log-throttle.ts';
 const leaseFailures = new LogThrottle(5000);
 
 export type AdmitAndLease =
-  | { ok: true; lease: Lease; release: () => void }
+  | { ok: true; lease: Lease; release: (recycling?: Promise<unknown>) => void }
   /** The client left while it waited: nothing to tell it. */
   | { ok: false; gone: true }
   | { ok: false; gone: false; code: PublicErrorCode; message: string; retryAfterMs?: number };

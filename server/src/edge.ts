@@ -21,7 +21,20 @@ export interface EdgeOptions {
   keyPrefix: string;
 }
 
-export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterS: number; retryAfterMs: number; message: string };
+/**
+ * `release(recycling)`: the run is over; with `recycling` (the all-in-one knows it), the slot
+ * it used still counts against the client's share until that settles.
+ */
+export type Admission = { ok: true; release: (recycling?: Promise<unknown>) => void } | { ok: false; retryAfterS: number; retryAfterMs: number; message: string };
+
+/**
+ * A client whose share is taken only by slots its finished runs left being torn down waits this
+ * long for one of them before it is refused. A teardown takes tens of milliseconds, unless the
+ * program left a tree that takes seconds to remove on purpose.
+ */
+export const RECYCLING_WAIT_MS = 5000;
+/** A slot counts against its last client's share at most this long, whatever its teardown does. */
+const RECYCLING_COUNTED_MAX_MS = 60_000;
 
 /** max(2, a quarter of the pool): a client's share when PLAYGROUND_MAX_CONCURRENT_PER_CLIENT is unset. */
 export function defaultConcurrencyShare(poolSize: number): number {
@@ -36,6 +49,8 @@ export function defaultConcurrencyShare(poolSize: number): number {
 export class Edge {
   private readonly limiter: RateLimiterAbstract;
   private readonly concurrent = new Map<string, number>();
+  /** Per client: the slots its finished runs used that are still being torn down (in-process). */
+  private readonly recycling = new Map<string, Set<Promise<void>>>();
   /** Clients the rate limit refused, until when (so their next runs are not leased ahead). */
   private readonly limitedUntil = new Map<string, number>();
 
@@ -101,8 +116,18 @@ export class Edge {
    * client's backlog is bounded too.
    */
   async admit(ip: string): Promise<Admission> {
-    const running = this.concurrent.get(ip) ?? 0;
     const cap = this.concurrencyCap;
+    let running = this.concurrent.get(ip) ?? 0;
+    if (running < cap && running + this.recyclingOf(ip) >= cap) {
+      // Its share is held by slots its last runs used, still being torn down: a run leaving a
+      // tree that takes seconds to remove otherwise let one client hold every slot with two
+      // runs at a time (an attacker probe: all 6 busy, a victim waiting up to 9.8 s).
+      await Promise.race([...this.recycling.get(ip)!, new Promise((r) => setTimeout(r, RECYCLING_WAIT_MS).unref())]);
+      running = this.concurrent.get(ip) ?? 0;
+      if (running < cap && running + this.recyclingOf(ip) >= cap) {
+        return { ok: false, ...retryHint(1000), message: `at most ${cap} concurrent runs per client (the slots its last runs used are still being cleaned up)` };
+      }
+    }
     if (running >= cap) {
       return { ok: false, ...retryHint(1000), message: `at most ${cap} concurrent runs per client` };
     }
@@ -126,12 +151,30 @@ export class Edge {
     let released = false;
     return {
       ok: true,
-      release: () => {
+      release: (recycling) => {
         if (released) return;
         released = true;
         giveBack();
+        if (recycling) this.countRecycling(ip, recycling);
       },
     };
+  }
+
+  private recyclingOf(ip: string): number {
+    return this.recycling.get(ip)?.size ?? 0;
+  }
+
+  private countRecycling(ip: string, recycling: Promise<unknown>): void {
+    let timer: NodeJS.Timeout | undefined;
+    const over = Promise.race([recycling.then(() => undefined, () => undefined), new Promise<void>((r) => (timer = setTimeout(r, RECYCLING_COUNTED_MAX_MS)))]);
+    let set = this.recycling.get(ip);
+    if (!set) this.recycling.set(ip, (set = new Set()));
+    set.add(over);
+    void over.then(() => {
+      clearTimeout(timer);
+      set.delete(over);
+      if (set.size === 0 && this.recycling.get(ip) === set) this.recycling.delete(ip);
+    });
   }
 
   /**

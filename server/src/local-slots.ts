@@ -10,6 +10,8 @@ export interface LocalRun {
    * gets its verdict here (`disconnected`), which a proxying gateway never sees.
    */
   ended: Promise<LocalRunEnding | undefined>;
+  /** Settles once the slot has replaced the run's sandbox: the client's share counts it until then (edge.ts). */
+  recycled: Promise<void>;
 }
 
 /**
@@ -30,8 +32,9 @@ export interface LocalSlots {
   accept(upgrade: LocalUpgrade): LocalRun | 'unavailable' | undefined;
   /**
    * The gateway's own APIs (POST /api/run, Piston's): a leased slot of this process's own,
-   * served over `end`'s channel (its server end goes to the slot). True when taken; undefined
-   * when the slot belongs to another worker host; 'unavailable' as for accept().
+   * served over `end`'s channel (its server end goes to the slot). When taken: when the slot
+   * has replaced the run's sandbox; undefined when the slot belongs to another worker host;
+   * 'unavailable' as for accept().
    */
-  acceptChannel(slot: { id: string; hostId: string }, leaseId: string, runId: string, end: ChannelEnd): true | 'unavailable' | undefined;
+  acceptChannel(slot: { id: string; hostId: string }, leaseId: string, runId: string, end: ChannelEnd): { recycled: Promise<void> } | 'unavailable' | undefined;
 }

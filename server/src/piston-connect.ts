@@ -32,7 +32,7 @@ export const PISTON_CLOSE = Object.freeze({
  * `{"type":"eof"}`) closes its stdin, output is capped and never splits a UTF-8 character,
  * and a client that disconnects kills the program.
  */
-export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: Duplex, maxMessageBytes: number, clientIp: string, release: () => void): void {
+export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: Duplex, maxMessageBytes: number, clientIp: string, release: (recycling?: Promise<unknown>) => void): void {
   let client: SlotClient | undefined;
   let initialized = false;
   let closed = false;
@@ -86,7 +86,7 @@ export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: D
     client?.abort();
     void runOver.then(() => {
       ctx.activeRuns.delete(handle);
-      release();
+      release(client?.recycled);
     });
   });
   ws.on('error', () => undefined);

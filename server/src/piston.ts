@@ -130,6 +130,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
   // Admission from the head alone: a refused request's body is never read.
   const release = await admitHttp(ctx, req, res, cors, 'execute', sendPistonError);
   if (!release) return;
+  let recycled: Promise<void> | undefined;
   try {
     // piston-client (and other fetch-based clients) post JSON without a JSON content type.
     const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config), ['text/plain', '']);
@@ -149,6 +150,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       memoryMb: r.memoryMb,
       args: r.args,
     }, 'execute');
+    if (!('failed' in result)) recycled = result.recycled;
     if ('failed' in result) {
       const { code, message } = result.failed;
       return sendJson(res, httpStatusOf(code), { message }, code === 'BUSY' ? { ...cors, 'retry-after': String(retryHint(1000).retryAfterS) } : cors);
@@ -182,6 +184,6 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       cors,
     );
   } finally {
-    releaseAfterAnswer(res, release);
+    releaseAfterAnswer(res, () => release(recycled));
   }
 }

@@ -12,7 +12,7 @@ import type { SlotRunRequest } from './slot-client.ts';
  * never read or parsed (closeAfterAnswer). Returns the release callback, or undefined after
  * answering the refusal in the API's error shape (`send`).
  */
-export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>, api: RunApi, send: ErrorSender = sendError): Promise<(() => void) | undefined> {
+export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>, api: RunApi, send: ErrorSender = sendError): Promise<((recycling?: Promise<unknown>) => void) | undefined> {
   const refuse = (...args: Parameters<ErrorSender> extends [unknown, unknown, ...infer R] ? R : never) => {
     closeAfterAnswer(req, res);
     logRefusedRun(ctx, ctx.edge.clientIp(req), api, args[0]);
@@ -59,6 +59,7 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
   const cors = ctx.edge.corsHeaders(req);
   const release = await admitHttp(ctx, req, res, cors, 'run');
   if (!release) return;
+  let recycled: Promise<void> | undefined;
   try {
     const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));
     if (!body.ok) {
@@ -71,6 +72,7 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
       return sendError(ctx, res, 'UNSUPPORTED_LANGUAGE', `unsupported language ${JSON.stringify(parsed.data.language.slice(0, 40))}; use javascript or typescript`, cors);
     }
     const result = await runToCompletion(ctx, req, { ...parsed.data, closeStdin: true }, 'run');
+    if (!('failed' in result)) recycled = result.recycled;
     if ('failed' in result) {
       const hint: Record<string, string> = result.failed.code === 'BUSY' ? { 'retry-after': String(retryHint(1000).retryAfterS) } : {};
       return sendError(ctx, res, result.failed.code, result.failed.message, { ...cors, ...hint });
@@ -85,6 +87,6 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
     // Extension: `output`, both streams as [{stream, data}] in the order produced.
     sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit, output: result.chunks, ...(result.chunksTruncated ? { outputTruncated: true } : {}) }, cors);
   } finally {
-    releaseAfterAnswer(res, release);
+    releaseAfterAnswer(res, () => release(recycled));
   }
 }

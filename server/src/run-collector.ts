@@ -12,6 +12,8 @@ export interface CollectedRun {
   error?: ErrorMessage;
   /** More than MAX_OUTPUT_CHUNKS changes of stream: `chunks` stops there (stdout, stderr and output are whole). */
   chunksTruncated?: boolean;
+  /** In-process: settles when the slot has replaced the run's sandbox. */
+  recycled?: Promise<void>;
 }
 
 /**
@@ -41,5 +43,6 @@ export async function collectRun(opts: SlotClientOptions, req: SlotRunRequest): 
   opts.signal?.addEventListener('abort', () => client.abort(), { once: true });
   await client.start(opts, req);
   await closed;
+  if (client.recycled) result.recycled = client.recycled;
   return result;
 }

@@ -89,6 +89,8 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private startedAt = 0;
   private unreachable = 0;
   private via: RunSummary['via'] = 'connection';
+  /** In-process: settles when the slot has replaced the run's sandbox (the client's share counts it till then). */
+  recycled: Promise<void> | undefined;
   private exit: ExitMessage | undefined;
   private errorCode: string | undefined;
   private onEnd: SlotClientOptions['onEnd'];
@@ -117,7 +119,9 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private connect(opts: SlotClientOptions, req: SlotRunRequest, unreachable: number): void {
     const lease = this.lease!;
     const channel = opts.localSlots ? ChannelEnd.pair() : undefined;
-    if (channel && opts.localSlots!.acceptChannel(lease.slot, lease.leaseId, this.runId, channel.server) === true) {
+    const taken = channel && opts.localSlots!.acceptChannel(lease.slot, lease.leaseId, this.runId, channel.server);
+    if (channel && typeof taken === 'object') {
+      this.recycled = taken.recycled;
       const end = channel.client;
       this.ws = end;
       this.via = 'in-process';

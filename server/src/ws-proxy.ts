@@ -118,7 +118,8 @@ export class WsProxy {
     // The client's concurrency place is given back as its run ends (the `exit` on its way to
     // it), not when its socket closes: a client that starts its next run on `exit` (as a
     // script does) was refused RATE_LIMITED now and then with a cap of 1 (close comes later).
-    if (local) return void local.ended.then(() => got.release());
+    // In-process, the slot it used counts against the client's share until it is replaced (edge.ts).
+    if (local) return void local.ended.then(() => got.release(local.recycled));
     if (!relay) {
       // The all-in-one's slot of another worker host: the handshake is answered only now, as
       // the socket could have been handed over in-process until the lease named the slot.

@@ -197,7 +197,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
           send.apply(ws, args);
           release();
         }) as typeof send;
-        this.serveLeased(slot, ws, leaseId, runId);
+        void this.serveLeased(slot, ws, leaseId, runId);
       },
       refuse,
     };
@@ -217,20 +217,31 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
    * The in-process path of an all-in-one playground: an upgrade its gateway already holds a
    * lease for (so it is authorized without a credential). False when the slot is not ours.
    */
-  acceptLocal(upgrade: LocalUpgrade): { stop(): void; ended: Promise<LocalRunEnding | undefined> } | 'unavailable' | undefined {
+  acceptLocal(upgrade: LocalUpgrade): { stop(): void; ended: Promise<LocalRunEnding | undefined>; recycled: Promise<void> } | 'unavailable' | undefined {
     const { req, socket, head, leaseId, runId } = upgrade;
     const slot = upgrade.slot.hostId === this.config.hostId ? this.slotById.get(upgrade.slot.id) : undefined;
     if (!slot) return undefined;
     if (this.draining || slot.isBusy || slot.currentState === 'stopped') return 'unavailable';
     const record: { ending?: LocalRunEnding } = {};
     this.localRuns.set(runId, record);
+    let markRecycled!: () => void;
+    const recycled = new Promise<void>((resolve) => (markRecycled = resolve));
     const ended = new Promise<LocalRunEnding | undefined>((resolve) => {
-      this.accept(slot, req, socket, head, leaseId, runId, () => {
-        this.localRuns.delete(runId);
-        resolve(record.ending);
-      });
+      this.accept(
+        slot,
+        req,
+        socket,
+        head,
+        leaseId,
+        runId,
+        () => {
+          this.localRuns.delete(runId);
+          resolve(record.ending);
+        },
+        markRecycled,
+      );
     });
-    return { stop: () => slot.stopRun(), ended };
+    return { stop: () => slot.stopRun(), ended, recycled };
   }
 
   /**
@@ -238,25 +249,38 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
    * that gateway holds, over a channel instead of a loopback WebSocket (local-channel.ts).
    * Undefined when the slot is not ours; 'unavailable' when it cannot take a run now.
    */
-  acceptChannel(slotRef: { id: string; hostId: string }, leaseId: string, runId: string, end: ChannelEnd): 'unavailable' | undefined | true {
+  acceptChannel(slotRef: { id: string; hostId: string }, leaseId: string, runId: string, end: ChannelEnd): 'unavailable' | undefined | { recycled: Promise<void> } {
     const slot = slotRef.hostId === this.config.hostId ? this.slotById.get(slotRef.id) : undefined;
     if (!slot) return undefined;
     if (this.draining || slot.isBusy || slot.currentState === 'stopped') return 'unavailable';
-    void this.budget.run(() => {
-      if (this.draining) return end.refuse(503);
-      if (slot.isBusy || slot.currentState === 'stopped') return end.refuse(409);
-      end.accept();
-      // The session speaks to the channel as to a socket: it uses only what ChannelEnd has.
-      this.serveLeased(slot, end as unknown as WebSocket, leaseId, runId, () => undefined);
+    const recycled = new Promise<void>((resolve) => {
+      void this.budget.run(() => {
+        if (this.draining || slot.isBusy || slot.currentState === 'stopped') {
+          end.refuse(this.draining ? 503 : 409);
+          return resolve();
+        }
+        end.accept();
+        // The session speaks to the channel as to a socket: it uses only what ChannelEnd has.
+        void this.serveLeased(slot, end as unknown as WebSocket, leaseId, runId, () => undefined).finally(resolve);
+      });
     });
-    return true;
+    return { recycled };
   }
 
-  /** `onDone`: the slot is done with the connection (its session ended, or none began). */
-  private accept(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string, onDone?: () => void): void {
+  /**
+   * `onDone`: the slot is done with the connection (its session ended, or none began);
+   * `onRecycled`: and its sandbox has been replaced (at once when none was used).
+   */
+  private accept(slot: Slot, req: http.IncomingMessage, socket: Duplex, head: Buffer, leaseId: string, runId: string, onDone?: () => void, onRecycled?: () => void): void {
     let served = false;
     // Refused, or a handshake ws aborted (its callback never comes): done when the socket is.
-    if (onDone) socket.once('close', () => !served && onDone());
+    if (onDone) {
+      socket.once('close', () => {
+        if (served) return;
+        onDone();
+        onRecycled?.();
+      });
+    }
     if (this.draining) return refuse(socket, 503, 'Service Unavailable');
     void this.budget.run(() => {
       // Checked when the handshake's turn comes: it may have waited a turn or two in the budget.
@@ -268,17 +292,18 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         served = true;
         if (release) ws.once('message', () => setImmediate(release));
-        this.serveLeased(slot, ws, leaseId, runId, onDone);
+        void this.serveLeased(slot, ws, leaseId, runId, onDone).finally(() => onRecycled?.());
       });
     });
   }
 
   /** One run of a verified lease on an open WebSocket; the lease ends with the connection. */
-  private serveLeased(slot: Slot, ws: WebSocket, leaseId: string, runId: string, onDone?: () => void): void {
+  /** Settles once the slot has recycled the run's sandbox (torn down, the next one booted). */
+  private serveLeased(slot: Slot, ws: WebSocket, leaseId: string, runId: string, onDone?: () => void): Promise<void> {
     this.leases.set(slot.id, leaseId);
     // Only the in-process path (acceptLocal) has an onDone.
     const via = onDone ? 'in-process' : 'connection';
-    void slot.serve(
+    return slot.serve(
       ws,
       runId,
       () => {

@@ -1,0 +1,72 @@
+// A slot a client's finished run left being torn down counts against that client's share
+// (all-in-one). A program that leaves a tree taking seconds to remove (a deep chain of folders)
+// let one client with a cap of 2 keep every slot busy tearing down, each run on a fresh slot as
+// soon as its last one ended (an attacker probe: 6 of 6 slots busy, a victim waiting up to 9.8 s).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { runOverWs } from '../helpers/ws-client.ts';
+
+let pg: Playground | undefined;
+after(() => pg?.stop());
+
+/** A chain of folders deep enough that removing it takes the worker host a second or so. */
+const DEEP_TREE = 'const fs = require("fs"); for (let i = 0; i < 15000; i++) { fs.mkdirSync("d"); process.chdir("d"); } console.log("left");';
+
+/** The most slots the worker host had running a program or tearing one down at once, while `work` ran. */
+async function mostHeld(work: () => Promise<void>): Promise<number> {
+  let most = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const text = await (await fetch(`${pg!.httpUrl}/metrics`)).text();
+      const state = (s: string) => Number(text.match(new RegExp(`^playground_host_slots\\{state="${s}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+      most = Math.max(most, state('running') + state('recycling'));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  return most;
+}
+
+/** Runs `run` until it has succeeded `count` times; a refusal (the share still held by teardowns) is retried. */
+async function backToBack(count: number, run: () => Promise<'ok' | 'refused'>): Promise<void> {
+  for (let done = 0, tries = 0; done < count; tries++) {
+    assert.ok(tries < count * 10, 'too many refusals');
+    if ((await run()) === 'ok') done++;
+    else await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('a client\'s slots still being torn down count against its share: with a cap of 1 it never holds two slots', { timeout: 240_000 }, async (t) => {
+  pg = await startPlayground({ slots: 4, env: { PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' } });
+  await t.test('over /api/ws', async () => {
+    const most = await mostHeld(() =>
+      backToBack(5, async () => {
+        const r = await runOverWs(pg!.wsUrl, { type: 'run', language: 'javascript', code: DEEP_TREE }, { deadlineMs: 60_000 });
+        if (r.error?.code === 'RATE_LIMITED') return 'refused';
+        assert.equal(r.error, undefined, JSON.stringify(r.error));
+        assert.equal(r.stdout, 'left\n');
+        return 'ok';
+      }),
+    );
+    assert.equal(most, 1, `${most} slots held at once`);
+  });
+  await t.test('over POST /api/run', async () => {
+    const most = await mostHeld(() =>
+      backToBack(4, async () => {
+        const res = await fetch(`${pg!.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: DEEP_TREE }) });
+        if (res.status === 429) return 'refused';
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal(((await res.json()) as { stdout: string }).stdout, 'left\n');
+        return 'ok';
+      }),
+    );
+    assert.equal(most, 1, `${most} slots held at once`);
+  });
+});
