@@ -70,3 +70,25 @@ test('a client\'s slots still being torn down count against its share: with a ca
     assert.equal(most, 1, `${most} slots held at once`);
   });
 });
+
+test('a folder that takes seconds to remove holds only its own slot: other slots are torn down and refilled meanwhile', { timeout: 240_000 }, async () => {
+  // Removals ran inside the bound on teardowns at once (PLAYGROUND_SANDBOX_START_CONCURRENCY):
+  // two such runs held every other slot's teardown, so the pool emptied (an attacker probe).
+  const small = await startPlayground({ slots: 2, env: { PLAYGROUND_SANDBOX_START_CONCURRENCY: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' } });
+  try {
+    const slots = async (state: string) => Number((await (await fetch(`${small.httpUrl}/metrics`)).text()).match(new RegExp(`^playground_host_slots\\{state="${state}"\\} (\\d+)`, 'm'))?.[1]);
+    const deep = await runOverWs(small.wsUrl, { type: 'run', language: 'javascript', code: DEEP_TREE.replace('15000', '60000') }, { deadlineMs: 60_000 });
+    assert.equal(deep.stdout, 'left\n', JSON.stringify(deep.error));
+    // The other slot serves run after run (each needs its own teardown and boot) while that folder goes.
+    for (let i = 0; i < 3; i++) {
+      const r = await runOverWs(small.wsUrl, { type: 'run', language: 'javascript', code: `console.log(${i})` }, { deadlineMs: 60_000 });
+      assert.equal(r.stdout, `${i}\n`, JSON.stringify(r.error));
+    }
+    // Once the other slot is refilled after its last run, the deep folder is still going: that slot never waited for it.
+    for (let i = 0; i < 600 && (await slots('idle')) < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await slots('idle'), 1);
+    assert.equal(await slots('recycling'), 1, 'the deep folder was removed first: the other slot waited for it');
+  } finally {
+    await small.stop();
+  }
+});

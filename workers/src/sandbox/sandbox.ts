@@ -122,6 +122,7 @@ export class Sandbox {
   private killed = false;
   private programOutput: SandboxOutput | undefined;
   private cleaned: Promise<void> | undefined;
+  private processesGone: Promise<boolean> | undefined;
   /** The runner holds the transpiler (booted with it, or asked to load it while waiting). */
   private typeScriptLoaded: boolean;
 
@@ -324,9 +325,12 @@ export class Sandbox {
     return this.killed;
   }
 
-  /** Kill, wait for the exit, remove the cgroup and any unsafe-mode directory. Idempotent. */
-  destroy(): Promise<void> {
-    this.cleaned ??= (async () => {
+  /**
+   * Kill, wait for the exit, empty or remove the cgroup and any unsafe-mode directory: all of
+   * the teardown but the scratch folder's removal. Idempotent; true when the exit was seen.
+   */
+  stopProcesses(): Promise<boolean> {
+    this.processesGone ??= (async () => {
       // Under bwrap the program is pid 1 of its own pid namespace: once the outer process has
       // exited, the kernel has already killed and reaped everything inside, and the sweeps
       // (which read the cgroup again and again) can be skipped. remove() still kills whatever
@@ -340,6 +344,20 @@ export class Sandbox {
       if (this.reusedCgroup) await this.cgroup.killAll();
       else await this.cgroup.remove();
       if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+      return exitSeen;
+    })();
+    return this.processesGone;
+  }
+
+  /**
+   * The whole teardown: stopProcesses(), then the scratch folder. That removal is the one part
+   * whose time a program decides (a tree that takes seconds to remove): the worker host bounds
+   * how many sandboxes stop at once, but not how many folders are being removed (sandbox-pool.ts).
+   * Idempotent.
+   */
+  destroy(): Promise<void> {
+    this.cleaned ??= (async () => {
+      const exitSeen = await this.stopProcesses();
       // Deleted only once every process of the sandbox is gone (pid 1 exited: its namespace is
       // dead; the cgroup is empty), so nothing can swap a directory for a symlink under the
       // removal. Otherwise it stays until the host's tmpfs is unmounted.
