@@ -49,7 +49,7 @@ const ANSWER_CHECK_MS = 1000;
  * request for as long as it liked, starting new runs all the while (an attacker probe: 40
  * unread answers, 1.2 GB). A slow reader that keeps reading keeps its answer.
  */
-export function releaseAfterAnswer(res: http.ServerResponse, release: () => void): void {
+export function releaseAfterAnswer(req: http.IncomingMessage, res: http.ServerResponse, release: () => void): void {
   let done = false;
   const finish = () => {
     if (done) return;
@@ -57,11 +57,13 @@ export function releaseAfterAnswer(res: http.ServerResponse, release: () => void
     clearInterval(timer);
     release();
   };
-  const socket = res.socket;
-  let waiting = socket?.writableLength ?? 0;
+  // The connection's socket: a pipelined answer waiting behind unread ones has none of its own
+  // yet (its place was given back at once, and nothing cut the connection: an attacker probe).
+  const socket = req.socket;
+  let waiting = socket.writableLength;
   let quietMs = 0;
   const timer = setInterval(() => {
-    if (!socket || socket.destroyed) return finish();
+    if (socket.destroyed) return finish();
     const now = socket.writableLength;
     if (now < waiting || now === 0) quietMs = 0;
     else if ((quietMs += ANSWER_CHECK_MS) >= ANSWER_STALL_MS) socket.destroy();

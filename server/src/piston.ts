@@ -184,6 +184,6 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       cors,
     );
   } finally {
-    releaseAfterAnswer(res, () => release(recycled));
+    releaseAfterAnswer(req, res, () => release(recycled));
   }
 }

@@ -87,6 +87,6 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
     // Extension: `output`, both streams as [{stream, data}] in the order produced.
     sendJson(res, 200, { stdout: result.stdout, stderr: result.stderr, exit, output: result.chunks, ...(result.chunksTruncated ? { outputTruncated: true } : {}) }, cors);
   } finally {
-    releaseAfterAnswer(res, () => release(recycled));
+    releaseAfterAnswer(req, res, () => release(recycled));
   }
 }

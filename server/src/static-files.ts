@@ -57,9 +57,14 @@ export class StaticFiles {
     delete req.headers.range;
     // sirv pipes a read stream into the response and leaves it open when the client goes: one
     // descriptor per cancelled download, until EMFILE crashed the process (an attacker probe).
+    // A pipelined response still waiting for its turn has no socket yet and never emits 'close'
+    // when the client goes (an attacker probe's second pass): the connection's close counts too.
     res.once('pipe', (source: Readable) => {
       source.once('error', () => res.destroy());
-      res.once('close', () => source.destroy());
+      const close = () => source.destroy();
+      res.once('close', close);
+      req.socket.once('close', close);
+      source.once('close', () => req.socket.off('close', close));
     });
     handler(req, res, () => notFound(res));
   }

@@ -13,9 +13,15 @@ after(() => pg?.stop());
 /** 1 MiB of \x01 on stdout: each byte is 6 in the JSON answer (`\u0001`), twice. */
 const BIG = JSON.stringify({ language: 'javascript', code: 'process.stdout.write("\\x01".repeat(1024 * 1024 - 64))' });
 
-/** Posts a run on a raw socket and reads nothing of the answer. */
-function postUnread(port: number): net.Socket {
+/**
+ * Posts a run on a raw socket and reads nothing of the answer, pipelined behind `before` GETs
+ * whose answers fill the connection first: the run's answer then waits in Node's queue without
+ * a socket of its own, which gave its place back at once and escaped the cut-off (an attacker
+ * probe's second pass, 700 MB in 30 s from one address).
+ */
+function postUnread(port: number, before = 0): net.Socket {
   const socket = net.connect(port, '127.0.0.1');
+  socket.write('GET /api/packages/types/lodash HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(before));
   socket.write(`POST /api/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(BIG)}\r\n\r\n${BIG}`);
   socket.pause();
   return socket;
@@ -24,7 +30,7 @@ function postUnread(port: number): net.Socket {
 test('an answer the client does not read holds its concurrency place until it leaves, and is cut off after 30 s of no reading', { timeout: 120_000 }, async () => {
   pg = await startPlayground({ slots: 2, env: { PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' } });
   const port = Number(new URL(pg.httpUrl).port);
-  const unread = postUnread(port);
+  const unread = postUnread(port, 6);
   // The run is over once the worker host logs it; its answer is still (mostly) in the gateway.
   const deadline = Date.now() + 30_000;
   while (!pg.logs().includes('"msg":"run ended"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import os from 'node:os';
@@ -150,6 +151,32 @@ test('a Range header is ignored: the whole file, 200, never an error (a bad rang
       }
     });
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pipelined downloads the client abandons close their files too (a queued answer has no socket of its own to close)', async () => {
+  const dir = fakeBuild();
+  writeFileSync(path.join(dir, 'assets/big-abc.js'), 'x'.repeat(4 * 1024 * 1024));
+  const files = new StaticFiles(dir);
+  const server = http.createServer((req, res) => void files.serve(new URL(req.url!, 'http://x').pathname, req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const before = openFds();
+    for (let i = 0; i < 5; i++) {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.write('GET /assets/big-abc.js HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(8));
+      socket.pause();
+      await new Promise((r) => setTimeout(r, 200));
+      socket.destroy();
+    }
+    const deadline = Date.now() + 10_000;
+    while (openFds() > before + 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(openFds() <= before + 5, `open descriptors: ${before} before, ${openFds()} after`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
     rmSync(dir, { recursive: true, force: true });
   }
 });
