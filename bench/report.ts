@@ -434,6 +434,26 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   under \`NODE_OPTIONS=--perf-basic-prof\`: their numbers went to clients' sockets and V8's log
   lines into WebSocket handshakes (2 runs in 300). The launcher closes them now, in a process
   whose flags and environment the worker host sets.
+- **Ninth pass: the HTTP APIs in-process** (issue 16, fifth session of 2026-12-01; the same slow
+  kind of VM as the eighth pass, kernel 6.18.44-fc-v1045). A CPU profile of the all-in-one
+  serving \`/api/v2/execute\` beside \`/api/ws\` (\`node --cpu-prof\`, 300 runs each at concurrency 2)
+  showed the HTTP APIs reaching the process's own slots through a loopback WebSocket of their
+  own: a TCP connection, an HTTP upgrade with a signed lease (HMAC both ways), masked frames
+  (\`randomFillSync\` for every client frame's mask) and a second JSON round trip, where \`/api/ws\`
+  hands the client's socket over in-process. They now take an in-process channel
+  (\`registry/local-channel.ts\`: the same frames, handed across in order a macrotask later).
+  Before (ffed4e5) against after, interleaved window by window (\`node --import tsx
+  bench/ab-cost.ts <before> <after> 3 100 execute\`, 3 × 100 runs through \`/api/v2/execute\` at
+  concurrency 2): the service's CPU per run 28.4 → 23.8 ms (27.7 / 28.5 / 28.9 against 23.6 /
+  21.6 / 26.3), sandboxes 143.3 and 143.2 ms, machine 184.9 → 181.5 ms beside a bare 145.3 ms
+  (1.27 → 1.25 ×; the sandboxes' share and this VM's noise hide most of the 4.6 ms). An earlier
+  look with a quick script (\`/proc/<pid>/stat\` of the service around windows of 200 runs) had
+  execute +1.6 to +6.5 ms above \`/api/ws\` before, within ±0.6 ms of it after.
+  \`npm run bench -- --only=cost\` on this VM, the same sitting: machine CPU per run over
+  WebSocket 1.19–1.23 × the bare reference (1.20 × for the tree before this session's changes).
+  Also this pass, for parity (no measurable cost): the runner's warm-up modules now live in a
+  folder of their own with its own \`package.json\` (two more metadata calls per boot), and
+  \`fs.writeSync(1|2, …)\` and friends go through the ordered channel.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the
