@@ -20,6 +20,10 @@ test('on a phone the toolbar is one row and the output is a tab', async ({ page 
   await expect(page.locator('.pane-output')).toBeVisible();
   await expect(page.locator('.pane-editor')).toBeHidden();
   await expect(consoleText(page)).toHaveText('on a phone\n');
+  // The worker's address shows whole beside the limits (it read "worker 127.88.5.3:…": a user probe).
+  const worker = page.locator('.status-meta .status-worker');
+  await expect(worker).toBeVisible();
+  expect(await worker.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
   await shot(page, 'phone-output');
   await page.getByRole('button', { name: 'Code', exact: true }).click();
   await expect(page.locator('.pane-editor')).toBeVisible();

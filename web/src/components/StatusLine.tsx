@@ -27,7 +27,10 @@ export function StatusLine({ state, onRetry, limits }: { state: RunState; onRetr
       {limits && (
         <span className="status-meta">
           <span className="status-limits" data-testid="limits" title="A run is stopped when it passes either limit">
-            limits: {formatSeconds(limits.timeoutMs)}, {formatBytes(limits.maxOutputBytes)} output
+            {/* On a phone the words go, so the worker's address fits whole beside them. */}
+            <span className="wide-only">limits: </span>
+            {formatSeconds(limits.timeoutMs)}, {formatBytes(limits.maxOutputBytes)}
+            <span className="wide-only"> output</span>
           </span>
           {state.worker && <Worker address={state.worker} />}
         </span>
