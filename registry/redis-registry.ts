@@ -178,8 +178,13 @@ export class RedisRegistry implements Registry {
 
   async heartbeat(hostId: string, info: Record<string, unknown> = {}): Promise<void> {
     const [lapsed, liveGateways, trustingGateways] = (await this.call('hostBeat', Date.now(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: Date.now(), hostId, ...info }))) as [number, number, number];
-    if (lapsed === 1) this.log.info({ hostId }, 'worker host heartbeat (re)established; its ready slots are offered again');
+    if (lapsed === 1) this.log.info(this.aboutHost(hostId), 'worker host heartbeat (re)established; its ready slots are offered again');
     this.noteTrust(hostId, liveGateways, trustingGateways);
+  }
+
+  /** `{hostId}` for a line about that host, unless this logger already names it (a key twice breaks strict log parsers). */
+  private aboutHost(hostId: string): { hostId?: string } {
+    return this.log.bindings().hostId === hostId ? {} : { hostId };
   }
 
   /**
@@ -195,9 +200,9 @@ export class RedisRegistry implements Registry {
     else this.untrustedSince ??= now;
     const mismatch = this.untrustedSince !== undefined && now - this.untrustedSince >= this.opts.heartbeatTtlMs;
     if (mismatch && !this.trust?.mismatch) {
-      this.log.error({ hostId, liveGateways }, 'no gateway accepts this worker host\'s lease-secret proof (PLAYGROUND_LEASE_SECRET differs from theirs): no run will be leased to it');
+      this.log.error({ ...this.aboutHost(hostId), liveGateways }, 'no gateway accepts this worker host\'s lease-secret proof (PLAYGROUND_LEASE_SECRET differs from theirs): no run will be leased to it');
     } else if (!mismatch && this.trust?.mismatch) {
-      this.log.info({ hostId, liveGateways, trustingGateways }, 'gateways accept this worker host\'s lease secret again');
+      this.log.info({ ...this.aboutHost(hostId), liveGateways, trustingGateways }, 'gateways accept this worker host\'s lease secret again');
     }
     this.trust = { liveGateways, trustingGateways, mismatch };
   }

@@ -6,6 +6,7 @@ import { Cluster } from '../helpers/cluster.ts';
 import { Redis } from 'ioredis';
 import { runOverWs, type Received } from '../helpers/ws-client.ts';
 import { getJson, waitFor } from '../helpers/playground.ts';
+import { linesWithDuplicateKeys } from '../helpers/log-lines.ts';
 
 const clusters: Cluster[] = [];
 // The test is one address opening many runs: it may, and a trusted proxy lets it speak for
@@ -241,6 +242,9 @@ test('every worker host untrusted: the gateway\'s /healthz is 503, not ok, and s
   assert.match(own.body.reason, /PLAYGROUND_LEASE_SECRET/);
   assert.match(await (await fetch(`${statusUrl}/metrics`)).text(), /playground_lease_secret_mismatch 1/);
   assert.match(wrong.logs(), /"level":50.*no gateway accepts this worker host's lease-secret proof/);
+  // Its lines name the host once: `"hostId":…,"hostId":…` was rejected by strict log parsers.
+  assert.deepEqual(linesWithDuplicateKeys(wrong.logs()), []);
+  assert.deepEqual(linesWithDuplicateKeys(gw.logs()), []);
   await cluster.workerHost(1);
   const back = await waitFor('a trusted host', async () => {
     const h = await getJson(`${gw.httpUrl}/healthz`);
