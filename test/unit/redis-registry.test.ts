@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { RedisRegistry } from '../../registry/redis-registry.ts';
+import { RedisRegistry, redisReconnectDelayMs } from '../../registry/redis-registry.ts';
 import { redisTestSpace } from '../helpers/redis-test-space.ts';
 import { BusyError, type Lease } from '../../registry/registry.ts';
 
@@ -165,4 +165,11 @@ test('together(): commands issued inside go out at once and each still gets its 
   assert.equal(lease.slot.address, '127.0.0.1:7070');
   assert.equal(pong, 'PONG');
   await gw!.release(lease);
+});
+
+test('a lost Redis connection is tried again at least every 500 ms, however long the outage', () => {
+  // A 2 s cap let a restarted Redis wait ~1.3 s for its first reconnect, every run refused meanwhile.
+  const delays = Array.from({ length: 100 }, (_, i) => redisReconnectDelayMs(i + 1));
+  assert.ok(delays.every((d) => d > 0 && d <= 500), String(delays));
+  assert.ok(delays[0]! <= 100, 'the first attempt comes soon');
 });
