@@ -91,14 +91,10 @@ export function exitOnStartupError(err: unknown): never {
 
 async function main(): Promise<void> {
   const source = configSource(process.env, process.argv.slice(2));
-  const config = loadWorkerHostConfig(source);
+  const config = loadWorkerHostConfig(source, { standalone: true });
   const log = pino({ level: config.logLevel, base: { proc: 'worker-host', hostId: config.hostId } });
-  if (!config.redis || !config.leaseSecret) {
-    throw new PlaygroundError(
-      'PG_ERR_CONFIG_INVALID',
-      'a worker host on its own serves gateways through Redis: set PLAYGROUND_REDIS_URL (or PLAYGROUND_REDIS_SENTINELS) and PLAYGROUND_LEASE_SECRET (the same as the gateways\'), or use `npm start` for the all-in-one playground.',
-    );
-  }
+  // Checked with the rest by the config; narrowed here for the compiler.
+  if (!config.redis || !config.leaseSecret) throw new PlaygroundError('PG_ERR_CONFIG_INVALID', 'PLAYGROUND_REDIS_URL and PLAYGROUND_LEASE_SECRET are required');
   log.info({ pid: process.pid, slots: config.addresses.length, graceMs: config.shutdownGraceMs }, 'worker host starting');
   for (const message of unknownSettings(source, SETTING_NAMES)) log.warn(message);
   const registry = await createRegistry(config.redis, log, 1000, config.redisPrefix, config.heartbeatTtlMs, config.hostForgetMs);

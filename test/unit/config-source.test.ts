@@ -46,6 +46,14 @@ test('every problem is reported at once', () => {
   );
   assert.doesNotThrow(() => loadGatewayConfig({ PLAYGROUND_REDIS_URL: 'redis://127.0.0.1:6379', PLAYGROUND_LEASE_SECRET: 'a-secret-of-16-chars' }, { standalone: true }));
   assert.doesNotThrow(() => loadGatewayConfig({}), 'the all-in-one needs neither');
+  // A worker host on its own likewise: a bad timeout was reported, the missing Redis and lease
+  // secret only on the next attempt (a contract probe).
+  assert.throws(
+    () => loadWorkerHostConfig({ PLAYGROUND_TIMEOUT_MS: '60001' }, { standalone: true }),
+    (err: Error) => ['PLAYGROUND_TIMEOUT_MS', 'PLAYGROUND_REDIS_URL', 'PLAYGROUND_LEASE_SECRET'].every((k) => err.message.includes(k)),
+  );
+  assert.doesNotThrow(() => loadWorkerHostConfig({ PLAYGROUND_REDIS_SENTINELS: '127.0.0.1:26379', PLAYGROUND_REDIS_SENTINEL_NAME: 'pg', PLAYGROUND_LEASE_SECRET: 'a-secret-of-16-chars' }, { standalone: true }));
+  assert.doesNotThrow(() => loadWorkerHostConfig({}), 'the all-in-one needs neither');
 });
 
 test('unknownSettings names each PLAYGROUND_* that is no setting, with the nearest real one', () => {

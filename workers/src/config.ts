@@ -106,10 +106,20 @@ export type WorkerHostConfig = Readonly<{
 /** Every PLAYGROUND_* name a worker host reads (the all-in-one warns about any other). */
 export const WORKER_HOST_SETTINGS: readonly string[] = Object.keys(schema.shape);
 
-/** Validates the worker host's settings; every problem is reported in one error. */
-export function loadWorkerHostConfig(source: Record<string, string>): WorkerHostConfig {
+/**
+ * Validates the worker host's settings; every problem is reported in one error. `standalone`:
+ * a worker host on its own (not in the all-in-one), which serves gateways through Redis and
+ * so needs Redis and the lease secret — reported with the rest, not on a second attempt.
+ */
+export function loadWorkerHostConfig(source: Record<string, string>, opts: { standalone?: boolean } = {}): WorkerHostConfig {
   const parsed = schema.safeParse(source);
   const issues: Array<{ path: PropertyKey[]; message: string }> = parsed.success ? [] : [...parsed.error.issues];
+  if (opts.standalone && !source.PLAYGROUND_REDIS_URL && !source.PLAYGROUND_REDIS_SENTINELS) {
+    issues.push({ path: ['PLAYGROUND_REDIS_URL'], message: 'a worker host on its own serves gateways through Redis: set it (or PLAYGROUND_REDIS_SENTINELS), or use `npm start` for the all-in-one playground' });
+  }
+  if (opts.standalone && !source.PLAYGROUND_LEASE_SECRET) {
+    issues.push({ path: ['PLAYGROUND_LEASE_SECRET'], message: "a worker host on its own needs the gateways' lease secret" });
+  }
   let addresses: string[] = [];
   let advertise: string[] = [];
   // Address lists are checked even when other settings failed, so every problem shows at once.
