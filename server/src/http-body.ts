@@ -99,13 +99,22 @@ export function bodyTimeoutMs(timeouts: { requestTimeoutMs: number; headersTimeo
 }
 
 /**
- * Reads a JSON object body: the content type must be JSON (415 otherwise), the size is capped
- * while reading (413, the connection is not read further), the whole body must arrive within
- * `timeoutMs` (408), and the text must be a JSON object.
+ * Content types whose body is read as JSON: JSON itself, and what clients send a JSON text as
+ * without saying so — `fetch(url, {body: JSON.stringify(…)})` (text/plain), no header at all,
+ * and `curl -d '{…}'` (form-urlencoded). The contract names no content type; these were 415
+ * (a contract probe). Anything else (XML, a multipart form, …) is clearly not a run: 415.
+ * No CSRF door opens: a cross-site browser POST carries an Origin, which the APIs check first.
  */
-export function readJsonBody(req: http.IncomingMessage, maxBytes: number, timeoutMs: number, alsoAccept: readonly string[] = []): Promise<BodyResult> {
+const JSON_BODY_TYPES: ReadonlySet<string> = new Set(['application/json', 'text/plain', '', 'application/x-www-form-urlencoded']);
+
+/**
+ * Reads a JSON object body: the content type must be one read as JSON (415 otherwise), the
+ * size is capped while reading (413, the connection is not read further), the whole body must
+ * arrive within `timeoutMs` (408), and the text must be a JSON object.
+ */
+export function readJsonBody(req: http.IncomingMessage, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && !alsoAccept.includes(type)) {
+  if (!JSON_BODY_TYPES.has(type)) {
     req.resume();
     return Promise.resolve({ ok: false, status: 415, code: 'BAD_REQUEST', message: 'the body must be JSON (Content-Type: application/json)' });
   }

@@ -133,7 +133,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
   let recycled: Promise<void> | undefined;
   try {
     // piston-client (and other fetch-based clients) post JSON without a JSON content type.
-    const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config), ['text/plain', '']);
+    const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));
     if (!body.ok) {
       closeAfterAnswer(req, res);
       return sendJson(res, body.status, { message: body.message }, cors);

@@ -51,10 +51,34 @@ test('POST /api/run: stdin is the whole input (closed after it); TypeScript; tim
   assert.equal(slow.body.exit.reason, 'timeout');
 });
 
+test('POST /api/run reads a JSON body sent as fetch sends a string (text/plain), without a type, or as curl -d sends it (form-urlencoded)', async () => {
+  // Each was 415 (a contract probe): the contract names no content type, and a plain
+  // `fetch(url, {method: 'POST', body: JSON.stringify(run)})` or `curl -d '{…}'` is how a user tries it.
+  const run = JSON.stringify({ language: 'js', code: 'console.log(6 * 7)' });
+  const asTyped = async (type: string | undefined) => {
+    const res = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${pg.httpUrl}/api/run`, { method: 'POST', headers: type === undefined ? {} : { 'content-type': type } }, (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => resolve({ status: r.statusCode, body }));
+      });
+      req.on('error', reject);
+      req.end(run);
+    });
+    return { status: res.status, body: JSON.parse(res.body) };
+  };
+  for (const type of ['text/plain;charset=UTF-8', undefined, 'application/x-www-form-urlencoded', 'application/json; charset=utf-8']) {
+    const r = await asTyped(type);
+    assert.equal(r.status, 200, `${type}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.stdout, '42\n', String(type));
+  }
+});
+
 test('POST /api/run errors: bad JSON, wrong content type, missing fields, unknown language, body and code over caps', async () => {
   const cases: Array<[string, unknown, Record<string, string> | undefined, number, string]> = [
     ['bad JSON', '{"language":', undefined, 400, 'BAD_REQUEST'],
-    ['wrong content type', '{}', { 'content-type': 'text/plain' }, 415, 'BAD_REQUEST'],
+    ['wrong content type', '{}', { 'content-type': 'application/xml' }, 415, 'BAD_REQUEST'],
+    ['multipart form', '{}', { 'content-type': 'multipart/form-data; boundary=x' }, 415, 'BAD_REQUEST'],
     ['missing code', { language: 'js' }, undefined, 400, 'BAD_REQUEST'],
     ['not an object', '[1]', undefined, 400, 'BAD_REQUEST'],
     ['unknown language', { language: 'brainfuck', code: '+' }, undefined, 400, 'UNSUPPORTED_LANGUAGE'],
