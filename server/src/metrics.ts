@@ -87,8 +87,9 @@ export class Metrics {
       },
     });
     // Cluster-wide totals kept in the registry (every process adds to them): the same value on
-    // every gateway.
-    new client.Gauge({
+    // every gateway. A counter (it only grows; Redis coming back empty is a reset, as rate()
+    // expects), set to the registry's value at each scrape.
+    new client.Counter({
       name: 'playground_registry_events_total',
       help: 'Fault handling in the registry, cluster-wide: leases reclaimed (deadline passed, gateway gone), waiters of dead gateways dropped, hosts forgotten, slots found unreachable.',
       labelNames: ['event'],
@@ -96,11 +97,12 @@ export class Metrics {
       async collect() {
         const c = await slots.counters().catch(() => undefined);
         if (!c) return;
-        this.set({ event: 'lease_reclaimed_deadline' }, c.leasesReclaimedDeadline);
-        this.set({ event: 'lease_reclaimed_gateway_gone' }, c.leasesReclaimedGatewayGone);
-        this.set({ event: 'waiter_dropped' }, c.waitersDropped);
-        this.set({ event: 'host_forgotten' }, c.hostsForgotten);
-        this.set({ event: 'slot_unreachable' }, c.slotsUnreachable);
+        this.reset();
+        this.inc({ event: 'lease_reclaimed_deadline' }, c.leasesReclaimedDeadline);
+        this.inc({ event: 'lease_reclaimed_gateway_gone' }, c.leasesReclaimedGatewayGone);
+        this.inc({ event: 'waiter_dropped' }, c.waitersDropped);
+        this.inc({ event: 'host_forgotten' }, c.hostsForgotten);
+        this.inc({ event: 'slot_unreachable' }, c.slotsUnreachable);
       },
     });
     new client.Gauge({

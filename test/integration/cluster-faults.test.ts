@@ -171,6 +171,8 @@ test('bug 3: a worker host killed while idle: the run that leases its slot is le
   const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
   assert.match(metrics, new RegExp(`playground_worker_host_up\\{host="${doomed2.hostId}"\\} 0`));
   assert.match(metrics, /playground_registry_events_total\{event="slot_unreachable"\} 2/);
+  // A count that only grows is exposed as one (it said `gauge`, which misleads rate() users: a drill).
+  assert.match(metrics, /# TYPE playground_registry_events_total counter/);
   // Never comes back: removed from Redis with its slots after PLAYGROUND_HOST_FORGET_MS.
   const redis = new Redis(cluster.redisUrl);
   try {
