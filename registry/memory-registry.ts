@@ -119,6 +119,14 @@ export class MemoryRegistry implements Registry {
     this.idle.delete(e.slot.id);
   }
 
+  async slotRecycled(lease: Lease): Promise<boolean> {
+    const e = this.entries.get(lease.slot.id);
+    // Ready counts only once the lease is given back: a slot is marked busy a moment after its run starts.
+    if (!e) return true;
+    if (e.lease?.leaseId === lease.leaseId) return false;
+    return e.ready || e.lease !== undefined;
+  }
+
   async hostStates(): Promise<HostState[]> {
     return [...this.hostInfo.entries()].map(([hostId, info]) => ({ hostId, up: true, lastSeenMs: Date.now(), info: info(), trusted: true }));
   }

@@ -337,6 +337,14 @@ export class RedisRegistry implements Registry {
     if (this.gatewayId) await this.call('gatewayGone', this.gatewayId).catch(() => undefined);
   }
 
+  async slotRecycled(lease: Lease): Promise<boolean> {
+    const [ready, leaseId] = await this.redisClient.hmget(`${this.opts.prefix}slot:${lease.slot.id}`, 'ready', 'leaseId');
+    if (ready === null) return true;
+    // Ready counts only once the lease is given back: a slot is marked busy a moment after its run starts.
+    if (leaseId === lease.leaseId) return false;
+    return ready === '1' || !!leaseId;
+  }
+
   /** A leased slot refused the connection: its host is treated as down until it heartbeats. */
   async reportUnreachable(lease: Lease): Promise<void> {
     await this.call('unreachable', Date.now(), lease.slot.id, lease.leaseId);

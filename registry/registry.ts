@@ -118,6 +118,12 @@ export interface GatewayRegistry {
   leaveAsGateway(): Promise<void>;
   /** A leased slot could not be reached: the slot is not offered again as if it were idle. */
   reportUnreachable(lease: Lease): Promise<void>;
+  /**
+   * Whether the slot `lease` held is done with that lease's run: its worker host has torn the
+   * run down and booted the next sandbox (the slot is ready again, or already leased to someone
+   * else, or gone). Until then the run's client is charged for it (edge.ts).
+   */
+  slotRecycled(lease: Lease): Promise<boolean>;
   /** Live hosts this gateway does not lease to. */
   readonly untrustedHosts: string[];
   /** Live hosts this gateway leases to (both as of its last heartbeat). */

@@ -3,12 +3,13 @@ import { toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
 import { BusyError, type Lease } from '../../registry/index.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { LogThrottle } from './log-throttle.ts';
+import type { Recycling } from './slot-recycling.ts';
 
 /** A registry that cannot lease (Redis away) fails every run: one line per 5 s says so. */
 const leaseFailures = new LogThrottle(5000);
 
 export type AdmitAndLease =
-  | { ok: true; lease: Lease; release: (recycling?: Promise<unknown>) => void }
+  | { ok: true; lease: Lease; release: (recycling?: Recycling) => void }
   /** The client left while it waited: nothing to tell it. */
   | { ok: false; gone: true }
   | { ok: false; gone: false; code: PublicErrorCode; message: string; retryAfterMs?: number };

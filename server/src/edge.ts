@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, RateLimi
 import type { Redis } from 'ioredis';
 import { retryHint } from '../../protocol/index.ts';
 import { normalizeIp } from './connection-guard.ts';
+import type { Recycling } from './slot-recycling.ts';
 
 export interface EdgeOptions {
   /** Extra allowed origins; '*' allows any. Same-origin and Origin-less requests always pass. */
@@ -22,10 +23,10 @@ export interface EdgeOptions {
 }
 
 /**
- * `release(recycling)`: the run is over; with `recycling` (the all-in-one knows it), the slot
- * it used still counts against the client's share until that settles.
+ * `release(recycling)`: the run is over; with `recycling`, the slot it used still counts
+ * against the client's share until that settles (slot-recycling.ts).
  */
-export type Admission = { ok: true; release: (recycling?: Promise<unknown>) => void } | { ok: false; retryAfterS: number; retryAfterMs: number; message: string };
+export type Admission = { ok: true; release: (recycling?: Recycling) => void } | { ok: false; retryAfterS: number; retryAfterMs: number; message: string };
 
 /**
  * A client whose share is taken only by slots its finished runs left being torn down waits this
@@ -34,7 +35,7 @@ export type Admission = { ok: true; release: (recycling?: Promise<unknown>) => v
  */
 export const RECYCLING_WAIT_MS = 5000;
 /** A slot counts against its last client's share at most this long, whatever its teardown does. */
-const RECYCLING_COUNTED_MAX_MS = 60_000;
+export const RECYCLING_COUNTED_MAX_MS = 60_000;
 
 /** max(2, a quarter of the pool): a client's share when PLAYGROUND_MAX_CONCURRENT_PER_CLIENT is unset. */
 export function defaultConcurrencyShare(poolSize: number): number {
@@ -49,8 +50,8 @@ export function defaultConcurrencyShare(poolSize: number): number {
 export class Edge {
   private readonly limiter: RateLimiterAbstract;
   private readonly concurrent = new Map<string, number>();
-  /** Per client: the slots its finished runs used that are still being torn down (in-process). */
-  private readonly recycling = new Map<string, Set<Promise<void>>>();
+  /** Per client: the slots its finished runs used that are still being torn down. */
+  private readonly recycling = new Map<string, Set<{ over: Promise<void>; hurry: () => void }>>();
   /** Clients the rate limit refused, until when (so their next runs are not leased ahead). */
   private readonly limitedUntil = new Map<string, number>();
 
@@ -128,7 +129,9 @@ export class Edge {
       const left = deadline - performance.now();
       if (left <= 0) return { ok: false, ...retryHint(1000), message: `at most ${cap} concurrent runs per client (the slots its last runs used are still being cleaned up)` };
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([...this.recycling.get(ip)!, new Promise((r) => (timer = setTimeout(r, left)))]);
+      const entries = [...this.recycling.get(ip)!];
+      for (const e of entries) e.hurry();
+      await Promise.race([...entries.map((e) => e.over), new Promise((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
       running = this.concurrent.get(ip) ?? 0;
     }
@@ -168,15 +171,16 @@ export class Edge {
     return this.recycling.get(ip)?.size ?? 0;
   }
 
-  private countRecycling(ip: string, recycling: Promise<unknown>): void {
+  private countRecycling(ip: string, recycling: Recycling): void {
     let timer: NodeJS.Timeout | undefined;
-    const over = Promise.race([recycling.then(() => undefined, () => undefined), new Promise<void>((r) => (timer = setTimeout(r, RECYCLING_COUNTED_MAX_MS).unref()))]);
+    const over = Promise.race([recycling.done, new Promise<void>((r) => (timer = setTimeout(r, RECYCLING_COUNTED_MAX_MS).unref()))]);
     let set = this.recycling.get(ip);
     if (!set) this.recycling.set(ip, (set = new Set()));
-    set.add(over);
+    const entry = { over, hurry: () => recycling.hurry() };
+    set.add(entry);
     void over.then(() => {
       clearTimeout(timer);
-      set.delete(over);
+      set.delete(entry);
       if (set.size === 0 && this.recycling.get(ip) === set) this.recycling.delete(ip);
     });
   }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { jsonShapeProblem, toPublicError } from '../../protocol/index.ts';
 import { SlotClient } from './slot-client.ts';
+import type { Recycling } from './slot-recycling.ts';
 import { logRefusedRun, slotClientOptions, type GatewayContext } from './gateway-context.ts';
 import { parsePistonRequest } from './piston.ts';
 
@@ -32,7 +33,7 @@ export const PISTON_CLOSE = Object.freeze({
  * `{"type":"eof"}`) closes its stdin, output is capped and never splits a UTF-8 character,
  * and a client that disconnects kills the program.
  */
-export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: Duplex, maxMessageBytes: number, clientIp: string, release: (recycling?: Promise<unknown>) => void): void {
+export function servePistonConnect(ctx: GatewayContext, ws: WebSocket, socket: Duplex, maxMessageBytes: number, clientIp: string, release: (recycling?: Recycling) => void): void {
   let client: SlotClient | undefined;
   let initialized = false;
   let closed = false;

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { LANGUAGES, MAX_PROGRAM_FILES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
 import { bodyTimeoutMs, readJsonBody, closeAfterAnswer, releaseAfterAnswer } from './http-body.ts';
+import type { Recycling } from './slot-recycling.ts';
 import { sendJson, sendPistonError, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
 
@@ -130,7 +131,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
   // Admission from the head alone: a refused request's body is never read.
   const release = await admitHttp(ctx, req, res, cors, 'execute', sendPistonError);
   if (!release) return;
-  let recycled: Promise<void> | undefined;
+  let recycled: Recycling | undefined;
   try {
     // piston-client (and other fetch-based clients) post JSON without a JSON content type.
     const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { describeIssues, resolveLanguage, answerHint, retryHint, runRequestSchema, toPublicError, type PublicError } from '../../protocol/index.ts';
 import { BusyError } from '../../registry/index.ts';
 import { bodyTimeoutMs, readJsonBody, closeAfterAnswer, releaseAfterAnswer } from './http-body.ts';
+import type { Recycling } from './slot-recycling.ts';
 import { collectRun, type CollectedRun } from './run-collector.ts';
 import { logRefusedRun, sendError, sendJson, slotClientOptions, type ErrorSender, type GatewayContext, type RunApi } from './gateway-context.ts';
 import type { SlotRunRequest } from './slot-client.ts';
@@ -12,7 +13,7 @@ import type { SlotRunRequest } from './slot-client.ts';
  * never read or parsed (closeAfterAnswer). Returns the release callback, or undefined after
  * answering the refusal in the API's error shape (`send`).
  */
-export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>, api: RunApi, send: ErrorSender = sendError): Promise<((recycling?: Promise<unknown>) => void) | undefined> {
+export async function admitHttp(ctx: GatewayContext, req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>, api: RunApi, send: ErrorSender = sendError): Promise<((recycling?: Recycling) => void) | undefined> {
   const refuse = (...args: Parameters<ErrorSender> extends [unknown, unknown, ...infer R] ? R : never) => {
     closeAfterAnswer(req, res);
     logRefusedRun(ctx, ctx.edge.clientIp(req), api, args[0]);
@@ -59,7 +60,7 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
   const cors = ctx.edge.corsHeaders(req);
   const release = await admitHttp(ctx, req, res, cors, 'run');
   if (!release) return;
-  let recycled: Promise<void> | undefined;
+  let recycled: Recycling | undefined;
   try {
     const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));
     if (!body.ok) {

@@ -1,5 +1,6 @@
 import type { ErrorMessage, ExitMessage } from '../../protocol/index.ts';
 import { SlotClient, type SlotClientOptions, type SlotRunRequest } from './slot-client.ts';
+import type { Recycling } from './slot-recycling.ts';
 
 export interface CollectedRun {
   stdout: string;
@@ -13,7 +14,7 @@ export interface CollectedRun {
   /** More than MAX_OUTPUT_CHUNKS changes of stream: `chunks` stops there (stdout, stderr and output are whole). */
   chunksTruncated?: boolean;
   /** In-process: settles when the slot has replaced the run's sandbox. */
-  recycled?: Promise<void>;
+  recycled?: Recycling;
 }
 
 /**

@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 import { LEASE_HEADER, RUN_ID_HEADER, clientFrames, encodeFrame, parseServerFrame, serverFrames, type ErrorMessage, type ExitMessage, type RunMessage, type StartedMessage } from '../../protocol/index.ts';
 import { ChannelEnd, signLease, type GatewayRegistry, type Lease, type LeaseOptions } from '../../registry/index.ts';
 import type { LocalSlots } from './local-slots.ts';
+import { localRecycling, remoteRecycling, type Recycling } from './slot-recycling.ts';
+import { RECYCLING_COUNTED_MAX_MS } from './edge.ts';
 
 /** A `run` frame's fields, plus what the bridge does with stdin. */
 export type SlotRunRequest = Omit<RunMessage, 'type'> & {
@@ -89,8 +91,8 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
   private startedAt = 0;
   private unreachable = 0;
   private via: RunSummary['via'] = 'connection';
-  /** In-process: settles when the slot has replaced the run's sandbox (the client's share counts it till then). */
-  recycled: Promise<void> | undefined;
+  /** The slot's teardown after the run, which the client's share counts till it is over (slot-recycling.ts). */
+  recycled: Recycling | undefined;
   private exit: ExitMessage | undefined;
   private errorCode: string | undefined;
   private onEnd: SlotClientOptions['onEnd'];
@@ -121,7 +123,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     const channel = opts.localSlots ? ChannelEnd.pair() : undefined;
     const taken = channel && opts.localSlots!.acceptChannel(lease.slot, lease.leaseId, this.runId, channel.server);
     if (channel && typeof taken === 'object') {
-      this.recycled = taken.recycled;
+      this.recycled = localRecycling(taken.recycled);
       const end = channel.client;
       this.ws = end;
       this.via = 'in-process';
@@ -133,6 +135,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     }
     let opened = false;
     let retrying = false;
+    this.recycled = remoteRecycling(() => opts.registry.slotRecycled(lease), RECYCLING_COUNTED_MAX_MS);
     const ws = new WebSocket(`ws://${lease.slot.address}/`, {
       headers: {
         [LEASE_HEADER]: signLease(opts.leaseSecret, lease.slot.id, lease.leaseId, 30_000),

@@ -6,6 +6,8 @@ import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, answerHint, serverFrames, toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
 import { leaseFrameText, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, clientTextFrame, serverTextFrame } from './ws-frame-watch.ts';
+import { localRecycling, remoteRecycling } from './slot-recycling.ts';
+import { RECYCLING_COUNTED_MAX_MS } from './edge.ts';
 import { closeWith, handshakeResponse, refuseHandshake, sendErrorFrames } from './ws-handshake.ts';
 import { SlotRelay, type RelayResult } from './slot-relay.ts';
 import { PreconnectPool } from './preconnect-pool.ts';
@@ -119,7 +121,7 @@ export class WsProxy {
     // it), not when its socket closes: a client that starts its next run on `exit` (as a
     // script does) was refused RATE_LIMITED now and then with a cap of 1 (close comes later).
     // In-process, the slot it used counts against the client's share until it is replaced (edge.ts).
-    if (local) return void local.ended.then(() => got.release(local.recycled));
+    if (local) return void local.ended.then(() => got.release(localRecycling(local.recycled)));
     if (!relay) {
       // The all-in-one's slot of another worker host: the handshake is answered only now, as
       // the socket could have been handed over in-process until the lease named the slot.
@@ -131,7 +133,10 @@ export class WsProxy {
     for (;;) {
       const result = await this.open(relay, current, runId);
       if (result.kind === 'open') {
-        this.pipe(socket, result.upstream, result.rest, got.release);
+        // The slot's teardown on its worker host counts against the client's share, as in-process.
+        const ran = current;
+        const recycling = remoteRecycling(() => ctx.registry.slotRecycled(ran), RECYCLING_COUNTED_MAX_MS);
+        this.pipe(socket, result.upstream, result.rest, () => got.release(recycling));
         return this.warmWhenDone(socket, current.next);
       }
       if (socket.destroyed) return;

@@ -4,22 +4,27 @@
 // soon as its last one ended (an attacker probe: 6 of 6 slots busy, a victim waiting up to 9.8 s).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { startPlayground, waitFor, type Playground } from '../helpers/playground.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
+import { Cluster } from '../helpers/cluster.ts';
 
 let pg: Playground | undefined;
-after(() => pg?.stop());
+const clusters: Cluster[] = [];
+after(async () => {
+  await pg?.stop();
+  for (const c of clusters) await c.stop();
+});
 
 /** A chain of folders deep enough that removing it takes the worker host a second or so. */
 const DEEP_TREE = 'const fs = require("fs"); for (let i = 0; i < 15000; i++) { fs.mkdirSync("d"); process.chdir("d"); } console.log("left");';
 
 /** The most slots the worker host had running a program or tearing one down at once, while `work` ran. */
-async function mostHeld(work: () => Promise<void>): Promise<number> {
+async function mostHeld(work: () => Promise<void>, metricsUrl = () => `${pg!.httpUrl}/metrics`): Promise<number> {
   let most = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const text = await (await fetch(`${pg!.httpUrl}/metrics`)).text();
+      const text = await (await fetch(metricsUrl())).text();
       const state = (s: string) => Number(text.match(new RegExp(`^playground_host_slots\\{state="${s}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
       most = Math.max(most, state('running') + state('recycling'));
       await new Promise((r) => setTimeout(r, 20));
@@ -91,4 +96,41 @@ test('a folder that takes seconds to remove holds only its own slot: other slots
   } finally {
     await small.stop();
   }
+});
+
+test('scale-out: a client\'s slots still being torn down on a worker host count against its share on the gateway too', { timeout: 240_000 }, async () => {
+  // The gateway released the client's place at `exit` and knew nothing of the teardown that
+  // followed on the worker host, so a client with a cap of 1 held every slot of the cluster
+  // tearing down its runs (the gap the all-in-one's fix left).
+  const cluster = new Cluster('redis://127.0.0.1:6379/0');
+  clusters.push(cluster);
+  const host = await cluster.workerHost(4);
+  const gw = await cluster.gateway({ PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' });
+  await cluster.waitIdle(gw.httpUrl, 4);
+  const statusUrl = await waitFor('the host\'s status URL', () => /"statusUrl":"([^"]+)"/.exec(host.logs())?.[1]);
+  const most = await mostHeld(
+    () =>
+      backToBack(5, async () => {
+        const r = await runOverWs(gw.wsUrl, { type: 'run', language: 'javascript', code: DEEP_TREE }, { deadlineMs: 60_000 });
+        if (r.error?.code === 'RATE_LIMITED') return 'refused';
+        assert.equal(r.error, undefined, JSON.stringify(r.error));
+        assert.equal(r.stdout, 'left\n');
+        return 'ok';
+      }),
+    () => `${statusUrl}/metrics`,
+  );
+  assert.equal(most, 1, `${most} slots held at once`);
+  // The gateway's HTTP API reaches the slot over a connection of its own: the same share.
+  const overHttp = await mostHeld(
+    () =>
+      backToBack(4, async () => {
+        const res = await fetch(`${gw.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: DEEP_TREE }) });
+        if (res.status === 429) return 'refused';
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal(((await res.json()) as { stdout: string }).stdout, 'left\n');
+        return 'ok';
+      }),
+    () => `${statusUrl}/metrics`,
+  );
+  assert.equal(overHttp, 1, `${overHttp} slots held at once over POST /api/run`);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Edge } from '../../server/src/edge.ts';
+import { localRecycling, remoteRecycling } from '../../server/src/slot-recycling.ts';
 
 const edge = (cap: number) => new Edge({ allowedOrigins: [], trustedProxies: [], apiKeys: [], runsPerMinute: 10_000, maxConcurrentPerClient: cap, poolSize: () => 8, keyPrefix: 't:' });
 
@@ -18,8 +19,8 @@ test('slots a client\'s finished runs left being torn down hold its share; its n
   assert.ok(a.ok && b.ok);
   const slotA = deferred();
   const slotB = deferred();
-  a.release(slotA.promise);
-  b.release(slotB.promise);
+  a.release(localRecycling(slotA.promise));
+  b.release(localRecycling(slotB.promise));
   // Two loops of runs start their next ones at once: both wait, as both places are still torn down.
   let admitted = 0;
   const next = [e.admit('c'), e.admit('c')].map((p) => p.then((r) => (r.ok ? admitted++ : assert.fail(`refused: ${r.message}`))));
@@ -40,9 +41,38 @@ test('a client whose share only slow teardowns hold is refused after waiting, wi
   const e = edge(1);
   const a = await e.admit('c');
   assert.ok(a.ok);
-  a.release(new Promise(() => undefined));
+  a.release(localRecycling(new Promise(() => undefined)));
   const refused = await e.admit('c');
   assert.equal(refused.ok, false);
   assert.match(!refused.ok ? refused.message : '', /still being cleaned up/);
   assert.ok(!refused.ok && refused.retryAfterMs > 0);
+});
+
+test('a slot on another worker host is asked about only while its client waits on it, and frees the share once it is back', { timeout: 20_000 }, async () => {
+  const e = edge(1);
+  const a = await e.admit('c');
+  assert.ok(a.ok);
+  let asked = 0;
+  let back = false;
+  a.release(remoteRecycling(async () => (asked++, back), 60_000, 10));
+  await tick();
+  // An ordinary run costs the registry nothing: nobody waits on its slot yet.
+  assert.equal(asked, 0);
+  const next = e.admit('c');
+  await tick();
+  assert.ok(asked >= 1, 'asked once the client waits');
+  const askedWhileTornDown = asked;
+  back = true;
+  const admitted = await next;
+  assert.ok(admitted.ok);
+  await tick();
+  assert.ok(asked >= askedWhileTornDown && asked <= askedWhileTornDown + 1, 'no polling once it is back');
+});
+
+test('a registry that cannot answer about a remote slot ends the charge instead of refusing the client', async () => {
+  const e = edge(1);
+  const a = await e.admit('c');
+  assert.ok(a.ok);
+  a.release(remoteRecycling(() => Promise.reject(new Error('redis away')), 60_000, 10));
+  assert.ok((await e.admit('c')).ok);
 });
