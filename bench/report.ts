@@ -556,6 +556,25 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   while the run frame travels), and that plus the \`101\` before the registry's commands:
   8.60 and 8.77 against 8.78 ms p50 (in-process 6.38): nothing measurable, as every step goes
   through the gateway's one thread on a 2-core machine. Not taken.
+- **Scale-out, tenth pass** (issue 14 item 8, sixth session of 2026-12-01; kernel
+  6.18.44-fc-v857, a faster VM of the kind). \`npm run bench -- --only=proxied --quick\` at the
+  session's start: in-process 4.70, all-in-one on Redis 5.57, proxied 6.26 ms p50 (+1.56 ms).
+  Timestamps on one clock in the gateway (from its \`upgrade\` event, 120 runs, medians) and in
+  the worker host: the registry's two commands are issued by 0.53 ms (0.17 ms of it building the
+  lease script's call in ioredis), the \`101\` leaves at 0.65–0.69 ms, the registry answers at
+  0.97–1.12 ms, the client's \`run\` frame arrives at 1.24–1.32 ms and is written to the slot at
+  1.34–1.50 ms. In the worker host the lease frame (which arrives with the run frame) costs
+  0.34 ms before the run frame is read (0.15 ms parsing and verifying it, 0.07 ms serving it,
+  0.1 ms setting the session up), a session the all-in-one sets up during the client's round
+  trip; from the run frame to the first output both paths then take the same (2.2–2.4 ms).
+  Tried again on this VM, alternating with the unchanged gateway (proxied over in-process, p50):
+  the \`101\` before the registry's commands (+1.66, +1.38 ms against +1.58, +1.32: the run
+  frame came 0.35 ms sooner, the registry's answer as much later), and the lease frame written
+  the moment the lease is known so the worker host verifies it while the run frame travels
+  (+1.37, +1.42, +0.94 against +1.28, +1.62): within this bench's run-to-run spread of
+  ±0.3 ms, so not taken. What is left is two hops and one Redis round trip on a 2-core machine;
+  within ~1 ms would take the lease off the run's path (a slot leased to the gateway ahead of
+  its client, which holds slots back from other gateways' queues) and is not done.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
