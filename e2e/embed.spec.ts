@@ -46,6 +46,10 @@ test('the embed inside a host page answers postMessage commands, emits output/ru
     await expect(frame.locator('html')).toHaveAttribute('data-theme', 'dark');
     const bad = await reply(page, await page.evaluate(() => (window as any).send('launch')));
     expect(bad).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    // A command that is no string is answered too (it was dropped: the host waited for a timeout).
+    const notAName = await reply(page, await page.evaluate(() => (window as any).send({ name: 'run' })));
+    expect(notAName).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect(notAName.error).toMatch(/command must be a string/);
     await shot(page, 'embed-in-host-page');
   } finally {
     await host.close();

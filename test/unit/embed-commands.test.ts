@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { carryOut, type EmbedControls } from '../../web/src/embed-commands.ts';
+import { carryOut, checkCommand, type EmbedControls } from '../../web/src/embed-commands.ts';
 
 function controls(): EmbedControls & { calls: string[] } {
   const calls: string[] = [];
@@ -47,4 +47,22 @@ test('sendStdin with no program running is refused (the data would go nowhere), 
   const busy = controls();
   assert.deepEqual(carryOut('sendStdin', { data: 'x\n' }, busy), { ok: true });
   assert.deepEqual(busy.calls, ['sendStdin x\n']);
+});
+
+test('a command message with a command that is no string, or an id that is neither string nor number, is refused with a reply, not dropped', () => {
+  // `command: {}` got no reply at all, so the host waited for a timeout (a user probe).
+  const bad = checkCommand({ id: 'x', command: {} });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.id, 'x', 'the reply still carries the id');
+  assert.match(!bad.ok && !bad.refusal.ok ? bad.refusal.error : '', /command must be a string/);
+  for (const id of [{}, [1], NaN, null, true]) {
+    const r = checkCommand({ id, command: 'run' });
+    assert.equal(r.ok, false, JSON.stringify(id));
+    assert.equal(r.id, undefined);
+    assert.equal(!r.ok && !r.refusal.ok && r.refusal.code, 'BAD_REQUEST');
+  }
+  // The id is optional (fire-and-forget), a string or a number.
+  assert.deepEqual(checkCommand({ command: 'run' }), { ok: true, id: undefined, command: 'run' });
+  assert.deepEqual(checkCommand({ id: 7, command: 'ping' }), { ok: true, id: 7, command: 'ping' });
+  assert.deepEqual(checkCommand({ id: 'a', command: 'nope' }), { ok: true, id: 'a', command: 'nope' }, 'an unknown name is carryOut\'s to refuse');
 });

@@ -27,6 +27,20 @@ const COMMANDS: ReadonlySet<string> = new Set<EmbedCommand>(['ping', 'run', 'sto
 
 const refuse = (error: string): CommandResult => ({ ok: false, code: 'BAD_REQUEST', error });
 
+/**
+ * The fields of a command message: `id` (optional, a string or a number: the reply carries it
+ * back) and `command` (a string). A message that breaks either is refused with a reply that
+ * says so, instead of being dropped (a host waited for a timeout on `command: {}`); the reply
+ * carries the id only when it is one.
+ */
+export function checkCommand(msg: { id?: unknown; command?: unknown }): { ok: true; id?: string | number; command: string } | { ok: false; id?: string | number; refusal: CommandResult } {
+  const idOk = msg.id === undefined || typeof msg.id === 'string' || (typeof msg.id === 'number' && Number.isFinite(msg.id));
+  const id = idOk ? (msg.id as string | number | undefined) : undefined;
+  if (!idOk) return { ok: false, refusal: refuse('id must be a string or a number (the reply carries it back)') };
+  if (typeof msg.command !== 'string') return { ok: false, id, refusal: refuse(`command must be a string, one of ${[...COMMANDS].join(', ')}`) };
+  return { ok: true, id, command: msg.command };
+}
+
 export function carryOut(command: string, rawArgs: unknown, c: EmbedControls): CommandResult {
   if (!COMMANDS.has(command)) return refuse(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
   const args = (typeof rawArgs === 'object' && rawArgs !== null ? rawArgs : {}) as Record<string, unknown>;

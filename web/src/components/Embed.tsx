@@ -9,7 +9,7 @@ import { fromFiles, mainFileName, shareUrl, sourceFiles } from '../share.ts';
 import type { ProgramFile } from '../../../protocol/program-files.ts';
 import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
 import { CHANNEL, isCommand, originAllowed, type EmbedEventName } from '../embed-api.ts';
-import { carryOut, type CommandResult } from '../embed-commands.ts';
+import { carryOut, checkCommand, type CommandResult } from '../embed-commands.ts';
 import { describeProgram } from '../embed-files.ts';
 import { readOptions } from '../embed-options.ts';
 
@@ -183,16 +183,20 @@ export function Embed() {
   useEffect(() => {
     const onMessage = (ev: MessageEvent) => {
       if (!isCommand(ev.data)) return;
-      const { id, command, args } = ev.data;
+      const checked = checkCommand(ev.data);
+      const { id } = checked;
+      const command = checked.ok ? checked.command : undefined;
+      const args = ev.data.args;
       const reply = (r: CommandResult) =>
-        (ev.source as Window | null)?.postMessage({ channel: CHANNEL, type: 'reply', id, command, ...r }, ev.origin === 'null' ? '*' : ev.origin);
+        (ev.source as Window | null)?.postMessage({ channel: CHANNEL, type: 'reply', ...(id === undefined ? {} : { id }), ...(command === undefined ? {} : { command }), ...r }, ev.origin === 'null' ? '*' : ev.origin);
       // Refused, but said so (B10): the sender learns why instead of waiting for a timeout. The
       // reply goes to the sender's own origin and carries nothing from this embed.
       if (!originAllowed(ev.origin, opts.origins)) {
         return reply({ ok: false, code: 'FORBIDDEN_ORIGIN', error: `origin ${ev.origin} is not allowed to control this embed (origins=${(opts.origins ?? []).join(',')})` });
       }
+      if (!checked.ok) return reply(checked.refusal);
       reply(
-        carryOut(String(command), args, {
+        carryOut(checked.command, args, {
           run: doRun,
           stop,
           getSource: () => ({ ...describeProgram(currentFiles(), sourceRef.current.entry), language: opts.language }),
