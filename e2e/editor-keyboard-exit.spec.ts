@@ -12,6 +12,8 @@ test('Esc then Tab leaves the editor without touching the code; focus by keyboar
   expect(await editorFocused()).toBe(true);
   await expect(page.locator('.editor-hint')).toBeVisible();
   await expect(page.locator('.editor[data-keyboard-focus="true"]')).toHaveCount(1);
+  // A screen reader is told the way out too (its label named only Ctrl+M: a user probe).
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/Escape then Tab/);
   // Tab alone still indents.
   await page.keyboard.press('End');
   await page.keyboard.press('Tab');

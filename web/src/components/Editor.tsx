@@ -293,7 +293,8 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         // key was not typed over the one it had inserted (`([1, 2]); }]`).
         autoClosingBrackets: 'never',
         autoClosingQuotes: 'never',
-        ariaLabel: label ?? 'Code editor. Press Ctrl+M to toggle Tab focus mode; Ctrl+Enter runs.',
+        // Tab indents here, so the way out is said first: a keyboard user tabbing through a page lands in it.
+        ariaLabel: label ?? 'Code editor. Tab indents; press Escape then Tab to leave it. Ctrl+Enter runs; Ctrl+M toggles Tab focus mode.',
       });
       editorRef.current = editor;
       tokenizeBeforeTyping(editor);
