@@ -81,3 +81,27 @@ test('an embed in a phone-width column keeps its Run button and status items on 
   }
   await shot(page, 'phone-embed');
 });
+
+// With their words hidden on a phone, Rename and Make entry were hidden whole: renaming took a
+// double-tap nobody finds, and the file that runs first could not be chosen (a user probe).
+test('on a phone a file can be renamed and made the entry from the file bar, which stays within the screen', async ({ page }) => {
+  await openPlayground(page);
+  await page.getByRole('button', { name: '+ File' }).click();
+  await page.getByLabel('New file name').fill('other.js');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await setCode(page, "console.log('other runs first')");
+  const makeEntry = page.getByRole('button', { name: 'Make entry' });
+  await expect(makeEntry).toBeVisible();
+  await makeEntry.tap();
+  await expect(page.getByRole('tab', { name: /other\.js/ })).toContainText('▶');
+  await page.getByRole('button', { name: 'Rename' }).tap();
+  await page.getByLabel('New name for other.js').fill('first.js');
+  await page.getByRole('button', { name: 'OK' }).tap();
+  await expect(page.getByRole('tab', { name: /first\.js/ })).toBeVisible();
+  const bar = (await page.locator('.file-tabs').boundingBox())!;
+  expect(bar.x + bar.width).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await shot(page, 'phone-file-bar');
+  await page.getByRole('button', { name: /Run/ }).tap();
+  await expect(consoleText(page)).toHaveText('other runs first\n');
+});

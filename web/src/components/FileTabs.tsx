@@ -64,14 +64,18 @@ export function FileTabs({ names, active, entry, onSelect, onAdd, onRename, onDe
           <button type="button" onClick={() => setEditing({ text: nextName(names) })} title="Add a file">
             + File
           </button>
-          <button type="button" className="wide-only" onClick={() => setEditing({ from: active, text: active })} title="Rename this file">
-            Rename
+          {/* On a phone, icons: with the words hidden there, renaming took a double-tap nobody
+              finds and the entry could not be chosen at all (a user probe). */}
+          <button type="button" onClick={() => setEditing({ from: active, text: active })} title="Rename this file" aria-label="Rename">
+            <span className="phone-only icon" aria-hidden="true">✎</span>
+            <span className="wide-only">Rename</span>
           </button>
         </>
       )}
       {editable && names.length > 1 && active !== entry && (
-        <button type="button" className="wide-only" onClick={() => onSetEntry?.(active)} title="Run this file first">
-          Make entry
+        <button type="button" onClick={() => onSetEntry?.(active)} title="Run this file first" aria-label="Make entry">
+          <span className="phone-only icon" aria-hidden="true">▶</span>
+          <span className="wide-only">Make entry</span>
         </button>
       )}
       {editing && (
