@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFrames, closeCodeFor, encodeFrame, answerHint, serverFrames, toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
 import { leaseFrameText, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, clientTextFrame, serverTextFrame } from './ws-frame-watch.ts';
-import { localRecycling, remoteRecycling } from './slot-recycling.ts';
+import { localRecycling, remoteRecycling, type Recycling } from './slot-recycling.ts';
 import { RECYCLING_COUNTED_MAX_MS } from './edge.ts';
 import { closeWith, handshakeResponse, refuseHandshake, sendErrorFrames } from './ws-handshake.ts';
 import { SlotRelay, type RelayResult } from './slot-relay.ts';
@@ -104,9 +104,13 @@ export class WsProxy {
     const startedAt = performance.now();
     let current = lease;
     let unreachable = 0;
+    // The slot's teardown after the run counts against the client's share (edge.ts), also when
+    // the client leaves before its `exit`: a client that left on its program's last output was
+    // not charged, and held every slot tearing its runs down.
+    let recycling: Recycling | undefined = local ? localRecycling(local.recycled) : undefined;
     socket.once('close', () => {
       ctx.activeRuns.delete(handle);
-      got.release();
+      got.release(recycling);
       relay?.abort();
       void ctx.registry.release(current).catch((e: Error) => ctx.log.error({ err: e.message }, 'lease release failed'));
       // The access log: one line per run, client → run → worker → how it ended (the `exit`'s
@@ -121,7 +125,7 @@ export class WsProxy {
     // it), not when its socket closes: a client that starts its next run on `exit` (as a
     // script does) was refused RATE_LIMITED now and then with a cap of 1 (close comes later).
     // In-process, the slot it used counts against the client's share until it is replaced (edge.ts).
-    if (local) return void local.ended.then(() => got.release(localRecycling(local.recycled)));
+    if (local) return void local.ended.then(() => got.release(recycling));
     if (!relay) {
       // The all-in-one's slot of another worker host: the handshake is answered only now, as
       // the socket could have been handed over in-process until the lease named the slot.
@@ -133,9 +137,8 @@ export class WsProxy {
     for (;;) {
       const result = await this.open(relay, current, runId);
       if (result.kind === 'open') {
-        // The slot's teardown on its worker host counts against the client's share, as in-process.
         const ran = current;
-        const recycling = remoteRecycling(() => ctx.registry.slotRecycled(ran), RECYCLING_COUNTED_MAX_MS);
+        recycling = remoteRecycling(() => ctx.registry.slotRecycled(ran), RECYCLING_COUNTED_MAX_MS);
         this.pipe(socket, result.upstream, result.rest, () => got.release(recycling));
         return this.warmWhenDone(socket, current.next);
       }

@@ -76,6 +76,34 @@ test('a client\'s slots still being torn down count against its share: with a ca
   });
 });
 
+test('a client that leaves before its run\'s exit is charged for the teardown too: with a cap of 1 it never holds two slots', { timeout: 240_000 }, async () => {
+  // Leaving on the program's last output (before `exit`) released the client's place with its
+  // socket, uncharged: the same client then held every slot tearing its runs down.
+  pg ??= await startPlayground({ slots: 4, env: { PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' } });
+  const leaveEarly = async (wsUrl: string): Promise<'ok' | 'refused'> => {
+    const r = await runOverWs(wsUrl, { type: 'run', language: 'javascript', code: `${DEEP_TREE} setTimeout(() => {}, 3000);` }, {
+      deadlineMs: 60_000,
+      onMessage: (m, ws) => {
+        if (m.type === 'stdout') ws.close();
+      },
+    });
+    if (r.error?.code === 'RATE_LIMITED') return 'refused';
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.stdout, 'left\n');
+    return 'ok';
+  };
+  const most = await mostHeld(() => backToBack(4, () => leaveEarly(pg!.wsUrl)));
+  assert.equal(most, 1, `${most} slots held at once (all-in-one)`);
+  const cluster = new Cluster('redis://127.0.0.1:6379/0');
+  clusters.push(cluster);
+  const host = await cluster.workerHost(4);
+  const gw = await cluster.gateway({ PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' });
+  await cluster.waitIdle(gw.httpUrl, 4);
+  const statusUrl = await waitFor('the host\'s status URL', () => /"statusUrl":"([^"]+)"/.exec(host.logs())?.[1]);
+  const mostRelayed = await mostHeld(() => backToBack(4, () => leaveEarly(gw.wsUrl)), () => `${statusUrl}/metrics`);
+  assert.equal(mostRelayed, 1, `${mostRelayed} slots held at once (scale-out)`);
+});
+
 test('a folder that takes seconds to remove holds only its own slot: other slots are torn down and refilled meanwhile', { timeout: 240_000 }, async () => {
   // Removals ran inside the bound on teardowns at once (PLAYGROUND_SANDBOX_START_CONCURRENCY):
   // two such runs held every other slot's teardown, so the pool emptied (an attacker probe).
