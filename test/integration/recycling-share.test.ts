@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlayground, waitFor, type Playground } from '../helpers/playground.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
-import { Cluster } from '../helpers/cluster.ts';
+import { Cluster, type GatewayProc } from '../helpers/cluster.ts';
 
 let pg: Playground | undefined;
 const clusters: Cluster[] = [];
@@ -37,6 +37,21 @@ async function mostHeld(work: () => Promise<void>, metricsUrl = () => `${pg!.htt
     await sampler;
   }
   return most;
+}
+
+let sharedCluster: Promise<{ gw: GatewayProc; hostMetricsUrl: () => string }> | undefined;
+/** A gateway with a cap of 1 per client and a worker host of 4 slots on Redis, shared by the scale-out tests. */
+function capOneCluster(): Promise<{ gw: GatewayProc; hostMetricsUrl: () => string }> {
+  sharedCluster ??= (async () => {
+    const cluster = new Cluster('redis://127.0.0.1:6379/0');
+    clusters.push(cluster);
+    const host = await cluster.workerHost(4);
+    const gw = await cluster.gateway({ PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' });
+    await cluster.waitIdle(gw.httpUrl, 4);
+    const statusUrl = await waitFor('the host\'s status URL', () => /"statusUrl":"([^"]+)"/.exec(host.logs())?.[1]);
+    return { gw, hostMetricsUrl: () => `${statusUrl}/metrics` };
+  })();
+  return sharedCluster;
 }
 
 /** Runs `run` until it has succeeded `count` times; a refusal (the share still held by teardowns) is retried. */
@@ -94,13 +109,8 @@ test('a client that leaves before its run\'s exit is charged for the teardown to
   };
   const most = await mostHeld(() => backToBack(4, () => leaveEarly(pg!.wsUrl)));
   assert.equal(most, 1, `${most} slots held at once (all-in-one)`);
-  const cluster = new Cluster('redis://127.0.0.1:6379/0');
-  clusters.push(cluster);
-  const host = await cluster.workerHost(4);
-  const gw = await cluster.gateway({ PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' });
-  await cluster.waitIdle(gw.httpUrl, 4);
-  const statusUrl = await waitFor('the host\'s status URL', () => /"statusUrl":"([^"]+)"/.exec(host.logs())?.[1]);
-  const mostRelayed = await mostHeld(() => backToBack(4, () => leaveEarly(gw.wsUrl)), () => `${statusUrl}/metrics`);
+  const { gw, hostMetricsUrl } = await capOneCluster();
+  const mostRelayed = await mostHeld(() => backToBack(4, () => leaveEarly(gw.wsUrl)), hostMetricsUrl);
   assert.equal(mostRelayed, 1, `${mostRelayed} slots held at once (scale-out)`);
 });
 
@@ -130,12 +140,7 @@ test('scale-out: a client\'s slots still being torn down on a worker host count 
   // The gateway released the client's place at `exit` and knew nothing of the teardown that
   // followed on the worker host, so a client with a cap of 1 held every slot of the cluster
   // tearing down its runs (the gap the all-in-one's fix left).
-  const cluster = new Cluster('redis://127.0.0.1:6379/0');
-  clusters.push(cluster);
-  const host = await cluster.workerHost(4);
-  const gw = await cluster.gateway({ PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '1', PLAYGROUND_RATE_LIMIT_PER_MINUTE: '10000' });
-  await cluster.waitIdle(gw.httpUrl, 4);
-  const statusUrl = await waitFor('the host\'s status URL', () => /"statusUrl":"([^"]+)"/.exec(host.logs())?.[1]);
+  const { gw, hostMetricsUrl } = await capOneCluster();
   const most = await mostHeld(
     () =>
       backToBack(5, async () => {
@@ -145,7 +150,7 @@ test('scale-out: a client\'s slots still being torn down on a worker host count 
         assert.equal(r.stdout, 'left\n');
         return 'ok';
       }),
-    () => `${statusUrl}/metrics`,
+    hostMetricsUrl,
   );
   assert.equal(most, 1, `${most} slots held at once`);
   // The gateway's HTTP API reaches the slot over a connection of its own: the same share.
@@ -158,7 +163,7 @@ test('scale-out: a client\'s slots still being torn down on a worker host count 
         assert.equal(((await res.json()) as { stdout: string }).stdout, 'left\n');
         return 'ok';
       }),
-    () => `${statusUrl}/metrics`,
+    hostMetricsUrl,
   );
   assert.equal(overHttp, 1, `${overHttp} slots held at once over POST /api/run`);
 });
