@@ -338,8 +338,12 @@ export class RedisRegistry implements Registry {
   }
 
   async slotRecycled(lease: Lease): Promise<boolean> {
-    const [ready, leaseId] = await this.redisClient.hmget(`${this.opts.prefix}slot:${lease.slot.id}`, 'ready', 'leaseId');
-    if (ready === null) return true;
+    const p = this.opts.prefix;
+    const answers = await this.redisClient.pipeline().hmget(`${p}slot:${lease.slot.id}`, 'ready', 'leaseId').exists(`${p}host:${lease.slot.hostId}`).exec();
+    if (!answers || answers.some(([err]) => err)) throw new Error('registry unavailable');
+    const [ready, leaseId] = answers[0]![1] as Array<string | null>;
+    // Gone, or its host is down (killed mid-run: nothing is being torn down there for anyone).
+    if (ready === null || answers[1]![1] === 0) return true;
     // Ready counts only once the lease is given back: a slot is marked busy a moment after its run starts.
     if (leaseId === lease.leaseId) return false;
     return ready === '1' || !!leaseId;

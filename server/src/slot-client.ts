@@ -161,7 +161,13 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
       }
       this.finish(true);
     });
-    ws.on('close', () => retrying || this.finish(false));
+    ws.on('close', () => {
+      if (retrying) return;
+      // Closed without an `exit` the client did not ask for: the worker vanished (its host
+      // killed), and tears nothing down that the client should be charged for.
+      if (!this.exit && !this.aborted) this.recycled = undefined;
+      this.finish(false);
+    });
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
       this.refused(res.statusCode ?? 0);

@@ -139,7 +139,8 @@ export class WsProxy {
       if (result.kind === 'open') {
         const ran = current;
         recycling = remoteRecycling(() => ctx.registry.slotRecycled(ran), RECYCLING_COUNTED_MAX_MS);
-        this.pipe(socket, result.upstream, result.rest, () => got.release(recycling));
+        // A worker that vanished (its host killed) tears nothing down: nothing to charge then.
+        this.pipe(socket, result.upstream, result.rest, (vanished) => got.release(vanished ? (recycling = undefined) : recycling));
         return this.warmWhenDone(socket, current.next);
       }
       if (socket.destroyed) return;
@@ -205,7 +206,7 @@ export class WsProxy {
    * The slot accepted the run: its bytes go to the client, watched for the end of the run
    * (`runOver` once its `exit` or close frame came by, or the worker's side is gone).
    */
-  private pipe(client: Duplex, upstream: net.Socket, rest: Buffer, runOver: () => void): void {
+  private pipe(client: Duplex, upstream: net.Socket, rest: Buffer, runOver: (workerVanished: boolean) => void): void {
     if (client.destroyed) return void upstream.destroy();
     this.upstream.set(client, upstream);
     this.watchUpstream(upstream, client, rest, runOver);
@@ -217,23 +218,24 @@ export class WsProxy {
    * A worker that vanishes mid-run (host killed, link broken) never sends its close frame; the
    * client then gets a typed, retryable error and a close of its own, not a silent hang-up.
    */
-  private watchUpstream(upstream: net.Socket, client: Duplex, rest: Buffer, runOver: () => void): void {
+  private watchUpstream(upstream: net.Socket, client: Duplex, rest: Buffer, runOver: (workerVanished: boolean) => void): void {
     const watcher = new CloseFrameWatcher();
     this.watchers.set(client, watcher);
     // Registered before the pipe to the client: the run is over here before its `exit` is
     // written there.
     const see = (chunk: Buffer): void => {
       watcher.push(chunk);
-      if (watcher.exit || watcher.sawClose) runOver();
+      if (watcher.exit || watcher.sawClose) runOver(false);
     };
     see(rest);
     upstream.on('data', see);
     const onGone = () => {
-      runOver();
-      if (watcher.sawClose) this.ended.add(client);
       // A client that ended its side first left: the worker's close follows from it (the pipe
       // passed the end on), so there is nobody to tell and no worker fault to count.
-      if (watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable || client.readableEnded) return;
+      const clientLeft = watcher.sawClose || this.notified.has(client) || client.destroyed || !client.writable || client.readableEnded;
+      runOver(!clientLeft);
+      if (watcher.sawClose) this.ended.add(client);
+      if (clientLeft) return;
       this.notified.add(client);
       this.ctx.metrics.errors.inc({ code: 'INTERNAL' });
       const msg = serverFrames.error('INTERNAL', 'the worker running this program went away; retry');
