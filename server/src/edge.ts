@@ -4,7 +4,7 @@ import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, RateLimi
 import type { Redis } from 'ioredis';
 import { retryHint } from '../../protocol/index.ts';
 import { normalizeIp } from './connection-guard.ts';
-import type { Recycling } from './slot-recycling.ts';
+import { RECYCLING_COUNTED_MAX_MS, type Recycling } from './slot-recycling.ts';
 
 export interface EdgeOptions {
   /** Extra allowed origins; '*' allows any. Same-origin and Origin-less requests always pass. */
@@ -34,8 +34,6 @@ export type Admission = { ok: true; release: (recycling?: Recycling) => void } |
  * program left a tree that takes seconds to remove on purpose.
  */
 export const RECYCLING_WAIT_MS = 5000;
-/** A slot counts against its last client's share at most this long, whatever its teardown does. */
-export const RECYCLING_COUNTED_MAX_MS = 60_000;
 
 /** max(2, a quarter of the pool): a client's share when PLAYGROUND_MAX_CONCURRENT_PER_CLIENT is unset. */
 export function defaultConcurrencyShare(poolSize: number): number {

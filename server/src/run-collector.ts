@@ -13,7 +13,7 @@ export interface CollectedRun {
   error?: ErrorMessage;
   /** More than MAX_OUTPUT_CHUNKS changes of stream: `chunks` stops there (stdout, stderr and output are whole). */
   chunksTruncated?: boolean;
-  /** In-process: settles when the slot has replaced the run's sandbox. */
+  /** The slot's teardown after the run, which the client's share counts (slot-recycling.ts). */
   recycled?: Recycling;
 }
 

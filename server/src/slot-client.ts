@@ -5,7 +5,6 @@ import { LEASE_HEADER, RUN_ID_HEADER, clientFrames, encodeFrame, parseServerFram
 import { ChannelEnd, signLease, type GatewayRegistry, type Lease, type LeaseOptions } from '../../registry/index.ts';
 import type { LocalSlots } from './local-slots.ts';
 import { localRecycling, remoteRecycling, type Recycling } from './slot-recycling.ts';
-import { RECYCLING_COUNTED_MAX_MS } from './edge.ts';
 
 /** A `run` frame's fields, plus what the bridge does with stdin. */
 export type SlotRunRequest = Omit<RunMessage, 'type'> & {
@@ -135,7 +134,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     }
     let opened = false;
     let retrying = false;
-    this.recycled = remoteRecycling(() => opts.registry.slotRecycled(lease), RECYCLING_COUNTED_MAX_MS);
+    this.recycled = remoteRecycling(() => opts.registry.slotRecycled(lease));
     const ws = new WebSocket(`ws://${lease.slot.address}/`, {
       headers: {
         [LEASE_HEADER]: signLease(opts.leaseSecret, lease.slot.id, lease.leaseId, 30_000),

@@ -10,6 +10,9 @@ export interface Recycling {
   hurry(): void;
 }
 
+/** A slot counts against its last client's share at most this long, whatever its teardown does. */
+export const RECYCLING_COUNTED_MAX_MS = 60_000;
+
 /** A slot of this process's own worker host: it says when the sandbox has been replaced. */
 export function localRecycling(recycled: Promise<unknown>): Recycling {
   return { done: recycled.then(() => undefined, () => undefined), hurry: () => undefined };
@@ -24,7 +27,7 @@ const REMOTE_POLL_MS = 100;
  * waits on it, so an ordinary run costs nothing. A registry that cannot answer ends the charge
  * (leases fail then anyway); so does `maxMs`, whatever the slot does.
  */
-export function remoteRecycling(check: () => Promise<boolean>, maxMs: number, pollMs = REMOTE_POLL_MS): Recycling {
+export function remoteRecycling(check: () => Promise<boolean>, maxMs = RECYCLING_COUNTED_MAX_MS, pollMs = REMOTE_POLL_MS): Recycling {
   let settle!: () => void;
   const done = new Promise<void>((resolve) => (settle = resolve));
   const giveUpAt = performance.now() + maxMs;

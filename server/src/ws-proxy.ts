@@ -7,7 +7,6 @@ import { CLOSE_CODES, LEASE_HEADER, PUBLIC_ERROR_CODES, RUN_ID_HEADER, clientFra
 import { leaseFrameText, signLease, type Lease } from '../../registry/index.ts';
 import { CloseFrameWatcher, clientTextFrame, serverTextFrame } from './ws-frame-watch.ts';
 import { localRecycling, remoteRecycling, type Recycling } from './slot-recycling.ts';
-import { RECYCLING_COUNTED_MAX_MS } from './edge.ts';
 import { closeWith, handshakeResponse, refuseHandshake, sendErrorFrames } from './ws-handshake.ts';
 import { SlotRelay, type RelayResult } from './slot-relay.ts';
 import { PreconnectPool } from './preconnect-pool.ts';
@@ -138,7 +137,7 @@ export class WsProxy {
       const result = await this.open(relay, current, runId);
       if (result.kind === 'open') {
         const ran = current;
-        recycling = remoteRecycling(() => ctx.registry.slotRecycled(ran), RECYCLING_COUNTED_MAX_MS);
+        recycling = remoteRecycling(() => ctx.registry.slotRecycled(ran));
         // A worker that vanished (its host killed) tears nothing down: nothing to charge then.
         this.pipe(socket, result.upstream, result.rest, (vanished) => got.release(vanished ? (recycling = undefined) : recycling));
         return this.warmWhenDone(socket, current.next);
