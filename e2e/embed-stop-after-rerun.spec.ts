@@ -34,3 +34,26 @@ test('Stop still stops after a second run replaced the first (B3)', async ({ pag
     await host.close();
   }
 });
+
+// Found by hand: runs replaced while their socket was still connecting closed it mid-handshake,
+// and Chromium logged "WebSocket is closed before the connection is established" for each.
+test('runs replaced while connecting leave no console noise and the last one runs', async ({ page, baseURL }) => {
+  const noise: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') noise.push(m.text());
+  });
+  const host = await startHostPage(baseURL!, new URLSearchParams({ code: 'console.log("last run")', lang: 'js' }).toString());
+  try {
+    await page.goto(host.url);
+    await expect.poll(() => events(page, 'ready').then((e) => e.length)).toBe(1);
+    // Three runs in one task: the first two are replaced before their sockets can open.
+    await page.evaluate(() => ['run', 'run', 'run'].forEach((c) => (window as any).send(c)));
+    await expect.poll(() => events(page, 'run-end').then((e) => e.length)).toBe(1);
+    const [end] = await events(page, 'run-end');
+    expect(end.data).toMatchObject({ code: 0, reason: 'exit' });
+    await expect(page.frameLocator('#pg').getByTestId('console')).toHaveText(/last run/);
+    expect(noise.filter((t) => /WebSocket/.test(t))).toEqual([]);
+  } finally {
+    await host.close();
+  }
+});

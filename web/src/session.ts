@@ -51,8 +51,12 @@ export function startRun(request: RunRequest, handlers: RunHandlers, url = wsUrl
     }
   };
   let opened = false;
+  let abandoned = false;
   ws.onopen = () => {
     opened = true;
+    // Abandoned while connecting: closing then would have Chromium log an error per socket
+    // (rapid Run, Run, Run); it closes now, before any run frame, so nothing runs.
+    if (abandoned) return ws.close();
     ws.send(encodeFrame(clientFrames.run(request)));
     for (const frame of pending.splice(0)) ws.send(frame);
   };
@@ -86,6 +90,9 @@ export function startRun(request: RunRequest, handlers: RunHandlers, url = wsUrl
     stop: () => send(clientFrames.stop()),
     sendStdin: (data) => send(clientFrames.stdin(data)),
     closeStdin: () => send(clientFrames.eof()),
-    abandon: () => ws.close(),
+    abandon: () => {
+      abandoned = true;
+      if (ws.readyState !== WebSocket.CONNECTING) ws.close();
+    },
   };
 }
