@@ -73,6 +73,31 @@ test('TypeScript `export =` in a required file; namespaces, with values (amaro) 
   assert.equal(typesOnly.stdout, '1\n', typesOnly.stderr);
 });
 
+test('TypeScript decorators run as tsc compiles them by default (standard decorators), in a script and in an ES module, with the .ts file\'s lines in stacks', async () => {
+  const cjs = await run({
+    language: 'ts',
+    code: [
+      'function log(value: any, context: ClassDecoratorContext | ClassMethodDecoratorContext) { console.log("decorated", typeof value, context.kind, String(context.name)); }',
+      'function twice(method: (this: any, n: number) => number, _c: ClassMethodDecoratorContext) { return function (this: any, n: number) { return 2 * method.call(this, n); }; }',
+      '@log',
+      'class C {',
+      '  @log @twice inc(n: number): number { return n + 1; }',
+      '  fail(): never { throw new Error("from C"); }',
+      '}',
+      'console.log(new C().inc(1), "user@example.com");',
+      'new C().fail();',
+    ].join('\n'),
+  });
+  assert.equal(cjs.stdout, 'decorated function method inc\ndecorated function class C\n4 user@example.com\n', cjs.stderr);
+  assert.equal(cjs.exit?.code, 1);
+  assert.match(cjs.stderr, /Error: from C\n    at C\.fail \(\/tmp\/main\.ts:6:\d+\)/, cjs.stderr);
+  const esm = await run({
+    language: 'ts',
+    code: 'import { EOL } from "node:os";\nconst seal = (c: any, _: ClassDecoratorContext) => { Object.seal(c); };\n@seal export class A { static m() { return 1; } }\nconsole.log(Object.isSealed(A), EOL.length, import.meta.url);',
+  });
+  assert.equal(esm.stdout, 'true 1 file:///tmp/main.mjs\n', esm.stderr);
+});
+
 test('a TypeScript syntax error: Node\'s layout (file:line, the line, a caret), exit 1, no runner frames', async () => {
   const r = await run({ language: 'ts', code: 'const ok = 1;\nconst x: number = ;' });
   assert.equal(r.exit?.code, 1);

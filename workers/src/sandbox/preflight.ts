@@ -112,6 +112,7 @@ function addTypeScriptRuntime(layout: SandboxLayout, dir: string, nodePath: stri
     [ts.bundlePath, `${SANDBOX_DIR}/typescript.cjs`],
     [ts.cachePath, `${SANDBOX_DIR}/typescript.cache`],
     [ts.fallbackPath, `${SANDBOX_DIR}/typescript-fallback.cjs`],
+    [ts.decoratorsPath, `${SANDBOX_DIR}/typescript-decorators.cjs`],
   );
 }
 

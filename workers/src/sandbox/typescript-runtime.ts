@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -16,7 +16,7 @@ const SOURCE = fileURLToPath(new URL('./runner-typescript.cjs', import.meta.url)
  * node, other flags) only costs time: the runner compiles from source then.
  * Node's flags matter to V8's check: `nodeFlags` must be the sandbox's.
  */
-export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags: readonly string[]): { bundlePath: string; cachePath: string; fallbackPath: string } {
+export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags: readonly string[]): { bundlePath: string; cachePath: string; fallbackPath: string; decoratorsPath: string } {
   const bundlePath = path.join(dir, 'typescript.cjs');
   // amaro (Node's own TypeScript transformer, swc in WebAssembly): loaded by the runner only
   // for what sucrase cannot do (a namespace with values), inside that run's limits.
@@ -27,6 +27,12 @@ export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags:
   ]);
   chmodSync(bundlePath, 0o644);
   chmodSync(fallbackPath, 0o644);
+  // TypeScript's own compiler (5.x, one self-contained file): loaded by the runner only for a
+  // file with decorators, inside that run's limits. Copied as it is: bundling 9 MB again
+  // would add seconds to every worker host's start.
+  const decoratorsPath = path.join(dir, 'typescript-decorators.cjs');
+  copyFileSync(createRequire(import.meta.url).resolve('typescript5/lib/typescript.js'), decoratorsPath);
+  chmodSync(decoratorsPath, 0o644);
   const cachePath = path.join(dir, 'typescript.cache');
   // The same wrapper text and flags as the runner's loadTypeScript(): V8 checks both.
   const script = `
@@ -43,7 +49,7 @@ export function buildTypeScriptRuntime(dir: string, nodePath: string, nodeFlags:
   if (made.status !== 0 || !existsSync(cachePath)) {
     throw new Error(`the runner's TypeScript bundle failed to load: ${(made.stderr || made.error?.message || `exit ${made.status}`).trim().slice(0, 2000)}`);
   }
-  return { bundlePath, cachePath, fallbackPath };
+  return { bundlePath, cachePath, fallbackPath, decoratorsPath };
 }
 
 /**
