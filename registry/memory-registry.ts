@@ -168,8 +168,12 @@ export class MemoryRegistry implements Registry {
 
   async stats(): Promise<RegistryStats> {
     let busy = 0;
-    for (const e of this.entries.values()) if (e.lease || !e.ready) busy++;
-    return { total: this.entries.size, idle: this.idle.size, busy, waiting: this.waiters.length };
+    let leased = 0;
+    for (const e of this.entries.values()) {
+      if (e.lease || !e.ready) busy++;
+      if (e.lease) leased++;
+    }
+    return { total: this.entries.size, idle: this.idle.size, busy, leased, waiting: this.waiters.length };
   }
 
   async hosts(): Promise<Array<Record<string, unknown>>> {

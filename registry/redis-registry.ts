@@ -444,8 +444,8 @@ export class RedisRegistry implements Registry {
   }
 
   async stats(): Promise<RegistryStats> {
-    const [total, idle, busy, waiting] = (await this.call('stats')) as number[];
-    return { total: total!, idle: idle!, busy: busy!, waiting: waiting! };
+    const [total, idle, busy, waiting, leased] = (await this.call('stats')) as number[];
+    return { total: total!, idle: idle!, busy: busy!, leased: leased!, waiting: waiting! };
   }
 
   /** Heartbeat payloads of live worker hosts (sandbox mode, cgroups, warm sandboxes). */

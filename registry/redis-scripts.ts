@@ -298,19 +298,21 @@ for i = 2, #ARGV do
 end
 return 1
 `,
-  /** ARGV: prefix → {total, idle, busy, waiting}: slots of hosts without a heartbeat do not count */
+  /** ARGV: prefix → {total, idle, busy, waiting, leased}: slots of hosts without a heartbeat do not count */
   stats: `
 local p = ARGV[1]
-local total, idle = 0, 0
+local total, idle, leased = 0, 0, 0
 for _, id in ipairs(redis.call('SMEMBERS', p .. 'slots')) do
   local s = p .. 'slot:' .. id
   local host = redis.call('HGET', s, 'hostId')
   if host and redis.call('EXISTS', p .. 'host:' .. host) == 1 then
     total = total + 1
-    if redis.call('HGET', s, 'ready') == '1' and redis.call('HGET', s, 'leaseId') == '' then idle = idle + 1 end
+    local lease = redis.call('HGET', s, 'leaseId')
+    if lease and lease ~= '' then leased = leased + 1
+    elseif redis.call('HGET', s, 'ready') == '1' then idle = idle + 1 end
   end
 end
-return {total, idle, total - idle, redis.call('LLEN', p .. 'waiters')}
+return {total, idle, total - idle, redis.call('LLEN', p .. 'waiters'), leased}
 `,
   /** ARGV: prefix → {hostId, lastSeenMs, info or false, …} of every host seen and not yet forgotten */
   hostList: `

@@ -24,7 +24,10 @@ export interface Lease {
 export interface RegistryStats {
   total: number;
   idle: number;
+  /** Not idle: leased, being recycled, or still booting. */
   busy: number;
+  /** Leased to a run. */
+  leased: number;
   waiting: number;
 }
 

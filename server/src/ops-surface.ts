@@ -16,13 +16,14 @@ export function isLoopback(host: string): boolean {
  * cluster-wide, but this gateway leases only to hosts that proved its lease secret: when every
  * live host failed the proof, idle slots exist and no run will ever get one.
  */
-function verdict(totalSlots: number, shuttingDown: boolean, registry: GatewayContext['registry']): { ok: boolean; degraded: boolean; reason?: string } {
+function verdict(totalSlots: number, slotsStarted: boolean, shuttingDown: boolean, registry: GatewayContext['registry']): { ok: boolean; degraded: boolean; reason?: string } {
   const untrusted = registry.untrustedHosts;
   const distrust = untrusted.length
     ? `worker host${untrusted.length > 1 ? 's' : ''} ${untrusted.join(', ')} cannot prove this gateway's lease secret (PLAYGROUND_LEASE_SECRET mismatch), so none of ${untrusted.length > 1 ? 'their' : 'its'} slots is leased here`
     : undefined;
   if (shuttingDown) return { ok: false, degraded: true, reason: 'this gateway is draining: it takes no new runs' };
   if (totalSlots === 0) return { ok: false, degraded: true, reason: 'no worker slots: no live worker host has registered any' };
+  if (!slotsStarted) return { ok: false, degraded: true, reason: 'no worker slot is ready yet: the worker hosts are still starting their sandboxes' };
   if (distrust && registry.trustedHosts.length === 0) return { ok: false, degraded: true, reason: `no trusted worker host: ${distrust}` };
   if (distrust) return { ok: true, degraded: true, reason: `${distrust}; runs go to the other hosts` };
   return { ok: true, degraded: false };
@@ -43,6 +44,12 @@ function verdict(totalSlots: number, shuttingDown: boolean, registry: GatewayCon
  */
 export class OpsSurface {
   private server: http.Server | undefined;
+  /**
+   * Whether a slot has been idle or leased since this gateway started: until then every slot
+   * is still booting and a run could only queue. Latched, so that a moment when every slot is
+   * being recycled under load does not take the gateway out of a load balancer's rotation.
+   */
+  private slotsStarted = false;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -106,7 +113,8 @@ export class OpsSurface {
       if (!detailed) return sendJson(res, 503, { ok: false });
       return sendJson(res, 503, { ok: false, registry: this.ctx.registry.kind, registryReachable: false, error: (err as Error).message });
     }
-    const { ok, degraded, reason } = verdict(stats.total, this.ctx.shuttingDown(), this.ctx.registry);
+    if (stats.idle > 0 || stats.leased > 0) this.slotsStarted = true;
+    const { ok, degraded, reason } = verdict(stats.total, this.slotsStarted, this.ctx.shuttingDown(), this.ctx.registry);
     if (!detailed) return sendJson(res, ok ? 200 : 503, { ok });
     const extras = (await this.healthExtras?.()) ?? {};
     // The gateway's own fields come last: extras describe sandboxes and cannot override them.

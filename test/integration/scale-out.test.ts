@@ -133,3 +133,31 @@ test('clients that leave the moment their run starts: each next client is served
     assert.ok(r.started, JSON.stringify(r.messages.slice(-2)));
   }
 });
+
+// Found by a contract probe: a gateway's /healthz said 200 ~1.3 s before any sandbox was warm
+// (slots registered, all still booting), so a load balancer sent runs that could only queue.
+test('a gateway is not ready while every registered slot is still booting its sandbox; it is once one is idle', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster();
+  clusters.push(cluster);
+  const gw = await cluster.gateway();
+  const answers: Array<{ status: number; idle: number; total: number }> = [];
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const r = await getJson(`${gw.httpUrl}/healthz`).catch(() => undefined);
+      if (r) answers.push({ status: r.status, idle: r.body.slots?.idle ?? -1, total: r.body.slots?.total ?? -1 });
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  })();
+  try {
+    await cluster.workerHost(3);
+    await cluster.waitIdle(gw.httpUrl, 3);
+  } finally {
+    polling = false;
+    await poll;
+  }
+  const booting = answers.filter((a) => a.total > 0 && a.idle === 0);
+  assert.ok(booting.length > 0, `the probe saw slots registered before any was idle: ${JSON.stringify(answers.slice(0, 5))}`);
+  assert.deepEqual([...new Set(booting.map((a) => a.status))], [503], 'not ready while every slot boots');
+  assert.equal(answers.at(-1)?.status, 200);
+});
