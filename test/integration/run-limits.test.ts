@@ -150,6 +150,27 @@ test('a fork bomb is contained by the pids limit and the server keeps serving', 
   assert.equal(next.stdout, 'alive\n');
 });
 
+// Found by a contract probe: bwrap's own process (outside the program's pid namespace) sits in
+// the run's pids cgroup, so a program had 63 processes + threads, not the contract's 64.
+test('processes + threads: exactly 64 per run (the program\'s own count), the 65th is refused', async () => {
+  // A child node sizes libuv's thread pool so that the pid namespace holds `target` tasks in
+  // all, then starts the pool (all its threads at once; libuv aborts if one cannot be made).
+  const tasksTo = (target: number) => `const fs = require('fs'); const { spawnSync } = require('child_process');
+    const child = \`const fs = require('fs');
+      const count = () => fs.readdirSync('/proc').filter((d) => /^\\\\d+$/.test(d)).reduce((n, p) => { try { return n + fs.readdirSync('/proc/' + p + '/task').length; } catch { return n; } }, 0);
+      process.env.UV_THREADPOOL_SIZE = String(${target} - count());
+      fs.stat('/', () => { console.log('tasks', count()); });\`;
+    const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8' });
+    console.log(r.stdout.trim() || 'failed', r.signal || r.status);
+    if (!r.stdout) console.error(r.stderr.slice(0, 400));`;
+  const at64 = await run({ code: tasksTo(64), timeoutMs: 8000 });
+  assert.equal(at64.stdout, 'tasks 64 0\n', at64.stderr);
+  await slotIdle();
+  const at65 = await run({ code: tasksTo(65), timeoutMs: 8000 });
+  assert.equal(at65.stdout, 'failed SIGABRT\n', at65.stderr);
+  await slotIdle();
+});
+
 test('a thread bomb is contained', async () => {
   const r = await run({
     code: `const { Worker } = require('worker_threads'); let n = 0;

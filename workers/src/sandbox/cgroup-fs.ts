@@ -147,11 +147,17 @@ export async function sweepParent(parent: string, runsSubdir: string | undefined
   return removed;
 }
 
-export async function killUntilEmpty(procsFiles: readonly string[]): Promise<void> {
+/**
+ * Kills every process of a group until none is left, then (given its `pids.current`) waits
+ * until the pids controller has let go of them too: a killed process leaves `cgroup.procs` when
+ * it exits but stays charged until its parent reaps it (the launcher, for bwrap), and a
+ * reused group still charged would give the next run fewer than its processes. Bounded (~4 s).
+ */
+export async function killUntilEmpty(procsFiles: readonly string[], pidsCurrentFile?: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     let found = await killProcsIn(procsFiles[0]!);
     if (found === 0) for (const f of procsFiles.slice(1)) found += await killProcsIn(f);
-    if (found === 0) return;
+    if (found === 0 && (!pidsCurrentFile || ((await readNumber(pidsCurrentFile)) ?? 0) === 0)) return;
     await sleep(attempt < 10 ? 2 : 20);
   }
 }

@@ -76,7 +76,7 @@ class V1RunCgroup implements RunCgroup {
     this.oomBase = (await readKeyed(path.join(mem, 'memory.oom_control'), 'oom_kill')) ?? 0;
   }
   async killAll(): Promise<void> {
-    await killUntilEmpty(this.procsFiles);
+    await killUntilEmpty(this.procsFiles, path.join(this.dirs.pids!, 'pids.current'));
   }
   async killOnce(): Promise<void> {
     await killProcsIn(this.procsFiles[0]!);

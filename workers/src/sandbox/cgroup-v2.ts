@@ -54,7 +54,7 @@ class V2RunCgroup implements RunCgroup {
   async killAll(): Promise<void> {
     const killFile = path.join(this.dir, 'cgroup.kill');
     if (existsSync(killFile)) await writeFile(killFile, 1).catch(() => undefined);
-    await killUntilEmpty(this.procsFiles);
+    await killUntilEmpty(this.procsFiles, path.join(this.dir, 'pids.current'));
   }
   async killOnce(): Promise<void> {
     const killFile = path.join(this.dir, 'cgroup.kill');

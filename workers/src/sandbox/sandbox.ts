@@ -168,7 +168,10 @@ export class Sandbox {
 
   static async start(opts: SandboxFactoryOptions, slotName: string, uid: number | undefined): Promise<Sandbox> {
     const id = `${slotName.replace(/[^a-zA-Z0-9]/g, '_')}-${process.pid}-${++sequence}`;
-    const limits = { memoryBytes: opts.memoryBytes, maxProcesses: opts.maxProcesses, cpuCores: opts.cpuCores };
+    // bwrap's own process stays outside the program's pid namespace but in its cgroups: the
+    // program gets its whole `maxProcesses` (processes + threads) beside it.
+    const bwrapTasks = opts.mode === 'bwrap' ? 1 : 0;
+    const limits = { memoryBytes: opts.memoryBytes, maxProcesses: opts.maxProcesses + bwrapTasks, cpuCores: opts.cpuCores };
     const reused = opts.slotCgroups !== undefined;
     const cgroup = opts.slotCgroups ? await opts.slotCgroups.acquire(slotName, limits) : await opts.cgroups.create(id, limits);
     let child: SandboxProcess;
