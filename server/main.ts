@@ -55,7 +55,10 @@ async function main(): Promise<void> {
     });
     const modes = [...new Set(hosts.map((h) => h.sandbox))];
     return {
-      sandbox: modes.length === 1 ? modes[0] : modes,
+      // Always a string, as the all-in-one's: the mode, "unknown" before any host reports
+      // one, "mixed" when hosts differ (sandboxModes lists them).
+      sandbox: modes.length === 1 ? modes[0] : modes.length === 0 ? 'unknown' : 'mixed',
+      sandboxModes: modes,
       workerHosts: up.length,
       warm: hosts.reduce((n, h) => n + (typeof h.warm === 'number' ? h.warm : 0), 0),
       hosts,

@@ -140,6 +140,11 @@ test('a gateway is not ready while every registered slot is still booting its sa
   const cluster = new Cluster();
   clusters.push(cluster);
   const gw = await cluster.gateway();
+  // No host yet: `sandbox` is still a string (it was an empty array).
+  const none = await getJson(`${gw.httpUrl}/healthz`);
+  assert.equal(none.status, 503);
+  assert.equal(none.body.sandbox, 'unknown');
+  assert.deepEqual(none.body.sandboxModes, []);
   const answers: Array<{ status: number; idle: number; total: number }> = [];
   let polling = true;
   const poll = (async () => {
@@ -160,4 +165,7 @@ test('a gateway is not ready while every registered slot is still booting its sa
   assert.ok(booting.length > 0, `the probe saw slots registered before any was idle: ${JSON.stringify(answers.slice(0, 5))}`);
   assert.deepEqual([...new Set(booting.map((a) => a.status))], [503], 'not ready while every slot boots');
   assert.equal(answers.at(-1)?.status, 200);
+  const ready = (await getJson(`${gw.httpUrl}/healthz`)).body;
+  assert.equal(ready.sandbox, 'bwrap');
+  assert.deepEqual(ready.sandboxModes, ['bwrap']);
 });
