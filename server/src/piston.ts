@@ -49,18 +49,23 @@ export interface PistonRequest {
 export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: number): { ok: true; value: PistonRequest } | { ok: false; message: string } {
   const language = typeof body.language === 'string' ? body.language : undefined;
   if (!language) return { ok: false, message: 'language is required as a string' };
-  const version = body.version === undefined ? '*' : String(body.version);
-  const id = resolvePistonLanguage(language);
-  // Versions are accepted leniently (clients pin the versions they saw elsewhere); the reply
-  // names the version that actually ran.
-  if (!id) return { ok: false, message: `${language}-${version} runtime is unknown` };
-  if (!Array.isArray(body.files) || body.files.length === 0) return { ok: false, message: 'files is required as an array' };
+  // Piston's checks in its order and words (api/src/api/v2.js): a version is required, though
+  // any one is taken here (clients pin the versions they saw elsewhere; the reply names the
+  // version that actually ran).
+  if (!body.version || typeof body.version !== 'string') return { ok: false, message: 'version is required as a string' };
+  const version = body.version;
+  if (!Array.isArray(body.files)) return { ok: false, message: 'files is required as an array' };
   // Counted here, before a slot is leased for a run that cannot start (190 000 files cost a lease and 0.8 s of the loop: an attacker probe).
   if (body.files.length > MAX_PROGRAM_FILES) return { ok: false, message: `files: at most ${MAX_PROGRAM_FILES} files` };
+  for (const [i, f] of (body.files as unknown[]).entries()) {
+    if (typeof f !== 'object' || f === null || typeof (f as { content?: unknown }).content !== 'string') return { ok: false, message: `files[${i}].content is required as a string` };
+  }
+  const id = resolvePistonLanguage(language);
+  if (!id) return { ok: false, message: `${language}-${version} runtime is unknown` };
+  if (!(body.files as Array<{ encoding?: unknown }>).some((f) => !f.encoding || f.encoding === 'utf8')) return { ok: false, message: 'files must include at least one utf8 encoded file' };
   const files: ProgramFile[] = [];
   for (const [i, f] of (body.files as unknown[]).entries()) {
-    const file = f as { content?: unknown; encoding?: unknown; name?: unknown };
-    if (typeof file !== 'object' || file === null || typeof file.content !== 'string') return { ok: false, message: `files[${i}].content is required as a string` };
+    const file = f as { content: string; encoding?: unknown; name?: unknown };
     if (file.name !== undefined && typeof file.name !== 'string') return { ok: false, message: `files[${i}].name must be a string` };
     const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
     const content = enc === 'utf8' ? file.content : Buffer.from(file.content, enc).toString('utf8');

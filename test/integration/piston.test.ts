@@ -63,11 +63,17 @@ test('/api/v2/execute errors use Piston\'s messages and status codes', async () 
   const tooLong = await post({ language: 'js', version: '*', files: [{ content: '1' }], run_timeout: 999_999 });
   assert.deepEqual(tooLong, { status: 400, body: { message: 'run_timeout cannot exceed the configured limit of 10000' } });
   const noFiles = await post({ language: 'js', version: '*' });
-  assert.equal(noFiles.status, 400);
+  assert.deepEqual(noFiles, { status: 400, body: { message: 'files is required as an array' } });
   const wrongType = await post({ language: 'js' }, 'application/xml');
   assert.equal(wrongType.status, 415);
-  const b64 = await post({ language: 'js', version: '*', files: [{ content: Buffer.from('console.log("b64")').toString('base64'), encoding: 'base64' }] });
-  assert.equal((b64.body as any).run.stdout, 'b64\n');
+  // Found by a contract probe: these ran, where Piston answers 400 in these words.
+  assert.deepEqual(await post({ language: 'js', files: [{ content: '1' }] }), { status: 400, body: { message: 'version is required as a string' } });
+  assert.deepEqual(await post({ language: 'js', version: 20, files: [{ content: '1' }] }), { status: 400, body: { message: 'version is required as a string' } });
+  assert.deepEqual(await post({ language: 'js', version: '*', files: [] }), { status: 400, body: { message: 'files must include at least one utf8 encoded file' } });
+  const b64Main = { content: Buffer.from('console.log("b64", require("./b.js"))').toString('base64'), encoding: 'base64' };
+  assert.deepEqual(await post({ language: 'js', version: '*', files: [b64Main] }), { status: 400, body: { message: 'files must include at least one utf8 encoded file' } });
+  const b64 = await post({ language: 'js', version: '*', files: [b64Main, { name: 'b.js', content: 'module.exports = 2' }] });
+  assert.equal((b64.body as any).run.stdout, 'b64 2\n');
 });
 
 test('/api/v2/execute: a single file runs under its name; a bad name is 400 as with several files; no name is file0.code, as Piston names it', async () => {
