@@ -157,12 +157,12 @@ function run(job) {
   }
   process.argv.splice(1, process.argv.length - 1, start.file, ...(job.args || []));
   process.title = 'node';
-  if (process.pid === 1) signalsToSelfAsNode();
-  // From a fresh stack (the check phase of this same loop turn): none of the runner's frames
-  // sit under the program's in a stack trace. runMain is what `node main.js` calls.
+  // From a fresh stack: none of the runner's frames sit under the program's in a stack trace.
+  // runMain is what `node main.js` calls. (Before the signal emulation: it signals itself.)
   if (start.kind === 'main') {
     // Bound to Module, as node's own bootstrap calls it (the frame reads "[as runMain]").
-    setImmediate(Module.runMain.bind(Module));
+    startAsMain(Module.runMain.bind(Module));
+    if (process.pid === 1) signalsToSelfAsNode();
     return;
   }
   // A CommonJS .ts entry: compiled from memory under its own name, as runMain would compile it.
@@ -173,7 +173,42 @@ function run(job) {
   Module._cache[start.file] = main;
   process.mainModule = main;
   main.loaded = false;
-  setImmediate(main._compile.bind(main, start.code, start.file));
+  startAsMain(main._compile.bind(main, start.code, start.file));
+  if (process.pid === 1) signalsToSelfAsNode();
+}
+
+/**
+ * Calls `entry` the way `node main.js` calls runMain: from node's main script, with nothing
+ * under it. The last frame of an uncaught error's stack then reads as there,
+ * `at node:internal/main/run_main_module:28:49` (a function compiled under that name, the call
+ * at that line and column), where a setImmediate left `at process.processImmediate
+ * (node:internal/timers:…)`. Its caller is a signal handle's callback, which node invokes
+ * straight from C++ (no JavaScript frame below, unlike timers, immediates and ticks, and no
+ * thread pool, unlike a file system callback); the handle is closed before the entry runs, so
+ * the program finds SIGWINCH as node leaves it. An uncaught error stays an uncaught exception.
+ */
+function startAsMain(entry) {
+  let Signal;
+  const quiet = Object.getOwnPropertyDescriptor(process, 'noDeprecation');
+  process.noDeprecation = true; // process.binding('signal_wrap') warns (DEP0111) otherwise
+  try {
+    ({ Signal } = process.binding('signal_wrap'));
+  } catch {
+    Signal = undefined;
+  } finally {
+    if (quiet) Object.defineProperty(process, 'noDeprecation', quiet);
+    else delete process.noDeprecation;
+  }
+  const SIGWINCH = require('node:os').constants.signals.SIGWINCH;
+  const handle = Signal ? new Signal() : undefined;
+  if (!handle || handle.start(SIGWINCH) !== 0) {
+    handle?.close();
+    setImmediate(entry);
+    return;
+  }
+  const main = new vm.Script(`(function (entry, before) { return function () {\nbefore();${'\n'.repeat(26)}${' '.repeat(48)}entry(); }; })`, { filename: 'node:internal/main/run_main_module' }).runInThisContext();
+  handle.onsignal = main(entry, () => handle.close()).bind(undefined);
+  process.kill(process.pid, SIGWINCH);
 }
 
 // Signals a program sends itself. node is its pid namespace's init (bwrap --as-pid-1: there is
