@@ -285,6 +285,9 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         minimap: { enabled: false },
         fontSize: 14,
         scrollBeyondLastLine: false,
+        // A wheel the editor cannot use (nothing left to scroll that way) scrolls the page: an
+        // embed in a docs page no longer stalls the reader whenever the pointer crosses it.
+        scrollbar: { alwaysConsumeMouseWheel: false },
         tabSize: 2,
         // Typing gives exactly what was typed: no closing bracket or quote is inserted for the
         // writer. Monaco's auto-closing depends on how keystrokes reach it: typed inside a string
