@@ -47,3 +47,22 @@ test('add a file, import it, run: the program sees both files; entry, delete and
   await page.getByRole('button', { name: /Run/ }).click();
   await expect(consoleText(page)).toHaveText('sum 23\n');
 });
+
+// Found in a user trial: after naming a new file with Enter, focus fell to the page, so what the
+// user typed next went nowhere (an empty util.ts shipped). It goes to the new file's editor.
+test('after naming a new file (Enter) or renaming one, typing goes into the editor', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, "console.log(require('./util.js'));");
+  await page.getByRole('button', { name: '+ File' }).click();
+  await page.getByLabel('New file name').fill('util.js');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: 'util.js' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.type('module.exports = 42;');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('module.exports = 42;');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await page.getByLabel('New name for util.js').fill('util2.js');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: 'util2.js' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.type(' // renamed');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('module.exports = 42; // renamed');
+});

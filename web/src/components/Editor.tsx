@@ -193,9 +193,14 @@ export function Editor({ value, files, activeFile, onFileChange, onOpenFile, lan
         const shown = editorRef.current?.getModel() === f.model;
         const content = f.model.getValue();
         const old = f.model;
+        // A new name is a new model (its URI): the caret and scroll stay where they were.
+        const view = shown ? editorRef.current?.saveViewState() : null;
         f.name = to;
         f.model = createModel(to, content);
-        if (shown) editorRef.current?.setModel(f.model);
+        if (shown) {
+          editorRef.current?.setModel(f.model);
+          if (view) editorRef.current?.restoreViewState(view);
+        }
         old.dispose();
         revalidateOthers();
       },

@@ -286,11 +286,14 @@ export function Playground() {
               editorApi.current?.addFile(name, '');
               setSource((s) => fromFiles(s.language, [...sourceFiles(s), { name, content: '' }], s.entry));
               setActive(name);
+              // The name form goes away with its focus: what the user types next belongs in the file.
+              requestAnimationFrame(() => editorApi.current?.focus());
             }}
             onRename={(from, to) => {
               editorApi.current?.renameFile(from, to);
               setSource((s) => fromFiles(s.language, sourceFiles(s).map((f) => (f.name === from ? { ...f, name: to } : f)), s.entry === from ? to : s.entry));
               setActive((a) => (a === from ? to : a));
+              requestAnimationFrame(() => editorApi.current?.focus());
             }}
             onDelete={(name) => {
               const previous = currentSource();
