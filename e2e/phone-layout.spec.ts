@@ -105,3 +105,18 @@ test('on a phone a file can be renamed and made the entry from the file bar, whi
   await page.getByRole('button', { name: /Run/ }).tap();
   await expect(consoleText(page)).toHaveText('other runs first\n');
 });
+
+// Found in a user trial: tapping an error's location in the output moved the caret in the
+// hidden editor and left the phone on the output.
+test('on a phone, tapping an error location in the output shows the code at that line', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("a");\nconsole.log("b");\nnull.x;');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(page.locator('.pane-output')).toBeVisible();
+  const link = consoleText(page).locator('a.loc').first();
+  await expect(link).toContainText('main.js:3');
+  await link.tap();
+  await expect(page.locator('.pane-editor')).toBeVisible();
+  await expect(page.locator('.pane-output')).toBeHidden();
+  await expect(page.locator('.monaco-editor .current-line').first()).toBeVisible();
+});

@@ -352,7 +352,15 @@ export function Playground() {
               Clear
             </button>
           </div>
-          <Console ref={consoleRef} files={fileNames.length > 1 ? fileNames : undefined} onLocation={(line, column, file) => editorApi.current?.revealLine(line, column, file)} />
+          <Console
+            ref={consoleRef}
+            files={fileNames.length > 1 ? fileNames : undefined}
+            onLocation={(line, column, file) => {
+              // On a phone the code is the other tab: show it, as the Problems list does.
+              setOutputTab('editor');
+              editorApi.current?.revealLine(line, column, file);
+            }}
+          />
           <StdinBar
             running={running}
             closed={state.stdinClosed}
