@@ -73,6 +73,27 @@ test('stop and stdin over postMessage', async ({ page, baseURL }) => {
   }
 });
 
+// Found in a user trial: stdin posted in the same task as `run`, before its reply, was refused
+// ("no program is running") and lost; commands are carried out in order.
+test('sendStdin posted right behind run, without waiting for its reply, reaches the program', async ({ page, baseURL }) => {
+  const code = 'require("readline").createInterface({ input: process.stdin }).on("line", (l) => console.log("got " + l));';
+  const host = await startHostPage(baseURL!, new URLSearchParams({ code, lang: 'js', editor: '0' }).toString());
+  try {
+    await page.goto(host.url);
+    await expect.poll(() => events(page, 'ready').then((e) => e.length)).toBe(1);
+    const ids: string[] = await page.evaluate(() => {
+      const w = window as any;
+      return [w.send('run'), w.send('sendStdin', { data: 'a\n' }), w.send('sendStdin', { data: 'b\n' })];
+    });
+    for (const id of ids) expect(await reply(page, id)).toMatchObject({ ok: true });
+    await expect.poll(() => events(page, 'output').then((e) => e.map((x: any) => x.data.data).join(''))).toBe('got a\ngot b\n');
+    await page.evaluate(() => (window as any).send('stop'));
+    await expect.poll(() => events(page, 'run-end').then((e) => e.length)).toBe(1);
+  } finally {
+    await host.close();
+  }
+});
+
 test('embed.js turns <pre data-playground> into an autosizing embed', async ({ page, baseURL }) => {
   // A page on another loopback origin, the way a docs site would include the script.
   const host = await startHostPage(baseURL!, '', `<!doctype html><h1>Docs</h1><pre data-playground data-lang="ts">const x: number = 2;\nconsole.log(x * 21);</pre><script src="${baseURL}/embed.js"></script>`);

@@ -197,7 +197,12 @@ export function Embed() {
       if (!checked.ok) return reply(checked.refusal);
       reply(
         carryOut(checked.command, args, {
-          run: doRun,
+          run: () => {
+            // Running from now on for the commands that follow in this same task (stdin posted
+            // right behind `run`): the render that updates the ref comes after them.
+            runningRef.current = true;
+            doRun();
+          },
           stop,
           getSource: () => ({ ...describeProgram(currentFiles(), sourceRef.current.entry), language: opts.language }),
           setSource: (code) => replaceProgram([{ name: mainFileName(opts.language), content: code }]),
