@@ -17,6 +17,29 @@ test('a run refused for runs going in other tabs shows the server\'s reason', as
   for (const tab of tabs.slice(0, 2)) await expect(status(tab)).toHaveText('Running…');
   await third.getByRole('button', { name: /Run/ }).click();
   await expect(status(third)).toContainText('Rate limited: at most 2 concurrent runs per client');
+  // Found in a user trial: "retry in 2 s" stayed on screen and nothing retried (five autorun
+  // embeds of a docs page: three stayed refused). The run tries again when the server said it
+  // may, counting down, and goes through once the other tabs' runs end.
+  await expect(status(third)).toContainText(/trying again in \d s/);
+  await expect(status(third)).toHaveText('Exited with code 0', { timeout: 20_000 });
+  await expect(third.getByTestId('console')).toHaveText('1\n');
+});
+
+test('Stop during the wait before a retry cancels it', async ({ context }) => {
+  const tabs = await Promise.all([context.newPage(), context.newPage(), context.newPage()]);
+  for (const tab of tabs) await openPlayground(tab);
+  for (const tab of tabs.slice(0, 2)) await setCode(tab, 'setTimeout(() => {}, 2900)');
+  const third = tabs[2]!;
+  await setCode(third, 'console.log("should not run")');
+  for (const tab of tabs.slice(0, 2)) await tab.getByRole('button', { name: /Run/ }).click();
+  for (const tab of tabs.slice(0, 2)) await expect(status(tab)).toHaveText('Running…');
+  await third.getByRole('button', { name: /Run/ }).click();
+  await expect(status(third)).toContainText(/trying again in \d s/);
+  await third.getByRole('button', { name: /Stop/ }).click();
+  await expect(status(third)).toHaveText('Stopped');
+  await third.waitForTimeout(4000);
+  await expect(status(third)).toHaveText('Stopped');
+  await expect(third.getByTestId('console')).toHaveText('');
 });
 
 // A run queued for a worker said "Connecting…" for as long as the queue took, like a hung

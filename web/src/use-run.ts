@@ -8,6 +8,21 @@ import { findErrorLocation, type Marker } from './error-location.ts';
 /** Enough stderr to find the program's line in a stack trace; never an unbounded buffer. */
 const STDERR_KEPT_CHARS = 64 * 1024;
 
+/**
+ * A run refused BUSY or RATE_LIMITED tries again when the server says it may (`retryAfterMs`,
+ * plus up to a quarter more so that the embeds of one page do not all come back at once), at
+ * most this many times: five autorun embeds on a docs page, or a third tab, would otherwise stay
+ * refused while the client's other runs end within seconds.
+ */
+const AUTO_RETRIES = 5;
+const RETRY_MAX_MS = 15_000;
+
+function retryDelayMs(msg: ErrorMessage, attempt: number): number | undefined {
+  if (!msg.retryable || (msg.code !== 'BUSY' && msg.code !== 'RATE_LIMITED') || attempt >= AUTO_RETRIES) return undefined;
+  const base = Math.min(Math.max(msg.retryAfterMs ?? 2000, 250), RETRY_MAX_MS);
+  return Math.round(base * (1 + Math.random() * 0.25));
+}
+
 export type RunPhase = 'idle' | 'connecting' | 'running';
 
 export interface RunState {
@@ -48,6 +63,8 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
   const startedAt = useRef(0);
   const ticker = useRef<number | undefined>(undefined);
   const waitNote = useRef<number | undefined>(undefined);
+  /** A refused run waiting to try again: its timer, request (stdin sent meanwhile joins it) and refusal. */
+  const retry = useRef<{ timer: number; request: RunRequest; eof: boolean; error: ErrorMessage } | undefined>(undefined);
   const ev = useRef(events);
   ev.current = events;
 
@@ -56,9 +73,15 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
     ticker.current = undefined;
   };
 
+  const cancelRetry = () => {
+    if (retry.current) window.clearTimeout(retry.current.timer);
+    retry.current = undefined;
+  };
+
   const run = useCallback(
-    (request: RunRequest, echoStdin = '') => {
+    (request: RunRequest, echoStdin = '', attempt = 0) => {
       handle.current?.abandon();
+      cancelRetry();
       stopTicker();
       const con = consoleRef.current;
       con?.clear();
@@ -73,6 +96,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
       }, 1000);
       let exit: ExitMessage | undefined;
       let error: ErrorMessage | undefined;
+      let retrying = false;
       // A run replaced by a newer one (Run again) still closes later: its handlers must not touch
       // the newer run's state or handle, or Stop would stop nothing (B3).
       const current = () => handle.current === h;
@@ -107,6 +131,25 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           if (!current()) return;
           error = msg;
           stopTicker();
+          const delayMs = retryDelayMs(msg, attempt);
+          if (delayMs !== undefined) {
+            retrying = true;
+            const words: Record<string, string> = { BUSY: 'Server busy', RATE_LIMITED: 'Rate limited' };
+            const reason = msg.message.replace(/;\s*retry in \d+ s$/, '');
+            const retryAt = performance.now() + delayMs;
+            const show = () => setState({ phase: 'connecting', status: `${words[msg.code]}: ${reason}; trying again in ${Math.max(1, Math.ceil((retryAt - performance.now()) / 1000))} s`, statusKind: 'running' });
+            show();
+            ticker.current = window.setInterval(show, 250);
+            const timer = window.setTimeout(() => {
+              const again = retry.current;
+              if (!again || again.timer !== timer) return;
+              retry.current = undefined;
+              run(again.request, echoStdin, attempt + 1);
+              if (again.eof) handle.current?.closeStdin();
+            }, delayMs);
+            retry.current = { timer, request: { ...request }, eof: false, error: msg };
+            return;
+          }
           // The server's own words say why (its workers are busy, it is shutting down, this
           // client has runs going in other tabs…): a fixed phrase per code was wrong half the time.
           const words: Record<string, string> = { BUSY: 'Server busy', RATE_LIMITED: 'Rate limited' };
@@ -114,8 +157,10 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
         },
         onClose: ({ lost, neverOpened }) => {
           if (!current()) return;
-          stopTicker();
           handle.current = undefined;
+          // Refused and trying again: the countdown goes on, and the run has not ended.
+          if (retrying) return;
+          stopTicker();
           if (lost) setState((s) => ({ ...s, phase: 'idle', status: neverOpened ? 'Cannot reach the server' : 'Connection lost', statusKind: 'error', retryable: true }));
           else setState((s) => ({ ...s, phase: 'idle' }));
           ev.current.onEnd?.(exit, error);
@@ -126,15 +171,35 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
     [consoleRef],
   );
 
-  const stop = useCallback(() => handle.current?.stop(), []);
-  const sendStdin = useCallback((data: string) => handle.current?.sendStdin(data), []);
+  const stop = useCallback(() => {
+    const waiting = retry.current;
+    if (!waiting) return handle.current?.stop();
+    // Stopped while waiting to try again: nothing runs, and the run ends here.
+    cancelRetry();
+    stopTicker();
+    window.clearTimeout(waitNote.current);
+    setState({ phase: 'idle', status: 'Stopped', statusKind: 'idle' });
+    ev.current.onEnd?.(undefined, waiting.error);
+  }, []);
+  const sendStdin = useCallback((data: string) => {
+    // Waiting to try again: the input goes with the next attempt's run frame.
+    if (retry.current) retry.current.request.stdin = (retry.current.request.stdin ?? '') + data;
+    else handle.current?.sendStdin(data);
+  }, []);
   const closeStdin = useCallback(() => {
-    if (!handle.current) return;
-    handle.current.closeStdin();
+    if (retry.current) retry.current.eof = true;
+    else if (!handle.current) return;
+    else handle.current.closeStdin();
     consoleRef.current?.note('— stdin closed (EOF) —');
     setState((s) => ({ ...s, stdinClosed: true }));
   }, [consoleRef]);
-  useEffect(() => () => handle.current?.abandon(), []);
+  useEffect(
+    () => () => {
+      cancelRetry();
+      handle.current?.abandon();
+    },
+    [],
+  );
 
   return { state, run, stop, sendStdin, closeStdin };
 }
