@@ -12,3 +12,4 @@ export * from './frames.ts';
 export * from './utf8.ts';
 export * from './retry-hint.ts';
 export * from './json-shape.ts';
+export * from './ping-answers.ts';

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
-import { WS_PATH, retryHint } from '../../protocol/index.ts';
+import { WS_PATH, NO_AUTO_PONG, answerPings, retryHint } from '../../protocol/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { PackagesApi } from './packages-api.ts';
 import type { LocalSlots } from './local-slots.ts';
@@ -69,7 +69,7 @@ export class Gateway {
   constructor(private readonly opts: GatewayOptions) {
     const { config, registry, log } = opts;
     this.pistonMaxMessageBytes = Math.max(64 * 1024, config.maxBodyBytes);
-    this.pistonWss = new WebSocketServer({ noServer: true, maxPayload: this.pistonMaxMessageBytes, perMessageDeflate: false });
+    this.pistonWss = new WebSocketServer({ noServer: true, maxPayload: this.pistonMaxMessageBytes, perMessageDeflate: false, ...NO_AUTO_PONG });
     this.ctx = {
       config,
       registry,
@@ -163,7 +163,10 @@ export class Gateway {
       return refuse('RATE_LIMITED', 429, 'Too Many Requests', admission.message, `Retry-After: ${admission.retryAfterS}\r\n`);
     }
     if (socket.destroyed) return admission.release();
-    this.pistonWss.handleUpgrade(req, socket, head, (ws) => servePistonConnect(this.ctx, ws, socket, this.pistonMaxMessageBytes, client, admission.release));
+    this.pistonWss.handleUpgrade(req, socket, head, (ws) => {
+      answerPings(ws);
+      servePistonConnect(this.ctx, ws, socket, this.pistonMaxMessageBytes, client, admission.release);
+    });
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

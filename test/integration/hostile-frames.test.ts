@@ -157,3 +157,31 @@ test('a slow reader still gets its exit: closing never cuts off what is still be
     await big.stop();
   }
 });
+
+// Found by an attacker probe: more than 60 pings in one burst and ws terminated the socket (its
+// limit on pongs still being written), so the sender's run ended "disconnected" with no frame
+// (and, through a gateway, as INTERNAL "the worker went away"). A ping that finds 60 pongs
+// still being written is left unanswered, as RFC 6455 allows (a pong answers the latest ping).
+test('a burst of 500 pings in one write is answered and does not end the run', { timeout: 30_000 }, async () => {
+  const ws = new WebSocket(pg.wsUrl);
+  let pongs = 0;
+  ws.on('pong', () => pongs++);
+  const frames: Array<{ type: string; data?: string; reason?: string }> = [];
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  ws.on('message', (d) => {
+    const msg = JSON.parse(d.toString());
+    frames.push(msg);
+    if (msg.type === 'started') {
+      const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+      socket.cork();
+      for (let i = 0; i < 500; i++) ws.ping('p');
+      socket.uncork();
+    }
+  });
+  await new Promise((resolve) => ws.on('open', resolve));
+  ws.send(JSON.stringify({ type: 'run', language: 'javascript', code: 'console.log("first"); setTimeout(() => console.log("second"), 1000)' }));
+  assert.equal(await closed, 1000, JSON.stringify(frames.slice(-2)));
+  assert.equal(frames.filter((f) => f.type === 'stdout').map((f) => f.data).join(''), 'first\nsecond\n');
+  assert.equal(frames.at(-1)?.reason, 'exit');
+  assert.ok(pongs >= 1, 'pings are answered');
+});

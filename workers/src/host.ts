@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { RELAY_HEADER, RUN_ID_HEADER, maxRequestJsonBytes, type PublicErrorCode } from '../../protocol/index.ts';
+import { RELAY_HEADER, RUN_ID_HEADER, NO_AUTO_PONG, answerPings, maxRequestJsonBytes, type PublicErrorCode } from '../../protocol/index.ts';
 import type { ChannelEnd, LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 import type { WorkerHostConfig } from './config.ts';
 import { SandboxPool } from './sandbox-pool.ts';
@@ -97,7 +97,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
   ) {
     super();
     const frameBytes = maxFrameBytes(config.limits);
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: frameBytes, perMessageDeflate: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: frameBytes, perMessageDeflate: false, ...NO_AUTO_PONG });
     this.linkHost = this.relayLinkHost();
     this.pool = new SandboxPool(config, sandboxing, log);
     this.slots = config.addresses.map((address, i) => {
@@ -291,6 +291,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
       const release = head.length > 0 ? holdWrites(socket) : undefined;
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         served = true;
+        answerPings(ws);
         if (release) ws.once('message', () => setImmediate(release));
         void this.serveLeased(slot, ws, leaseId, runId, onDone).finally(() => onRecycled?.());
       });

@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { randomUUID } from 'node:crypto';
-import { RELAY_HEADER } from '../../protocol/index.ts';
+import { RELAY_HEADER, answerPings } from '../../protocol/index.ts';
 import { MAX_LEASE_FRAME_BYTES, RELAY_ACCEPTED, RELAY_LEASE_REFUSED, RELAY_SLOT_BUSY, parseLeaseFrame } from '../../registry/index.ts';
 import type { TurnBudget } from './turn-budget.ts';
 import type { Slot } from './slot.ts';
@@ -42,6 +42,7 @@ export function acceptRelayLink(host: RelayLinkHost, slot: Slot, advertised: str
     if (socket.destroyed) return;
     host.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
+      answerPings(ws);
       const idle = setTimeout(() => ws.terminate(), host.idleMs);
       idle.unref();
       ws.once('close', () => clearTimeout(idle));
