@@ -13,3 +13,4 @@ export * from './utf8.ts';
 export * from './retry-hint.ts';
 export * from './json-shape.ts';
 export * from './ping-answers.ts';
+export * from './render-budget.ts';

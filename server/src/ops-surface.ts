@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { GatewayContext } from './gateway-context.ts';
 import { sendError, sendJson } from './gateway-context.ts';
+import { RenderBudget } from '../../protocol/index.ts';
 
 /** What the process running the gateway knows about sandboxes (wired in by a main.ts). */
 export type HealthExtras = () => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -50,6 +51,7 @@ export class OpsSurface {
    * being recycled under load does not take the gateway out of a load balancer's rotation.
    */
   private slotsStarted = false;
+  private readonly metricsText = new RenderBudget(() => this.ctx.metrics.registry.metrics());
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -100,7 +102,7 @@ export class OpsSurface {
   }
 
   private async metrics(res: http.ServerResponse): Promise<void> {
-    const text = await this.ctx.metrics.registry.metrics();
+    const text = await this.metricsText.text();
     res.writeHead(200, { 'content-type': this.ctx.metrics.registry.contentType });
     res.end(text);
   }

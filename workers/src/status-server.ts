@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostMetrics } from './host-metrics.ts';
+import { RenderBudget } from '../../protocol/index.ts';
 
 /**
  * A standalone worker host's own HTTP endpoint (PLAYGROUND_HOST:PLAYGROUND_PORT, port 8081 by
@@ -14,6 +15,8 @@ export async function startStatusServer(
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>,
   metrics: () => HostMetrics | undefined,
 ): Promise<{ server: http.Server; address: AddressInfo }> {
+  // Renders budgeted, as on a gateway (render-budget.ts): the port is often reachable by more than Prometheus.
+  let rendered: { registry: HostMetrics['registry']; budget: RenderBudget } | undefined;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, type: string, body: string) => {
@@ -26,7 +29,10 @@ export async function startStatusServer(
         return reply(h.ok ? 200 : 503, 'application/json; charset=utf-8', JSON.stringify(h));
       }
       const m = metrics();
-      if (path === '/metrics' && req.method === 'GET' && m) return reply(200, m.registry.contentType, await m.registry.metrics());
+      if (path === '/metrics' && req.method === 'GET' && m) {
+        if (rendered?.registry !== m.registry) rendered = { registry: m.registry, budget: new RenderBudget(() => m.registry.metrics()) };
+        return reply(200, m.registry.contentType, await rendered.budget.text());
+      }
       reply(404, 'application/json; charset=utf-8', JSON.stringify({ error: { code: 'BAD_REQUEST', message: `no route ${req.method} ${path}` } }));
     };
     work().catch((err: Error) => {
