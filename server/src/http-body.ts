@@ -8,6 +8,8 @@ const LINGER_MAX_DECLARED_BYTES = 8 * 1024 * 1024;
 /** …and only this many such sockets at once, whoever sends them. */
 const MAX_LINGERING = 8;
 let lingering = 0;
+/** Sockets already set to close after their answer: a pipeline's refusals share one linger. */
+const closing = new WeakSet<object>();
 
 /**
  * For a request refused (or answered) before its body was read: the answer says `Connection:
@@ -23,6 +25,9 @@ export function closeAfterAnswer(req: http.IncomingMessage, res: http.ServerResp
   if (req.complete) return;
   res.shouldKeepAlive = false;
   res.setHeader('connection', 'close');
+  // Once per connection: each refused request of a pipeline added a listener (Node warned past 10).
+  if (closing.has(req.socket)) return;
+  closing.add(req.socket);
   const declared = Number(req.headers['content-length']);
   const chunked = req.headers['transfer-encoding'] !== undefined;
   if (chunked || !(declared > 0 && declared <= LINGER_MAX_DECLARED_BYTES) || lingering >= MAX_LINGERING) return;

@@ -223,3 +223,25 @@ test('pipelined requests: past 8 waiting on one connection it is closed; one req
   const again = await fetch(`${pg.httpUrl}/api/packages/types/lodash`, { headers: { 'if-none-match': plain.headers.get('etag')! } });
   assert.equal(again.status, 304);
 });
+
+// Found by an attacker probe: each refused request of a pipeline added a `close` listener to its
+// connection, and Node printed a MaxListenersExceededWarning (not a JSON line) per connection.
+test('pipelined run requests that are refused print no MaxListenersExceededWarning', { timeout: 30_000 }, async () => {
+  const before = pg.logs().split('MaxListenersExceededWarning').length;
+  const body = JSON.stringify({ language: 'js', code: 'setTimeout(() => {}, 500)' });
+  const one = `POST /api/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  await Promise.all(
+    [0, 1, 2].map(
+      (i) =>
+        new Promise<void>((resolve) => {
+          const socket = net.connect({ port: Number(new URL(pg.httpUrl).port), host: '127.0.0.1', localAddress: `127.0.0.${171 + i}` });
+          socket.on('error', () => undefined);
+          socket.resume();
+          socket.write(one.repeat(8));
+          setTimeout(() => (socket.destroy(), resolve()), 2500);
+        }),
+    ),
+  );
+  await sleep(300);
+  assert.equal(pg.logs().split('MaxListenersExceededWarning').length, before, pg.logs().split('\n').filter((l) => l.includes('MaxListeners')).join('\n'));
+});
