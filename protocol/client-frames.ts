@@ -8,7 +8,13 @@ import { jsonShapeProblem } from './json-shape.ts';
 // Client → server frames (contract: WebSocket), and the body of POST /api/run, which carries the
 // same fields as a `run` frame. One schema each; the types are derived from them.
 
-const positiveInt = z.number().int().positive().finite();
+// Any whole number, however large (it is clamped to the server's maximum): zod's int() also
+// refuses integers past 2^53 ("Too big"), which protocol.md says are clamped.
+const positiveInt = z
+  .number()
+  .positive()
+  .finite()
+  .refine(Number.isInteger, { message: 'Invalid input: expected int, received number' });
 
 const runFields = {
   language: z.string(),

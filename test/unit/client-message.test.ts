@@ -22,6 +22,13 @@ test('requests may only lower limits: larger values are clamped, memory has a fl
   assert.ok(low.ok);
   assert.equal(low.value.timeoutMs, 50);
   assert.equal(low.value.memoryMb, 64);
+  // Past 2^53 too (an attacker probe: zod's int() refused them as "Too big", where protocol.md clamps).
+  for (const huge of ['1e300', '9007199254740993']) {
+    const h = parseRunMessage(`{"type":"run","language":"js","code":"","timeoutMs":${huge},"memoryMb":${huge}}`, limits);
+    assert.ok(h.ok, huge);
+    assert.equal(h.value.timeoutMs, 10_000);
+    assert.equal(h.value.memoryMb, 256);
+  }
 });
 
 test('typed errors for each kind of bad first frame', () => {
