@@ -56,3 +56,24 @@ test('a share link pasted into the address bar of an open playground loads (B5)'
   await expect(page.getByLabel('Language')).toHaveValue('typescript');
   await expect(editorText(page)).toContainText('const n: number');
 });
+
+// Found in a user trial: a link opened in a new tab replaced the saved work for good, with no
+// note; a damaged link opened an empty editor and the empty program replaced it.
+test('a share link opened in a new tab keeps the saved work one Undo away; a damaged link changes nothing and says so', async ({ page, context }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("my saved work")');
+  await page.waitForTimeout(300);
+  const tab = await context.newPage();
+  await openPlayground(tab, `/#lang=javascript&code=${compressToEncodedURIComponent('console.log("from a link")')}`);
+  await expect(editorText(tab)).toContainText('from a link');
+  await expect(tab.locator('.replaced-note')).toContainText('Loaded the shared link');
+  await tab.getByRole('button', { name: 'Undo' }).click();
+  await expect(editorText(tab)).toContainText('my saved work');
+  await tab.close();
+
+  const damaged = await context.newPage();
+  await openPlayground(damaged, '/#lang=javascript&code=NoIgLgFg9g1gBANwKYCcA2AXZA7');
+  await expect(damaged.locator('.replaced-note')).toContainText('damaged');
+  await expect(editorText(damaged)).toContainText('my saved work');
+  await expect(damaged).not.toHaveURL(/#/);
+});

@@ -1,14 +1,19 @@
-import { decodeShare, type SharedSource } from './share.ts';
+import { readShare, type SharedSource } from './share.ts';
 
 /**
  * A share link is read once: the page loads its code, then drops the hash, so a reload shows
  * the autosave (later edits) rather than the link's old code (B4). The hash that Share writes
- * stays only until the next edit, for the same reason.
+ * stays only until the next edit, for the same reason. A damaged link is dropped too.
  */
+export function takeShare(): ReturnType<typeof readShare> {
+  const read = readShare(location.hash);
+  if (read.kind !== 'none') clearHash();
+  return read;
+}
+
 export function takeSharedSource(): SharedSource | undefined {
-  const shared = decodeShare(location.hash);
-  if (shared) clearHash();
-  return shared;
+  const read = takeShare();
+  return read.kind === 'source' ? read.source : undefined;
 }
 
 export function clearHash(): void {
@@ -18,10 +23,11 @@ export function clearHash(): void {
 }
 
 /** A share link pasted into the address bar of an open playground (B5): only the hash changes. */
-export function onSharedHash(load: (source: SharedSource) => void): () => void {
+export function onSharedHash(load: (source: SharedSource) => void, damaged: () => void): () => void {
   const handler = () => {
-    const shared = takeSharedSource();
-    if (shared) load(shared);
+    const read = takeShare();
+    if (read.kind === 'source') load(read.source);
+    else if (read.kind === 'damaged') damaged();
   };
   window.addEventListener('hashchange', handler);
   return () => window.removeEventListener('hashchange', handler);

@@ -57,15 +57,27 @@ export function encodeShare(source: SharedSource): string {
 }
 
 export function decodeShare(hash: string): SharedSource | undefined {
+  const read = readShare(hash);
+  return read.kind === 'source' ? read.source : undefined;
+}
+
+/**
+ * A hash as a share link: its program, `none` when it holds no link, or `damaged` when it holds
+ * one that cannot be read (cut short, mangled). A truncated `code` often decompresses to "":
+ * that is damage unless the link really is the empty program's.
+ */
+export function readShare(hash: string): { kind: 'source'; source: SharedSource } | { kind: 'none' } | { kind: 'damaged' } {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const packedFiles = params.get('files');
-  if (packedFiles) return decodeFiles(packedFiles, languageOrDefault(params.get('lang')), params.get('entry') ?? undefined);
+  if (packedFiles) {
+    const source = decodeFiles(packedFiles, languageOrDefault(params.get('lang')), params.get('entry') ?? undefined);
+    return source ? { kind: 'source', source } : { kind: 'damaged' };
+  }
   const packed = params.get('code');
-  if (!packed) return undefined;
-  const code = lz.decompressFromEncodedURIComponent(packed);
-  if (code === null || code === undefined) return undefined;
-  const lang = params.get('lang');
-  return { language: languageOrDefault(lang), code };
+  if (packed === null) return { kind: 'none' };
+  const code = packed ? lz.decompressFromEncodedURIComponent(packed) : '';
+  if (code === null || code === undefined || (code === '' && packed !== lz.compressToEncodedURIComponent(''))) return { kind: 'damaged' };
+  return { kind: 'source', source: { language: languageOrDefault(params.get('lang')), code } };
 }
 
 export function shareUrl(source: SharedSource, base: string = location.href): string {

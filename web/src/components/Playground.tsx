@@ -13,32 +13,44 @@ import { EXAMPLES } from '../examples.ts';
 import { FileTabs } from './FileTabs.tsx';
 import { encodeShare, entryName, fromFiles, sourceFiles, type Language, type SharedSource } from '../share.ts';
 import type { ProgramFile } from '../../../protocol/program-files.ts';
-import { clearHash, onSharedHash, takeSharedSource } from '../share-hash.ts';
+import { clearHash, onSharedHash, takeShare } from '../share-hash.ts';
 import { load, save } from '../storage.ts';
 import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
 
 const STORE_KEY = 'node-playground:source';
 const THEME_KEY = 'node-playground:theme';
 
-function initialSource(): SharedSource {
-  const shared = takeSharedSource();
-  if (shared) {
-    save(STORE_KEY, shared);
-    return shared;
+const DAMAGED_LINK = 'This link is damaged (cut short?): its code could not be read, so your own code is shown';
+
+/**
+ * The code a page opens with: a share link's, else the autosave. A link that replaces saved
+ * work of this browser says so with an Undo, as a link pasted into an open page does (a user
+ * trial: a link opened in a new tab replaced the saved work for good, without a word).
+ */
+function initialState(): { source: SharedSource; replaced?: { what: string; previous: SharedSource; next: SharedSource }; note?: string } {
+  const saved = load<SharedSource | undefined>(STORE_KEY, undefined);
+  const link = takeShare();
+  if (link.kind === 'source') {
+    save(STORE_KEY, link.source);
+    const differs = saved !== undefined && JSON.stringify(saved) !== JSON.stringify(link.source);
+    return { source: link.source, replaced: differs ? { what: 'Loaded the shared link', previous: saved, next: link.source } : undefined };
   }
-  return load(STORE_KEY, { language: 'javascript' as Language, code: EXAMPLES[0]!.code });
+  return { source: saved ?? { language: 'javascript' as Language, code: EXAMPLES[0]!.code }, note: link.kind === 'damaged' ? DAMAGED_LINK : undefined };
 }
 
 export function Playground() {
   const phone = useMediaQuery('(max-width: 760px)');
-  const [source, setSource] = useState(initialSource);
+  const [initial] = useState(initialState);
+  const [source, setSource] = useState(initial.source);
   /** The file shown in the editor. */
   const [active, setActive] = useState(() => entryName(source));
   const [themeChoice, setThemeChoice] = useState<ThemeChoice>(() => load(THEME_KEY, 'auto' as ThemeChoice));
   const [theme, setTheme] = useState<Theme>('light');
   const [shareNote, setShareNote] = useState('');
   /** What "Undo" in the replaced-code note brings back (an example or a link replaced it). */
-  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource; next: SharedSource } | undefined>();
+  const [replaced, setReplaced] = useState<{ what: string; previous: SharedSource; next: SharedSource } | undefined>(initial.replaced);
+  /** A note with no action (a damaged link), until dismissed. */
+  const [linkNote, setLinkNote] = useState(initial.note);
   /** The file deleted last, until its note is dismissed: Undo adds it back, other files as they are now. */
   const [deleted, setDeleted] = useState<{ file: ProgramFile; wasEntry: boolean } | undefined>();
   const [outputTab, setOutputTab] = useState<'editor' | 'output'>('editor');
@@ -91,7 +103,7 @@ export function Playground() {
     if (replaced && JSON.stringify(source) !== JSON.stringify(replaced.next)) setReplaced(undefined);
   }, [source, replaced]);
 
-  useEffect(() => onSharedHash((shared) => replaceSource(shared, 'Loaded the shared link')), [replaceSource]);
+  useEffect(() => onSharedHash((shared) => replaceSource(shared, 'Loaded the shared link'), () => setLinkNote(DAMAGED_LINK)), [replaceSource]);
 
   const undoReplaced = useCallback(() => {
     if (!replaced) return;
@@ -260,6 +272,14 @@ export function Playground() {
             Undo
           </button>
           <button type="button" aria-label="Dismiss" onClick={() => setReplaced(undefined)}>
+            ✕
+          </button>
+        </div>
+      )}
+      {linkNote && (
+        <div className="replaced-note" role="status" data-testid="link-note">
+          {linkNote}.
+          <button type="button" aria-label="Dismiss" onClick={() => setLinkNote(undefined)}>
             ✕
           </button>
         </div>
