@@ -186,8 +186,11 @@ function run(job) {
  * straight from C++ (no JavaScript frame below, unlike timers, immediates and ticks, and no
  * thread pool, unlike a file system callback); the handle is closed before the entry runs, so
  * the program finds SIGWINCH as node leaves it. An uncaught error stays an uncaught exception.
+ * The handle is made and started at boot (prepareMainStart), so a run pays only the signal.
  */
-function startAsMain(entry) {
+let mainStart;
+
+function prepareMainStart() {
   let Signal;
   const quiet = Object.getOwnPropertyDescriptor(process, 'noDeprecation');
   process.noDeprecation = true; // process.binding('signal_wrap') warns (DEP0111) otherwise
@@ -201,13 +204,21 @@ function startAsMain(entry) {
   }
   const SIGWINCH = require('node:os').constants.signals.SIGWINCH;
   const handle = Signal ? new Signal() : undefined;
-  if (!handle || handle.start(SIGWINCH) !== 0) {
-    handle?.close();
-    setImmediate(entry);
-    return;
-  }
-  const main = new vm.Script(`(function (entry, before) { return function () {\nbefore();${'\n'.repeat(26)}${' '.repeat(48)}entry(); }; })`, { filename: 'node:internal/main/run_main_module' }).runInThisContext();
-  handle.onsignal = main(entry, () => handle.close()).bind(undefined);
+  if (!handle || handle.start(SIGWINCH) !== 0) return handle?.close();
+  // Holds nothing open until a run is started with it (a program that never starts, say a
+  // TypeScript syntax error, lets the process end as before).
+  handle.unref();
+  const frame = new vm.Script(`(function (entry, before) { return function () {\nbefore();${'\n'.repeat(26)}${' '.repeat(48)}entry(); }; })`, { filename: 'node:internal/main/run_main_module' }).runInThisContext();
+  mainStart = { handle, frame, SIGWINCH };
+}
+
+function startAsMain(entry) {
+  const prepared = mainStart;
+  mainStart = undefined;
+  if (!prepared) return void setImmediate(entry);
+  const { handle, frame, SIGWINCH } = prepared;
+  handle.onsignal = frame(entry, () => handle.close()).bind(undefined);
+  handle.ref();
   process.kill(process.pid, SIGWINCH);
 }
 
@@ -487,6 +498,7 @@ async function start() {
   channel.on('end', () => {
     if (!done) process.exit(0);
   });
+  prepareMainStart();
   channel.write('ready\n');
 }
 
