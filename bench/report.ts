@@ -473,6 +473,21 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   sandbox's cgroup to normal priority at the hand-off (\`cpu.idle\` 0) takes 0.04 ms at p50 but
   0.6 ms at p90 when other cgroup writes (the launcher moving a new sandbox into its cgroups)
   hold the kernel's lock; a wait, not CPU.
+- **Eleventh pass** (issue 16, seventh session of 2026-12-01; kernel 6.18.44-fc-v1045, the slow
+  kind of VM: only \`npm run bench -- --only=piston,cost --quick
+  --piston-url=http://127.0.0.1:2000\` ran here, the tables above stay the tenth pass's). Cost:
+  machine CPU per run over WebSocket 184 ms against the bare 150.7 ms (1.22 ×; process trees
+  1.34 ×). Beside Piston, whose isolate box costs far more than a bare bwrap'd node on this kind
+  of VM (201.5 ms of machine CPU per run against the bare 136.8 ms), ours costs 157 ms
+  (\`/api/v2/execute\`) and 159.6 ms (WebSocket), and we complete 1.88 / 1.55 / 1.74 / 1.77 × its
+  runs per second at concurrency 1 / 2 / 4 / 16 over \`/api/v2/execute\` (1.85 / 1.6 / 1.77 /
+  1.77 × over WebSocket): ≥ 1.25 × at every concurrency here, as in the eighth pass on this kind
+  of VM, against 1.08–1.13 × at concurrency 4 and 16 on the faster kind (tenth pass). Also this
+  session: the program now starts from a signal handle's callback so that its stack traces end
+  as under \`node main.js\` (protocol.md, "Stack traces"); warm first byte beside the tree
+  before, alternating (\`--only=latency --quick\`, 100 paced runs each): 9.77 / 10.24 ms before,
+  9.86 / 10.32 ms after (first tries, with the handle made per run: −0.1 to +1.6 ms; made at boot
+  since).
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the

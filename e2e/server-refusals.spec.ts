@@ -1,21 +1,29 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { openPlayground, setCode, status } from './helpers.ts';
 
 // A refused run says why in the server's own words. The UI used to print a fixed phrase per
 // code ("too many runs, wait a moment"), wrong when the cause was runs going in other tabs, or
 // a server shutting down.
-test('a run refused for runs going in other tabs shows the server\'s reason', async ({ context }) => {
-  // The e2e server has 6 slots: a client may run max(2, 6 / 4) = 2 programs at once.
-  // Runs last at most 3 s there (PLAYGROUND_TIMEOUT_MS): every tab is ready before any run.
+/**
+ * Three tabs of one client; the first two run a 2.9 s program, then the third runs `code`: the
+ * e2e server has 6 slots, so a client may run max(2, 6 / 4) = 2 programs at once. Runs last at
+ * most 3 s there (PLAYGROUND_TIMEOUT_MS): every tab is ready before any run.
+ */
+async function runBehindTwoTabs(context: BrowserContext, code: string): Promise<Page> {
   const tabs = await Promise.all([context.newPage(), context.newPage(), context.newPage()]);
   for (const tab of tabs) await openPlayground(tab);
   for (const tab of tabs.slice(0, 2)) await setCode(tab, 'setTimeout(() => {}, 2900)');
   const third = tabs[2]!;
-  await setCode(third, 'console.log(1)');
+  await setCode(third, code);
   for (const tab of tabs.slice(0, 2)) await tab.getByRole('button', { name: /Run/ }).click();
   for (const tab of tabs.slice(0, 2)) await expect(status(tab)).toHaveText('Running…');
   await third.getByRole('button', { name: /Run/ }).click();
+  return third;
+}
+
+test('a run refused for runs going in other tabs shows the server\'s reason', async ({ context }) => {
+  const third = await runBehindTwoTabs(context, 'console.log(1)');
   await expect(status(third)).toContainText('Rate limited: at most 2 concurrent runs per client');
   // Found in a user trial: "retry in 2 s" stayed on screen and nothing retried (five autorun
   // embeds of a docs page: three stayed refused). The run tries again when the server said it
@@ -26,14 +34,7 @@ test('a run refused for runs going in other tabs shows the server\'s reason', as
 });
 
 test('Stop during the wait before a retry cancels it', async ({ context }) => {
-  const tabs = await Promise.all([context.newPage(), context.newPage(), context.newPage()]);
-  for (const tab of tabs) await openPlayground(tab);
-  for (const tab of tabs.slice(0, 2)) await setCode(tab, 'setTimeout(() => {}, 2900)');
-  const third = tabs[2]!;
-  await setCode(third, 'console.log("should not run")');
-  for (const tab of tabs.slice(0, 2)) await tab.getByRole('button', { name: /Run/ }).click();
-  for (const tab of tabs.slice(0, 2)) await expect(status(tab)).toHaveText('Running…');
-  await third.getByRole('button', { name: /Run/ }).click();
+  const third = await runBehindTwoTabs(context, 'console.log("should not run")');
   await expect(status(third)).toContainText(/trying again in \d s/);
   await third.getByRole('button', { name: /Stop/ }).click();
   await expect(status(third)).toHaveText('Stopped');
