@@ -8,6 +8,7 @@ import type { LocalSlots } from './local-slots.ts';
 import type { GatewayRegistry } from '../../registry/index.ts';
 import type { SlotClientOptions } from './slot-client.ts';
 import type { FairLease } from './fair-lease.ts';
+import type { RefusedRunLog } from './refused-run-log.ts';
 
 /** What every gateway route needs; built once per gateway. */
 export interface GatewayContext {
@@ -25,17 +26,16 @@ export interface GatewayContext {
   localSlots?: LocalSlots;
   /** Leases a slot for a client, fairly across clients (fair-lease.ts). */
   fairLease: FairLease;
+  /** The access log's lines for refused runs, throttled per client (refused-run-log.ts). */
+  refusedRuns: RefusedRunLog;
 }
 
 /** Which API a run came by, in the access log. */
 export type RunApi = 'ws' | 'run' | 'execute' | 'connect';
 
-/**
- * The access log's line for a run refused before it got a slot (BUSY, RATE_LIMITED, a bad
- * origin or key...), so that an operator sees who was turned away, not only a counter.
- */
+/** The access log's line for a run refused before it got a slot (refused-run-log.ts). */
 export function logRefusedRun(ctx: GatewayContext, client: string, api: RunApi, code: string): void {
-  ctx.log.info({ client, api, outcome: 'refused', err: code }, 'run refused');
+  ctx.refusedRuns.note(client, api, code);
 }
 
 /** `client`: who waits (edge.clientIp), for fair waiting across clients. */

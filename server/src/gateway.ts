@@ -19,6 +19,7 @@ import { handlePistonExecute, handlePistonRuntimes } from './piston.ts';
 import { servePistonConnect } from './piston-connect.ts';
 import { ConnectionGuard } from './connection-guard.ts';
 import { FairLease } from './fair-lease.ts';
+import { RefusedRunLog } from './refused-run-log.ts';
 import { OpsSurface, type HealthExtras } from './ops-surface.ts';
 import { closeAfterAnswer, hasBody } from './http-body.ts';
 
@@ -91,6 +92,7 @@ export class Gateway {
       shuttingDown: () => this.stopping,
       localSlots: opts.localSlots,
       fairLease: new FairLease(registry),
+      refusedRuns: new RefusedRunLog(log),
     };
     // Runs waiting in clients' own lines (fair leasing) wait on this gateway too.
     this.ctx.metrics.countQueuedBefore(() => this.ctx.fairLease.waiting);
