@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { openPlayground, setCode, status, consoleText } from './helpers.ts';
+import { openPlayground, setCode, status, consoleText, shot } from './helpers.ts';
 
 /**
  * A person on a slow network acts before the run's WebSocket has opened ("Connecting…").
@@ -54,6 +54,12 @@ test('on a slow network the code shows highlighted while the editor loads, then 
   const preview = page.getByTestId('code-preview');
   await expect(preview).toBeVisible({ timeout: 30_000 });
   await expect(preview).not.toBeEmpty();
+  // Found in a user trial: what was typed into the preview went nowhere, with no sign why. Once
+  // touched, it says the editor is on its way (and is busy to assistive technology).
+  await preview.click();
+  await expect(page.getByText('Loading the editor…')).toBeVisible();
+  await expect(preview).toHaveAttribute('aria-busy', 'true');
+  await shot(page, 'slow-network-editor-loading');
   await expect(page.locator('.editor[data-ready="true"]')).toBeVisible({ timeout: 60_000 });
   await expect(preview).toHaveCount(0);
 });

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { highlight } from '../highlight.ts';
 import type { Language } from '../share.ts';
 
@@ -15,16 +15,29 @@ interface Props {
  */
 export function CodePreview({ code, language, onActivate }: Props) {
   const html = useMemo(() => highlight(code, language), [code, language]);
+  // Touched before Monaco arrived (seconds on a slow network): what is typed here goes nowhere,
+  // so the preview says the editor is coming (a user trial typed into it and lost the text).
+  const [waiting, setWaiting] = useState(false);
+  const activate = () => {
+    setWaiting(true);
+    onActivate();
+  };
   return (
     <pre
       className="code-preview"
       tabIndex={0}
       aria-label="Code (press Enter to edit)"
+      aria-busy={waiting ? 'true' : undefined}
       data-testid="code-preview"
-      onPointerDown={onActivate}
-      onFocus={onActivate}
-      onKeyDown={(e) => e.key === 'Enter' && onActivate()}
+      onPointerDown={activate}
+      onFocus={activate}
+      onKeyDown={(e) => (e.key === 'Enter' || e.key.length === 1) && activate()}
     >
+      {waiting && (
+        <span className="code-preview-loading" role="status">
+          Loading the editor…
+        </span>
+      )}
       <code dangerouslySetInnerHTML={{ __html: html }} />
     </pre>
   );
