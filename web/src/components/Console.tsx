@@ -1,5 +1,6 @@
 import { forwardRef, useImperativeHandle, useRef } from 'react';
 import { AnsiUp } from 'ansi_up';
+import { carriageReturns } from '../carriage-returns.ts';
 import { linkLocations } from '../error-location.ts';
 
 export interface ConsoleApi {
@@ -30,6 +31,9 @@ interface Props {
 const BLOCK_CHARS = 16 * 1024;
 /** In the queue: the blocks end here. */
 const BREAK = 'break';
+/** In the queue: a carriage return, which empties the line being written. */
+const CLEAR_LINE = 'clear-line';
+
 
 const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!);
 
@@ -43,12 +47,16 @@ const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&am
 export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize, onLocation, files }, ref) {
   const box = useRef<HTMLDivElement>(null);
   const converters = useRef({ stdout: new AnsiUp(), stderr: new AnsiUp() });
-  const pending = useRef<Array<{ cls: string; html: string } | typeof BREAK>>([]);
+  const pending = useRef<Array<{ cls: string; html: string; endsLine: boolean } | typeof BREAK | typeof CLEAR_LINE>>([]);
   const frame = useRef(0);
   const stick = useRef(true);
   /** The block output goes into now, and how much text it has been given. */
   const block = useRef<HTMLElement | null>(null);
   const blockChars = useRef(0);
+  /** The spans of the line being written (output since the last newline): a `\r` removes them. */
+  const lineSpans = useRef<HTMLElement[]>([]);
+  /** The last output ended with `\r`: what comes next starts the line afresh (unless it is `\n`). */
+  const crPending = useRef(false);
 
   const flush = () => {
     frame.current = 0;
@@ -71,26 +79,61 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
         block.current = null;
         continue;
       }
+      if (item === CLEAR_LINE) {
+        commit();
+        for (const span of lineSpans.current) span.remove();
+        lineSpans.current = [];
+        continue;
+      }
       const span = document.createElement('span');
       span.className = item.cls;
       span.innerHTML = item.html;
       frag.appendChild(span);
+      if (item.endsLine) lineSpans.current = [];
+      else lineSpans.current.push(span);
     }
     commit();
     if (stick.current) el.scrollTop = el.scrollHeight;
     onResize?.();
   };
-  const queue = (cls: string, html: string) => {
-    pending.current.push({ cls, html });
+  const schedule = () => {
     if (!frame.current) frame.current = requestAnimationFrame(flush);
   };
-  const output = (stream: 'stdout' | 'stderr', text: string) => {
+  const queue = (cls: string, html: string, endsLine = html.endsWith('\n')) => {
+    pending.current.push({ cls, html, endsLine });
+    schedule();
+  };
+  const clearLine = () => {
+    pending.current.push(CLEAR_LINE);
+    schedule();
+  };
+  /** One span of output (`text` holds no `\r`), split so that a span never ends mid-line after a newline. */
+  const emit = (stream: 'stdout' | 'stderr', text: string) => {
+    if (!text) return;
     const c = converters.current[stream];
     // Classes, not inline colours: styles.css picks colours readable on each theme.
     c.use_classes = true;
-    const html = c.ansi_to_html(text);
-    queue(`out ${stream}`, stream === 'stderr' && onLocation ? linkLocations(html, files) : html);
+    const nl = text.lastIndexOf('\n');
+    // The line being written gets spans of its own, so that a later `\r` can remove it whole.
+    const parts = nl >= 0 && nl < text.length - 1 ? [text.slice(0, nl + 1), text.slice(nl + 1)] : [text];
+    for (const part of parts) {
+      const html = c.ansi_to_html(part);
+      queue(`out ${stream}`, stream === 'stderr' && onLocation ? linkLocations(html, files) : html, part.endsWith('\n'));
+    }
     blockChars.current += text.length;
+  };
+  const output = (stream: 'stdout' | 'stderr', text: string) => {
+    if (crPending.current && text) {
+      crPending.current = false;
+      if (!text.startsWith('\n')) clearLine();
+    }
+    if (!text.includes('\r')) return emit(stream, text);
+    const cr = carriageReturns(text);
+    // Dropped text still updates the stream's colour state; its HTML is not shown.
+    if (cr.dropped) converters.current[stream].ansi_to_html(cr.dropped);
+    if (cr.clearsLine) clearLine();
+    emit(stream, cr.text);
+    if (cr.endsWithCr) crPending.current = true;
   };
 
   useImperativeHandle(ref, () => ({
@@ -117,6 +160,8 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
       converters.current = { stdout: new AnsiUp(), stderr: new AnsiUp() };
       block.current = null;
       blockChars.current = 0;
+      lineSpans.current = [];
+      crPending.current = false;
       if (box.current) box.current.textContent = '';
       stick.current = true;
       onResize?.();
