@@ -119,7 +119,7 @@ test('an unreachable slot takes its host out at once; the host\'s next heartbeat
   const gw = await open(prefix);
   const lease = await gw.lease({ waitMs: 0, holdMs: 10_000 });
   await gw.reportUnreachable(lease);
-  assert.deepEqual(await gw.stats(), { total: 0, idle: 0, busy: 0, waiting: 0 });
+  assert.deepEqual(await gw.stats(), { total: 0, idle: 0, busy: 0, leased: 0, waiting: 0 });
   await assert.rejects(gw.lease({ waitMs: 0, holdMs: 1000 }), BusyError);
   // A live host renews its heartbeat (every TTL/3); its ready, unleased slots are offered again.
   await host.heartbeat('h1', {});

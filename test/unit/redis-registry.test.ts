@@ -34,7 +34,7 @@ test('lease is atomic across gateways: 60 concurrent leasers on 5 connections, 4
   assert.equal(won.length, 4);
   assert.equal(new Set(won).size, 4);
   for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof BusyError);
-  assert.deepEqual(await gateways[0]!.stats(), { total: 4, idle: 0, busy: 4, waiting: 0 });
+  assert.deepEqual(await gateways[0]!.stats(), { total: 4, idle: 0, busy: 4, leased: 4, waiting: 0 });
 });
 
 test('under churn no slot is ever held twice and no lease is lost: 40 waiters over 3 slots', async () => {
@@ -61,7 +61,7 @@ test('under churn no slot is ever held twice and no lease is lost: 40 waiters ov
   );
   assert.equal(served, 40);
   assert.ok(maxConcurrent <= 3);
-  assert.deepEqual(await host.stats(), { total: 3, idle: 3, busy: 0, waiting: 0 });
+  assert.deepEqual(await host.stats(), { total: 3, idle: 3, busy: 0, leased: 0, waiting: 0 });
 });
 
 test('waiting gateways are served first come, first served', async () => {
@@ -105,7 +105,7 @@ test('slots of a host whose heartbeat stops vanish within the TTL', async () => 
   assert.equal((await gw!.stats()).total, 2);
   await host.close(); // heartbeats stop
   await new Promise((r) => setTimeout(r, 900));
-  assert.deepEqual(await gw!.stats(), { total: 0, idle: 0, busy: 0, waiting: 0 });
+  assert.deepEqual(await gw!.stats(), { total: 0, idle: 0, busy: 0, leased: 0, waiting: 0 });
   await assert.rejects(gw!.lease({ waitMs: 0, holdMs: 1000 }), BusyError);
 });
 
