@@ -16,6 +16,8 @@ const STDERR_KEPT_CHARS = 64 * 1024;
  */
 const AUTO_RETRIES = 5;
 const RETRY_MAX_MS = 15_000;
+/** The status line's first words for a refused run; other errors read 'Error'. */
+const REFUSAL_WORDS: Record<string, string> = { BUSY: 'Server busy', RATE_LIMITED: 'Rate limited' };
 
 function retryDelayMs(msg: ErrorMessage, attempt: number): number | undefined {
   if (!msg.retryable || (msg.code !== 'BUSY' && msg.code !== 'RATE_LIMITED') || attempt >= AUTO_RETRIES) return undefined;
@@ -134,10 +136,9 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           const delayMs = retryDelayMs(msg, attempt);
           if (delayMs !== undefined) {
             retrying = true;
-            const words: Record<string, string> = { BUSY: 'Server busy', RATE_LIMITED: 'Rate limited' };
             const reason = msg.message.replace(/;\s*retry in \d+ s$/, '');
             const retryAt = performance.now() + delayMs;
-            const show = () => setState({ phase: 'connecting', status: `${words[msg.code]}: ${reason}; trying again in ${Math.max(1, Math.ceil((retryAt - performance.now()) / 1000))} s`, statusKind: 'running' });
+            const show = () => setState({ phase: 'connecting', status: `${REFUSAL_WORDS[msg.code]}: ${reason}; trying again in ${Math.max(1, Math.ceil((retryAt - performance.now()) / 1000))} s`, statusKind: 'running' });
             show();
             ticker.current = window.setInterval(show, 250);
             const timer = window.setTimeout(() => {
@@ -152,8 +153,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           }
           // The server's own words say why (its workers are busy, it is shutting down, this
           // client has runs going in other tabs…): a fixed phrase per code was wrong half the time.
-          const words: Record<string, string> = { BUSY: 'Server busy', RATE_LIMITED: 'Rate limited' };
-          setState((s) => ({ ...s, phase: s.phase === 'running' && !exit ? s.phase : 'idle', status: `${words[msg.code] ?? 'Error'}: ${msg.message}`, statusKind: 'error', retryable: msg.retryable }));
+          setState((s) => ({ ...s, phase: s.phase === 'running' && !exit ? s.phase : 'idle', status: `${REFUSAL_WORDS[msg.code] ?? 'Error'}: ${msg.message}`, statusKind: 'error', retryable: msg.retryable }));
         },
         onClose: ({ lost, neverOpened }) => {
           if (!current()) return;

@@ -159,13 +159,13 @@ function run(job) {
   process.title = 'node';
   // From a fresh stack: none of the runner's frames sit under the program's in a stack trace.
   // runMain is what `node main.js` calls. (Before the signal emulation: it signals itself.)
-  if (start.kind === 'main') {
-    // Bound to Module, as node's own bootstrap calls it (the frame reads "[as runMain]").
-    startAsMain(Module.runMain.bind(Module));
-    if (process.pid === 1) signalsToSelfAsNode();
-    return;
-  }
-  // A CommonJS .ts entry: compiled from memory under its own name, as runMain would compile it.
+  // Bound to Module, as node's own bootstrap calls it (the frame reads "[as runMain]").
+  startAsMain(start.kind === 'main' ? Module.runMain.bind(Module) : compiledEntry(start));
+  if (process.pid === 1) signalsToSelfAsNode();
+}
+
+/** A CommonJS .ts entry: compiled from memory under its own name, as runMain would compile it. */
+function compiledEntry(start) {
   const main = new Module(start.file, null);
   main.id = '.';
   main.filename = start.file;
@@ -173,8 +173,7 @@ function run(job) {
   Module._cache[start.file] = main;
   process.mainModule = main;
   main.loaded = false;
-  startAsMain(main._compile.bind(main, start.code, start.file));
-  if (process.pid === 1) signalsToSelfAsNode();
+  return main._compile.bind(main, start.code, start.file);
 }
 
 /**
