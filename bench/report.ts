@@ -141,7 +141,8 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   - *TypeScript warmed when the startup snapshot is built, not at every boot*: the runner ran
     sucrase over a sample at each boot so a TypeScript run's first transpile was fast; every
     sandbox paid ~10–12 ms of CPU for it, JavaScript runs included. Warmed once while the
-    snapshot is built, its compiled code comes with the heap.
+    snapshot is built (what that bought is the module's load: node builds a snapshot without
+    compiled code, so sucrase compiled again at a run's first transpile; see the twelfth pass).
   - *cgroup files read and written synchronously*: ~20 kernfs reads and writes per run went
     through \`fs/promises\` (open, fstat, read, close as four thread-pool trips each, a
     FileHandle, promises, garbage): ~3 ms of the worker host's CPU per run, now ~0.3 ms.
@@ -488,6 +489,20 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   before, alternating (\`--only=latency --quick\`, 100 paced runs each): 9.77 / 10.24 ms before,
   9.86 / 10.32 ms after (first tries, with the handle made per run: −0.1 to +1.6 ms; made at boot
   since).
+- **Twelfth pass: TypeScript's first byte** (first session of 2026-12-02; kernel
+  6.18.44-fc-v1045, the slow kind of VM). Timestamps inside a runner booted from its startup
+  snapshot (outside bubblewrap, 8 runs) showed a two-line TypeScript program's transpile taking
+  2.4 ms and the setup before it 0.45 ms, where a warm sucrase takes ~0.1 ms: node builds a
+  startup snapshot with V8's \`FunctionCodeHandling::kClear\`, so the transpiler's objects come
+  with the heap but every function it touches is compiled again at its first call (the warm-up
+  at build time, and \`--no-flush-bytecode\`, change nothing there). Sandboxes that hold the
+  transpiler now transpile one short typical file at boot (\`warmTypical\` in
+  runner-typescript.cjs; ~5 ms of CPU on this VM, paid only while the host sees TypeScript; the
+  fuller sample used when the snapshot is built cost ~7 ms for ~0.2 ms more). Beside the tree
+  before, alternating (\`npm run bench -- --only=languages --quick\`, 30 paced runs per program):
+  TypeScript's p50 over JavaScript's +4.49 and +4.26 ms before, +1.85 and +2.12 ms after
+  (JavaScript itself ~11 ms p50 on this VM). Warming the global console at boot as well
+  (~1.1 ms of CPU per boot) showed no JavaScript first byte beyond the noise and is not done.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the

@@ -4,7 +4,7 @@
 // real WebSockets from this separate process on loopback, and measures everything in one run,
 // with the bare sandbox ceiling and a naive spawn-per-request baseline as same-run references.
 import os from 'node:os';
-import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { startPlayground, type Playground } from '../test/helpers/playground.ts';
 import { Cluster } from '../test/helpers/cluster.ts';
 import { Sandbox, type SandboxFactoryOptions } from '../workers/src/sandbox/sandbox.ts';
@@ -310,9 +310,11 @@ function mergeIntoToday(results: Record<string, unknown>) {
   log(`merged ${Object.keys(results).join(', ')} into ${file}; rendered docs/performance.md and docs/images/bench.svg`);
 }
 
-/** `--render-only`: rewrite docs/performance.md and the chart from today's results. */
+/** `--render-only`: rewrite docs/performance.md and the chart from the newest full results (the text may have changed since). */
 function renderOnly() {
-  const report = JSON.parse(readFileSync(`bench/results/${new Date().toISOString().slice(0, 10)}.json`, 'utf8'));
+  const newest = readdirSync('bench/results').filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f)).sort().at(-1);
+  if (!newest) throw new Error('no results in bench/results to render');
+  const report = JSON.parse(readFileSync(`bench/results/${newest}`, 'utf8'));
   writeFileSync('docs/performance.md', renderMarkdown(report));
   writeFileSync('docs/images/bench.svg', renderChart(report));
 }

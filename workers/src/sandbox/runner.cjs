@@ -372,8 +372,9 @@ async function warmUp() {
   looksLikeEsm('const a = 1;');
   looksLikeEsm('import x from "y"; await x;');
   // The framed write path, into /dev/null until the job arrives. From a startup snapshot the
-  // console's formatting was warmed at build time (warmAtBuild): its compiled code came with the
-  // heap, and running it again here cost every boot ~1.5 ms.
+  // console's modules were loaded at build time (warmAtBuild), though not its compiled code
+  // (node clears that from a snapshot): compiling it here cost every boot ~1–1.5 ms of CPU for
+  // no first byte measurable beside the noise (2026-12-02).
   outputFd = fs.openSync('/dev/null', 'w');
   routeOutput();
   routeDescriptorWrites();
@@ -382,10 +383,11 @@ async function warmUp() {
     console.error('%s', 'warm');
   }
   process.stdout.write(Buffer.from('warm'));
-  // From a startup snapshot the transpiler was warmed when the snapshot was built (below), and
-  // its compiled code came with the heap: warming it again here cost every sandbox ~10 ms of
-  // CPU, JavaScript runs included, to save a TypeScript run ~1-2 ms of first byte.
-  if (typescript && !fromSnapshot) typescript.warm();
+  // From a snapshot the transpiler is loaded but none of its code is compiled: a short typical
+  // file (warmTypical, ~5 ms of CPU) rather than warm()'s fuller one. Only sandboxes that hold
+  // the transpiler pay it.
+  if (typescript && fromSnapshot) typescript.warmTypical();
+  else if (typescript) typescript.warm();
   // Exercise the CommonJS loader and the file write path once (on a throwaway module that is
   // removed again), so the program's own load takes the warmed paths.
   return withWarmFolder('js', 'module.exports = 1;\n', (file) => {
