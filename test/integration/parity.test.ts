@@ -43,6 +43,9 @@ const PROGRAMS: Array<[string, string, string?, string?]> = [
   ['process.exit inside output', 'console.log("x".repeat(100000));\nprocess.exit(2);'],
   ['stdin to EOF', 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify(s)));', 'line 1\nline 2\n'],
   ['__filename, argv, require.main', 'console.log(__filename, __dirname, require.main === module, process.argv.length, module.id);'],
+  // The runner loads a throwaway main module at boot to warm that path: nothing of it may show.
+  ['the main module and the module cache', 'console.log(process.mainModule === module, process.mainModule.filename, require.main.children.length, Object.keys(require.cache));'],
+  ['an ES module sees no CommonJS main module', 'import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\nconsole.log(typeof process.mainModule, require.main, Object.keys(require.cache));'],
   // Built-ins the runner's snapshot did not load are compiled when a program first needs them:
   // their errors must carry the same codes and messages (a snapshot built without Node's code
   // cache gave `err.code` the value of Node's internalBinding there, issue 16).
