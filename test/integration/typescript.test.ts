@@ -128,3 +128,19 @@ test('a value import makes a TypeScript file an ES module even when the transpil
   const typeKeyword = await run({ language: 'ts', code: 'import type { Stats } from "node:fs";\nconst s: Stats = require("node:fs").statSync("/tmp");\nconsole.log(typeof s.size);' });
   assert.equal(typeKeyword.stdout, 'number\n', typeKeyword.stderr);
 });
+
+// Sandboxes that hold the transpiler walk a sample TypeScript file through its preparation at
+// boot (the startup snapshot carries no compiled code): nothing of that may reach a program,
+// JavaScript or TypeScript — no `.ts` require hook, no file, no cached module.
+test('the boot-time TypeScript warm-up leaves nothing behind for the next program', async () => {
+  // A TypeScript run first: from then on this host boots its sandboxes with the transpiler.
+  assert.equal((await victim()).stdout, '42\n');
+  const probe = "const fs = require('fs');\nconsole.log(JSON.stringify([Object.keys(require.extensions), fs.readdirSync('.'), Object.keys(require.cache).length]));";
+  const expected = JSON.stringify([['.js', '.json', '.node'], ['main.js'], 1]);
+  for (let i = 0; i < 4; i++) {
+    const js = await run({ language: 'javascript', code: probe });
+    assert.equal(js.stdout, `${expected}\n`, `JavaScript run ${i}: ${js.stderr}`);
+  }
+  const ts = await run({ language: 'typescript', code: "const fs: typeof import('fs') = require('fs');\nconsole.log(fs.readdirSync('.'), Object.keys(require.cache).length);" });
+  assert.equal(ts.stdout, "[ 'main.ts' ] 1\n", ts.stderr);
+});
