@@ -7,7 +7,7 @@ import { parseRedisTarget } from '../../registry/redis-target.ts';
 import type { RedisTarget } from '../../registry/index.ts';
 import { parseAddressList } from './addresses.ts';
 import type { SandboxLimits } from './sandbox/bwrap-args.ts';
-import type { TypeScriptPreload } from './typescript-demand.ts';
+import type { TypeScriptPreload } from './preload-demand.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const flag = z
@@ -77,7 +77,7 @@ export type WorkerHostConfig = Readonly<{
   }>;
   sandboxUidBase: number;
   sandboxStartConcurrency: number;
-  /** Which sandboxes boot with the TypeScript transpiler (typescript-demand.ts). */
+  /** Which sandboxes boot with the TypeScript transpiler (preload-demand.ts). */
   typeScriptPreload: TypeScriptPreload;
   nodePath: string;
   /** The package store (package.json + node_modules); its node_modules is /node_modules in every sandbox. */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { RELAY_HEADER, RUN_ID_HEADER, NO_AUTO_PONG, answerPings, maxRequestJsonBytes, type PublicErrorCode } from '../../protocol/index.ts';
+import { RELAY_HEADER, RUN_ID_HEADER, NO_AUTO_PONG, answerPings, maxRequestJsonBytes, type PublicErrorCode, type RunRequest } from '../../protocol/index.ts';
 import type { ChannelEnd, LocalRunEnding, LocalUpgrade } from '../../registry/index.ts';
 import type { WorkerHostConfig } from './config.ts';
 import { SandboxPool } from './sandbox-pool.ts';
@@ -112,7 +112,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
           limits: { ...config.limits, maxFrameBytes: frameBytes },
           unsafe: sandboxing.mode !== 'bwrap',
           budget: this.budget,
-          onRunLanguage: (language) => this.noteRunLanguage(language),
+          onRunAccepted: (request) => this.noteRun(request),
         },
         (sandbox) => this.pool.destroy(sandbox),
       );
@@ -135,11 +135,17 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     });
   }
 
-  /** The first TypeScript run in a while: waiting sandboxes load the transpiler now. */
-  private noteRunLanguage(language: string): void {
-    if (!this.pool.noteRunLanguage(language)) return;
-    this.log.info('TypeScript runs seen: sandboxes now boot with the transpiler');
-    for (const slot of this.slots) slot.preloadTypeScript();
+  /** The first TypeScript run (or ES-module one) in a while: waiting sandboxes prepare for it now. */
+  private noteRun(request: RunRequest): void {
+    const { typeScript, modules } = this.pool.noteRun(request);
+    if (typeScript) {
+      this.log.info('TypeScript runs seen: sandboxes now boot with the transpiler');
+      for (const slot of this.slots) slot.preloadTypeScript();
+    }
+    if (modules) {
+      this.log.info('ES-module runs seen: sandboxes now build the module loader while they wait');
+      for (const slot of this.slots) slot.preloadModules();
+    }
   }
 
   /** True once a drain or stop began: no new runs are accepted. */

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import type { ExitReason, PublicErrorCode, RunLimits } from '../../protocol/index.ts';
+import type { ExitReason, PublicErrorCode, RunLimits, RunRequest } from '../../protocol/index.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 import type { TurnBudget } from './turn-budget.ts';
 
@@ -24,8 +24,8 @@ export interface SessionOptions {
   onRunEnd?: (summary: RunSummary) => void;
   /** A typed `error` frame was sent to this connection, with this code. */
   onTypedError?: (code: PublicErrorCode) => void;
-  /** A run was accepted, in this language (before its sandbox is asked for). */
-  onRunLanguage?: (language: string) => void;
+  /** A run was accepted (before its sandbox is asked for). */
+  onRunAccepted?: (request: RunRequest) => void;
   /** Spreads the end-of-run work of many runs ending together over event-loop turns. */
   budget?: TurnBudget;
 }

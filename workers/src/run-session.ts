@@ -186,7 +186,7 @@ export class RunSession {
   private async start(run: AcceptedRun): Promise<void> {
     const { log } = this.opts;
     const req = run.request;
-    this.opts.onRunLanguage?.(req.language);
+    this.opts.onRunAccepted?.(req);
     const sandbox = await this.opts.sandbox();
     const pendingFinish = this.phase.name === 'acquiring' ? this.phase.pendingFinish : undefined;
     this.phase = assignSandbox(this.phase, sandbox);

@@ -4,7 +4,9 @@ import type { PreflightResult } from './sandbox/preflight.ts';
 import { Sandbox, type SandboxFactoryOptions } from './sandbox/sandbox.ts';
 import { Launcher } from './sandbox/launcher-client.ts';
 import { SlotCgroups } from './sandbox/slot-cgroups.ts';
-import { TypeScriptDemand } from './typescript-demand.ts';
+import { MODULES_QUIET_WINDOW_MS, PreloadDemand } from './preload-demand.ts';
+import { mayUseEsModules } from './es-module-hint.ts';
+import type { RunRequest } from '../../protocol/index.ts';
 import { Semaphore } from './semaphore.ts';
 
 /**
@@ -15,7 +17,8 @@ import { Semaphore } from './semaphore.ts';
 export class SandboxPool {
   private readonly launcher: Launcher;
   private readonly slotCgroups: SlotCgroups;
-  private readonly typeScript: TypeScriptDemand;
+  private readonly typeScript: PreloadDemand;
+  private readonly modules = new PreloadDemand('auto', MODULES_QUIET_WINDOW_MS);
   private readonly factory: SandboxFactoryOptions;
   private readonly boots: Semaphore;
   /**
@@ -27,7 +30,7 @@ export class SandboxPool {
   constructor(config: WorkerHostConfig, sandboxing: PreflightResult, log: Logger) {
     this.launcher = new Launcher(log);
     this.slotCgroups = new SlotCgroups(sandboxing.cgroups);
-    this.typeScript = new TypeScriptDemand(config.typeScriptPreload);
+    this.typeScript = new PreloadDemand(config.typeScriptPreload);
     this.factory = {
       launcher: this.launcher,
       mode: sandboxing.mode,
@@ -48,8 +51,10 @@ export class SandboxPool {
   }
 
   /** A fresh warm sandbox for the slot `slotName`, run as `uid` (bounded boot concurrency). */
-  start(slotName: string, uid: number | undefined): Promise<Sandbox> {
-    return this.boots.run(() => Sandbox.start(this.factory, slotName, uid));
+  async start(slotName: string, uid: number | undefined): Promise<Sandbox> {
+    const sandbox = await this.boots.run(() => Sandbox.start(this.factory, slotName, uid));
+    if (this.modules.wanted()) sandbox.preloadModules();
+    return sandbox;
   }
 
   /**
@@ -62,9 +67,9 @@ export class SandboxPool {
     await sandbox.destroy();
   }
 
-  /** Records a run's language; true when waiting sandboxes should load the transpiler now. */
-  noteRunLanguage(language: string): boolean {
-    return this.typeScript.noteRun(language);
+  /** Records an accepted run; says what waiting sandboxes should prepare now. */
+  noteRun(request: Pick<RunRequest, 'language' | 'code' | 'files'>): { typeScript: boolean; modules: boolean } {
+    return { typeScript: this.typeScript.noteRun(request.language === 'typescript'), modules: this.modules.noteRun(mayUseEsModules(request)) };
   }
 
   async open(): Promise<void> {

@@ -156,6 +156,11 @@ export class Slot extends EventEmitter<SlotEvents> {
     if (this.warm && !this.warm.wasHandedOff) this.warm.preloadTypeScript();
   }
 
+  /** Has the waiting sandbox build the ES-module loader, if it has not. */
+  preloadModules(): void {
+    if (this.warm && !this.warm.wasHandedOff) this.warm.preloadModules();
+  }
+
   /** A gateway shutting down stops the program: its client gets `exit` with reason `stopped`. */
   stopRun(): void {
     this.session?.stop();

@@ -17,7 +17,7 @@ export interface RunnerSnapshots {
  * sandbox then starts `node --snapshot-blob <blob>` and deserializes that heap instead of
  * compiling and running the transpiler bundle at every boot. `runner-js.blob` leaves the
  * transpiler out: a smaller heap to deserialize and hold, for hosts that see no TypeScript
- * (typescript-demand.ts decides which one a boot uses). Returns undefined when node cannot
+ * (preload-demand.ts decides which one a boot uses). Returns undefined when node cannot
  * build or start the TypeScript one (the runner then starts the ordinary way, only slower).
  */
 export async function buildRunnerSnapshots(dir: string, nodePath: string, nodeFlags: readonly string[]): Promise<RunnerSnapshots | undefined> {

@@ -475,11 +475,31 @@ function warmAtBuild() {
 let channel;
 
 /**
- * The ES module loader is built on first use (~10 ms): a module-syntax program, JavaScript or
- * TypeScript, would pay that on its first byte. One tiny .mjs, imported at boot and removed.
+ * The ES module loader is built on first use (~10 ms on its first byte; ~13–19 ms of CPU on the
+ * slow kind of VM): a module-syntax program, JavaScript or TypeScript, would pay that on its
+ * first byte. One tiny .mjs, run as `node main.mjs` runs its main module (the path such a
+ * program takes), and removed: while the sandbox waits, when the worker host expects ES modules
+ * (preload-demand.ts). It was an `import()` at every boot, which from a startup snapshot throws
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING (the runner's code was compiled while the snapshot was
+ * built): swallowed as a best-effort failure, so every module-syntax program built the loader
+ * on its first byte. The module says when it has run; the loader's own bookkeeping finishes
+ * within the same turn (one immediate later).
  */
+const ESM_WARMED = Symbol.for('playground.runner.esm-warmed');
+let esmWarmed = false;
 async function warmEsmLoader() {
-  await withWarmFolder('mjs', 'export default 1;\n', (file) => import(require('node:url').pathToFileURL(file).href));
+  await withWarmFolder('mjs', `import 'node:path';\nglobalThis[Symbol.for('playground.runner.esm-warmed')]();\nexport default 1;\n`, (file) => {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      globalThis[ESM_WARMED] = () => {
+        clearTimeout(timer);
+        setImmediate(resolve);
+      };
+      Module.runMain(file);
+    });
+  });
+  delete globalThis[ESM_WARMED];
+  esmWarmed = true;
 }
 
 async function start() {
@@ -487,7 +507,10 @@ async function start() {
   delete process.env.GLIBC_TUNABLES;
   if (typeScriptAtBoot) ensureTypeScript(false);
   await warmUp();
-  await warmEsmLoader();
+  // Started from source (no snapshot to hold a prepared heap) the loader is built here;
+  // otherwise only when the worker host asks (a `preload` frame: ES modules are expected).
+  if (!fromSnapshot) await warmEsmLoader();
+  let esmWarm = fromSnapshot ? undefined : Promise.resolve();
   channel = new net.Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
   let buffered = Buffer.alloc(0);
   let done = false;
@@ -507,6 +530,12 @@ async function start() {
         ensureTypeScript(true);
         continue;
       }
+      // The same for ES modules: the loader is built now. It is asynchronous (its file reads):
+      // a program that arrives meanwhile waits for it, as it would have built it itself.
+      if (job.preload === 'esm') {
+        esmWarm ??= warmEsmLoader();
+        continue;
+      }
       done = true;
       channel.removeAllListeners('data');
       channel.removeAllListeners('end');
@@ -514,10 +543,14 @@ async function start() {
       channel._handle.readStop();
       channel._handle.setBlocking(true);
       channel.unref();
-      const devNull = outputFd;
-      outputFd = 3;
-      fs.closeSync(devNull);
-      run(job);
+      const handOff = () => {
+        const devNull = outputFd;
+        outputFd = 3;
+        fs.closeSync(devNull);
+        run(job);
+      };
+      if (esmWarm && !esmWarmed) esmWarm.then(handOff);
+      else handOff();
       return;
     }
   });

@@ -53,7 +53,7 @@ export interface SandboxFactoryOptions {
   launcher?: Launcher;
   /**
    * Whether the next sandbox boots with the TypeScript transpiler in its heap (asked at each
-   * boot; typescript-demand.ts answers for the worker host). Without it, always.
+   * boot; preload-demand.ts answers for the worker host). Without it, always.
    */
   typeScriptAtBoot?: () => boolean;
 }
@@ -125,6 +125,8 @@ export class Sandbox {
   private processesGone: Promise<boolean> | undefined;
   /** The runner holds the transpiler (booted with it, or asked to load it while waiting). */
   private typeScriptLoaded: boolean;
+  /** The runner was asked to build the ES-module loader while waiting. */
+  private modulesLoaded = false;
 
   private constructor(
     private readonly child: SandboxProcess,
@@ -280,6 +282,16 @@ export class Sandbox {
     this.writeFrame({ preload: 'typescript' });
   }
 
+  /**
+   * Asks a waiting runner to build Node's ES-module loader now (programs with `import` are
+   * expected), at idle priority like the transpiler above.
+   */
+  preloadModules(): void {
+    if (this.modulesLoaded || this.handedOff || this.killed) return;
+    this.modulesLoaded = true;
+    this.writeFrame({ preload: 'esm' });
+  }
+
   /** Hands the program to the waiting runner. One job per sandbox, ever. */
   handoff(job: SandboxJob): void {
     if (this.handedOff) throw new Error('sandbox already used');
@@ -291,7 +303,7 @@ export class Sandbox {
     setImmediate(() => this.channel.end());
   }
 
-  private writeFrame(message: SandboxJob | { preload: 'typescript' }): void {
+  private writeFrame(message: SandboxJob | { preload: 'typescript' | 'esm' }): void {
     const json = JSON.stringify(message);
     const frame = Buffer.allocUnsafe(4 + Buffer.byteLength(json, 'utf8'));
     frame.writeUInt32BE(frame.length - 4, 0);
