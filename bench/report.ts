@@ -501,8 +501,26 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   fuller sample used when the snapshot is built cost ~7 ms for ~0.2 ms more). Beside the tree
   before, alternating (\`npm run bench -- --only=languages --quick\`, 30 paced runs per program):
   TypeScript's p50 over JavaScript's +4.49 and +4.26 ms before, +1.85 and +2.12 ms after
-  (JavaScript itself ~11 ms p50 on this VM). Warming the global console at boot as well
-  (~1.1 ms of CPU per boot) showed no JavaScript first byte beyond the noise and is not done.
+  (JavaScript itself ~11 ms p50 on this VM). The same cause, found with V8's
+  \`--log-function-events\` in that runner: a JavaScript run compiled ~1 ms of functions on its
+  first byte (the job's decode, the listeners' removal, the main module's load, console.log),
+  which the runner now walks once at boot on harmless inputs (each sandbox serves one run, so
+  compiling them there costs no more CPU): the probe's JavaScript first byte p50 went 5.34 /
+  6.31 / 8.70 → 4.62 / 5.32 / 6.0 ms in three alternating rounds of 20 (load rising), and the
+  TypeScript path through \`prepareProgram\` was warmed the same way (a TypeScript run's lazy
+  compiles ~2.3 → ~0.4 ms). That log also showed that the ES-module loader, which the runner
+  meant to build at boot with an \`import()\`, was never built: from a startup snapshot that
+  \`import()\` throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, and the failure was swallowed as
+  best-effort, so every program with \`import\` built the loader on its first byte. Building it
+  costs ~13–19 ms of CPU per boot here, too much for every boot of a host that sees none: it is
+  now built (through \`Module.runMain\` on a throwaway .mjs, the path such a program takes)
+  while a sandbox waits, only when the host has seen an ES-module program in the last 2 minutes,
+  like the transpiler (\`preload-demand.ts\`). In the probe an \`import os from 'node:os'\`
+  program's first byte went 17.9 / 19.9 → 7.8 / 9.2 ms; in \`--only=languages --quick\` (two
+  alternating rounds, the second disturbed by tests run beside it) \`import _ from 'lodash'\`
+  121.3 → 110.8 ms in the first. Warming the global console's formatting at boot as well
+  (~1.1 ms of CPU per boot; a plain \`console.log\` is now warmed) showed nothing beyond the
+  noise and is not done.
 - Every run costs one fresh sandbox boot (the restart-after-every-run guarantee), so sustained
   throughput is bounded by the ceiling whatever the hand-off does; the pool moves that cost off
   the user's wait. Back-to-back single runs are faster than slots can be replaced, so after the

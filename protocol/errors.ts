@@ -76,9 +76,12 @@ export function toPublicError(err: unknown): PublicError {
   if (err instanceof PlaygroundError) {
     const entry = INTERNAL_ERROR_CODES[err.code];
     if (err.code === 'PG_ERR_NO_IDLE_SLOT') {
-      // A draining gateway says so; otherwise the reason no slot came (timeout, full queue).
-      const draining = (err as PlaygroundError & { reason?: string }).reason === 'draining';
-      return { code: entry.publicCode, message: draining ? 'this gateway is shutting down; retry shortly' : `all worker slots are busy (${err.message}); retry shortly` };
+      // A draining gateway says so; no trusted host says that (its slots may well be idle: "all
+      // busy" beside /healthz's idle slots misled an operator); otherwise why no slot came.
+      const reason = (err as PlaygroundError & { reason?: string }).reason;
+      if (reason === 'draining') return { code: entry.publicCode, message: 'this gateway is shutting down; retry shortly' };
+      if (reason === 'untrusted') return { code: entry.publicCode, message: `${err.message}; retry shortly` };
+      return { code: entry.publicCode, message: `all worker slots are busy (${err.message}); retry shortly` };
     }
     return { code: entry.publicCode, message: entry.publicMessage };
   }

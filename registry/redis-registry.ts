@@ -29,6 +29,16 @@ type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') =
 const POLL_MS = 250;
 
 /**
+ * ioredis says "All sentinels are unreachable" also when every sentinel answered but the
+ * primary they name does not (a failover under way): operators went looking at healthy
+ * sentinels (a drill). The log line says what else it can mean.
+ */
+function sentinelHint(message: string): { hint?: string } {
+  if (!/All sentinels are unreachable/i.test(message)) return {};
+  return { hint: 'also said while the sentinels answer but the primary they name is down (a failover under way): check `SENTINEL get-master-addr-by-name` on a sentinel and that primary' };
+}
+
+/**
  * How long ioredis waits before its `times`-th attempt to reconnect. Capped at 500 ms: with a
  * 2 s cap (200 ms more per attempt) a Redis restarted after a 3 s outage was reached only
  * ~1.3 s after it came back, every run refused meanwhile (an operator drill). An attempt is one
@@ -92,7 +102,11 @@ export class RedisRegistry implements Registry {
             // every command after a failover, 2 CI runs in 3). Losing the old primary's socket
             // triggers the same reconnect through Sentinel.
           });
-    this.redisClient = make({});
+    // No replay after a reconnect of a command sent before it: its caller gave up on it (2 s
+    // bound) or acted on a view of the old connection. A reclaim pass judged heartbeats "trusted"
+    // on the old connection and, replayed on the new one, forgot a live host (a fault test); a
+    // replayed lease would hold a slot for a client already answered.
+    this.redisClient = make({ autoResendUnfulfilledCommands: false });
     this.sub = make({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     // The promise is "reconnect forever": a client ioredis has given up on ('end') while this
     // registry is open is connected again, whatever path led there.
@@ -108,9 +122,10 @@ export class RedisRegistry implements Registry {
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       this.redisClient.defineCommand(`pg_${name}`, { numberOfKeys: 0, lua: SCRIPTS[name] });
     }
-    this.redisClient.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+    this.redisClient.on('error', (err) => log.warn({ err: err.message, ...sentinelHint(err.message) }, 'redis error'));
     this.sub.on('error', () => undefined);
     this.redisClient.on('ready', () => {
+      this.heartbeatsTrustedAt = Date.now() + 2 * opts.heartbeatTtlMs;
       // A Redis that lost everything (restart, failover to a lagging replica) must learn at once
       // that this gateway lives and which hosts it trusts.
       if (this.gatewayId) void this.gatewayBeat().catch(() => undefined);
@@ -221,9 +236,20 @@ export class RedisRegistry implements Registry {
     return this.trust;
   }
 
+  /**
+   * Heartbeats in Redis are trusted only once this process has been connected for two TTLs.
+   * A Redis that comes back (a restart, a failover to a lagging replica) may hold an old
+   * snapshot: heartbeat keys that lapsed while nobody could renew them, beside live gateways'
+   * leases and live hosts' slots. Judged at once, a live host was "forgotten" with its slots,
+   * and a live gateway's running leases offered again (an operator drill); by then every live
+   * process has beaten again.
+   */
+  private heartbeatsTrustedAt = Infinity;
+
   private async reclaim(): Promise<void> {
     const now = Date.now();
-    const [expired, orphaned, forgotten, forgottenIds] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs)) as [number, number, number, string[]];
+    const heartbeats = now >= this.heartbeatsTrustedAt ? 1 : 0;
+    const [expired, orphaned, forgotten, forgottenIds] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs, heartbeats)) as [number, number, number, string[]];
     if (expired) this.log.warn({ leases: expired }, 'reclaimed leases past their deadline');
     if (orphaned) this.log.warn({ leases: orphaned }, 'reclaimed leases of a gateway whose heartbeat expired');
     if (forgotten) this.log.warn({ hosts: forgotten, hostIds: forgottenIds, afterMs: this.opts.forgetAfterMs }, 'removed worker hosts that never came back, with their slots');
@@ -391,8 +417,11 @@ export class RedisRegistry implements Registry {
             if (reason === 'timeout') return resolve(lease);
             await this.release(lease);
           }
-        } catch {
-          /* Redis away: the lease deadline reclaims anything granted */
+        } catch (err) {
+          // Redis away: the lease deadline reclaims anything granted. A client that waited out
+          // the queue through an outage hears that the registry is down, not that every slot
+          // was busy (they had all gone idle: an operator drill).
+          if (reason === 'timeout') return reject(err);
         }
         reject(new BusyError(reason));
       };

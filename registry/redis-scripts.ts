@@ -165,13 +165,14 @@ redis.call('HINCRBY', p .. 'counters', 'slotsUnreachable', 1)
 return 1
 `,
   /**
-   * ARGV: prefix, now, forgetBeforeMs → {reclaimed after the deadline, reclaimed from dead
-   * gateways, hosts forgotten, {their ids}}. Leases past their deadline or held by a gateway whose heartbeat
-   * expired are cleared, announced on the kill channel and offered again; a worker host not
-   * seen since forgetBeforeMs is removed with its slots.
+   * ARGV: prefix, now, forgetBeforeMs, heartbeats (1 when they can be trusted) → {reclaimed
+   * after the deadline, reclaimed from dead gateways, hosts forgotten, {their ids}}. Leases
+   * past their deadline or held by a gateway whose heartbeat expired are cleared, announced on
+   * the kill channel and offered again; a worker host not seen since forgetBeforeMs is removed
+   * with its slots. With heartbeats 0 only deadlines count (see RedisRegistry.reclaim).
    */
   reclaim: `${HELPERS}
-local p, now, forgetBefore = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local p, now, forgetBefore, heartbeats = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
 local expired, orphaned, forgotten, forgottenIds = 0, 0, 0, {}
 local function reclaimOne(id)
   local leaseId = redis.call('HGET', p .. 'slot:' .. id, 'leaseId')
@@ -185,6 +186,7 @@ local function reclaimOne(id)
   return 0
 end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do expired = expired + reclaimOne(id) end
+if not heartbeats then return {expired, 0, 0, {}} end
 for _, id in ipairs(redis.call('ZRANGE', p .. 'leases', 0, -1)) do
   local gw = redis.call('HGET', p .. 'slot:' .. id, 'gateway')
   if gw and not gatewayAlive(p, gw) then orphaned = orphaned + reclaimOne(id) end

@@ -239,6 +239,7 @@ export class Gateway {
     this.server.close();
     this.server.closeAllConnections();
     this.ops.close();
+    this.ctx.refusedRuns.flush();
     await this.ctx.registry.leaveAsGateway();
   }
 }

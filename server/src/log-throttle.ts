@@ -32,6 +32,11 @@ export class LogThrottle {
     this.emit(log);
   }
 
+  /** Writes the open window's count now (a process about to stop: its timer would never fire). */
+  flush(): void {
+    this.closeWindow();
+  }
+
   private closeWindow(): void {
     const log = this.pending;
     if (!log || this.suppressed === 0) return;

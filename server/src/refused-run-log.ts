@@ -32,4 +32,12 @@ export class RefusedRunLog {
     }
     throttle.note((suppressed) => this.log.info({ client, api, outcome: 'refused', err: code, ...(suppressed ? { alsoSuppressed: suppressed } : {}) }, 'run refused'));
   }
+
+  /**
+   * The counts of open windows, written now: a gateway stopping within a window lost them (an
+   * operator drill: 6 clients answered BUSY while it drained, one line logged).
+   */
+  flush(): void {
+    for (const throttle of this.throttles.values()) throttle.flush();
+  }
 }

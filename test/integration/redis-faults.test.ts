@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Cluster } from '../helpers/cluster.ts';
@@ -14,8 +14,13 @@ let redis: ChildProcess | undefined;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pg-redis-'));
 
 async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  // One at a time: a second redis-server on the port exits at once, and the first one (of an
+  // earlier test) answered in its place, so a "restart" restarted nothing.
+  await stopRedis();
+  const started = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  redis = started;
   await waitFor('redis up', async () => {
+    if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
     const { Redis } = await import('ioredis');
     const r = new Redis({ port: PORT, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     r.on('error', () => undefined);
@@ -33,7 +38,8 @@ async function startRedis(): Promise<void> {
 
 function stopRedis(): Promise<void> {
   return new Promise((resolve) => {
-    if (!redis || redis.exitCode !== null) return resolve();
+    // A process killed by a signal keeps exitCode null: its signalCode says it is gone.
+    if (!redis || redis.exitCode !== null || redis.signalCode !== null) return resolve();
     redis.once('exit', () => resolve());
     redis.kill('SIGKILL');
   });
@@ -75,6 +81,74 @@ test('Redis restarted: gateways answer a typed retryable error (never hang), run
     await cluster.waitIdle(gw.httpUrl, 2, 30_000);
     const ok = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("recovered")' });
     assert.equal(ok.stdout, 'recovered\n');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+// A Redis that comes back from an old snapshot (a node that was once a replica keeps the
+// dump.rdb of its last full sync, even with `--save ''`, and loads it when it restarts): the
+// heartbeat keys in it have lapsed while nobody could renew them. A live worker host was then
+// "removed, never came back" within 200 ms of the reconnection, with its slots (an operator
+// drill); heartbeats now count only once every live process has had the time to beat again.
+// The host is paused across the restart, as a loaded one was slow to reconnect in the drill:
+// the gateway's reclaim passes then run before the host can beat.
+test('Redis back from an old snapshot: a live worker host is not forgotten, and runs go on', { timeout: 120_000 }, async () => {
+  await startRedis();
+  const cluster = new Cluster(`redis://127.0.0.1:${PORT}/0`, { PLAYGROUND_HEARTBEAT_TTL_MS: '2000', PLAYGROUND_HOST_FORGET_MS: '2500' });
+  try {
+    const host = await cluster.workerHost(2);
+    const gw = await cluster.gateway();
+    await cluster.waitIdle(gw.httpUrl, 2);
+    const { Redis } = await import('ioredis');
+    const cli = new Redis({ port: PORT, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await cli.connect();
+    await cli.save();
+    cli.disconnect();
+    // Older than the forget delay by the time Redis is back: the host's key in it has expired.
+    await new Promise((r) => setTimeout(r, 5000));
+    process.kill(host.proc.pid!, 'SIGSTOP');
+    try {
+      await stopRedis();
+      await startRedis();
+      // The gateway reconnects within ~0.5 s and reclaims every second: before the fix it
+      // forgot the host within this pause; now it judges heartbeats 2 TTLs (4 s) after that.
+      await new Promise((r) => setTimeout(r, 2200));
+    } finally {
+      process.kill(host.proc.pid!, 'SIGCONT');
+    }
+    await cluster.waitIdle(gw.httpUrl, 2, 30_000);
+    // The first reclaim passes come within a second of the reconnection; give them time.
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const p of [gw, host]) assert.doesNotMatch(p.logs(), /never came back/, 'no live host is forgotten');
+    const ok = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("after the snapshot")' });
+    assert.equal(ok.stdout, 'after the snapshot\n');
+  } finally {
+    await cluster.stop();
+    rmSync(path.join(dir, 'dump.rdb'), { force: true });
+  }
+});
+
+// A client queued for a slot when Redis went away waited out the queue and heard "all worker
+// slots are busy" of slots that had all gone idle (an operator drill): it now hears that the
+// registry is unavailable (retryable), as a run arriving during the outage does.
+test('a client queued through a Redis outage hears the registry is unavailable, not that slots are busy', { timeout: 120_000 }, async () => {
+  await startRedis();
+  const cluster = new Cluster(`redis://127.0.0.1:${PORT}/0`, { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
+  try {
+    await cluster.workerHost(1);
+    const gw = await cluster.gateway({ PLAYGROUND_QUEUE_WAIT_MS: '4000' });
+    await cluster.waitIdle(gw.httpUrl, 1);
+    const holder = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => {}, 1500)' });
+    await new Promise((r) => setTimeout(r, 400));
+    const queued = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log(1)' }, { deadlineMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 400));
+    await stopRedis();
+    const r = await queued;
+    assert.equal(r.error?.code, 'INTERNAL', JSON.stringify(r.messages));
+    assert.equal(r.error?.retryable, true);
+    assert.match(r.error?.message ?? '', /registry/);
+    assert.equal((await holder).exit?.reason, 'exit');
   } finally {
     await cluster.stop();
   }

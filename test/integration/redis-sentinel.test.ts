@@ -62,6 +62,11 @@ test('Redis Sentinel failover: the primary is killed, Sentinel promotes the repl
     if (!/\+tilt/.test(sentinelLog)) assert.ok(resumedMs < 20_000, `resumed after ${resumedMs} ms; Sentinel's events:\n${events}`);
     assert.notEqual(await redis.currentPrimaryPort(), oldPort, 'the replica was promoted');
     assert.equal((await inFlight).stdout, 'survived\n');
+    // ioredis's "All sentinels are unreachable" (said while the sentinels answered but named a
+    // dead primary) sent an operator to debug healthy sentinels: the line says what else it means.
+    for (const p of [gw, host]) {
+      for (const line of p.logs().split('\n').filter((l) => l.includes('All sentinels are unreachable'))) assert.match(line, /"hint":"also said while the sentinels answer/, line);
+    }
 
     // Blocking semantics on the new primary: both slots busy, a third run waits and is served.
     await cluster.waitIdle(gw.httpUrl, 2, 20_000);

@@ -34,3 +34,14 @@ test('the clients remembered are bounded: the oldest is forgotten first', () => 
   refused.note('c', 'ws', 'BUSY'); // still in c's window
   assert.deepEqual(lines.map((l) => l.client), ['a', 'b', 'c', 'a']);
 });
+
+test('a gateway stopping inside a window writes its counts at once (its timer would never fire)', () => {
+  const { lines, refused } = harness();
+  for (let i = 0; i < 6; i++) refused.note('10.0.0.1', 'ws', 'BUSY');
+  refused.note('10.0.0.2', 'ws', 'BUSY');
+  assert.equal(lines.length, 2);
+  refused.flush();
+  assert.deepEqual(lines.slice(2), [{ client: '10.0.0.1', api: 'ws', outcome: 'refused', err: 'BUSY', alsoSuppressed: 5 }]);
+  refused.flush();
+  assert.equal(lines.length, 3, 'nothing twice');
+});
