@@ -489,7 +489,7 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   before, alternating (\`--only=latency --quick\`, 100 paced runs each): 9.77 / 10.24 ms before,
   9.86 / 10.32 ms after (first tries, with the handle made per run: −0.1 to +1.6 ms; made at boot
   since).
-- **Twelfth pass: TypeScript's first byte** (first session of 2026-12-02; kernel
+- **Twelfth pass: what a startup snapshot does not keep** (first session of 2026-12-02; kernel
   6.18.44-fc-v1045, the slow kind of VM). Timestamps inside a runner booted from its startup
   snapshot (outside bubblewrap, 8 runs) showed a two-line TypeScript program's transpile taking
   2.4 ms and the setup before it 0.45 ms, where a warm sucrase takes ~0.1 ms: node builds a
@@ -506,7 +506,12 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   first byte (the job's decode, the listeners' removal, the main module's load, console.log),
   which the runner now walks once at boot on harmless inputs (each sandbox serves one run, so
   compiling them there costs no more CPU): the probe's JavaScript first byte p50 went 5.34 /
-  6.31 / 8.70 → 4.62 / 5.32 / 6.0 ms in three alternating rounds of 20 (load rising), and the
+  6.31 / 8.70 → 4.62 / 5.32 / 6.0 ms in three alternating rounds of 20 (load rising); in the
+  product, \`npm run bench -- --only=latency --quick\` alternating with the session's start
+  (a144347), warm first byte p50 13.01 / 13.57 → 11.96 / 11.57 ms (this VM's paced p50 runs
+  ~3 × the faster kind's); CPU per run, \`bench/ab-cost.ts\` 2 × 4 rounds of 100 interleaved:
+  process trees 178.2 / 177.4 ms before, 188.5 / 172.1 ms after (bare 135.1 / 130.3), no
+  change beyond the noise. The
   TypeScript path through \`prepareProgram\` was warmed the same way (a TypeScript run's lazy
   compiles ~2.3 → ~0.4 ms). That log also showed that the ES-module loader, which the runner
   meant to build at boot with an \`import()\`, was never built: from a startup snapshot that
