@@ -11,8 +11,9 @@ import { Semaphore } from './semaphore.ts';
 
 /**
  * Everything a worker host's slots share to start and end their sandboxes: the launcher that
- * forks them, each slot's reused cgroup, how many boot and tear down at once, and whether they
- * boot with the TypeScript transpiler. The slots themselves (addresses, runs) live in host.ts.
+ * forks them, each slot's reused cgroup, how many boot and tear down at once, and what they
+ * prepare while they wait (the TypeScript transpiler, the ES-module loader: preload-demand.ts).
+ * The slots themselves (addresses, runs) live in host.ts.
  */
 export class SandboxPool {
   private readonly launcher: Launcher;
