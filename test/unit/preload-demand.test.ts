@@ -29,3 +29,12 @@ test('always and never pin the choice, whatever runs', () => {
   assert.equal(always.wanted(), true);
   assert.equal(never.wanted(), false);
 });
+
+test('a pinned mode never runs the scan that tells whether a run needs the preparation', () => {
+  let scans = 0;
+  const scan = () => (scans++, true);
+  for (const mode of ['always', 'never'] as const) new PreloadDemand(mode).noteRun(scan);
+  assert.equal(scans, 0);
+  assert.equal(new PreloadDemand('auto').noteRun(scan), true, 'auto asks, and the answer counts');
+  assert.equal(scans, 1);
+});

@@ -39,11 +39,12 @@ export class PreloadDemand {
   }
 
   /**
-   * Records a run, `needs` saying whether it needed the preparation; true when this run turned
-   * the demand on (the caller then asks its waiting sandboxes to prepare).
+   * Records a run, `needs` saying whether it needed the preparation (a function when telling
+   * costs a scan of the source: a pinned mode never asks); true when this run turned the demand
+   * on (the caller then asks its waiting sandboxes to prepare).
    */
-  noteRun(needs: boolean): boolean {
-    if (!needs || this.mode !== 'auto') return false;
+  noteRun(needs: boolean | (() => boolean)): boolean {
+    if (this.mode !== 'auto' || !(typeof needs === 'function' ? needs() : needs)) return false;
     const before = this.wanted();
     this.lastSeenAt = this.now();
     return !before;

@@ -70,7 +70,7 @@ export class SandboxPool {
 
   /** Records an accepted run; says what waiting sandboxes should prepare now. */
   noteRun(request: Pick<RunRequest, 'language' | 'code' | 'files'>): { typeScript: boolean; modules: boolean } {
-    return { typeScript: this.typeScript.noteRun(request.language === 'typescript'), modules: this.modules.noteRun(mayUseEsModules(request)) };
+    return { typeScript: this.typeScript.noteRun(request.language === 'typescript'), modules: this.modules.noteRun(() => mayUseEsModules(request)) };
   }
 
   async open(): Promise<void> {
