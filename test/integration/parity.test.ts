@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startPlayground, type Playground } from '../helpers/playground.ts';
@@ -26,6 +26,26 @@ function plainNode(code: string, name: string, stdin = ''): { stdout: string; st
     const r = spawnSync(process.execPath, [name], { cwd: dir, encoding: 'utf8', input: stdin, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
     const fix = (s: string) => s.replaceAll(dir, '/tmp');
     return { stdout: fix(r.stdout), stderr: fix(r.stderr), code: r.status, signal: r.signal };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same, with node's stdio as a shell gives them (`cat input | node main.js | …`): pipes,
+ * which `/dev/stdin` and `/dev/stdout` open again; spawnSync's stdio are sockets, which
+ * Linux refuses to open by path.
+ */
+function plainNodeOverPipes(code: string, name: string, stdin: string): { stdout: string; stderr: string; code: number | null } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parity-'));
+  try {
+    writeFileSync(path.join(dir, name), code);
+    writeFileSync(path.join(dir, 'input'), stdin);
+    const script = `cat input | "$0" "$1" 2> >(cat > err) | cat > out; echo "\${PIPESTATUS[1]}" > status; wait $!`;
+    const r = spawnSync('bash', ['-c', script, process.execPath, name], { cwd: dir, stdio: 'ignore', env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+    assert.equal(r.status, 0, 'the reference ran');
+    const read = (f: string) => readFileSync(path.join(dir, f), 'utf8').replaceAll(dir, '/tmp');
+    return { stdout: read('out'), stderr: read('err'), code: Number(read('status')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -65,6 +85,35 @@ for (const [what, code, stdin, file] of PROGRAMS) {
     const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code, ...(stdin ? { stdin } : {}) }, {
       onMessage: (m, ws) => {
         if (m.type === 'started' && stdin) ws.send(JSON.stringify({ type: 'stdin', eof: true }));
+      },
+    });
+    assert.equal(r.stdout, ref.stdout);
+    assert.equal(r.stderr, ref.stderr);
+    assert.equal(r.exit?.code, ref.code);
+    assert.doesNotMatch(r.stderr, /\/sandbox\/|runner\.cjs/);
+  });
+}
+
+// The program's stdio opened by path (`/dev/stdin`, `/dev/fd/1`, `/proc/self/fd/2`…) as under
+// a shell's pipes: reading the whole input with `fs.readFileSync('/dev/stdin')`, the usual way
+// in competitive programming, failed with ENXIO (a contract probe). And an error node's own fs
+// function throws shows no runner frame.
+const STDIO_PATHS: Array<[string, string, string, string?]> = [
+  ['readFileSync("/dev/stdin")', 'const s = require("fs").readFileSync("/dev/stdin", "utf8");\nconsole.log(s.split(/\\s+/).filter(Boolean).map(Number).reduce((a, b) => a + b, 0));', '1 2 3\n4\n'],
+  ['the other names of stdin, and fs.promises', 'const fs = require("fs");\nconsole.log(fs.readFileSync("/dev/fd/0").length, fs.readFileSync("/proc/self/fd/0", "utf8").length);\nfs.promises.readFile("/dev/stdin", "utf8").then((s) => console.log(JSON.stringify(s)));', 'abc\n'],
+  ['createReadStream("/dev/stdin")', 'let n = 0;\nrequire("fs").createReadStream("/dev/stdin", "utf8").on("data", (d) => (n += d.length)).on("end", () => console.log("read", n));', 'x'.repeat(100_000)],
+  ['an ES module importing readFileSync', 'import { readFileSync } from "node:fs";\nconsole.log(readFileSync("/dev/stdin", "utf8").trim().toUpperCase());', 'hello\n', 'main.mjs'],
+  ['writes to /dev/stdout and /dev/stderr in order', 'const fs = require("fs");\nconsole.log("a");\nfs.writeFileSync("/dev/stdout", "b\\n");\nconsole.log("c");\nfs.appendFileSync("/dev/stderr", "e\\n");\nfs.writeFile("/proc/self/fd/1", "d\\n", () => {\n  const w = fs.createWriteStream("/dev/stdout");\n  w.write("f\\n");\n  w.end("g\\n", () => console.log("h"));\n});', ''],
+  ['an error thrown by node\'s own writeSync', 'console.log("x");\nrequire("fs").writeSync(1, 123);', ''],
+  ['an error thrown by node\'s own writeFileSync', 'require("fs").writeFileSync(1, {});', ''],
+];
+
+for (const [what, code, stdin, file] of STDIO_PATHS) {
+  test(`parity with node main.js under a shell's pipes: ${what}`, async () => {
+    const ref = plainNodeOverPipes(code, file ?? 'main.js', stdin);
+    const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code, stdin }, {
+      onMessage: (m, ws) => {
+        if (m.type === 'started') ws.send(JSON.stringify({ type: 'stdin', eof: true }));
       },
     });
     assert.equal(r.stdout, ref.stdout);

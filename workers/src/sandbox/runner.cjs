@@ -118,7 +118,7 @@ function writeFiles(files) {
     const abs = path.resolve(WORK_DIR, f.name);
     if (!abs.startsWith(`${WORK_DIR}/`)) throw new Error(`file name outside the working directory: ${f.name}`);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, f.content);
+    fs.writeFileSync(abs, f.encoding === 'base64' ? Buffer.from(f.content, 'base64') : f.content);
   }
 }
 
@@ -309,7 +309,7 @@ function routeOutput() {
 // output (a parity probe). Anything these do not recognise goes to node's own function, which
 // writes or throws as it does.
 function routeDescriptorWrites() {
-  const original = { writeSync: fs.writeSync, write: fs.write, writeFileSync: fs.writeFileSync, appendFileSync: fs.appendFileSync };
+  const original = { writeSync: fs.writeSync, write: fs.write, writev: fs.writev, writeFileSync: fs.writeFileSync, appendFileSync: fs.appendFileSync };
   // Only once the channel is the program's (until then fd 1 and 2 are the plain pipes).
   const streamOf = (fd) => ((fd === 1 || fd === 2) && outputFd === 3 ? fd : 0);
   const encoded = (text, encoding) => (Buffer.isEncoding(encoding) ? Buffer.from(text, encoding) : undefined);
@@ -331,7 +331,7 @@ function routeDescriptorWrites() {
   fs.writeSync = function writeSync(fd, data, a, b) {
     const id = streamOf(fd);
     const bytes = id && bytesOf(data, a, b);
-    if (!bytes) return original.writeSync.apply(this, arguments);
+    if (!bytes) return asNode(original.writeSync, this, arguments);
     sendFrames(id, bytes);
     return bytes.length;
   };
@@ -339,7 +339,7 @@ function routeDescriptorWrites() {
     const cb = rest[rest.length - 1];
     const id = typeof cb === 'function' && streamOf(fd);
     const bytes = id && bytesOf(data, rest.length > 1 ? rest[0] : undefined, rest.length > 2 ? rest[1] : undefined);
-    if (!bytes) return original.write.apply(this, arguments);
+    if (!bytes) return asNode(original.write, this, arguments);
     try {
       sendFrames(id, bytes);
     } catch (err) {
@@ -347,17 +347,209 @@ function routeDescriptorWrites() {
     }
     process.nextTick(cb, null, bytes.length, data);
   };
+  // A WriteStream on fd 1 (createWriteStream('/dev/stdout')) writes what it buffered this way.
+  fs.writev = function writev(fd, buffers, ...rest) {
+    const cb = rest[rest.length - 1];
+    const id = typeof cb === 'function' && (rest.length === 1 || rest[0] == null) && Array.isArray(buffers) && buffers.every((b) => ArrayBuffer.isView(b)) && streamOf(fd);
+    if (!id) return asNode(original.writev, this, arguments);
+    const bytes = Buffer.concat(buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
+    try {
+      sendFrames(id, bytes);
+    } catch (err) {
+      return process.nextTick(cb, err);
+    }
+    process.nextTick(cb, null, bytes.length, buffers);
+  };
   for (const name of ['writeFileSync', 'appendFileSync']) {
     const own = original[name];
     fs[name] = {
       [name](file, data, options) {
         const id = streamOf(file);
         const bytes = id && fileBytesOf(data, options);
-        if (!bytes) return own.apply(this, arguments);
+        if (!bytes) return asNode(own, this, arguments);
         sendFrames(id, bytes);
       },
     }[name];
   }
+}
+
+/**
+ * Calls node's own function for what the runner's replacement does not take. An error it
+ * throws (bad arguments) would show the replacement's frames, with the runner's path, between
+ * node's frame and the program's, and take their places in the program's `Error.stackTraceLimit`:
+ * the stack is captured deeper and the runner's frames taken out, so the trace reads as under
+ * node, and the error is thrown again from a line that reads as node's own (rethrowAsNode).
+ */
+const RUNNER_FRAMES_MAX = 16;
+const rethrown = new WeakSet();
+let nodeCallDepth = 0;
+let programStackLimit;
+let stackLimitRaised = false;
+function asNode(fn, self, args) {
+  if (nodeCallDepth++ === 0) {
+    programStackLimit = Error.stackTraceLimit;
+    stackLimitRaised = typeof programStackLimit === 'number' && programStackLimit >= 0 && programStackLimit < 1e6;
+    if (stackLimitRaised) Error.stackTraceLimit = programStackLimit + RUNNER_FRAMES_MAX;
+  }
+  try {
+    return fn.apply(self, args);
+  } catch (err) {
+    if (err === null || typeof err !== 'object') throw err;
+    if (!rethrown.has(err)) {
+      if (typeof err.stack !== 'string' || !err.stack.includes(__filename)) throw err;
+      err.stack = withoutRunnerFrames(err.stack, stackLimitRaised ? programStackLimit : Infinity);
+      rethrown.add(err);
+    }
+    rethrowAsNode(err);
+  } finally {
+    if (--nodeCallDepth === 0 && stackLimitRaised) Error.stackTraceLimit = programStackLimit;
+  }
+}
+
+function withoutRunnerFrames(stack, limit) {
+  let frames = 0;
+  return stack
+    .split('\n')
+    .filter((line) => !line.includes(__filename) && (!line.startsWith('    at ') || ++frames <= limit))
+    .join('\n');
+}
+
+let rethrowers;
+/**
+ * An uncaught error's report starts with the line that threw it last: rethrown here, it named
+ * the runner. Node's own errors are thrown again by its own code — its argument checks (`ERR_*`
+ * codes) by `hideStackFrames` in internal/errors, a failed system call's error by
+ * `handleErrorFromBinding` in internal/fs/utils — so the error is thrown again from a function
+ * compiled from that very line of node's source, under its name and line number, and the
+ * report reads as node's. Made on first use: only a program's failing call pays for it.
+ */
+function rethrowAsNode(err) {
+  rethrowers ??= makeRethrowers();
+  const rethrow = typeof err.code === 'string' && err.code.startsWith('ERR_') ? rethrowers.validation : typeof err.syscall === 'string' ? rethrowers.syscall : undefined;
+  if (rethrow) rethrow(err);
+  throw err;
+}
+
+function makeRethrowers() {
+  const from = (id, after) => {
+    try {
+      const lines = process.binding('natives')[id].split('\n');
+      const start = after ? lines.findIndex((line) => line.includes(after)) : 0;
+      const at = lines.findIndex((line, i) => i >= start && /^\s+throw \w+;$/.test(line));
+      if (start < 0 || at < 0) return undefined;
+      const name = /throw (\w+);/.exec(lines[at])[1];
+      return vm.compileFunction(lines[at], [name], { filename: `node:${id}`, lineOffset: at });
+    } catch {
+      return undefined;
+    }
+  };
+  return { validation: from('internal/errors', 'function hideStackFrames'), syscall: from('internal/fs/utils', 'function handleErrorFromBinding') };
+}
+
+/**
+ * `/dev/stdin`, `/dev/stdout`, `/dev/stderr` and their `/dev/fd/N`, `/proc/self/fd/N` forms,
+ * opened by path. fd 0–2 are sockets here (libuv makes a child's stdio "pipes" as
+ * socketpairs), and Linux refuses to open a socket through /proc (ENXIO), where `node main.js`
+ * under a shell's pipe opens the pipe again: `fs.readFileSync('/dev/stdin', 'utf8')`, the
+ * usual way a competitive programmer reads the input, failed. The calls that read or write a
+ * whole stream by path use the descriptor itself instead (output then joins the ordered
+ * channel, as `fs.writeSync(1, …)` does); an `open` of such a path returns the descriptor
+ * itself, so closing it closes the stream (under node it would close a copy). A child process
+ * the program starts gets none of this (docs/protocol.md).
+ */
+function routeStdioPaths() {
+  const STDIO_PATHS = new Map([['/dev/stdin', 0], ['/dev/stdout', 1], ['/dev/stderr', 2]]);
+  for (const fd of [0, 1, 2]) {
+    for (const dir of ['/dev/fd', '/proc/self/fd', '/proc/thread-self/fd', `/proc/${process.pid}/fd`]) STDIO_PATHS.set(`${dir}/${fd}`, fd);
+  }
+  const fdOf = (file, wanted) => {
+    let name = file;
+    if (typeof name !== 'string') {
+      if (Buffer.isBuffer(name)) name = name.toString();
+      else if (name instanceof URL && name.protocol === 'file:') name = require('node:url').fileURLToPath(name);
+      else return undefined;
+    }
+    const fd = STDIO_PATHS.get(path.resolve(name));
+    return fd !== undefined && (wanted === 'read' ? fd === 0 : fd !== 0) ? fd : undefined;
+  };
+  const asObject = (options) => (typeof options === 'string' ? { encoding: options } : { ...options });
+  const callbackOf = (args) => (typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined);
+  const own = {
+    readFileSync: fs.readFileSync,
+    readFile: fs.readFile,
+    createReadStream: fs.createReadStream,
+    createWriteStream: fs.createWriteStream,
+    writeFile: fs.writeFile,
+    appendFile: fs.appendFile,
+    openSync: fs.openSync,
+    open: fs.open,
+  };
+  const promises = { readFile: fs.promises.readFile, writeFile: fs.promises.writeFile, appendFile: fs.promises.appendFile };
+  fs.readFileSync = function readFileSync(file, options) {
+    const fd = fdOf(file, 'read');
+    return asNode(own.readFileSync, this, fd === undefined ? arguments : [fd, options]);
+  };
+  fs.readFile = function readFile(file, ...rest) {
+    const fd = fdOf(file, 'read');
+    return asNode(own.readFile, this, fd === undefined ? [file, ...rest] : [fd, ...rest]);
+  };
+  fs.promises.readFile = function readFile(file, options) {
+    const fd = fdOf(file, 'read');
+    if (fd === undefined) return promises.readFile.apply(this, arguments);
+    return new Promise((resolve, reject) => own.readFile(fd, options ?? {}, (err, data) => (err ? reject(err) : resolve(data))));
+  };
+  fs.createReadStream = function createReadStream(file, options) {
+    const fd = fdOf(file, 'read');
+    return asNode(own.createReadStream, this, fd === undefined ? arguments : [null, { ...asObject(options), fd, autoClose: false }]);
+  };
+  fs.createWriteStream = function createWriteStream(file, options) {
+    const fd = fdOf(file, 'write');
+    return asNode(own.createWriteStream, this, fd === undefined ? arguments : [null, { ...asObject(options), fd, autoClose: false }]);
+  };
+  // Whole-file writes by path: the synchronous ones as to the descriptor (routeDescriptorWrites
+  // takes them to the channel); node's asynchronous ones, given the descriptor, would write
+  // through its internal `write`, past the channel, so they are done synchronously there too.
+  for (const [name, sync] of [['writeFile', 'writeFileSync'], ['appendFile', 'appendFileSync']]) {
+    const routed = fs[sync];
+    fs[sync] = {
+      [sync](file, data, options) {
+        const fd = fdOf(file, 'write');
+        return asNode(routed, this, fd === undefined ? arguments : [fd, data, options]);
+      },
+    }[sync];
+    fs[name] = {
+      [name](file, data, ...rest) {
+        const fd = fdOf(file, 'write');
+        const cb = callbackOf(rest);
+        if (fd === undefined || !cb) return asNode(own[name], this, [file, data, ...rest]);
+        try {
+          fs[sync](fd, data, rest.length > 1 ? rest[0] : undefined);
+        } catch (err) {
+          return process.nextTick(cb, err);
+        }
+        process.nextTick(cb, null);
+      },
+    }[name];
+    fs.promises[name] = {
+      async [name](file, data, options) {
+        const fd = fdOf(file, 'write');
+        if (fd === undefined) return promises[name].apply(this, arguments);
+        fs[sync](fd, data, options);
+      },
+    }[name];
+  }
+  const useOf = (flags) => (flags === undefined || flags === null || flags === 'r' || flags === 'rs' || flags === fs.constants.O_RDONLY ? 'read' : 'write');
+  fs.openSync = function openSync(file, flags, _mode) {
+    const fd = fdOf(file, useOf(flags));
+    return fd === undefined ? asNode(own.openSync, this, arguments) : fd;
+  };
+  fs.open = function open(file, ...rest) {
+    const cb = callbackOf(rest);
+    const flags = typeof rest[0] === 'function' ? undefined : rest[0];
+    const fd = cb && fdOf(file, useOf(flags));
+    if (fd === undefined || !cb) return asNode(own.open, this, [file, ...rest]);
+    process.nextTick(cb, null, fd);
+  };
 }
 
 // Warm-up at boot, before any program exists, so the hand-off path stays short: create the
@@ -378,6 +570,9 @@ async function warmUp() {
   outputFd = fs.openSync('/dev/null', 'w');
   routeOutput();
   routeDescriptorWrites();
+  routeStdioPaths();
+  // An ES module's `import { readFileSync } from 'node:fs'` sees the functions above too.
+  Module.syncBuiltinESMExports();
   if (!fromSnapshot) {
     console.log('%s %d %o', 'warm', 1, { a: [1] });
     console.error('%s', 'warm');
