@@ -24,7 +24,16 @@ export const fileNameSchema = z.string().superRefine((name, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `file name ${JSON.stringify(name.slice(0, 140))} ${problem}` });
 });
 
-export const programFileSchema = z.object({ name: fileNameSchema, content: z.string() });
+/** Standard base64 (whitespace allowed between groups, as Buffer reads it). */
+const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+
+/**
+ * A file's content is text, or, with `"encoding":"base64"` (an extension of the contract, for
+ * binary files such as Piston clients send), the base64 of its bytes.
+ */
+export const programFileSchema = z
+  .object({ name: fileNameSchema, content: z.string(), encoding: z.enum(['utf8', 'base64']).optional() })
+  .refine((f) => f.encoding !== 'base64' || BASE64.test(f.content), { message: 'content is not base64', path: ['content'] });
 export type ProgramFile = z.infer<typeof programFileSchema>;
 
 /** 1 to 32 files with valid, distinct names. Their total size is checked against the code cap by the run schema. */
@@ -53,9 +62,9 @@ export function pistonFileName(name: string | undefined, index: number): string 
   return name === undefined || name === '' ? `file${index}.code` : name;
 }
 
-/** Total UTF-8 size of a program: the code, or the contents of all its files. */
+/** Total size of a program: the code's UTF-8, or the files' bytes (decoded when base64). */
 export function programBytes(program: { code?: string | undefined; files?: ProgramFile[] | undefined }): number {
-  if (program.files) return program.files.reduce((n, f) => n + utf8ByteLength(f.content), 0);
+  if (program.files) return program.files.reduce((n, f) => n + (f.encoding === 'base64' ? Buffer.byteLength(f.content, 'base64') : utf8ByteLength(f.content)), 0);
   return utf8ByteLength(program.code ?? '');
 }
 

@@ -45,6 +45,18 @@ export interface PistonRequest {
   memoryMb?: number;
 }
 
+/**
+ * Piston writes a base64 or hex file's bytes as they are: as text when they are UTF-8 (so a
+ * TypeScript file sent that way is still read as source), else as base64 bytes (an image
+ * decoded to text had every byte that is not UTF-8 replaced by U+FFFD: a contract probe).
+ */
+function pistonContent(content: string, encoding: 'utf8' | 'base64' | 'hex'): Pick<ProgramFile, 'content' | 'encoding'> {
+  if (encoding === 'utf8') return { content };
+  const bytes = Buffer.from(content, encoding);
+  const text = bytes.toString('utf8');
+  return Buffer.byteLength(text) === bytes.length && Buffer.from(text).equals(bytes) ? { content: text } : { content: bytes.toString('base64'), encoding: 'base64' };
+}
+
 /** Validates a Piston request body (`/execute`, or `init` on `/connect`); errors are Piston's messages. */
 export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: number): { ok: true; value: PistonRequest } | { ok: false; message: string } {
   const language = typeof body.language === 'string' ? body.language : undefined;
@@ -68,8 +80,7 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
     const file = f as { content: string; encoding?: unknown; name?: unknown };
     if (file.name !== undefined && typeof file.name !== 'string') return { ok: false, message: `files[${i}].name must be a string` };
     const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
-    const content = enc === 'utf8' ? file.content : Buffer.from(file.content, enc).toString('utf8');
-    files.push({ name: pistonFileName(file.name, i), content });
+    files.push({ name: pistonFileName(file.name, i), ...pistonContent(file.content, enc) });
   }
   const stdin = body.stdin === undefined ? '' : typeof body.stdin === 'string' ? body.stdin : undefined;
   if (stdin === undefined) return { ok: false, message: 'stdin must be a string' };
@@ -105,13 +116,17 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   return { ok: true, value };
 }
 
-/** Piston's `run.status`: RE runtime error, SG signal, TO timeout, OL output limit, XX internal. */
-export function pistonStatus(exit: ExitMessage): { status: string | null; message: string | null } {
+/**
+ * Piston's `run.status`: RE runtime error, SG signal, TO timeout, OL stdout / EL stderr length
+ * exceeded, XX internal. Our output cap counts both streams together; the stream that reached
+ * it is the one written last (`lastStream`, what was kept up to the cap).
+ */
+export function pistonStatus(exit: ExitMessage, lastStream?: 'stdout' | 'stderr'): { status: string | null; message: string | null } {
   switch (exit.reason) {
     case 'timeout':
       return { status: 'TO', message: 'Time limit exceeded' };
     case 'output-limit':
-      return { status: 'OL', message: 'Output limit exceeded' };
+      return lastStream === 'stderr' ? { status: 'EL', message: 'stderr length exceeded' } : { status: 'OL', message: 'stdout length exceeded' };
     case 'memory':
       return { status: 'SG', message: 'Memory limit exceeded' };
     case 'error':
@@ -167,7 +182,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
       return sendJson(res, status, { message: e?.message ?? 'the run ended without an exit' }, cors);
     }
     const exit = result.exit;
-    const { status, message } = pistonStatus(exit);
+    const { status, message } = pistonStatus(exit, result.chunks.at(-1)?.stream);
     sendJson(
       res,
       200,

@@ -47,7 +47,11 @@ test('piston-client: timeout, output limit and runtime error statuses', async ()
   assert.equal(to.run.signal, 'SIGKILL');
   const ol = (await client.execute('javascript', 'for(;;) process.stdout.write("x".repeat(1000))')) as any;
   assert.equal(ol.run.status, 'OL');
+  assert.equal(ol.run.message, 'stdout length exceeded');
   assert.equal(ol.run.stdout.length, 4096);
+  // Piston's words for the stream that reached the cap (the cap counts both together).
+  const el = (await client.execute('javascript', 'console.log("out"); for(;;) process.stderr.write("x".repeat(1000))')) as any;
+  assert.deepEqual([el.run.status, el.run.message, el.run.stdout, el.run.stderr.length], ['EL', 'stderr length exceeded', 'out\n', 4092]);
   const re = (await client.execute('javascript', 'throw new Error("x")')) as any;
   assert.equal(re.run.status, 'RE');
   assert.equal(re.run.code, 1);
@@ -103,6 +107,29 @@ test('/api/v2/execute: a single file runs under its name; a bad name is 400 as w
     assert.deepEqual(single, several, name);
     assert.match(single.body.message, /file name/, name);
   }
+});
+
+// Piston writes a base64 or hex file's bytes as they are; they were decoded as UTF-8 text here,
+// every byte that is not UTF-8 becoming U+FFFD (a contract probe).
+test('/api/v2/execute: binary files sent as base64 or hex arrive byte for byte; text ones still run as source', async () => {
+  const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x80]);
+  const read = 'const fs = require("fs");\nfor (const f of ["img.bin", "img.hex"]) console.log(f, fs.readFileSync(f).toString("hex"));\nconsole.log(require("./lib.js"));';
+  const res = await fetch(`${pg.httpUrl}/api/v2/execute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      language: 'js',
+      version: '*',
+      files: [
+        { name: 'main.js', content: read },
+        { name: 'img.bin', content: bytes.toString('base64'), encoding: 'base64' },
+        { name: 'img.hex', content: bytes.toString('hex'), encoding: 'hex' },
+        { name: 'lib.js', content: Buffer.from('module.exports = "lib ✓";').toString('base64'), encoding: 'base64' },
+      ],
+    }),
+  });
+  const body = (await res.json()) as any;
+  assert.equal(body.run.stdout, 'img.bin 89504e4700fffe80\nimg.hex 89504e4700fffe80\nlib ✓\n', JSON.stringify(body));
 });
 
 function connect(localAddress?: string): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {

@@ -57,3 +57,17 @@ test('later frames: stdin data, eof, stop; anything else is BAD_REQUEST', () => 
     assert.equal(r.ok ? 'ok' : r.code, 'BAD_REQUEST', bad);
   }
 });
+
+test('a file may carry base64 bytes (an extension): valid base64 only, counted by its decoded size', () => {
+  const run = (files: unknown[]) => parseRunMessage(JSON.stringify({ type: 'run', language: 'js', files }), limits);
+  const ok = run([{ name: 'main.js', content: 'x' }, { name: 'a.bin', content: Buffer.alloc(700, 0xff).toString('base64'), encoding: 'base64' }]);
+  assert.ok(ok.ok, JSON.stringify(ok));
+  assert.equal(ok.value.files?.[1]?.encoding, 'base64');
+  const bad = run([{ name: 'main.js', content: 'x' }, { name: 'a.bin', content: 'not base64!', encoding: 'base64' }]);
+  assert.ok(!bad.ok && bad.code === 'BAD_REQUEST', JSON.stringify(bad));
+  assert.ok(!run([{ name: 'a.bin', content: 'eA==', encoding: 'latin1' }]).ok);
+  // 1000 bytes is the cap here: 1400 base64 characters decode to 1050 bytes.
+  const big = run([{ name: 'a.bin', content: Buffer.alloc(1050).toString('base64'), encoding: 'base64' }]);
+  assert.ok(!big.ok && big.code === 'CODE_TOO_LARGE', JSON.stringify(big));
+  assert.ok(run([{ name: 'a.bin', content: Buffer.alloc(999).toString('base64'), encoding: 'base64' }]).ok);
+});

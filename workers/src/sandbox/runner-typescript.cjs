@@ -319,11 +319,12 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
     // A CommonJS file runs under its own name with its own columns: no source map. An ES
     // module runs as a sibling .mjs, whose source map names the .ts file; only a file with one
     // of module syntax's words can be one, and only those get a map.
-    const maybeEsm = f.name.endsWith('.mts') || (!f.name.endsWith('.cts') && /\b(?:import|export|await)\b/.test(f.content));
-    const js = transpile(f.content, { filePath: base, fileLabel: abs, sourceMapFile: maybeEsm ? base : undefined, runtimeDir });
-    const esm = f.name.endsWith('.mts') || (maybeEsm && (looksLikeEsm(js) || keepsValueImport(f.content, base, looksLikeEsm)));
+    const source = f.encoding === 'base64' ? Buffer.from(f.content, 'base64').toString('utf8') : f.content;
+    const maybeEsm = f.name.endsWith('.mts') || (!f.name.endsWith('.cts') && /\b(?:import|export|await)\b/.test(source));
+    const js = transpile(source, { filePath: base, fileLabel: abs, sourceMapFile: maybeEsm ? base : undefined, runtimeDir });
+    const esm = f.name.endsWith('.mts') || (maybeEsm && (looksLikeEsm(js) || keepsValueImport(source, base, looksLikeEsm)));
     if (esm) needsSourceMaps = true;
-    units.set(abs, { name: f.name, base, source: f.content, js, esm, shadow: undefined, commonJs: undefined, runnable: undefined });
+    units.set(abs, { name: f.name, base, source, js, esm, shadow: undefined, commonJs: undefined, runnable: undefined });
   }
   const shadowOf = (abs) => {
     const unit = units.get(abs);

@@ -16,7 +16,7 @@ export interface SandboxJob {
   /** A one-file program (main.js, main.mjs or main.ts); or `files` and `entry`. */
   code?: string;
   /** Several files, written under the working directory as named (names already validated). */
-  files?: Array<{ name: string; content: string }>;
+  files?: Array<{ name: string; content: string; encoding?: 'utf8' | 'base64' }>;
   /** The file to run; the first of `files` by default. */
   entry?: string;
   /** TypeScript is transpiled by the runner, inside the sandbox. */
