@@ -60,3 +60,23 @@ test('editing an example dismisses the note whose Undo would discard the edits',
   await expect(note).toBeHidden();
   await expect(editorText(page)).toContainText('my later edit');
 });
+
+// Arrows on the closed menu changed its value, and each change loaded an example over the
+// reader's code: ↓ loaded "Hello, world" again at every press (a user trial).
+test('arrow keys and letters on the Examples menu never replace the code', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("my precious code")');
+  const menu = page.getByLabel('Examples');
+  await menu.focus();
+  for (const key of ['ArrowDown', 'ArrowDown', 'ArrowUp', 'End', 'T', 'h']) {
+    await page.keyboard.press(key);
+    await page.keyboard.press('Escape');
+    await menu.focus();
+  }
+  await expect(menu).toHaveValue('');
+  await expect(page.locator('.replaced-note')).toHaveCount(0);
+  await expect(editorText(page)).toContainText('my precious code');
+  // Choosing one still works.
+  await menu.selectOption('timer');
+  await expect(editorText(page)).toContainText('setInterval');
+});

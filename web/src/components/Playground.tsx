@@ -227,6 +227,22 @@ export function Playground() {
         <select
           aria-label="Examples"
           value=""
+          // A closed select changes its value on arrows, Home/End and letters, and each change
+          // here replaces the code: ↓ loaded "Hello, world" over the reader's program, again at
+          // every press, and no other example could be reached (a user trial). Those keys open
+          // the list instead; Enter or a click there picks.
+          onKeyDown={(e) => {
+            if (e.altKey || e.ctrlKey || e.metaKey) return;
+            if (/^(Arrow(Up|Down|Left|Right)|Home|End|Page(Up|Down))$/.test(e.key) || e.key.length === 1) {
+              if (e.key === ' ') return;
+              e.preventDefault();
+              try {
+                e.currentTarget.showPicker();
+              } catch {
+                /* no picker without a user gesture: the key is dropped, nothing is replaced */
+              }
+            }
+          }}
           onChange={(e) => {
             const ex = EXAMPLES.find((x) => x.id === e.target.value);
             if (ex) replaceSource({ language: ex.language, code: ex.code }, `Loaded the example “${ex.title}”`);
