@@ -56,6 +56,30 @@ test('a press while the editor is still loading (hover already swapped the previ
   await expect(page.locator('.monaco-editor .view-lines')).toContainText('/* pressed */');
 });
 
+// A press on the preview opened the editor with the caret at 1:1, so what a reader typed after
+// tapping the end of a line landed at the start of the code (a user trial; on a phone there is
+// no hover to load the editor first).
+test('a press on the preview puts the caret where it landed once the editor is ready', async ({ page }) => {
+  await page.goto(`/embed?${new URLSearchParams({ code: 'const a = 1;\nconsole.log(a);', lang: 'js' })}`);
+  await expect(page.getByTestId('code-preview')).toContainText('console.log(a);');
+  const end = await page.getByTestId('code-preview').locator('code').evaluate((code) => {
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    let last: Text | undefined;
+    while (walker.nextNode()) last = walker.currentNode as Text;
+    const range = document.createRange();
+    range.setStart(last!, last!.length - 1);
+    range.setEnd(last!, last!.length);
+    const box = range.getBoundingClientRect();
+    return { x: box.right - 1, y: box.top + box.height / 2 };
+  });
+  await page.mouse.click(end.x, end.y);
+  await expect(page.locator('.editor[data-ready="true"]')).toBeVisible();
+  await page.keyboard.type(' // here');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('console.log(a); // here');
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('const a = 1;');
+  await expect(page.locator('.monaco-editor .view-lines')).not.toContainText('// hereconst');
+});
+
 // Swapped out when the block went live, the preview left an empty box for the 1.5–3.5 s Monaco
 // takes to load (user probe): it now stays over the editor until the editor has rendered.
 test('an embed\'s code stays on screen while the editor loads: the preview until Monaco has rendered it', async ({ page }) => {

@@ -1,12 +1,13 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { highlight } from '../highlight.ts';
 import type { Language } from '../share.ts';
+import { placeAt, type TextPlace } from '../preview-caret.ts';
 
 interface Props {
   code: string;
   language: Language;
-  /** The reader touched the preview: it becomes the real editor. */
-  onActivate: () => void;
+  /** The reader touched the preview (at `place` in the code, when pressed there): it becomes the real editor. */
+  onActivate: (place?: TextPlace) => void;
 }
 
 /**
@@ -18,9 +19,10 @@ export function CodePreview({ code, language, onActivate }: Props) {
   // Touched before Monaco arrived (seconds on a slow network): what is typed here goes nowhere,
   // so the preview says the editor is coming (a user trial typed into it and lost the text).
   const [waiting, setWaiting] = useState(false);
-  const activate = () => {
+  const codeRef = useRef<HTMLElement>(null);
+  const activate = (place?: TextPlace) => {
     setWaiting(true);
-    onActivate();
+    onActivate(place);
   };
   return (
     <pre
@@ -29,8 +31,8 @@ export function CodePreview({ code, language, onActivate }: Props) {
       aria-label="Code (press Enter to edit)"
       aria-busy={waiting ? 'true' : undefined}
       data-testid="code-preview"
-      onPointerDown={activate}
-      onFocus={activate}
+      onPointerDown={(e) => activate(codeRef.current ? placeAt(codeRef.current, e.clientX, e.clientY) : undefined)}
+      onFocus={() => activate()}
       onKeyDown={(e) => (e.key === 'Enter' || e.key.length === 1) && activate()}
     >
       {waiting && (
@@ -38,7 +40,7 @@ export function CodePreview({ code, language, onActivate }: Props) {
           Loading the editor…
         </span>
       )}
-      <code dangerouslySetInnerHTML={{ __html: html }} />
+      <code ref={codeRef} dangerouslySetInnerHTML={{ __html: html }} />
     </pre>
   );
 }

@@ -12,6 +12,7 @@ import { CHANNEL, isCommand, originAllowed, type EmbedEventName } from '../embed
 import { carryOut, checkCommand, type CommandResult } from '../embed-commands.ts';
 import { describeProgram } from '../embed-files.ts';
 import { readOptions } from '../embed-options.ts';
+import type { TextPlace } from '../preview-caret.ts';
 
 /** How long a block stays in view before it becomes an editor by itself. */
 const LIVE_AFTER_VISIBLE_MS = 1500;
@@ -59,6 +60,8 @@ export function Embed() {
   /** Monaco has rendered: the preview over it can go. */
   const [editorShown, setEditorShown] = useState(false);
   const focusOnReady = useRef(false);
+  /** Where the reader pressed the preview: the caret goes there once the editor is ready. */
+  const caretOnReady = useRef<TextPlace | undefined>(undefined);
   /** Releases the page-wide "one editor starting at a time" lock. */
   const releaseTurn = useRef<(() => void) | undefined>(undefined);
   const activateInTurn = () => {
@@ -277,8 +280,9 @@ export function Embed() {
             <CodePreview
               code={shown.content}
               language={opts.language}
-              onActivate={() => {
+              onActivate={(place) => {
                 focusOnReady.current = true;
+                caretOnReady.current ??= place;
                 setLive(true);
               }}
             />
@@ -306,7 +310,9 @@ export function Embed() {
                 setEditorShown(true);
                 const now = sourceFiles(sourceRef.current);
                 if (JSON.stringify(now) !== JSON.stringify(editorStart)) editorApi.current?.setFiles(now);
-                if (focusOnReady.current) editorApi.current?.focus();
+                const caret = caretOnReady.current;
+                if (caret) editorApi.current?.revealLine(caret.line, caret.column);
+                else if (focusOnReady.current) editorApi.current?.focus();
                 // Let the new editor paint before the next block starts its own.
                 requestAnimationFrame(() => setTimeout(() => releaseTurn.current?.(), 50));
               }}
