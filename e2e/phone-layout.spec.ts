@@ -120,3 +120,15 @@ test('on a phone, tapping an error location in the output shows the code at that
   await expect(page.locator('.pane-output')).toBeHidden();
   await expect(page.locator('.monaco-editor .current-line').first()).toBeVisible();
 });
+
+// The toolbar's nowrap ran the Keys panel's descriptions off a phone's edge (a user trial).
+test('the Keys panel wraps its text inside a narrow phone', async ({ page }) => {
+  await page.setViewportSize({ width: 320, height: 568 });
+  await openPlayground(page);
+  await page.locator('.shortcuts summary').click();
+  const panel = page.locator('.shortcuts dl');
+  await expect(panel).toBeVisible();
+  const overflow = await panel.evaluate((dl) => [...dl.querySelectorAll('dt, dd')].filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > window.innerWidth).map((el) => el.textContent));
+  expect(overflow).toEqual([]);
+  await shot(page, 'phone-keys');
+});

@@ -1,5 +1,5 @@
 import { forwardRef, useImperativeHandle, useRef } from 'react';
-import { AnsiUp } from 'ansi_up';
+import { terminalAnsi } from '../ansi.ts';
 import { carriageReturns } from '../carriage-returns.ts';
 import { linkLocations } from '../error-location.ts';
 
@@ -46,7 +46,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>]/g, (ch) => ({ '&': '&am
  */
 export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize, onLocation, files }, ref) {
   const box = useRef<HTMLDivElement>(null);
-  const converters = useRef({ stdout: new AnsiUp(), stderr: new AnsiUp() });
+  const converters = useRef({ stdout: terminalAnsi(), stderr: terminalAnsi() });
   const pending = useRef<Array<{ cls: string; html: string; endsLine: boolean } | typeof BREAK | typeof CLEAR_LINE>>([]);
   const frame = useRef(0);
   const stick = useRef(true);
@@ -111,8 +111,6 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
   const emit = (stream: 'stdout' | 'stderr', text: string) => {
     if (!text) return;
     const c = converters.current[stream];
-    // Classes, not inline colours: styles.css picks colours readable on each theme.
-    c.use_classes = true;
     const nl = text.lastIndexOf('\n');
     // The line being written gets spans of its own, so that a later `\r` can remove it whole.
     const parts = nl >= 0 && nl < text.length - 1 ? [text.slice(0, nl + 1), text.slice(nl + 1)] : [text];
@@ -157,7 +155,7 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
     },
     clear() {
       pending.current = [];
-      converters.current = { stdout: new AnsiUp(), stderr: new AnsiUp() };
+      converters.current = { stdout: terminalAnsi(), stderr: terminalAnsi() };
       block.current = null;
       blockChars.current = 0;
       lineSpans.current = [];

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { terminalAnsi } from '../../web/src/ansi.ts';
+
+const html = (text: string) => terminalAnsi().ansi_to_html(text);
+
+test('background colours come as classes styles.css colours (they were dropped: a user trial)', () => {
+  assert.equal(html('\x1b[41m bg \x1b[0m'), '<span class="ansi-red-bg"> bg </span>');
+  assert.equal(html('\x1b[30;103mx'), '<span class="ansi-black-fg ansi-bright-yellow-bg">x</span>');
+});
+
+test('inverse swaps the colours, the page\'s own where the program set none; 27 and 0 end it', () => {
+  assert.equal(html('\x1b[7m PASS \x1b[27m ok'), '<span class="ansi-inverse-fg ansi-inverse-bg"> PASS </span> ok');
+  assert.equal(html('\x1b[31;7mx\x1b[0my'), '<span class="ansi-inverse-fg ansi-red-bg">x</span>y');
+  assert.equal(html('\x1b[32;44;7mx'), '<span class="ansi-blue-fg ansi-green-bg">x</span>');
+});
+
+test('a 256-colour or RGB argument of 7, 8 or 9 is a colour, not an attribute', () => {
+  assert.doesNotMatch(html('\x1b[38;5;7mx\x1b[48;5;9my\x1b[38;2;7;8;9mz'), /inverse|concealed|crossed/);
+});
+
+test('concealed and crossed-out text keep their text, marked', () => {
+  assert.equal(html('\x1b[8msecret\x1b[28m \x1b[9mold\x1b[29m new'), '<span class="ansi-concealed">secret</span> <span class="ansi-crossed-out">old</span> new');
+});
+
+test('each converter keeps its own state across calls, as a stream does', () => {
+  const out = terminalAnsi();
+  const err = terminalAnsi();
+  assert.equal(out.ansi_to_html('\x1b[7ma'), '<span class="ansi-inverse-fg ansi-inverse-bg">a</span>');
+  assert.equal(err.ansi_to_html('b'), 'b');
+  assert.equal(out.ansi_to_html('c'), '<span class="ansi-inverse-fg ansi-inverse-bg">c</span>');
+});

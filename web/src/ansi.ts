@@ -1,0 +1,61 @@
+import { AnsiUp } from 'ansi_up';
+
+interface Colour {
+  rgb: number[];
+  class_name: string;
+}
+interface Fragment {
+  bold: boolean;
+  faint: boolean;
+  italic: boolean;
+  underline: boolean;
+  fg: Colour | null;
+  bg: Colour | null;
+  text: string;
+}
+/** ansi_up's own steps, private in its typings: one SGR sequence's numbers, one text span. */
+interface Steps {
+  process_ansi(packet: { text: string }): void;
+  transform_to_html(fragment: Fragment): string;
+}
+
+/** The page's own colours, swapped in by inverse where the program set none (styles.css). */
+const PAGE_BACKGROUND: Colour = { rgb: [], class_name: 'ansi-inverse' };
+const PAGE_TEXT: Colour = { rgb: [], class_name: 'ansi-inverse' };
+
+/**
+ * ansi_up (colours as classes, styles.css picks them per theme) plus the SGR attributes it
+ * drops, which test runners and CLI libraries print: inverse (7, off 27: chalk.inverse, a
+ * highlighted label), concealed (8/28) and crossed-out (9/29). Their state is kept per
+ * stream like ansi_up's own; the arguments of 38/48 (a 256 or RGB colour) are not attributes.
+ */
+export function terminalAnsi(): AnsiUp {
+  const ansi = new AnsiUp();
+  ansi.use_classes = true;
+  const steps = ansi as unknown as Steps;
+  const processAnsi = steps.process_ansi.bind(ansi);
+  const toHtml = steps.transform_to_html.bind(ansi);
+  let inverse = false;
+  let concealed = false;
+  let crossedOut = false;
+  steps.process_ansi = (packet) => {
+    const args = packet.text.split(';');
+    for (let i = 0; i < args.length; i++) {
+      const n = parseInt(args[i]!, 10);
+      if (Number.isNaN(n) || n === 0) inverse = concealed = crossedOut = false;
+      else if (n === 38 || n === 48) i += args[i + 1] === '5' ? 2 : args[i + 1] === '2' ? 4 : 1;
+      else if (n === 7 || n === 27) inverse = n === 7;
+      else if (n === 8 || n === 28) concealed = n === 8;
+      else if (n === 9 || n === 29) crossedOut = n === 9;
+    }
+    processAnsi(packet);
+  };
+  steps.transform_to_html = (fragment) => {
+    if (!fragment.text) return '';
+    let html = toHtml(inverse ? { ...fragment, fg: fragment.bg ?? PAGE_BACKGROUND, bg: fragment.fg ?? PAGE_TEXT } : fragment);
+    if (concealed) html = `<span class="ansi-concealed">${html}</span>`;
+    if (crossedOut) html = `<span class="ansi-crossed-out">${html}</span>`;
+    return html;
+  };
+  return ansi;
+}
