@@ -158,6 +158,17 @@ test('TypeScript files import each other as TypeScript allows: ./util, ./util.js
     ],
   });
   assert.match(thrown.stderr, /Error: x\n    at fail \(\/tmp\/util\.ts:3:9\)\n    at .*\/tmp\/main\.ts:3:1/, thrown.stderr);
+  // Columns after a template literal ending in `${…}` (its empty last chunk stopped sucrase's
+  // column count: every later column of the file was wrong, the link to it too: a user trial).
+  const afterTemplate = await ws({
+    language: 'ts',
+    files: [
+      { name: 'main.ts', content: 'import { greet, fail } from "./util";\nconsole.log(greet("you"));\nfail();' },
+      { name: 'util.ts', content: 'export function greet(who: string): string {\n  return `hi ${who}`;\n}\nexport function fail(): never { throw new Error("in util"); }\n' },
+    ],
+  });
+  assert.equal(afterTemplate.stdout, 'hi you\n');
+  assert.match(afterTemplate.stderr, /Error: in util\n    at fail \(\/tmp\/util\.ts:4:39\)\n    at .*\/tmp\/main\.ts:3:1\)?\n/, afterTemplate.stderr);
 });
 
 const BAD: Array<[string, Record<string, unknown>, RegExp]> = [

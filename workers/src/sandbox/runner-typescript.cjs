@@ -6,6 +6,8 @@
 // sucrase removes types token by token and keeps every line where it was, so a stack trace's
 // line numbers are the .ts file's even before the source map (which fixes the columns).
 const { transform } = require('sucrase');
+// Before any transform: sucrase's source maps with its token columns counted right.
+require('./sucrase-source-map.cjs');
 const { parse } = require('sucrase/dist/parser');
 const { TokenType } = require('sucrase/dist/parser/tokenizer/types');
 const TokenProcessor = require('sucrase/dist/TokenProcessor').default;
