@@ -102,6 +102,23 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
       // A run replaced by a newer one (Run again) still closes later: its handlers must not touch
       // the newer run's state or handle, or Stop would stop nothing (B3).
       const current = () => handle.current === h;
+      /** The refusal's reason (without the server's own "; retry …" advice) and a countdown. */
+      const tryAgain = (msg: ErrorMessage, delayMs: number): void => {
+        retrying = true;
+        const reason = msg.message.replace(/;\s*retry\b[^;]*$/, '');
+        const retryAt = performance.now() + delayMs;
+        const show = () => setState({ phase: 'connecting', status: `${REFUSAL_WORDS[msg.code]}: ${reason}; trying again in ${Math.max(1, Math.ceil((retryAt - performance.now()) / 1000))} s`, statusKind: 'running' });
+        show();
+        ticker.current = window.setInterval(show, 250);
+        const timer = window.setTimeout(() => {
+          const again = retry.current;
+          if (!again || again.timer !== timer) return;
+          retry.current = undefined;
+          run(again.request, echoStdin, attempt + 1);
+          if (again.eof) handle.current?.closeStdin();
+        }, delayMs);
+        retry.current = { timer, request: { ...request }, eof: false, error: msg };
+      };
       const h: RunHandle = startRun(request, {
         onStarted: (msg) => {
           if (!current()) return;
@@ -134,23 +151,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           error = msg;
           stopTicker();
           const delayMs = retryDelayMs(msg, attempt);
-          if (delayMs !== undefined) {
-            retrying = true;
-            const reason = msg.message.replace(/;\s*retry in \d+ s$/, '');
-            const retryAt = performance.now() + delayMs;
-            const show = () => setState({ phase: 'connecting', status: `${REFUSAL_WORDS[msg.code]}: ${reason}; trying again in ${Math.max(1, Math.ceil((retryAt - performance.now()) / 1000))} s`, statusKind: 'running' });
-            show();
-            ticker.current = window.setInterval(show, 250);
-            const timer = window.setTimeout(() => {
-              const again = retry.current;
-              if (!again || again.timer !== timer) return;
-              retry.current = undefined;
-              run(again.request, echoStdin, attempt + 1);
-              if (again.eof) handle.current?.closeStdin();
-            }, delayMs);
-            retry.current = { timer, request: { ...request }, eof: false, error: msg };
-            return;
-          }
+          if (delayMs !== undefined) return tryAgain(msg, delayMs);
           // The server's own words say why (its workers are busy, it is shutting down, this
           // client has runs going in other tabs…): a fixed phrase per code was wrong half the time.
           setState((s) => ({ ...s, phase: s.phase === 'running' && !exit ? s.phase : 'idle', status: `${REFUSAL_WORDS[msg.code] ?? 'Error'}: ${msg.message}`, statusKind: 'error', retryable: msg.retryable }));
@@ -161,6 +162,14 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           // Refused and trying again: the countdown goes on, and the run has not ended.
           if (retrying) return;
           stopTicker();
+          // Already trying again after a refusal (a server shutting down says BUSY) and the server
+          // is away: it is most likely restarting, so the tries go on (they stopped here, and the
+          // reader had to press Retry once it was back: a user trial).
+          // Waits double (1, 2, 4, 8 s): ~15 s in all for a restart.
+          if (neverOpened && attempt > 0 && attempt < AUTO_RETRIES) {
+            const unreachable = { type: 'error', code: 'BUSY', message: 'cannot reach the server', retryable: true } as const;
+            return tryAgain(unreachable, retryDelayMs({ ...unreachable, retryAfterMs: 1000 * 2 ** (attempt - 1) }, attempt)!);
+          }
           if (lost) setState((s) => ({ ...s, phase: 'idle', status: neverOpened ? 'Cannot reach the server' : 'Connection lost', statusKind: 'error', retryable: true }));
           else setState((s) => ({ ...s, phase: 'idle' }));
           ev.current.onEnd?.(exit, error);
