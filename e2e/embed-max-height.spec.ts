@@ -53,3 +53,18 @@ test('a max height too small for two files and their output is raised to what th
   expect(box.height).toBeGreaterThanOrEqual(30);
   expect(box.y + box.height).toBeLessThanOrEqual(rootBox.y + rootBox.height + 0.5);
 });
+
+// Under a 400 px cap a long program took all but 42 px: two lines of output, the first cut in
+// half (a user trial). The output keeps about a third of the room.
+test('a long program under a max height leaves the output a third of the room', async ({ page }) => {
+  const code = Array.from({ length: 40 }, (_, i) => `console.log("line ${i + 1}");`).join('\n');
+  await page.goto(`/embed?${new URLSearchParams({ code, lang: 'js', maxHeight: '400', readonly: '1' })}`);
+  await page.getByRole('button', { name: /Run/ }).click();
+  const out = page.getByTestId('console');
+  await expect(out).toContainText('line 40');
+  const root = (await page.locator('.embed-root').boundingBox())!;
+  const box = (await out.boundingBox())!;
+  expect(root.height).toBeLessThanOrEqual(400.5);
+  expect(box.height).toBeGreaterThanOrEqual(100);
+  expect(box.y + box.height).toBeLessThanOrEqual(root.y + root.height + 0.5);
+});

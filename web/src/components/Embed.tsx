@@ -232,11 +232,13 @@ export function Embed() {
   const tabs = files.length > 1;
   // As tall as the longest file, so switching tabs does not move the page.
   const lines = Math.max(3, ...files.map((f) => f.content.split('\n').length));
-  // With a max height, the editor takes what the bar and a small console leave (B7); Monaco
-  // scrolls inside it.
+  // With a max height, the editor takes what the bar and the console leave (B7); Monaco
+  // scrolls inside it. The console keeps about a third of the room (a long program under a
+  // 400 px cap left it two lines, the first cut in half: a user trial), two lines at least.
   const BAR_PX = 42;
   const CONSOLE_MIN_PX = 42;
-  const editorHeight = Math.min(lines * LINE_PX + 16, opts.maxHeightPx ? Math.max(3 * LINE_PX, opts.maxHeightPx - BAR_PX - CONSOLE_MIN_PX - (tabs ? TABS_PX : 0)) : 420);
+  const consoleRoomPx = opts.maxHeightPx ? Math.max(CONSOLE_MIN_PX, Math.round((opts.maxHeightPx - BAR_PX - (tabs ? TABS_PX : 0)) / 3)) : 0;
+  const editorHeight = Math.min(lines * LINE_PX + 16, opts.maxHeightPx ? Math.max(3 * LINE_PX, opts.maxHeightPx - BAR_PX - consoleRoomPx - (tabs ? TABS_PX : 0)) : 420);
   // A max height below what the bar, the tabs, three lines of code and the console's least
   // need is raised to that: below it the console was cut off whole (a user probe: two files
   // at 120 px ran with no output to see).
