@@ -100,6 +100,10 @@ test('on a phone a file can be renamed and made the entry from the file bar, whi
   await expect(page.getByRole('tab', { name: /first\.js/ })).toBeVisible();
   const bar = (await page.locator('.file-tabs').boundingBox())!;
   expect(bar.x + bar.width).toBeLessThanOrEqual(390);
+  // Every button of the file bar and the output's Clear is a touch target of 24 px or more
+  // (they measured 20–21 px tall: a user trial).
+  const small = await page.locator('.file-tabs button, .output-head .clear').evaluateAll((els) => els.map((el) => el.getBoundingClientRect()).filter((r) => r.width > 0 && (r.width < 24 || r.height < 24)).length);
+  expect(small).toBe(0);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await shot(page, 'phone-file-bar');
   await page.getByRole('button', { name: /Run/ }).tap();
