@@ -75,6 +75,9 @@ const PROGRAMS: Array<[string, string, string?, string?]> = [
   // module and reported as "Unexpected reserved word" in main.mjs: a parity probe).
   ['await inside a function that is not async', 'console.log("never runs");\nfunction f() {\n  await Promise.resolve(1);\n}\nf();', undefined, 'main.js'],
   ['top-level await alone (no import): an ES module', 'await new Promise((r) => setTimeout(r, 1));\nconsole.log("after", typeof require);'],
+  // Node's own report of a failed system call names node's line: the runner must not sit between.
+  ['reading a missing file, uncaught', 'console.log("before");\nrequire("fs").readFileSync("missing.txt", "utf8");'],
+  ['writing to a descriptor that is not open, uncaught', 'require("fs").writeSync(99, "x");'],
   ['for await inside a function that is not async', 'function f(xs) {\n  for await (const x of xs) console.log(x);\n}\nf([1]);', undefined, 'main.js'],
 ];
 

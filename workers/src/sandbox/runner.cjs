@@ -135,6 +135,10 @@ function run(job) {
   const { files, entry } = programOf(job);
   // The files exist as they would for `node main.js` (stack traces, __filename, fs reads).
   writeFiles(files);
+  if (files.some((f) => STDIO_PATH_MENTION.test(f.content))) {
+    routeStdioPaths();
+    Module.syncBuiltinESMExports();
+  }
   let start = { kind: 'main', file: path.join(WORK_DIR, entry) };
   if (job.language === 'typescript') {
     if (!ensureTypeScript(false)) {
@@ -457,6 +461,14 @@ function makeRethrowers() {
  * itself, so closing it closes the stream (under node it would close a copy). A child process
  * the program starts gets none of this (docs/protocol.md).
  */
+/**
+ * Only programs that name such a path get routeStdioPaths: its replacements hand every other
+ * call on to node's own, and an error node throws from a system call cannot be thrown again
+ * from the line node's report would name (`fs.readFileSync('missing.txt')` uncaught must print
+ * what node prints). A path built at run time from pieces is not seen: it fails as before.
+ */
+const STDIO_PATH_MENTION = /\/dev\/(?:std(?:in|out|err)|fd\/)|\/proc\/(?:self|thread-self|\d+)\/fd\//;
+
 function routeStdioPaths() {
   const STDIO_PATHS = new Map([['/dev/stdin', 0], ['/dev/stdout', 1], ['/dev/stderr', 2]]);
   for (const fd of [0, 1, 2]) {
@@ -570,8 +582,7 @@ async function warmUp() {
   outputFd = fs.openSync('/dev/null', 'w');
   routeOutput();
   routeDescriptorWrites();
-  routeStdioPaths();
-  // An ES module's `import { readFileSync } from 'node:fs'` sees the functions above too.
+  // An ES module's `import { writeSync } from 'node:fs'` sees the functions above too.
   Module.syncBuiltinESMExports();
   if (!fromSnapshot) {
     console.log('%s %d %o', 'warm', 1, { a: [1] });
