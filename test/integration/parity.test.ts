@@ -78,6 +78,7 @@ const PROGRAMS: Array<[string, string, string?, string?]> = [
   // Node's own report of a failed system call names node's line: the runner must not sit between.
   ['reading a missing file, uncaught', 'console.log("before");\nrequire("fs").readFileSync("missing.txt", "utf8");'],
   ['writing to a descriptor that is not open, uncaught', 'require("fs").writeSync(99, "x");'],
+  ['writing a file into a missing folder, uncaught', 'require("fs").writeFileSync("missing/dir/x.txt", "a");'],
   ['for await inside a function that is not async', 'function f(xs) {\n  for await (const x of xs) console.log(x);\n}\nf([1]);', undefined, 'main.js'],
 ];
 

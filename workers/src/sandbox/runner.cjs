@@ -135,8 +135,10 @@ function run(job) {
   const { files, entry } = programOf(job);
   // The files exist as they would for `node main.js` (stack traces, __filename, fs reads).
   writeFiles(files);
-  if (files.some((f) => STDIO_PATH_MENTION.test(f.content))) {
-    routeStdioPaths();
+  const stdioPaths = files.some((f) => STDIO_PATH_MENTION.test(f.content));
+  if (stdioPaths || files.some((f) => WHOLE_FILE_TO_STDIO.test(f.content))) {
+    routeWholeFileWrites();
+    if (stdioPaths) routeStdioPaths();
     Module.syncBuiltinESMExports();
   }
   let start = { kind: 'main', file: path.join(WORK_DIR, entry) };
@@ -307,31 +309,32 @@ function routeOutput() {
   }
 }
 
+// The stream (1 or 2) a descriptor write goes to once the channel is the program's; else 0.
+const streamOf = (fd) => ((fd === 1 || fd === 2) && outputFd === 3 ? fd : 0);
+const encoded = (text, encoding) => (Buffer.isEncoding(encoding) ? Buffer.from(text, encoding) : undefined);
+// writeSync(fd, string[, position[, encoding]]) or writeSync(fd, buffer[, offset[, length]]) / (fd, buffer, options).
+const bytesOf = (data, a, b) => {
+  if (typeof data === 'string') return encoded(data, typeof b === 'string' ? b : 'utf8');
+  if (!ArrayBuffer.isView(data)) return undefined;
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const options = a !== null && typeof a === 'object' ? a : { offset: a, length: b };
+  const offset = options.offset ?? 0;
+  const length = options.length ?? view.length - offset;
+  if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > view.length) return undefined;
+  return view.subarray(offset, offset + length);
+};
+const fileBytesOf = (data, options) => {
+  if (typeof data === 'string') return encoded(data, typeof options === 'string' ? options : (options && options.encoding) || 'utf8');
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : undefined;
+};
+
 // Writes a program makes from JavaScript straight to fd 1 or 2 (fs.writeSync(1, …), the fast
-// output of competitive programming; fs.write; fs.writeFileSync(1, …)) join the ordered channel
+// output of competitive programming; fs.write; fs.writeFileSync(1, …) in routeWholeFileWrites) join the ordered channel
 // too, as the bytes node would write: on the plain pipes they overtook or trailed console
 // output (a parity probe). Anything these do not recognise goes to node's own function, which
 // writes or throws as it does.
 function routeDescriptorWrites() {
-  const original = { writeSync: fs.writeSync, write: fs.write, writev: fs.writev, writeFileSync: fs.writeFileSync, appendFileSync: fs.appendFileSync };
-  // Only once the channel is the program's (until then fd 1 and 2 are the plain pipes).
-  const streamOf = (fd) => ((fd === 1 || fd === 2) && outputFd === 3 ? fd : 0);
-  const encoded = (text, encoding) => (Buffer.isEncoding(encoding) ? Buffer.from(text, encoding) : undefined);
-  // writeSync(fd, string[, position[, encoding]]) or writeSync(fd, buffer[, offset[, length]]) / (fd, buffer, options).
-  const bytesOf = (data, a, b) => {
-    if (typeof data === 'string') return encoded(data, typeof b === 'string' ? b : 'utf8');
-    if (!ArrayBuffer.isView(data)) return undefined;
-    const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const options = a !== null && typeof a === 'object' ? a : { offset: a, length: b };
-    const offset = options.offset ?? 0;
-    const length = options.length ?? view.length - offset;
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > view.length) return undefined;
-    return view.subarray(offset, offset + length);
-  };
-  const fileBytesOf = (data, options) => {
-    if (typeof data === 'string') return encoded(data, typeof options === 'string' ? options : (options && options.encoding) || 'utf8');
-    return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : undefined;
-  };
+  const original = { writeSync: fs.writeSync, write: fs.write, writev: fs.writev };
   fs.writeSync = function writeSync(fd, data, a, b) {
     const id = streamOf(fd);
     const bytes = id && bytesOf(data, a, b);
@@ -364,8 +367,19 @@ function routeDescriptorWrites() {
     }
     process.nextTick(cb, null, bytes.length, buffers);
   };
+}
+
+/**
+ * `fs.writeFileSync(1, …)` and `appendFileSync(2, …)` join the channel too, in programs whose
+ * source writes whole files to a standard descriptor (or names a stdio path). Only those: for
+ * every other program these stay node's own, as a replacement in between would report a failed
+ * system call (`writeFileSync('missing/dir/x')`, uncaught) from another line than node does.
+ */
+const WHOLE_FILE_TO_STDIO = /(?:writeFileSync|appendFileSync)\s*\(\s*(?:[12]\s*[,)]|process\.std(?:out|err)\.fd\b)/;
+
+function routeWholeFileWrites() {
   for (const name of ['writeFileSync', 'appendFileSync']) {
-    const own = original[name];
+    const own = fs[name];
     fs[name] = {
       [name](file, data, options) {
         const id = streamOf(file);
