@@ -71,3 +71,11 @@ test('a file may carry base64 bytes (an extension): valid base64 only, counted b
   assert.ok(!big.ok && big.code === 'CODE_TOO_LARGE', JSON.stringify(big));
   assert.ok(run([{ name: 'a.bin', content: Buffer.alloc(999).toString('base64'), encoding: 'base64' }]).ok);
 });
+
+// The base64 check once backtracked quadratically: 20 000 spaces before a bad character took a
+// second, a frame's worth of them hours (a wedged gateway). Bounded by the test's own timeout.
+test('a hostile base64 content is refused at once, not after backtracking', { timeout: 30_000 }, () => {
+  const hostile = ' '.repeat(1_000_000) + '!';
+  const r = parseRunMessage(JSON.stringify({ type: 'run', language: 'js', files: [{ name: 'a.bin', content: hostile, encoding: 'base64' }] }), { ...limits, maxCodeBytes: 2_000_000 });
+  assert.ok(!r.ok && r.code === 'BAD_REQUEST', JSON.stringify(r).slice(0, 200));
+});
