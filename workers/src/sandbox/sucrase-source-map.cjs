@@ -13,7 +13,7 @@ const LINE_FEED = 10;
 
 /** The 0-based column of each token's start; tokens that start at one position share it. */
 function sourceColumns(code, tokens) {
-  const columns = new Array(tokens.length);
+  const columns = Array.from({ length: tokens.length });
   let tokenIndex = 0;
   let lineStart = 0;
   for (let i = 0; i < code.length && tokenIndex < tokens.length; i++) {
