@@ -135,10 +135,10 @@ function run(job) {
   const { files, entry } = programOf(job);
   // The files exist as they would for `node main.js` (stack traces, __filename, fs reads).
   writeFiles(files);
-  const stdioPaths = files.some((f) => STDIO_PATH_MENTION.test(f.content));
-  if (stdioPaths || files.some((f) => WHOLE_FILE_TO_STDIO.test(f.content))) {
+  const needs = stdioNeeds(files);
+  if (needs.wholeFiles) {
     routeWholeFileWrites();
-    if (stdioPaths) routeStdioPaths();
+    if (needs.paths) routeStdioPaths();
     Module.syncBuiltinESMExports();
   }
   let start = { kind: 'main', file: path.join(WORK_DIR, entry) };
@@ -465,6 +465,20 @@ function makeRethrowers() {
 }
 
 /**
+ * Only programs that name such a path get routeStdioPaths: its replacements hand every other
+ * call on to node's own, and an error node throws from a system call cannot be thrown again
+ * from the line node's report would name (`fs.readFileSync('missing.txt')` uncaught must print
+ * what node prints). A path built at run time from pieces is not seen: it fails as before.
+ */
+const STDIO_PATH_MENTION = /\/dev\/(?:std(?:in|out|err)|fd\/)|\/proc\/(?:self|thread-self|\d+)\/fd\//;
+
+/** Which of the replacements above a program's source asks for. */
+function stdioNeeds(files) {
+  const paths = files.some((f) => STDIO_PATH_MENTION.test(f.content));
+  return { paths, wholeFiles: paths || files.some((f) => WHOLE_FILE_TO_STDIO.test(f.content)) };
+}
+
+/**
  * `/dev/stdin`, `/dev/stdout`, `/dev/stderr` and their `/dev/fd/N`, `/proc/self/fd/N` forms,
  * opened by path. fd 0–2 are sockets here (libuv makes a child's stdio "pipes" as
  * socketpairs), and Linux refuses to open a socket through /proc (ENXIO), where `node main.js`
@@ -475,14 +489,6 @@ function makeRethrowers() {
  * itself, so closing it closes the stream (under node it would close a copy). A child process
  * the program starts gets none of this (docs/protocol.md).
  */
-/**
- * Only programs that name such a path get routeStdioPaths: its replacements hand every other
- * call on to node's own, and an error node throws from a system call cannot be thrown again
- * from the line node's report would name (`fs.readFileSync('missing.txt')` uncaught must print
- * what node prints). A path built at run time from pieces is not seen: it fails as before.
- */
-const STDIO_PATH_MENTION = /\/dev\/(?:std(?:in|out|err)|fd\/)|\/proc\/(?:self|thread-self|\d+)\/fd\//;
-
 function routeStdioPaths() {
   const STDIO_PATHS = new Map([['/dev/stdin', 0], ['/dev/stdout', 1], ['/dev/stderr', 2]]);
   for (const fd of [0, 1, 2]) {
@@ -629,7 +635,9 @@ async function warmUp() {
  */
 function warmHandOff() {
   const job = JSON.parse(Buffer.from('{"language":"javascript","code":"1"}').toString('utf8'));
-  programOf(job);
+  const { files } = programOf(job);
+  // run()'s checks of the source (a regular expression compiles on its first use).
+  stdioNeeds(files);
   const { Readable } = require('node:stream');
   const stream = new Readable({ read() {} });
   stream.on('data', () => undefined);
