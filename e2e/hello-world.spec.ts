@@ -18,3 +18,25 @@ test('Ctrl+Enter runs the program', async ({ page }) => {
   await page.keyboard.press('ControlOrMeta+Enter');
   await expect(consoleText(page)).toHaveText('42\n');
 });
+
+// A user trial: Ctrl+Enter while a program ran did nothing on the full page, so changing the code
+// and running it again took a Stop first. It runs the code as it is now, in place of the old run.
+test('Ctrl+Enter while a program runs runs the code again, as it is now', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'setInterval(() => console.log("first"), 100)');
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await expect(consoleText(page)).toContainText('first');
+  await setCode(page, 'console.log("second")');
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await expect(consoleText(page)).toHaveText('second\n');
+  await expect(status(page)).toHaveText('Exited with code 0');
+  // From outside the editor too (the window's shortcut).
+  await setCode(page, 'setInterval(() => console.log("third"), 100)');
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await expect(consoleText(page)).toContainText('third');
+  await setCode(page, 'console.log("fourth")');
+  await page.getByTestId('console').click();
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await expect(consoleText(page)).toHaveText('fourth\n');
+});
+

@@ -58,6 +58,27 @@ export function firstClickOnly(action: () => void): (e: { detail: number }) => v
   };
 }
 
+/** Ctrl/⌘+Enter pressed again this soon after a run began is the same press (a held key). */
+const RUN_AGAIN_AFTER_MS = 400;
+
+/**
+ * Ctrl/⌘+Enter: runs the code, or, while a program runs, runs the code as it is now in its place
+ * (a user trial: it did nothing while a program ran, so changing the code and trying it again
+ * took a Stop first). A press within RUN_AGAIN_AFTER_MS of the last start is ignored: Monaco's
+ * shortcut has no `repeat` flag, and a held key would otherwise start a run per auto-repeat.
+ */
+export function useRunAgain(running: boolean, run: () => void): () => void {
+  const lastStartMs = useRef(-Infinity);
+  const latest = useRef({ running, run });
+  latest.current = { running, run };
+  return useCallback(() => {
+    const now = performance.now();
+    if (latest.current.running && now - lastStartMs.current < RUN_AGAIN_AFTER_MS) return;
+    lastStartMs.current = now;
+    latest.current.run();
+  }, []);
+}
+
 /** The run state machine shared by the playground and the embed. */
 export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: RunEvents = {}) {
   const [state, setState] = useState<RunState>({ phase: 'idle', status: 'Ready', statusKind: 'idle' });

@@ -4,7 +4,7 @@ import { CodePreview } from './CodePreview.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
 import { FileTabs } from './FileTabs.tsx';
 import { StatusLine } from './StatusLine.tsx';
-import { firstClickOnly, useRun } from '../use-run.ts';
+import { firstClickOnly, useRun, useRunAgain } from '../use-run.ts';
 import { fromFiles, mainFileName, shareUrl, sourceFiles } from '../share.ts';
 import type { ProgramFile } from '../../../protocol/program-files.ts';
 import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
@@ -116,6 +116,7 @@ export function Embed() {
     // One file is sent as `code`, as before files existed; several as `files` (+ `entry`).
     run({ language: opts.language, ...(files.length === 1 ? { code: files[0]!.content } : { files, ...(entry ? { entry } : {}) }) });
   }, [run, opts.language, currentFiles]);
+  const runAgain = useRunAgain(running, doRun);
   /** Replaces the whole program (a host's setSource or setFiles). */
   const replaceProgram = (files: ProgramFile[], entry?: string) => {
     if (editorReady.current) editorApi.current?.setFiles(files);
@@ -305,7 +306,7 @@ export function Embed() {
                 })
               }
               onOpenFile={setActive}
-              onRun={() => !running && doRun()}
+              onRun={runAgain}
               apiRef={editorApi}
               onReady={() => {
                 editorReady.current = true;

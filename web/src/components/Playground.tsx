@@ -7,7 +7,7 @@ import { StatusLine } from './StatusLine.tsx';
 import { StdinBar } from './StdinBar.tsx';
 import { Shortcuts } from './Shortcuts.tsx';
 import { useMediaQuery } from '../use-media-query.ts';
-import { firstClickOnly, useRun } from '../use-run.ts';
+import { firstClickOnly, useRun, useRunAgain } from '../use-run.ts';
 import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
 import { FileTabs } from './FileTabs.tsx';
@@ -159,11 +159,13 @@ export function Playground() {
     run({ language: sourceRef.current.language, ...program, ...(stdin ? { stdin } : {}) }, stdin);
   }, [run, currentFiles, phone]);
 
+  const runAgain = useRunAgain(running, doRun);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
-        if (!running) doRun();
+        if (!e.repeat) runAgain();
       } else if (e.key === 'Escape' && running && !(e.target instanceof HTMLInputElement)) {
         // Not from the stdin field: an Esc there (to drop what was typed) stopped the program.
         e.preventDefault();
@@ -172,7 +174,7 @@ export function Playground() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [doRun, running, stop]);
+  }, [runAgain, running, stop]);
 
   const share = async () => {
     // replaceState, not pushState: sharing never floods the browser history. The hash stays
@@ -367,7 +369,7 @@ export function Playground() {
               });
             }}
             onOpenFile={setActive}
-            onRun={() => !running && doRun()}
+            onRun={runAgain}
             apiRef={editorApi}
             onProblems={setProblems}
             onReady={() => {

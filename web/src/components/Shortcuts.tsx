@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 
 const KEYS: ReadonlyArray<[string, string]> = [
-  ['Ctrl/⌘ + Enter', 'Run'],
+  ['Ctrl/⌘ + Enter', 'Run (while running: run the code again)'],
   ['Esc', 'Stop the running program'],
   ['Shift + Alt + F', 'Format the code'],
   ['Ctrl/⌘ + Z', 'Undo (also undoes loading an example)'],
