@@ -40,3 +40,23 @@ test('a flood goes into bounded blocks ending at line ends; the text is exactly 
   const expected = Array.from({ length: 6000 }, (_, i) => `line ${i} ${'y'.repeat(40)}\n`).join('');
   expect(await consoleText(page).evaluate((el) => el.textContent)).toBe(expected);
 });
+
+// A user trial: one line of 1 MB (a minified JSON, say) went into a single block, and every
+// frame's piece made the browser lay the whole line out again: frames of ~0.4–0.9 s, seconds in
+// all, on a desktop. A line longer than a block now spans blocks of its own; the text is the same.
+test('one very long line goes into bounded blocks too, and a carriage return still clears all of it', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openPlayground(page);
+  await setCode(page, 'for (let i = 0; i < 400; i++) process.stdout.write("z".repeat(499) + (i % 10));\nprocess.stdout.write("\\rdone\\n");');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toContainText('Exited with code 0', { timeout: 60_000 });
+  await expect(consoleText(page)).toHaveText('done\n');
+  await setCode(page, 'for (let i = 0; i < 400; i++) process.stdout.write("z".repeat(499) + (i % 10));');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toContainText('Exited with code 0', { timeout: 60_000 });
+  const blocks = await page.locator('.console .console-block').evaluateAll((els) => els.map((el) => el.textContent!.length));
+  expect(blocks.length).toBeGreaterThan(2);
+  for (const length of blocks) expect(length).toBeLessThan(16 * 1024 + 70 * 1024);
+  const expected = Array.from({ length: 400 }, (_, i) => 'z'.repeat(499) + (i % 10)).join('');
+  expect(await consoleText(page).evaluate((el) => el.textContent)).toBe(expected);
+});
