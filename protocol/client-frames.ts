@@ -10,6 +10,9 @@ import { jsonShapeProblem } from './json-shape.ts';
 
 // Any whole number, however large (it is clamped to the server's maximum): zod's int() also
 // refuses integers past 2^53 ("Too big"), which protocol.md says are clamped.
+/** Extra `process.argv` entries a run may carry (Piston's `args`, which it does not count; the body cap bounds them anyway). */
+export const MAX_ARGS = 1024;
+
 const positiveInt = z
   .number()
   .positive()
@@ -44,7 +47,7 @@ export const runFrameSchema = z
   .object({
     type: z.literal('run'),
     ...runFields,
-    args: z.array(z.string().max(4096)).max(64).optional(),
+    args: z.array(z.string().max(4096)).max(MAX_ARGS).optional(),
   })
   .superRefine(programShape);
 export type RunFrame = z.infer<typeof runFrameSchema>;

@@ -6,8 +6,15 @@
  */
 export function retryHint(baseMs: number, random: () => number = Math.random): { retryAfterMs: number; retryAfterS: number } {
   const base = Math.max(0, baseMs);
-  return hintOf(base + random() * Math.max(500, base / 2));
+  return hintOf(base + random() * Math.min(MAX_JITTER_MS, Math.max(500, base / 2)));
 }
+
+/**
+ * Jitter is up to half the wait, and at most this: a per-minute limit's place is free again in
+ * ~60 s, and up to 90 s told a client to wait half a minute longer than it had to (a contract
+ * probe); spreading returns over 5 s is spread enough.
+ */
+const MAX_JITTER_MS = 5000;
 
 /** A wait as both fields: whole milliseconds, and whole seconds for `Retry-After`. */
 function hintOf(ms: number): { retryAfterMs: number; retryAfterS: number } {

@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import { LANGUAGES, MAX_PROGRAM_FILES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
+import { posix } from 'node:path';
+import { LANGUAGES, MAX_ARGS, MAX_PROGRAM_FILES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
 import { bodyTimeoutMs, readJsonBody, closeAfterAnswer, releaseAfterAnswer } from './http-body.ts';
 import type { Recycling } from './slot-recycling.ts';
 import { sendJson, sendPistonError, type GatewayContext } from './gateway-context.ts';
@@ -78,14 +79,21 @@ export function parsePistonRequest(body: Record<string, unknown>, maxTimeoutMs: 
   const files: ProgramFile[] = [];
   for (const [i, f] of (body.files as unknown[]).entries()) {
     const file = f as { content: string; encoding?: unknown; name?: unknown };
-    if (file.name !== undefined && typeof file.name !== 'string') return { ok: false, message: `files[${i}].name must be a string` };
+    // Piston reads `file.name || file<i>.code`, `stdin ?? ''` and `args ?? []`: null is absent.
+    if (file.name != null && typeof file.name !== 'string') return { ok: false, message: `files[${i}].name must be a string` };
+    const name = pistonFileName(file.name ?? undefined, i);
+    // Joined to the job's folder as Piston joins it ("/main.js" and "./lib//a.js" are main.js
+    // and lib/a.js there), and refused in its words when that leaves the folder.
+    const relative = posix.relative('/job', posix.join('/job', name));
+    if (relative.startsWith('..')) return { ok: false, message: `File path "${name}" tries to escape parent directory: ${relative}` };
     const enc = file.encoding === 'base64' || file.encoding === 'hex' ? file.encoding : 'utf8';
-    files.push({ name: pistonFileName(file.name, i), ...pistonContent(file.content, enc) });
+    files.push({ name: relative, ...pistonContent(file.content, enc) });
   }
-  const stdin = body.stdin === undefined ? '' : typeof body.stdin === 'string' ? body.stdin : undefined;
+  const stdin = body.stdin == null ? '' : typeof body.stdin === 'string' ? body.stdin : undefined;
   if (stdin === undefined) return { ok: false, message: 'stdin must be a string' };
-  const args = body.args === undefined ? [] : Array.isArray(body.args) && body.args.every((a) => typeof a === 'string') ? (body.args as string[]) : undefined;
-  if (!args || args.length > 64) return { ok: false, message: 'args must be an array of at most 64 strings' };
+  const args = body.args == null ? [] : Array.isArray(body.args) && body.args.every((a) => typeof a === 'string') ? (body.args as string[]) : undefined;
+  if (!args) return { ok: false, message: 'args must be an array of strings' };
+  if (args.length > MAX_ARGS) return { ok: false, message: `args: at most ${MAX_ARGS} strings` };
   // Always the several-files way, as Piston runs them: files[0] under its name, a file without
   // one as `file<i>.code` (contract v2), even alone (then `node file0.code`, as on Piston: an
   // ES module there fails as it does under node), and a bad name gets the worker's 400.

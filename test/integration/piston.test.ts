@@ -100,12 +100,17 @@ test('/api/v2/execute: a single file runs under its name; a bad name is 400 as w
   const esm = await post([{ content: 'import fs from "node:fs";\nconsole.log(typeof fs.readFileSync);' }]);
   assert.equal(esm.body.run.code, 1, JSON.stringify(esm.body));
   assert.equal(esm.body.run.status, 'RE');
-  for (const name of ['../x', 'a b.js', '/abs.js', 'x/./y.js']) {
+  for (const [name, message] of [['../x', /tries to escape parent directory: \.\.\/x$/], ['a b.js', /file name/], ['a\u0000.js', /file name/]] as const) {
     const single = await post([{ name, content: where }]);
     const several = await post([{ name, content: where }, { name: 'other.js', content: '' }]);
     assert.equal(several.status, 400, name);
     assert.deepEqual(single, several, name);
-    assert.match(single.body.message, /file name/, name);
+    assert.match(single.body.message, message, name);
+  }
+  // Joined to the folder as Piston joins them: they run under the joined name.
+  for (const [name, joined] of [['/abs.js', 'abs.js'], ['x/./y.js', 'x/y.js'], ['./z.js', 'z.js']] as const) {
+    const r = await post([{ name, content: where }]);
+    assert.equal(r.body.run?.stdout, `${joined.split('/').pop()}\n`, `${name}: ${JSON.stringify(r.body)}`);
   }
 });
 

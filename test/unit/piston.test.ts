@@ -39,3 +39,31 @@ test('more than 32 files are refused by the gateway, before a slot is leased', (
   assert.ok(parse({ files: Array.from({ length: 32 }, () => ({ content: '1' })) }).ok);
   assert.deepEqual(parse({ files: Array.from({ length: 190_000 }, () => ({ content: '' })) }), { ok: false, message: 'files: at most 32 files' });
 });
+
+// A contract probe: Piston reads `stdin ?? ''`, `args ?? []` and `file.name || file<i>.code`, so a
+// client that sends null for what it leaves out ran there and got a 400 here.
+test('null optional fields are absent, as Piston reads them', () => {
+  const r = parse({ stdin: null, args: null, files: [{ name: null, content: 'console.log(1)' }, { name: '', content: '{}' }] });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.value.stdin, '');
+  assert.deepEqual(r.value.args, []);
+  assert.deepEqual(r.value.files!.map((f) => f.name), ['file0.code', 'file1.code']);
+});
+
+// Piston joins a name to its job folder and refuses only a path that leaves it: "/main.js" and
+// "./lib/../main.js" are main.js there (a contract probe: refused here).
+test('file names are joined to the program folder as Piston joins them; one that leaves it is refused in its words', () => {
+  const r = parse({ files: [{ name: '/main.js', content: 'require("./lib/a")' }, { name: './lib//a.js', content: '' }, { name: 'lib/../b.json', content: '{}' }] });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(r.value.files!.map((f) => f.name), ['main.js', 'lib/a.js', 'b.json']);
+  assert.equal(r.value.entry, 'main.js');
+  assert.deepEqual(parse({ files: [{ name: '../etc/passwd', content: '' }] }), { ok: false, message: 'File path "../etc/passwd" tries to escape parent directory: ../etc/passwd' });
+  assert.deepEqual(parse({ files: [{ name: 'a/../../x.js', content: '' }] }), { ok: false, message: 'File path "a/../../x.js" tries to escape parent directory: ../x.js' });
+});
+
+test('args: as many as Piston takes within the body cap (no count of 64)', () => {
+  const r = parse({ args: Array.from({ length: 500 }, (_, i) => `a${i}`) });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.value.args.length, 500);
+  assert.deepEqual(parse({ args: [1] }), { ok: false, message: 'args must be an array of strings' });
+});

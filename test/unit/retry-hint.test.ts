@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answerHint, retryHint } from '../../protocol/index.ts';
 
-test('retryHint jitters upwards by at most half (at least 0.5 s); Retry-After is whole seconds, at least 1', () => {
+test('retryHint jitters upwards by at most half (at least 0.5 s, at most 5 s); Retry-After is whole seconds, at least 1', () => {
   assert.deepEqual(retryHint(1000, () => 0), { retryAfterMs: 1000, retryAfterS: 1 });
   assert.deepEqual(retryHint(1000, () => 1), { retryAfterMs: 1500, retryAfterS: 2 });
-  assert.deepEqual(retryHint(60_000, () => 1), { retryAfterMs: 90_000, retryAfterS: 90 });
+  assert.deepEqual(retryHint(8000, () => 1), { retryAfterMs: 12_000, retryAfterS: 12 });
+  assert.deepEqual(retryHint(60_000, () => 1), { retryAfterMs: 65_000, retryAfterS: 65 });
   assert.deepEqual(retryHint(0, () => 0), { retryAfterMs: 0, retryAfterS: 1 });
 });
 
