@@ -4,7 +4,8 @@
  * A program of several files: an element with data-playground holding one <pre data-file="name">
  * per file; the first runs, or the one marked data-entry.
  *   <div data-playground><pre data-file="main.js">require('./util.js')</pre><pre data-file="util.js">…</pre></div>
- * Options (data-*): lang, theme (light|dark|auto), readonly, autorun, editor="hide", max-height. */
+ * Options (data-*): lang, theme (light|dark|auto), readonly, autorun, editor="hide", max-height,
+ * stdin (the program's whole input). */
 (function () {
   var script = document.currentScript;
   var base = new URL('.', (script && script.src) || location.href);
@@ -66,6 +67,7 @@
       if ('autorun' in block.dataset) q.set('autorun', '1');
       if (block.dataset.editor === 'hide') q.set('editor', '0');
       if (block.dataset.maxHeight) q.set('maxHeight', block.dataset.maxHeight);
+      if (block.dataset.stdin) q.set('stdin', block.dataset.stdin);
       var iframe = document.createElement('iframe');
       iframe.src = new URL('embed?' + q.toString(), base).toString();
       iframe.title = block.dataset.title || 'Runnable code example';

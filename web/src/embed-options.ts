@@ -18,6 +18,8 @@ export interface Options {
   origins: string[] | undefined;
   /** Entries of `origins=` that are no origin (dropped, and said in the console). */
   badOrigins: string[];
+  /** `stdin=`: the program's whole input, sent with every run and closed after it (EOF). */
+  stdin: string | undefined;
 }
 
 export function readOptions(search: string): Options {
@@ -43,6 +45,7 @@ export function readOptions(search: string): Options {
     showEditor: flag('editor', true),
     maxHeightPx: Number.isFinite(maxHeight) && maxHeight > 0 ? maxHeight : undefined,
     ...parseOrigins(q.get('origins')),
+    stdin: q.get('stdin') || undefined,
   };
 }
 

@@ -88,6 +88,8 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
   const waitNote = useRef<number | undefined>(undefined);
   /** A refused run waiting to try again: its timer, request (stdin sent meanwhile joins it) and refusal. */
   const retry = useRef<{ timer: number; request: RunRequest; eof: boolean; error: ErrorMessage } | undefined>(undefined);
+  /** The run's stdin was closed (EOF sent or queued). */
+  const eofSent = useRef(false);
   const ev = useRef(events);
   ev.current = events;
 
@@ -106,6 +108,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
       handle.current?.abandon();
       cancelRetry();
       stopTicker();
+      eofSent.current = false;
       const con = consoleRef.current;
       con?.clear();
       if (echoStdin) con?.echo(echoStdin);
@@ -136,9 +139,13 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
           if (!again || again.timer !== timer) return;
           retry.current = undefined;
           run(again.request, echoStdin, attempt + 1);
-          if (again.eof) handle.current?.closeStdin();
+          if (again.eof) {
+            handle.current?.closeStdin();
+            eofSent.current = true;
+          }
         }, delayMs);
-        retry.current = { timer, request: { ...request }, eof: false, error: msg };
+        // Input already closed goes closed into the next attempt too (an embed's page-given input).
+        retry.current = { timer, request: { ...request }, eof: eofSent.current, error: msg };
       };
       const h: RunHandle = startRun(request, {
         onStarted: (msg) => {
@@ -216,11 +223,13 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
     if (retry.current) retry.current.request.stdin = (retry.current.request.stdin ?? '') + data;
     else handle.current?.sendStdin(data);
   }, []);
-  const closeStdin = useCallback(() => {
+  /** `quiet`: no note in the console (an embed's page-given input, which always ends there). */
+  const closeStdin = useCallback(({ quiet = false } = {}) => {
     if (retry.current) retry.current.eof = true;
     else if (!handle.current) return;
     else handle.current.closeStdin();
-    consoleRef.current?.note('— stdin closed (EOF) —');
+    eofSent.current = true;
+    if (!quiet) consoleRef.current?.note('— stdin closed (EOF) —');
     setState((s) => ({ ...s, stdinClosed: true }));
   }, [consoleRef]);
   useEffect(

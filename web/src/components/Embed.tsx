@@ -99,7 +99,7 @@ export function Embed() {
   const editorReady = useRef(false);
   /** The files as the editor has them now (React state may be a keystroke behind). */
   const currentFiles = useCallback((): ProgramFile[] => (editorReady.current && editorApi.current ? editorApi.current.getFiles() : sourceFiles(sourceRef.current)), []);
-  const { state, run, stop, sendStdin } = useRun(consoleRef, {
+  const { state, run, stop, sendStdin, closeStdin } = useRun(consoleRef, {
     // On the file the error names (error-location.ts); the console's link shows it.
     onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
     onStart: (s) => post('run-start', { runId: s.runId, worker: s.worker }),
@@ -114,8 +114,12 @@ export function Embed() {
     const files = currentFiles();
     const { entry } = sourceRef.current;
     // One file is sent as `code`, as before files existed; several as `files` (+ `entry`).
-    run({ language: opts.language, ...(files.length === 1 ? { code: files[0]!.content } : { files, ...(entry ? { entry } : {}) }) });
-  }, [run, opts.language, currentFiles]);
+    const { stdin } = opts;
+    run({ language: opts.language, ...(files.length === 1 ? { code: files[0]!.content } : { files, ...(entry ? { entry } : {}) }), ...(stdin ? { stdin } : {}) }, stdin);
+    // The page's input is all of it, as `node main.js < input` reads it: a program waiting for
+    // the end of its input ends.
+    if (stdin) closeStdin({ quiet: true });
+  }, [run, opts.language, opts.stdin, currentFiles, closeStdin]);
   const runAgain = useRunAgain(running, doRun);
   /** Replaces the whole program (a host's setSource or setFiles). */
   const replaceProgram = (files: ProgramFile[], entry?: string) => {
