@@ -5,10 +5,14 @@ test('type errors show as a count and a Problems list before and after a run; Ru
   await openPlayground(page);
   await page.getByLabel('Language').selectOption('typescript');
   await expect(page.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
+  // Run → Run anyway → Stop: the controls beside them stay where they are (a user trial: "anyway" pushed the row right).
+  const language = page.getByLabel('Language');
+  const xBefore = (await language.boundingBox())!.x;
   await setCode(page, 'const n: number = "nope";\nconst s: string = 42;\nconsole.log("ran", n, s);');
   const count = page.getByTestId('problems-count');
   await expect(count).toHaveText('⚠ 2 problems', { timeout: 30_000 });
   await expect(page.getByRole('button', { name: 'Run anyway' })).toBeVisible();
+  expect((await language.boundingBox())!.x).toBe(xBefore);
   await count.click();
   const list = page.getByRole('list', { name: 'Problems' });
   await expect(list.getByRole('button')).toHaveCount(2);

@@ -8,6 +8,7 @@ import { StdinBar } from './StdinBar.tsx';
 import { Shortcuts } from './Shortcuts.tsx';
 import { useMediaQuery } from '../use-media-query.ts';
 import { firstClickOnly, useRun, useRunAgain } from '../use-run.ts';
+import { SteadyLabel } from './SteadyLabel.tsx';
 import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
 import { FileTabs } from './FileTabs.tsx';
@@ -203,7 +204,7 @@ export function Playground() {
         <h1 className="brand">Node playground</h1>
         {running ? (
           <button type="button" className="primary stop" onClick={firstClickOnly(stop)} aria-keyshortcuts="Escape" title="Stop (Esc)">
-            ■ Stop
+            <SteadyLabel text="■ Stop" />
           </button>
         ) : (
           <button
@@ -213,7 +214,7 @@ export function Playground() {
             aria-keyshortcuts="Control+Enter"
             title={problems.length ? `${problems.length} problem(s) in the code: run it anyway (Ctrl/Cmd+Enter)` : 'Run (Ctrl/Cmd+Enter)'}
           >
-            ▶ Run{problems.length ? ' anyway' : ''}
+            <SteadyLabel text={problems.length ? '▶ Run anyway' : '▶ Run'} />
           </button>
         )}
         <select className="language" aria-label="Language" value={source.language} onChange={(e) => {
