@@ -5,6 +5,13 @@ import { PlaygroundError } from '../protocol/index.ts';
 import { BusyError, type GatewayTrust, type HostState, type Lease, type LeaseOptions, type Registry, type RegistryCounters, type RegistryStats, type SlotRecord } from './registry.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
+/** Another process holds this host id (its heartbeat goes on). */
+class HostIdInUse extends Error {
+  constructor(hostId: string) {
+    super(`worker host id ${hostId} is in use by another live process`);
+  }
+}
+
 export interface RedisRegistryOptions {
   prefix: string;
   queueMax: number;
@@ -24,7 +31,7 @@ function describe(target: RedisTarget): string {
   return `sentinels ${target.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (primary "${target.sentinelName}")`;
 }
 
-type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') => void; holdMs: number; leaseId: string };
+type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') => void; holdMs: number; leaseId: string; waitUntil: number };
 
 const POLL_MS = 250;
 
@@ -128,7 +135,9 @@ export class RedisRegistry implements Registry {
       this.heartbeatsTrustedAt = Date.now() + 2 * opts.heartbeatTtlMs;
       // A Redis that lost everything (restart, failover to a lagging replica) must learn at once
       // that this gateway lives and which hosts it trusts.
-      if (this.gatewayId) void this.gatewayBeat().catch(() => undefined);
+      // Its waiters too: a Redis that lost them would never offer them a slot (an operator
+      // drill: every slot idle again, and the queued clients waited out the queue into BUSY).
+      if (this.gatewayId) void this.gatewayBeat().catch(() => undefined).then(() => this.rejoinWaiters());
       for (const h of this.reconnectHandlers) h();
     });
     this.sub.on('message', (channel, message) => {
@@ -185,8 +194,32 @@ export class RedisRegistry implements Registry {
     const byHost = new Map<string, SlotRecord[]>();
     for (const s of slots) byHost.set(s.hostId, [...(byHost.get(s.hostId) ?? []), s]);
     for (const [hostId, list] of byHost) {
-      await this.heartbeat(hostId, this.hostInfo.get(hostId)?.() ?? {});
-      await this.call('register', hostId, ...list.flatMap((s) => [s.id, s.address]));
+      // Another process beating under this id, or holding one of these slots, may be one that
+      // crashed a moment ago (a restart under systemd): its key lapses within a TTL. One that
+      // goes on beating is alive, and this host must not start (an operator drill: a copied env
+      // file's host took over a live host's slots, and every run was BUSY once it exited).
+      const giveUpAt = Date.now() + Math.round(1.5 * this.opts.heartbeatTtlMs) + 1000;
+      const settle = async <T>(attempt: () => Promise<T | undefined>, refusal: () => string): Promise<T> => {
+        for (;;) {
+          const done = await attempt();
+          if (done !== undefined) return done;
+          if (Date.now() >= giveUpAt) throw new PlaygroundError('PG_ERR_STARTUP', refusal());
+          await new Promise((r) => setTimeout(r, Math.floor(this.opts.heartbeatTtlMs / 3)));
+        }
+      };
+      await settle(
+        () => this.heartbeat(hostId, this.hostInfo.get(hostId)?.() ?? {}).then(() => true, (err: Error) => (err instanceof HostIdInUse ? undefined : Promise.reject(err))),
+        () => `PLAYGROUND_HOST_ID ${hostId} is in use by a live worker host (its heartbeat in Redis goes on): give every worker host an id of its own`,
+      );
+      let taken: string[] = [];
+      await settle(
+        async () => {
+          const r = (await this.call('register', hostId, ...list.flatMap((s) => [s.id, s.address]))) as number | string[];
+          taken = Array.isArray(r) ? r : [];
+          return Array.isArray(r) ? undefined : true;
+        },
+        () => `worker slot ${taken[1]} is registered by the live worker host ${taken[2]}: two worker hosts claim the same slot address (PLAYGROUND_WORKER_ADDRESSES and PORT must differ between hosts)`,
+      );
     }
   }
 
@@ -201,8 +234,20 @@ export class RedisRegistry implements Registry {
     this.hostTimers.set(hostId, t);
   }
 
+  /** This process's mark on its host ids' heartbeats (one process per host id). */
+  private readonly instance = randomUUID();
+  /** Host ids whose heartbeat another live process holds. */
+  private readonly twinned = new Set<string>();
+
   async heartbeat(hostId: string, info: Record<string, unknown> = {}): Promise<void> {
-    const [lapsed, liveGateways, trustingGateways] = (await this.call('hostBeat', Date.now(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: Date.now(), hostId, ...info }))) as [number, number, number];
+    const [lapsed, liveGateways, trustingGateways] = (await this.call('hostBeat', Date.now(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: Date.now(), hostId, ...info }), this.instance)) as [number, number, number];
+    if (lapsed === -1) {
+      // Said once when it begins and once when it ends: it repeats with every beat.
+      if (!this.twinned.has(hostId)) this.log.error(this.aboutHost(hostId), 'another live process beats under this PLAYGROUND_HOST_ID: this worker host\'s heartbeat is refused until that one stops');
+      this.twinned.add(hostId);
+      throw new HostIdInUse(hostId);
+    }
+    if (this.twinned.delete(hostId)) this.log.info(this.aboutHost(hostId), 'this worker host\'s heartbeat is accepted again (the other process with its id stopped)');
     if (lapsed === 1) this.log.info(this.aboutHost(hostId), 'worker host heartbeat (re)established; its ready slots are offered again');
     this.noteTrust(hostId, liveGateways, trustingGateways);
   }
@@ -274,7 +319,7 @@ export class RedisRegistry implements Registry {
   async removeHost(hostId: string): Promise<void> {
     clearInterval(this.hostTimers.get(hostId));
     this.hostTimers.delete(hostId);
-    await this.call('hostGone', hostId).catch(() => undefined);
+    await this.call('hostGone', hostId, this.instance).catch(() => undefined);
   }
 
   /** Called after Redis came back (a restarted Redis has lost everything). */
@@ -430,6 +475,7 @@ export class RedisRegistry implements Registry {
       this.waiting.set(waiterId, {
         leaseId,
         holdMs: options.holdMs,
+        waitUntil: Date.now() + options.waitMs,
         giveUp: (reason) => void giveUp(reason),
         resolve: (lease) => {
           finish();
@@ -439,6 +485,18 @@ export class RedisRegistry implements Registry {
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Puts this gateway's waiters back in the queue where Redis lost them (after it comes back). */
+  private async rejoinWaiters(): Promise<void> {
+    let rejoined = 0;
+    for (const [waiterId, w] of this.waiting) {
+      const waitMs = w.waitUntil - Date.now();
+      rejoined += Number(await this.call('rejoin', Date.now(), waiterId, w.leaseId, w.holdMs, waitMs, this.gatewayId).catch(() => 0));
+      // Granted meanwhile: taken now rather than at the next poll.
+      void this.takeGrant(waiterId);
+    }
+    if (rejoined) this.log.info({ waiters: rejoined }, 'queued runs joined the queue again (Redis had lost their places)');
   }
 
   private async leaseFor(slotId: string, leaseId: string, holdMs: number): Promise<Lease> {

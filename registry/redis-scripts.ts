@@ -116,6 +116,19 @@ redis.call('SET', p .. 'waiter:' .. waiter, leaseId .. '|' .. hold .. '|' .. gw,
 redis.call('RPUSH', p .. 'waiters', waiter)
 return {'wait'}
 `,
+  /**
+   * ARGV: prefix, now, waiterId, leaseId, holdMs, waitMs, gatewayId — a waiter whose place Redis
+   * lost (a restart without persistence, a failover to a replica that had not synced it) joins
+   * the queue again, at its end; idle slots are then offered, as they may have come back first.
+   */
+  rejoin: `${HELPERS}
+local p, now, waiter, leaseId, hold, waitMs, gw = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+if waitMs <= 0 or redis.call('EXISTS', p .. 'waiter:' .. waiter) == 1 or redis.call('EXISTS', p .. 'grant:' .. waiter) == 1 then return 0 end
+redis.call('SET', p .. 'waiter:' .. waiter, leaseId .. '|' .. hold .. '|' .. gw, 'PX', waitMs)
+redis.call('RPUSH', p .. 'waiters', waiter)
+for _, id in ipairs(redis.call('LRANGE', p .. 'idle', 0, -1)) do offer(p, id, now) end
+return 1
+`,
   /** ARGV: prefix, waiterId → slot id granted in the meantime, or false */
   cancelWait: `
 local p, waiter = ARGV[1], ARGV[2]
@@ -186,6 +199,7 @@ local function reclaimOne(id)
   return 0
 end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do expired = expired + reclaimOne(id) end
+if expired > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedDeadline', expired) end
 if not heartbeats then return {expired, 0, 0, {}} end
 for _, id in ipairs(redis.call('ZRANGE', p .. 'leases', 0, -1)) do
   local gw = redis.call('HGET', p .. 'slot:' .. id, 'gateway')
@@ -207,7 +221,6 @@ for _, host in ipairs(redis.call('ZRANGEBYSCORE', p .. 'hostseen', '-inf', forge
   end
   redis.call('ZREM', p .. 'hostseen', host)
 end
-if expired > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedDeadline', expired) end
 if orphaned > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedGatewayGone', orphaned) end
 if forgotten > 0 then redis.call('HINCRBY', p .. 'counters', 'hostsForgotten', forgotten) end
 return {expired, orphaned, forgotten, forgottenIds}
@@ -220,7 +233,12 @@ return {expired, orphaned, forgotten, forgottenIds}
    * one whose heartbeat key is gone is dropped from it here).
    */
   hostBeat: `${HELPERS}
-local p, now, host, ttl, info = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local p, now, host, ttl, info, instance = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+-- One process per host id: another one beating under this id (a copied PLAYGROUND_HOST_ID)
+-- changes nothing and is told so (-1), until the holder's beats stop for a TTL.
+local holder = redis.call('GET', p .. 'hostinst:' .. host)
+if holder and holder ~= instance then return {-1, 0, 0} end
+redis.call('SET', p .. 'hostinst:' .. host, instance, 'PX', ttl)
 local lapsed = redis.call('EXISTS', p .. 'host:' .. host) == 0
 redis.call('SET', p .. 'host:' .. host, info, 'PX', ttl)
 redis.call('ZADD', p .. 'hostseen', now, host)
@@ -240,7 +258,9 @@ return {lapsed and 1 or 0, live, trusting}
 `,
   /** ARGV: prefix, hostId — a host leaving on purpose (drain) */
   hostGone: `
-local p, host = ARGV[1], ARGV[2]
+local p, host, instance = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('GET', p .. 'hostinst:' .. host) ~= instance then return 0 end
+redis.call('DEL', p .. 'hostinst:' .. host)
 redis.call('DEL', p .. 'host:' .. host)
 redis.call('ZREM', p .. 'hostseen', host)
 return 1
@@ -276,6 +296,12 @@ return 1
   /** ARGV: prefix, hostId, then address pairs (id, address)… — (re)registers slots as not ready */
   register: `
 local p, host = ARGV[1], ARGV[2]
+-- A slot another live host holds is not taken (two hosts claiming one slot address): nothing is
+-- written, and the caller waits for that host's heartbeat to lapse (a crashed one's) or gives up.
+for i = 3, #ARGV, 2 do
+  local owner = redis.call('HGET', p .. 'slot:' .. ARGV[i], 'hostId')
+  if owner and owner ~= host and redis.call('EXISTS', p .. 'host:' .. owner) == 1 then return {'taken', ARGV[i], owner} end
+end
 for i = 3, #ARGV, 2 do
   local id, address = ARGV[i], ARGV[i + 1]
   redis.call('SADD', p .. 'slots', id)

@@ -39,13 +39,18 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
   }
   const host = new WorkerHost(config, sandboxing, log, { lease: createLeaseVerifier(leaseSecrets), relay: createRelayProofVerifier(leaseSecrets) });
   observe?.(host);
+  // Its addresses first: a host that cannot have them must not touch the registry.
+  await host.listen();
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
   const records = host.slots.map((s) => record(host.descriptor(s.id)!));
   // Gateways lease this host's slots only if it proves it holds their lease secret.
   const proof = hostProof(leaseSecrets, config.hostId);
   registry.keepAlive(config.hostId, () => ({ ...workerHealth(host), leaseProof: proof }));
   await registry.registerSlots(records);
-  const report = (err: Error) => log.warn({ err: err.message }, 'registry update failed');
+  const report = (err: Error) => {
+    log.warn({ err: err.message }, 'registry update failed');
+    host.emit('registry-error', err.message);
+  };
   // A slot's state reaches the registry once the current turn of the event loop is over: the
   // slot turns busy in the turn that starts a run, and issuing a Redis script costs ~0.3 ms of
   // this loop (issue 14 item 8), which the program's job should not wait behind. setImmediate
@@ -65,7 +70,7 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
       log.info('re-registered slots after the registry came back');
     })().catch(report);
   });
-  await host.start();
+  await host.warm();
   return host;
 }
 

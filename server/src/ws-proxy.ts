@@ -51,9 +51,12 @@ export class WsProxy {
       return this.sendErrorAndClose(req, socket, head, 'FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin)} is not allowed`);
     }
     if (ctx.shuttingDown()) return this.sendErrorAndClose(req, socket, head, 'BUSY', 'the server is shutting down; retry shortly');
+    // Checked before anything is asked for it: a request that is no handshake got a run's place
+    // and a slot first on the all-in-one, or waited the whole queue for a 503 (an attacker probe).
+    const valid = handshakeResponse(req);
+    if (!valid) return refuseHandshake(socket);
     // Without slots of its own every run is relayed, and the handshake is answered at once.
-    const answer = ctx.localSlots ? undefined : handshakeResponse(req);
-    if (!ctx.localSlots && !answer) return refuseHandshake(socket);
+    const answer = ctx.localSlots ? undefined : valid;
     let relay: SlotRelay | undefined;
     // Once a run has its slot, its access-log line is the socket's close (below), not a refusal.
     let leased = false;

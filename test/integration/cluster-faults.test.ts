@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Cluster } from '../helpers/cluster.ts';
 import { Redis } from 'ioredis';
 import { runOverWs, type Received } from '../helpers/ws-client.ts';
-import { getJson, waitFor } from '../helpers/playground.ts';
+import { getJson, slotBlock, spawnEntry, waitFor } from '../helpers/playground.ts';
 import { linesWithDuplicateKeys } from '../helpers/log-lines.ts';
 
 const clusters: Cluster[] = [];
@@ -275,4 +275,47 @@ test('bug 7: PLAYGROUND_QUEUE_MAX bounds each gateway\'s own waiters, not the cl
   assert.equal(second.error?.code, 'BUSY', 'g1\'s own queue (1) is full');
   await held.done;
   for (const r of [...(await Promise.all(onG2)), await first]) assert.equal(r.exit?.reason, 'exit', JSON.stringify(r.messages));
+});
+
+// An operator drill: a worker host started on addresses a live host already serves (a copied
+// env file) wrote those slots into Redis under its own id before it found the addresses taken,
+// and exited: the live host's slots were then its, and forgotten with it — every run BUSY until
+// the live host was restarted. A copied PLAYGROUND_HOST_ID likewise made twins that took each
+// other for dead. Both now fail at start, loudly, and change nothing of the live host.
+test('a worker host that cannot have its addresses or its id (a live host has them) fails at start and leaves the live host serving', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500', PLAYGROUND_HOST_FORGET_MS: '3000' });
+  clusters.push(cluster);
+  const live = await cluster.workerHost(2);
+  const gw = await cluster.gateway();
+  await cluster.waitIdle(gw.httpUrl, 2);
+  const owners = async () => {
+    const r = new Redis(cluster.redisUrl);
+    try {
+      return await Promise.all(live.slots.map((id) => r.hget(`${cluster.prefix}slot:${id}`, 'hostId')));
+    } finally {
+      r.disconnect();
+    }
+  };
+  const failsToStart = async (env: Record<string, string>) => {
+    const p = spawnEntry('workers/main.ts', { PLAYGROUND_REDIS_URL: cluster.redisUrl, PLAYGROUND_REDIS_PREFIX: cluster.prefix, PLAYGROUND_LEASE_SECRET: cluster.secret, PLAYGROUND_PORT: '0', ...env });
+    cluster.processes.push(p);
+    await waitFor('the second host to exit', () => (p.proc.exitCode !== null ? true : undefined), 60_000);
+    assert.equal(p.proc.exitCode, 1, p.logs());
+    return p.logs();
+  };
+  const sameAddresses = await failsToStart({ PLAYGROUND_HOST_ID: 'hcopy', PLAYGROUND_WORKER_ADDRESSES: live.block.addresses, PLAYGROUND_WORKER_PORT: String(live.block.port) });
+  assert.match(sameAddresses, /EADDRINUSE|in use/, sameAddresses);
+  assert.doesNotMatch(sameAddresses, /EPIPE|launcher\.cjs/, 'no stack of the sandbox launcher');
+  assert.deepEqual(await owners(), live.slots.map(() => live.hostId), 'the live host still owns its slots');
+  const other = slotBlock(1);
+  const sameId = await failsToStart({ PLAYGROUND_HOST_ID: live.hostId, PLAYGROUND_WORKER_ADDRESSES: other.addresses, PLAYGROUND_WORKER_PORT: String(other.port) });
+  assert.match(sameId, new RegExp(`PLAYGROUND_HOST_ID ${live.hostId} is in use by a live worker host`), sameId);
+  // Past the forget time: the live host's slots are still there, leased and run.
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.deepEqual(await owners(), live.slots.map(() => live.hostId));
+  await cluster.waitIdle(gw.httpUrl, 2);
+  for (let i = 0; i < 3; i++) {
+    const r = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("still served")' });
+    assert.equal(r.stdout, 'still served\n', JSON.stringify(r.messages));
+  }
 });

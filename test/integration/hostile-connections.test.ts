@@ -245,3 +245,27 @@ test('pipelined run requests that are refused print no MaxListenersExceededWarni
   await sleep(300);
   assert.equal(pg.logs().split('MaxListenersExceededWarning').length, before, pg.logs().split('\n').filter((l) => l.includes('MaxListeners')).join('\n'));
 });
+
+// An attacker probe: on the all-in-one an upgrade of /api/ws that is no WebSocket handshake (no
+// Sec-WebSocket-Key, version 99, `Upgrade: h2c`) was admitted and leased a slot before `ws`
+// refused it: a run's place and a slot for nothing, and with the pool full a `503` after the
+// whole queue wait. It is refused at once, before any of that.
+test('an upgrade that is no WebSocket handshake is refused at once, without a slot', async () => {
+  const runLines = () => pg.logs().split('\n').filter((l) => l.includes('"msg":"run"')).length;
+  await sleep(300);
+  const before = runLines();
+  for (const headers of ['Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99', 'Upgrade: h2c\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13']) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(pg.port, '127.0.0.1', () => socket.write(`GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n\r\n`));
+      let got = '';
+      socket.on('data', (d) => (got += d));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+      socket.setTimeout(5000, () => socket.destroy());
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /, `${headers}: ${answer}`);
+  }
+  // Nothing was leased for them: no run line.
+  await sleep(300);
+  assert.equal(runLines(), before);
+});

@@ -53,7 +53,7 @@ test('Redis restarted: gateways answer a typed retryable error (never hang), run
   await startRedis();
   const cluster = new Cluster(`redis://127.0.0.1:${PORT}/0`, { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
   try {
-    await cluster.workerHost(2);
+    const host = await cluster.workerHost(2);
     const gw = await cluster.gateway();
     await cluster.waitIdle(gw.httpUrl, 2);
 
@@ -75,6 +75,13 @@ test('Redis restarted: gateways answer a typed retryable error (never hang), run
     const survivor = await inFlight;
     assert.equal(survivor.stdout, 'survived\n');
     assert.equal(survivor.exit?.reason, 'exit');
+    // Its slot's release could not reach Redis: the host counts it (an operator drill: its
+    // counter stayed 0 beside 24 "registry update failed" lines).
+    const statusUrl = host.logs().match(/"statusUrl":"(http:\/\/[\d.]+:\d+)"/)![1];
+    await waitFor('the host to count a failed registry update', async () => {
+      const text = await (await fetch(`${statusUrl}/metrics`)).text();
+      return Number(/^playground_registry_errors_total (\d+)/m.exec(text)?.[1] ?? 0) > 0 ? true : undefined;
+    }, 10_000);
 
     // Redis comes back empty; worker hosts re-register, gateways reconnect.
     await startRedis();
@@ -149,6 +156,35 @@ test('a client queued through a Redis outage hears the registry is unavailable, 
     assert.equal(r.error?.retryable, true);
     assert.match(r.error?.message ?? '', /registry/);
     assert.equal((await holder).exit?.reason, 'exit');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+// An operator drill: Redis restarted empty (no persistence, as the docs allow) with clients
+// queued; every slot was idle again within 0.4 s of the restart, yet the queued clients waited out
+// the queue and got BUSY: their places in the queue were gone with Redis. A gateway puts its
+// waiters back in the queue when Redis returns.
+test('clients queued when Redis restarts empty are served once it is back', { timeout: 120_000 }, async () => {
+  await startRedis();
+  const cluster = new Cluster(`redis://127.0.0.1:${PORT}/0`, { PLAYGROUND_HEARTBEAT_TTL_MS: '1500', PLAYGROUND_MAX_CONCURRENT_PER_CLIENT: '8' });
+  try {
+    await cluster.workerHost(1);
+    const gw = await cluster.gateway({ PLAYGROUND_QUEUE_WAIT_MS: '15000' });
+    await cluster.waitIdle(gw.httpUrl, 1);
+    const holder = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("held"), 2500)' });
+    await new Promise((r) => setTimeout(r, 500));
+    const queued = [1, 2].map((i) => runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: `console.log("queued ${i}")` }, { deadlineMs: 40_000 }));
+    await new Promise((r) => setTimeout(r, 500));
+    await stopRedis();
+    await new Promise((r) => setTimeout(r, 1500));
+    await startRedis();
+    const started = Date.now();
+    const results = await Promise.all(queued);
+    for (const [i, r] of results.entries()) assert.equal(r.stdout, `queued ${i + 1}\n`, JSON.stringify(r.messages));
+    // Served once a slot is back (the queue wait is 15 s): well before it runs out.
+    assert.ok(Date.now() - started < 12_000, `served ${Date.now() - started} ms after Redis returned`);
+    await holder;
   } finally {
     await cluster.stop();
   }

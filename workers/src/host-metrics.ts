@@ -35,6 +35,7 @@ export class HostMetrics {
       this.outputBytes.inc(s.outputBytes);
     });
     host.on('sandbox-start', (ms) => this.sandboxStart.observe(ms / 1000));
+    host.on('registry-error', () => this.registryErrors.inc());
     host.on('typed-error', (code) => this.errors.inc({ code }));
     slotStateGauge(this.registry, host);
     new client.Gauge({

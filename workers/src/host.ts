@@ -37,6 +37,8 @@ export interface WorkerHostEvents {
   'slot-unavailable': [slot: SlotDescriptor];
   'run-end': [summary: RunSummary & { slotId: string }];
   'sandbox-start': [durationMs: number];
+  /** An update of this host's slots in the registry failed (workers/main.ts logs it). */
+  'registry-error': [message: string];
   /** A leased connection ended: the lease can be released even if its gateway died. */
   'lease-end': [slotId: string, leaseId: string];
   /**
@@ -159,9 +161,16 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
 
   /** Listens on every slot address, then warms every slot's sandbox (bounded concurrency). */
   async start(): Promise<void> {
-    const swept = await this.sandboxing.cgroups.sweepStale();
-    if (swept) this.log.info({ swept }, 'removed run cgroups left behind by a worker host that crashed');
-    await this.pool.open();
+    await this.listen();
+    await this.warm();
+  }
+
+  /**
+   * Listens on every slot address: first of all, so that a host whose addresses another host
+   * serves fails here, before it touches the registry, cgroups or the sandbox launcher (an
+   * operator drill: one that registered first took over the live host's slots as it exited).
+   */
+  async listen(): Promise<void> {
     for (const slot of this.slots) {
       this.servers.push(
         await listenOnSlot({
@@ -174,6 +183,13 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
         }),
       );
     }
+  }
+
+  /** Warms every slot's sandbox, a few at a time. */
+  async warm(): Promise<void> {
+    const swept = await this.sandboxing.cgroups.sweepStale();
+    if (swept) this.log.info({ swept }, 'removed run cgroups left behind by a worker host that crashed');
+    await this.pool.open();
     const queue = [...this.slots];
     const workers = Array.from({ length: Math.min(this.config.sandboxStartConcurrency, queue.length) }, async () => {
       for (let slot = queue.shift(); slot; slot = queue.shift()) await slot.init();

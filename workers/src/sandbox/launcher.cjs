@@ -56,10 +56,14 @@ function closeInheritedDescriptors() {
   return closed;
 }
 
+function ignore() {}
+
 function send(msg, handle) {
   if (!process.connected) return;
   try {
-    process.send(msg, handle);
+    // A callback takes a failed write (EPIPE: the worker host exited, say at a failed start);
+    // without one it was an uncaught 'error' with a stack in the host's log.
+    process.send(msg, handle, {}, ignore);
   } catch {
     /* the worker host is gone: 'disconnect' ends us */
   }
