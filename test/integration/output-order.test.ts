@@ -76,3 +76,22 @@ test('writes straight to fd 1 and 2 (fs.writeSync, fs.write, fs.writeFileSync: f
     assert.equal(frames, '[stdout]1\n2\n3\n[stderr]E\nF\n[stdout]4\n5\n6\n[stderr]G\n[stdout]é7\n[stderr]4\n[stdout]8\nnull 2\n[stderr]H\n', `run ${i}`);
   }
 });
+
+// An attacker probe: a program alternating 1-byte writes to stdout and stderr made one frame per
+// write (a stream's frames are merged, a switch of stream cannot be): 454 000 frames and 9 s of
+// the shared process's CPU in a 10 s run, where the same bytes on stdout alone made 2 500. Past
+// a few thousand switches a second, the output channel is read less often: the program waits on
+// its writes, as it would on a pipe read slowly. The order stays exact.
+test('output alternating streams byte by byte costs a bounded number of frames a second, in order', { timeout: 60_000 }, async () => {
+  const code = 'const fs = require("fs"); for (let i = 0; i < 100000; i++) { fs.writeSync(1, "a"); fs.writeSync(2, "b"); }';
+  const r = await runOverWs(pg.wsUrl, { type: 'run', language: 'javascript', code, timeoutMs: 6000 }, { deadlineMs: 40_000 });
+  const frames = r.messages.filter((m) => m.type === 'stdout' || m.type === 'stderr');
+  const seconds = r.exit!.durationMs / 1000;
+  // 5000 a second, the first second's burst, and one read's worth (64 KiB of 6-byte frames).
+  assert.ok(frames.length <= 5000 * (seconds + 1) + 11_000, `${frames.length} frames in ${seconds} s (${r.exit!.reason})`);
+  assert.match(r.stdout, /^a+$/);
+  assert.match(r.stderr, /^b+$/);
+  assert.ok(Math.abs(r.stdout.length - r.stderr.length) <= 1, `${r.stdout.length} a, ${r.stderr.length} b`);
+  const kinds = frames.map((m) => m.type);
+  for (let i = 1; i < kinds.length; i++) assert.notEqual(kinds[i], kinds[i - 1], 'a stream\'s adjacent frames would have been one');
+});
