@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LEASE_HEADER } from '../protocol/index.ts';
+import { clusterNow } from './cluster-clock.ts';
 
 /**
  * Lease credentials: a gateway that leased a slot presents `leaseId.expiresAtMs.hmac` to the
@@ -16,7 +17,7 @@ function mac(secret: string, slotId: string, leaseId: string, expiresAtMs: numbe
   return createHmac('sha256', secret).update(`${slotId}\n${leaseId}\n${expiresAtMs}`).digest('base64url');
 }
 
-export function signLease(secret: string, slotId: string, leaseId: string, ttlMs: number, now = Date.now()): string {
+export function signLease(secret: string, slotId: string, leaseId: string, ttlMs: number, now = clusterNow()): string {
   const expiresAtMs = now + ttlMs;
   return `${leaseId}.${expiresAtMs}.${mac(secret, slotId, leaseId, expiresAtMs)}`;
 }
@@ -33,7 +34,7 @@ export function createLeaseVerifier(secrets: string | readonly string[]): (from:
     if (typeof token !== 'string' || token.length > 256) return false;
     const [leaseId, expires, sig] = token.split('.');
     const expiresAtMs = Number(expires);
-    const now = Date.now();
+    const now = clusterNow();
     if (!leaseId || !sig || !Number.isFinite(expiresAtMs) || expiresAtMs < now) return false;
     const given = Buffer.from(sig);
     const matches = keys.some((secret) => {

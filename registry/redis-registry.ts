@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { PlaygroundError } from '../protocol/index.ts';
 import { BusyError, type GatewayTrust, type HostState, type Lease, type LeaseOptions, type Registry, type RegistryCounters, type RegistryStats, type SlotRecord } from './registry.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
+import { clusterNow, setClusterOffset } from './cluster-clock.ts';
 
 /** Another process holds this host id (its heartbeat goes on). */
 class HostIdInUse extends Error {
@@ -34,6 +35,11 @@ function describe(target: RedisTarget): string {
 type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') => void; holdMs: number; leaseId: string; waitUntil: number };
 
 const POLL_MS = 250;
+/** Every this many reaper passes (one a second) the offset from Redis's clock is measured again. */
+const CLOCK_SYNC_EVERY_REAPS = 5;
+const MAX_CLOCK_SAMPLE_RTT_MS = 100;
+/** An offset from Redis's clock at least this large is logged. */
+const CLOCK_WARN_MS = 2000;
 
 /**
  * ioredis says "All sentinels are unreachable" also when every sentinel answered but the
@@ -132,7 +138,7 @@ export class RedisRegistry implements Registry {
     this.redisClient.on('error', (err) => log.warn({ err: err.message, ...sentinelHint(err.message) }, 'redis error'));
     this.sub.on('error', () => undefined);
     this.redisClient.on('ready', () => {
-      this.heartbeatsTrustedAt = Date.now() + 2 * opts.heartbeatTtlMs;
+      this.heartbeatsTrustedAt = clusterNow() + 2 * opts.heartbeatTtlMs;
       // A Redis that lost everything (restart, failover to a lagging replica) must learn at once
       // that this gateway lives and which hosts it trusts.
       // Its waiters too: a Redis that lost them would never offer them a slot (an operator
@@ -149,7 +155,11 @@ export class RedisRegistry implements Registry {
     });
     // Leases past their deadline or of dead gateways, and hosts gone for good, are cleaned up by
     // whichever process looks first.
-    this.reaper = setInterval(() => void this.reclaim().catch(() => undefined), 1000);
+    this.reaper = setInterval(() => {
+      // The clock first: a reclaim judges deadlines by it.
+      if (++this.reaps % CLOCK_SYNC_EVERY_REAPS === 0) void this.syncClock().catch(() => undefined);
+      void this.reclaim().catch(() => undefined);
+    }, 1000);
     this.reaper.unref();
     // Pub/sub can miss a message across a reconnect: waiters also poll their grant key.
     this.poller = setInterval(() => {
@@ -158,10 +168,38 @@ export class RedisRegistry implements Registry {
     this.poller.unref();
   }
 
+  private reaps = 0;
+
+  /**
+   * Measures this process's offset from Redis's clock (`TIME`, taken as read half-way through
+   * the round trip) and keeps the cluster clock by it (cluster-clock.ts). A sample whose round
+   * trip took long says little and is skipped. An offset of seconds is an operator's problem
+   * too (logs, TLS): said once per change of a second or more.
+   */
+  async syncClock(): Promise<void> {
+    const before = Date.now();
+    const [seconds, micros] = await this.redisClient.time();
+    const after = Date.now();
+    // A slow sample (a loaded machine) is still taken when there is none yet: its error is half
+    // its round trip, where a clock left unsynced may be off by minutes.
+    if (after - before > MAX_CLOCK_SAMPLE_RTT_MS && this.clockSynced) return;
+    this.clockSynced = true;
+    const offset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((before + after) / 2);
+    if (Math.abs(offset) >= CLOCK_WARN_MS && Math.abs(offset - this.warnedOffsetMs) >= 1000) {
+      this.warnedOffsetMs = offset;
+      this.log.warn({ offsetMs: offset }, "this machine's clock differs from Redis's: the registry and lease credentials use Redis's time (fix the clock: NTP)");
+    }
+    setClusterOffset(offset);
+  }
+
+  private warnedOffsetMs = 0;
+  private clockSynced = false;
+
   static async connect(target: RedisTarget, log: Logger, queueMax: number, prefix = 'playground:', heartbeatTtlMs = 5000, forgetAfterMs = 60_000): Promise<RedisRegistry> {
     const r = new RedisRegistry(target, log, { prefix, queueMax, heartbeatTtlMs, commandTimeoutMs: 2000, forgetAfterMs });
     try {
       await Promise.all([r.redisClient.connect(), r.sub.connect()]);
+      await r.syncClock();
       await r.sub.subscribe(`${prefix}grants`, `${prefix}kill`);
     } catch (err) {
       await r.close();
@@ -198,12 +236,12 @@ export class RedisRegistry implements Registry {
       // crashed a moment ago (a restart under systemd): its key lapses within a TTL. One that
       // goes on beating is alive, and this host must not start (an operator drill: a copied env
       // file's host took over a live host's slots, and every run was BUSY once it exited).
-      const giveUpAt = Date.now() + Math.round(1.5 * this.opts.heartbeatTtlMs) + 1000;
+      const giveUpAt = clusterNow() + Math.round(1.5 * this.opts.heartbeatTtlMs) + 1000;
       const settle = async <T>(attempt: () => Promise<T | undefined>, refusal: () => string): Promise<T> => {
         for (;;) {
           const done = await attempt();
           if (done !== undefined) return done;
-          if (Date.now() >= giveUpAt) throw new PlaygroundError('PG_ERR_STARTUP', refusal());
+          if (clusterNow() >= giveUpAt) throw new PlaygroundError('PG_ERR_STARTUP', refusal());
           await new Promise((r) => setTimeout(r, Math.floor(this.opts.heartbeatTtlMs / 3)));
         }
       };
@@ -240,7 +278,7 @@ export class RedisRegistry implements Registry {
   private readonly twinned = new Set<string>();
 
   async heartbeat(hostId: string, info: Record<string, unknown> = {}): Promise<void> {
-    const [lapsed, liveGateways, trustingGateways] = (await this.call('hostBeat', Date.now(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: Date.now(), hostId, ...info }), this.instance)) as [number, number, number];
+    const [lapsed, liveGateways, trustingGateways] = (await this.call('hostBeat', clusterNow(), hostId, this.opts.heartbeatTtlMs, JSON.stringify({ at: clusterNow(), hostId, ...info }), this.instance)) as [number, number, number];
     if (lapsed === -1) {
       // Said once when it begins and once when it ends: it repeats with every beat.
       if (!this.twinned.has(hostId)) this.log.error(this.aboutHost(hostId), 'another live process beats under this PLAYGROUND_HOST_ID: this worker host\'s heartbeat is refused until that one stops');
@@ -264,7 +302,7 @@ export class RedisRegistry implements Registry {
    * live gateways and none trusting it counts as a mismatch.
    */
   private noteTrust(hostId: string, liveGateways: number, trustingGateways: number): void {
-    const now = Date.now();
+    const now = clusterNow();
     const untrusted = liveGateways > 0 && trustingGateways === 0;
     if (!untrusted) this.untrustedSince = undefined;
     else this.untrustedSince ??= now;
@@ -292,7 +330,9 @@ export class RedisRegistry implements Registry {
   private heartbeatsTrustedAt = Infinity;
 
   private async reclaim(): Promise<void> {
-    const now = Date.now();
+    // Deadlines are judged on the cluster's clock only.
+    if (!this.clockSynced) return;
+    const now = clusterNow();
     const heartbeats = now >= this.heartbeatsTrustedAt ? 1 : 0;
     const [expired, orphaned, forgotten, forgottenIds] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs, heartbeats)) as [number, number, number, string[]];
     if (expired) this.log.warn({ leases: expired }, 'reclaimed leases past their deadline');
@@ -301,7 +341,7 @@ export class RedisRegistry implements Registry {
   }
 
   async markReady(slotId: string): Promise<void> {
-    await this.call('markReady', Date.now(), slotId);
+    await this.call('markReady', clusterNow(), slotId);
   }
 
   async markUnavailable(slotId: string): Promise<void> {
@@ -309,7 +349,7 @@ export class RedisRegistry implements Registry {
   }
 
   async releaseSlot(slotId: string, leaseId: string): Promise<void> {
-    await this.call('release', Date.now(), slotId, leaseId);
+    await this.call('release', clusterNow(), slotId, leaseId);
   }
 
   async removeSlots(slotIds: string[]): Promise<void> {
@@ -363,7 +403,7 @@ export class RedisRegistry implements Registry {
     for (const id of this.untrusted) if (!untrusted.has(id)) this.log.info({ hostId: id }, 'worker host proves the lease secret again');
     this.untrusted = untrusted;
     this.trusted = trusted;
-    await this.call('gatewayBeat', Date.now(), this.gatewayId, this.opts.heartbeatTtlMs, ...trusted);
+    await this.call('gatewayBeat', clusterNow(), this.gatewayId, this.opts.heartbeatTtlMs, ...trusted);
   }
 
   /** Live worker hosts this gateway does not lease to (their lease-secret proof failed). */
@@ -422,7 +462,7 @@ export class RedisRegistry implements Registry {
 
   /** A leased slot refused the connection: its host is treated as down until it heartbeats. */
   async reportUnreachable(lease: Lease): Promise<void> {
-    await this.call('unreachable', Date.now(), lease.slot.id, lease.leaseId);
+    await this.call('unreachable', clusterNow(), lease.slot.id, lease.leaseId);
   }
 
   async lease(options: LeaseOptions): Promise<Lease> {
@@ -440,11 +480,11 @@ export class RedisRegistry implements Registry {
     if (mayWait) this.mayWait++;
     let r: string[];
     try {
-      r = (await this.call('lease', Date.now(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId)) as string[];
+      r = (await this.call('lease', clusterNow(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId)) as string[];
     } finally {
       if (mayWait) this.mayWait--;
     }
-    if (r[0] === 'lease') return { leaseId, slot: { id: r[1]!, address: r[2]!, hostId: r[3]! }, deadline: Date.now() + options.holdMs, next: r[4] || undefined };
+    if (r[0] === 'lease') return { leaseId, slot: { id: r[1]!, address: r[2]!, hostId: r[3]! }, deadline: clusterNow() + options.holdMs, next: r[4] || undefined };
     if (r[0] === 'busy') throw new BusyError(queueFull && options.waitMs > 0 ? 'queue-full' : 'timeout');
     return new Promise<Lease>((resolve, reject) => {
       const finish = () => {
@@ -475,7 +515,7 @@ export class RedisRegistry implements Registry {
       this.waiting.set(waiterId, {
         leaseId,
         holdMs: options.holdMs,
-        waitUntil: Date.now() + options.waitMs,
+        waitUntil: clusterNow() + options.waitMs,
         giveUp: (reason) => void giveUp(reason),
         resolve: (lease) => {
           finish();
@@ -491,8 +531,8 @@ export class RedisRegistry implements Registry {
   private async rejoinWaiters(): Promise<void> {
     let rejoined = 0;
     for (const [waiterId, w] of this.waiting) {
-      const waitMs = w.waitUntil - Date.now();
-      rejoined += Number(await this.call('rejoin', Date.now(), waiterId, w.leaseId, w.holdMs, waitMs, this.gatewayId).catch(() => 0));
+      const waitMs = w.waitUntil - clusterNow();
+      rejoined += Number(await this.call('rejoin', clusterNow(), waiterId, w.leaseId, w.holdMs, waitMs, this.gatewayId).catch(() => 0));
       // Granted meanwhile: taken now rather than at the next poll.
       void this.takeGrant(waiterId);
     }
@@ -501,7 +541,7 @@ export class RedisRegistry implements Registry {
 
   private async leaseFor(slotId: string, leaseId: string, holdMs: number): Promise<Lease> {
     const [address, hostId] = await this.redisClient.hmget(`${this.opts.prefix}slot:${slotId}`, 'address', 'hostId');
-    return { leaseId, slot: { id: slotId, address: address ?? slotId, hostId: hostId ?? '' }, deadline: Date.now() + holdMs };
+    return { leaseId, slot: { id: slotId, address: address ?? slotId, hostId: hostId ?? '' }, deadline: clusterNow() + holdMs };
   }
 
   private async takeGrant(waiterId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { clusterNow } from './cluster-clock.ts';
 
 /**
  * Slot connections a gateway upgrades ahead of its runs. Opening a WebSocket to a slot costs
@@ -25,7 +26,7 @@ function proofMac(secret: string, address: string, nonce: string, expiresAtMs: n
 }
 
 /** `nonce.expiresAtMs.hmac` for a connection to the slot advertised at `address`. */
-export function signRelayProof(secret: string, address: string, ttlMs: number, now = Date.now()): string {
+export function signRelayProof(secret: string, address: string, ttlMs: number, now = clusterNow()): string {
   const nonce = randomBytes(12).toString('base64url');
   const expiresAtMs = now + ttlMs;
   return `${nonce}.${expiresAtMs}.${proofMac(secret, address, nonce, expiresAtMs)}`;
@@ -38,7 +39,7 @@ export function createRelayProofVerifier(secrets: readonly string[]): (proof: un
     if (typeof proof !== 'string' || proof.length > 256) return false;
     const [nonce, expires, sig] = proof.split('.');
     const expiresAtMs = Number(expires);
-    if (!nonce || !sig || !Number.isFinite(expiresAtMs) || expiresAtMs < Date.now()) return false;
+    if (!nonce || !sig || !Number.isFinite(expiresAtMs) || expiresAtMs < clusterNow()) return false;
     const given = Buffer.from(sig);
     return keys.some((secret) => {
       const expected = Buffer.from(proofMac(secret, address, nonce, expiresAtMs));

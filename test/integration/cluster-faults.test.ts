@@ -319,3 +319,27 @@ test('a worker host that cannot have its addresses or its id (a live host has th
     assert.equal(r.stdout, 'still served\n', JSON.stringify(r.messages));
   }
 });
+
+// An operator drill: every process used its own clock for lease deadlines and credentials. A
+// gateway 45 s ahead reclaimed every lease of the cluster as past its deadline (every running
+// program ended ~1 s in, `stopped`); one 45 s behind had all its runs refused by the hosts
+// (credentials already expired by their clocks). Each process now keeps its offset from Redis's
+// clock and uses that time for the registry and for credentials.
+test('gateways whose clocks are 45 s off neither end the cluster\'s runs nor have their own refused', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500', ...MANY_CLIENTS });
+  clusters.push(cluster);
+  await cluster.workerHost(2);
+  const skewed = (ms: number) => ({ NODE_OPTIONS: `--require ${new URL('../helpers/clock-skew.cjs', import.meta.url).pathname}`, TEST_CLOCK_SKEW_MS: String(ms) });
+  const gw = await cluster.gateway();
+  await cluster.waitIdle(gw.httpUrl, 2);
+  const long = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("lived"), 4000)' }, as(1));
+  const ahead = await cluster.gateway(skewed(45_000));
+  const behind = await cluster.gateway(skewed(-45_000));
+  const done = await long;
+  assert.equal(done.exit?.reason, 'exit', JSON.stringify(done.messages));
+  assert.equal(done.stdout, 'lived\n');
+  for (const g of [ahead, behind]) {
+    const r = await runOverWs(g.wsUrl, { type: 'run', language: 'js', code: 'console.log("skewed ok")' }, as(2));
+    assert.equal(r.stdout, 'skewed ok\n', JSON.stringify(r.messages));
+  }
+});
