@@ -136,7 +136,7 @@ export function readJsonBody(req: http.IncomingMessage, maxBytes: number, timeou
       if (done) return;
       done = true;
       req.pause();
-      resolve({ ok: false, status: 408, code: 'BAD_REQUEST', message: `the body did not arrive within ${Math.round(timeoutMs / 1000)} s` });
+      resolve({ ok: false, status: 408, code: 'BAD_REQUEST', message: `the body did not arrive within ${Number((timeoutMs / 1000).toFixed(1))} s` });
     }, timeoutMs);
     req.once('close', () => clearTimeout(timer));
     let pieces = 0;
