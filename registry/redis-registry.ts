@@ -35,6 +35,8 @@ function describe(target: RedisTarget): string {
 type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') => void; holdMs: number; leaseId: string; waitUntil: number };
 
 const POLL_MS = 250;
+/** A worker host that sees no live gateway for this many heartbeat TTLs (a minute by default) says so. */
+const NO_GATEWAY_WARN_TTLS = 12;
 /** Every this many reaper passes (one a second) the offset from Redis's clock is measured again. */
 const CLOCK_SYNC_EVERY_REAPS = 5;
 const MAX_CLOCK_SAMPLE_RTT_MS = 100;
@@ -313,7 +315,24 @@ export class RedisRegistry implements Registry {
       this.log.info({ ...this.aboutHost(hostId), liveGateways, trustingGateways }, 'gateways accept this worker host\'s lease secret again');
     }
     this.trust = { liveGateways, trustingGateways, mismatch };
+    // A host that never sees a gateway is healthy by its own lights (gateways may start later),
+    // and one on another Redis or prefix than the gateways' was invisible (an operator drill):
+    // past NO_GATEWAY_WARN_TTLS heartbeat TTLs without one, it says where it is looking.
+    if (liveGateways > 0) {
+      if (this.noGatewayWarned) this.log.info({ ...this.aboutHost(hostId), liveGateways }, 'gateways are live in the registry again');
+      this.noGatewaySince = undefined;
+      this.noGatewayWarned = false;
+      return;
+    }
+    this.noGatewaySince ??= now;
+    if (!this.noGatewayWarned && now - this.noGatewaySince >= NO_GATEWAY_WARN_TTLS * this.opts.heartbeatTtlMs) {
+      this.noGatewayWarned = true;
+      this.log.warn({ ...this.aboutHost(hostId), prefix: this.opts.prefix, forMs: now - this.noGatewaySince }, 'no live gateway in the registry: if gateways are running, they use another PLAYGROUND_REDIS_URL or PLAYGROUND_REDIS_PREFIX than this worker host');
+    }
   }
+
+  private noGatewaySince: number | undefined;
+  private noGatewayWarned = false;
 
   gatewayTrust(): GatewayTrust | undefined {
     return this.trust;

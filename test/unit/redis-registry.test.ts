@@ -198,3 +198,20 @@ test('slots and a host id held by a live host are refused to another; once its b
   restarted!.keepAlive('h1', () => ({}));
   await restarted!.registerSlots([{ ...slot, id: '127.0.0.9:7070', address: '127.0.0.9:7070', hostId: 'h1' }]);
 });
+
+// An operator drill: a worker host on another Redis prefix than the gateways' answered 200 ok,
+// logged nothing above info, and no gateway ever saw it. Seeing no live gateway for 12 TTLs, it
+// says where it looks.
+test('a worker host that sees no live gateway for a dozen TTLs says so, with the prefix it uses', async () => {
+  const prefix = newPrefix();
+  const lines: Array<{ level: number; msg: string; prefix?: string }> = [];
+  const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const host = await RedisRegistry.connect(URL, captured, 1000, prefix, 300);
+  opened.push(host);
+  host.keepAlive('lonely', () => ({}));
+  await host.registerSlots([{ id: '127.0.0.1:7070', address: '127.0.0.1:7070', hostId: 'lonely' }]);
+  await new Promise((r) => setTimeout(r, 5000));
+  const warned = lines.filter((l) => l.level === 40 && /no live gateway in the registry/.test(l.msg));
+  assert.equal(warned.length, 1, JSON.stringify(lines));
+  assert.equal(warned[0]!.prefix, prefix);
+});
