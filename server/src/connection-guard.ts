@@ -51,6 +51,12 @@ export class ConnectionGuard {
     server.requestTimeout = this.opts.requestTimeoutMs;
     server.on('connection', (socket: net.Socket) => this.admit(socket));
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.countPipelined(req, res));
+    // A proxy request (`CONNECT host:port`): Node closes the socket without a word unless
+    // someone listens (an attacker probe); it is answered as any other method we do not serve.
+    server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => {
+      socket.on('error', () => undefined);
+      socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
       if (socket.destroyed) return;
       // A best-effort answer, then the descriptor is ours again whatever the client does.

@@ -115,6 +115,12 @@ test('F10: a WebSocket with a forbidden Origin is refused before any slot is lea
   assert.equal(got.code, 'FORBIDDEN_ORIGIN');
 });
 
+// An attacker probe: `CONNECT host:port` (a proxy request) got its socket closed with no answer.
+test('F13: a CONNECT request is answered 405, not dropped', async () => {
+  for (const target of ['127.0.0.1:22', 'example.com:443']) assert.equal(await rawRequest('127.0.0.1', pg.port, target, 'CONNECT'), 405, target);
+  assert.ok((await victimRun(pg.wsUrl)).ok);
+});
+
 test('F13: malformed URLs answer 400 or 404, never 500', async () => {
   const targets = ['/%E0%A4%A', '/%zz', '/assets/%', '/api/%ff', '/healthz%', '/%', '//%zz', '/api/ws%zz', '/embed/%C0%AF', '/..%2f..%2fetc/passwd'];
   for (const t of targets) {
