@@ -205,6 +205,32 @@ for _, id in ipairs(redis.call('ZRANGE', p .. 'leases', 0, -1)) do
   local gw = redis.call('HGET', p .. 'slot:' .. id, 'gateway')
   if gw and not gatewayAlive(p, gw) then orphaned = orphaned + reclaimOne(id) end
 end
+-- Waiters of dead gateways, and those whose wait ran out, leave the queue now rather than when a
+-- slot is next offered (they were counted as waiting meanwhile). The list is rebuilt in order,
+-- once, only when something goes.
+local queue = redis.call('LRANGE', p .. 'waiters', 0, -1)
+local kept, gone, dropped = {}, 0, 0
+for _, w in ipairs(queue) do
+  local info = redis.call('GET', p .. 'waiter:' .. w)
+  if not info then
+    gone = gone + 1
+  else
+    local a = string.find(info, '|', 1, true)
+    local b = string.find(info, '|', a + 1, true)
+    if gatewayAlive(p, string.sub(info, b + 1)) then
+      table.insert(kept, w)
+    else
+      redis.call('DEL', p .. 'waiter:' .. w)
+      gone = gone + 1
+      dropped = dropped + 1
+    end
+  end
+end
+if gone > 0 then
+  redis.call('DEL', p .. 'waiters')
+  for i = 1, #kept, 1000 do redis.call('RPUSH', p .. 'waiters', unpack(kept, i, math.min(i + 999, #kept))) end
+end
+if dropped > 0 then redis.call('HINCRBY', p .. 'counters', 'waitersDropped', dropped) end
 for _, host in ipairs(redis.call('ZRANGEBYSCORE', p .. 'hostseen', '-inf', forgetBefore)) do
   if redis.call('EXISTS', p .. 'host:' .. host) == 0 then
     for _, id in ipairs(redis.call('SMEMBERS', p .. 'hostslots:' .. host)) do

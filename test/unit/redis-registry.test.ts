@@ -215,3 +215,24 @@ test('a worker host that sees no live gateway for a dozen TTLs says so, with the
   assert.equal(warned.length, 1, JSON.stringify(lines));
   assert.equal(warned[0]!.prefix, prefix);
 });
+
+// An operator drill: a killed gateway's queued waiters stayed in the shared FIFO (counted in
+// every gateway's `waiting`) until a slot happened to be offered, 4–8 s later. They go with the
+// next reclaim pass once its heartbeat has expired.
+test("a dead gateway's waiters leave the shared queue within a TTL or so, slot or no slot", async () => {
+  const prefix = newPrefix();
+  await withSlots(prefix, 1, 600);
+  const [holder, doomed, observer] = await registries(3, prefix, 600);
+  for (const r of [holder!, doomed!, observer!]) await r.joinAsGateway(() => true);
+  await holder!.lease({ waitMs: 0, holdMs: 60_000 });
+  const waits = [1, 2, 3].map(() => doomed!.lease({ waitMs: 6000, holdMs: 1000 }).catch(() => undefined));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await observer!.stats()).waiting, 3);
+  // Dies: its heartbeat stops and nothing of it answers again.
+  await doomed!.close();
+  const deadline = Date.now() + 4000;
+  while ((await observer!.stats()).waiting > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await observer!.stats()).waiting, 0, 'dropped from the queue');
+  assert.ok((await observer!.counters()).waitersDropped >= 3);
+  await Promise.all(waits);
+});
