@@ -120,16 +120,7 @@ class ReadPacer {
       this.reads = 0;
     }
     if (++this.reads <= PACE_AFTER_READS || bytes >= SMALL_READ_BYTES || this.timer) return;
-    const handle = (this.source as unknown as { _handle?: SocketHandle })._handle;
-    if (!handle?.reading || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function') return;
-    handle.readStop();
-    this.holdUntil = performance.now() + PACE_MS;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      // Unless Node stopped it meanwhile (backpressure, end, destroy): then it is Node's to restart.
-      const h = (this.source as unknown as { _handle?: SocketHandle })._handle;
-      if (h?.reading && !this.source.destroyed) h.readStart?.();
-    }, PACE_MS);
+    this.hold(PACE_MS);
   }
 
   stop(): void {
