@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { LANGUAGES, MAX_ARGS, MAX_PROGRAM_FILES, httpStatusOf, languageAliases, pistonFileName, resolveLanguage, retryHint, type ExitMessage, type LanguageId, type ProgramFile } from '../../protocol/index.ts';
 import { bodyTimeoutMs, readJsonBody, closeAfterAnswer, releaseAfterAnswer } from './http-body.ts';
 import type { Recycling } from './slot-recycling.ts';
-import { sendJson, sendPistonError, type GatewayContext } from './gateway-context.ts';
+import { logRefusedRun, sendJson, sendPistonError, type GatewayContext } from './gateway-context.ts';
 import { admitHttp, runToCompletion } from './run-api.ts';
 
 // Piston v2 compatibility: request/response shapes, status codes and error bodies as Piston
@@ -165,6 +165,7 @@ export async function handlePistonExecute(ctx: GatewayContext, req: http.Incomin
     const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));
     if (!body.ok) {
       closeAfterAnswer(req, res);
+      logRefusedRun(ctx, ctx.edge.clientIp(req), 'execute', `${body.code}/${body.status}`);
       return sendJson(res, body.status, { message: body.message }, cors);
     }
     const parsed = parsePistonRequest(body.value, ctx.config.timeoutMs);

@@ -65,6 +65,8 @@ export async function handleRunApi(ctx: GatewayContext, req: http.IncomingMessag
     const body = await readJsonBody(req, ctx.config.maxBodyBytes, bodyTimeoutMs(ctx.config));
     if (!body.ok) {
       closeAfterAnswer(req, res);
+      // A body too large or too slow is a refusal an operator should see (an attacker probe: none was logged).
+      logRefusedRun(ctx, ctx.edge.clientIp(req), 'run', `${body.code}/${body.status}`);
       return sendError(ctx, res, body.code, body.message, cors, body.status);
     }
     const parsed = runRequestSchema.safeParse(body.value);

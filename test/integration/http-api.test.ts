@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startPlayground, type Playground } from '../helpers/playground.ts';
+import { startPlayground, waitFor, type Playground } from '../helpers/playground.ts';
 import { postHeadersOnly } from '../helpers/hostile.ts';
 
 let pg: Playground;
@@ -151,6 +151,8 @@ test('a body that stops arriving gets a typed 408 on both APIs, before the reque
     const piston = await postHeadersOnly(slow.httpUrl, '/api/v2/execute', {}, 100, 10, 15_000);
     assert.equal(piston.status, 408, JSON.stringify(piston));
     assert.match(JSON.parse(piston.body).message, /body did not arrive/);
+    // Each in the log, as refused runs are (an attacker probe: 408s and 413s left no line).
+    await waitFor('the refusals in the log', () => (['run', 'execute'].every((api) => new RegExp(`"api":"${api}","outcome":"refused","err":"BAD_REQUEST/408"`).test(slow.logs())) ? true : undefined), 5000);
     // A body that arrives whole in time is served as before.
     const ok = await fetch(`${slow.httpUrl}/api/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: 'console.log(1)' }) });
     assert.equal(ok.status, 200);

@@ -144,7 +144,7 @@ class ReadPacer {
  * is repaid, so the program waits on its writes. A loop of console.log and console.error
  * (thousands of lines) stays within the burst.
  */
-const SWITCHES_PER_SECOND = 5000;
+const SWITCHES_PER_SECOND = 10_000;
 
 class SwitchBudget {
   private tokens = SWITCHES_PER_SECOND;
