@@ -40,7 +40,10 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
   const host = new WorkerHost(config, sandboxing, log, { lease: createLeaseVerifier(leaseSecrets), relay: createRelayProofVerifier(leaseSecrets) });
   observe?.(host);
   // Its addresses first: a host that cannot have them must not touch the registry.
-  await host.listen();
+  await host.listen().catch(async (err: unknown) => {
+    await host.abandonStart();
+    throw err;
+  });
   const record = (d: { id: string; advertised: string; hostId: string }) => ({ id: d.id, address: d.advertised, hostId: d.hostId });
   const records = host.slots.map((s) => record(host.descriptor(s.id)!));
   // Gateways lease this host's slots only if it proves it holds their lease secret.

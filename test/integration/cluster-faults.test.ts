@@ -307,6 +307,9 @@ test('a worker host that cannot have its addresses or its id (a live host has th
   assert.match(sameAddresses, /EADDRINUSE|in use/, sameAddresses);
   assert.doesNotMatch(sameAddresses, /EPIPE|launcher\.cjs/, 'no stack of the sandbox launcher');
   assert.deepEqual(await owners(), live.slots.map(() => live.hostId), 'the live host still owns its slots');
+  // Nor anything of its own left behind: its cgroups went with it (an operator re-drill).
+  const { execFileSync } = await import('node:child_process');
+  assert.equal(execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-type', 'd', '-name', '*hcopy*']).toString().trim(), '');
   const other = slotBlock(1);
   const sameId = await failsToStart({ PLAYGROUND_HOST_ID: live.hostId, PLAYGROUND_WORKER_ADDRESSES: other.addresses, PLAYGROUND_WORKER_PORT: String(other.port) });
   assert.match(sameId, new RegExp(`PLAYGROUND_HOST_ID ${live.hostId} is in use by a live worker host`), sameId);

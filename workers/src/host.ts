@@ -185,6 +185,17 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     }
   }
 
+  /**
+   * A start that failed at `listen` (its addresses are another host's): gives back what the
+   * preflight and the listeners took, so nothing of it is left (its cgroups stayed, empty: an
+   * operator re-drill). No sandbox or launcher exists yet.
+   */
+  async abandonStart(): Promise<void> {
+    for (const server of this.servers) server.close();
+    await this.sandboxing.cgroups.removeGroup().catch(() => undefined);
+    await this.sandboxing.scratch?.close().catch(() => undefined);
+  }
+
   /** Warms every slot's sandbox, a few at a time. */
   async warm(): Promise<void> {
     const swept = await this.sandboxing.cgroups.sweepStale();
