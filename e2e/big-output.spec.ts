@@ -60,3 +60,22 @@ test('one very long line goes into bounded blocks too, and a carriage return sti
   const expected = Array.from({ length: 400 }, (_, i) => 'z'.repeat(499) + (i % 10)).join('');
   expect(await consoleText(page).evaluate((el) => el.textContent)).toBe(expected);
 });
+
+// A user trial: with blocks out of view skipped by the browser (content-visibility), the console
+// stopped following fast output to its end (12 000 lines ended showing line ~8 000 of them) and
+// its scrollbar misstated the length. It follows to the last line, and End shows the end.
+test('a fast run of thousands of lines ends with the console at its last line', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openPlayground(page);
+  await setCode(page, 'for (let i = 0; i < 5000; i++) console.log("line " + i);');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toContainText('Exited with code 0', { timeout: 60_000 });
+  await expect(consoleText(page)).toContainText('line 4999');
+  await expect.poll(() => consoleText(page).evaluate((el) => el.scrollHeight - el.clientHeight - el.scrollTop)).toBeLessThanOrEqual(8);
+  const lastLine = await consoleText(page).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + 20, r.bottom - 20);
+    return hit?.textContent?.trim().split('\n').at(-1) ?? '';
+  });
+  expect(lastLine).toContain('line 4999');
+});

@@ -40,3 +40,25 @@ test('Ctrl+Enter while a program runs runs the code again, as it is now', async 
   await expect(consoleText(page)).toHaveText('fourth\n');
 });
 
+
+// A user trial: Ctrl+Enter held down in the editor started a run at every auto-repeat past the
+// 400 ms guard (7 runs in 2 s). A held key is one press.
+test('Ctrl+Enter held down in the editor starts one run', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("once"); setTimeout(() => {}, 4000)');
+  let sockets = 0;
+  page.on('websocket', (ws) => {
+    if (ws.url().includes('/api/ws')) sockets++;
+  });
+  const cdp = await page.context().newCDPSession(page);
+  const key = { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, nativeVirtualKeyCode: 13, modifiers: 2 };
+  await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...key });
+  for (let i = 0; i < 8; i++) {
+    await page.waitForTimeout(250);
+    await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', autoRepeat: true, ...key });
+  }
+  await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...key });
+  await expect(consoleText(page)).toHaveText('once\n');
+  await page.waitForTimeout(500);
+  expect(sockets).toBe(1);
+});

@@ -58,25 +58,26 @@ export function firstClickOnly(action: () => void): (e: { detail: number }) => v
   };
 }
 
-/** Ctrl/⌘+Enter pressed again this soon after a run began is the same press (a held key). */
-const RUN_AGAIN_AFTER_MS = 400;
-
 /**
  * Ctrl/⌘+Enter: runs the code, or, while a program runs, runs the code as it is now in its place
  * (a user trial: it did nothing while a program ran, so changing the code and trying it again
- * took a Stop first). A press within RUN_AGAIN_AFTER_MS of the last start is ignored: Monaco's
- * shortcut has no `repeat` flag, and a held key would otherwise start a run per auto-repeat.
+ * took a Stop first). A held key is one press: its auto-repeats are dropped before anything
+ * sees them (Monaco's shortcut cannot tell a repeat: held in the editor, it started a run
+ * every few hundred milliseconds, a user trial).
  */
-export function useRunAgain(running: boolean, run: () => void): () => void {
-  const lastStartMs = useRef(-Infinity);
-  const latest = useRef({ running, run });
-  latest.current = { running, run };
-  return useCallback(() => {
-    const now = performance.now();
-    if (latest.current.running && now - lastStartMs.current < RUN_AGAIN_AFTER_MS) return;
-    lastStartMs.current = now;
-    latest.current.run();
+export function useRunAgain(run: () => void): () => void {
+  const latest = useRef(run);
+  latest.current = run;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.repeat || e.key !== 'Enter' || !(e.ctrlKey || e.metaKey)) return;
+      e.preventDefault();
+      e.stopPropagation();
+    };
+    window.addEventListener('keydown', onKey, { capture: true });
+    return () => window.removeEventListener('keydown', onKey, { capture: true });
   }, []);
+  return useCallback(() => latest.current(), []);
 }
 
 /** The run state machine shared by the playground and the embed. */

@@ -120,7 +120,7 @@ export function Embed() {
     // the end of its input ends.
     if (stdin) closeStdin({ quiet: true });
   }, [run, opts.language, opts.stdin, currentFiles, closeStdin]);
-  const runAgain = useRunAgain(running, doRun);
+  const runAgain = useRunAgain(doRun);
   /** Replaces the whole program (a host's setSource or setFiles). */
   const replaceProgram = (files: ProgramFile[], entry?: string) => {
     if (editorReady.current) editorApi.current?.setFiles(files);

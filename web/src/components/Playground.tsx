@@ -160,7 +160,7 @@ export function Playground() {
     run({ language: sourceRef.current.language, ...program, ...(stdin ? { stdin } : {}) }, stdin);
   }, [run, currentFiles, phone]);
 
-  const runAgain = useRunAgain(running, doRun);
+  const runAgain = useRunAgain(doRun);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
