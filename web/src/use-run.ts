@@ -80,6 +80,32 @@ export function useRunAgain(run: () => void): () => void {
   return useCallback(() => latest.current(), []);
 }
 
+/**
+ * The run keys of a whole page (playground or embed): Ctrl/⌘+Enter runs (again) from anywhere
+ * in it, not only from the editor (a user trial: in the embed, the console or the Run button
+ * ignored it); Esc stops a running program, except where Esc already means something: in the
+ * editor it closes suggestions and is the first half of "Esc then Tab" (a helper trial: leaving
+ * the editor that way stopped the program, so a keyboard user could never reach the stdin field
+ * of a program waiting for input), and in a text field it drops what was typed.
+ */
+export function useRunShortcuts(run: () => void, stop: () => void, running: boolean): () => void {
+  const runAgain = useRunAgain(run);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+        e.preventDefault();
+        if (!e.repeat) runAgain();
+      } else if (e.key === 'Escape' && running && !(e.target instanceof HTMLInputElement) && !(e.target instanceof Element && e.target.closest('.monaco-editor'))) {
+        e.preventDefault();
+        stop();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [runAgain, running, stop]);
+  return runAgain;
+}
+
 /** The run state machine shared by the playground and the embed. */
 export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: RunEvents = {}) {
   const [state, setState] = useState<RunState>({ phase: 'idle', status: 'Ready', statusKind: 'idle' });

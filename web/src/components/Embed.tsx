@@ -4,7 +4,7 @@ import { CodePreview } from './CodePreview.tsx';
 import { Console, type ConsoleApi } from './Console.tsx';
 import { FileTabs } from './FileTabs.tsx';
 import { StatusLine } from './StatusLine.tsx';
-import { firstClickOnly, useRun, useRunAgain } from '../use-run.ts';
+import { firstClickOnly, useRun, useRunShortcuts } from '../use-run.ts';
 import { fromFiles, mainFileName, shareUrl, sourceFiles } from '../share.ts';
 import type { ProgramFile } from '../../../protocol/program-files.ts';
 import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
@@ -120,7 +120,7 @@ export function Embed() {
     // the end of its input ends.
     if (stdin) closeStdin({ quiet: true });
   }, [run, opts.language, opts.stdin, currentFiles, closeStdin]);
-  const runAgain = useRunAgain(doRun);
+  const runAgain = useRunShortcuts(doRun, stop, running);
   /** Replaces the whole program (a host's setSource or setFiles). */
   const replaceProgram = (files: ProgramFile[], entry?: string) => {
     if (editorReady.current) editorApi.current?.setFiles(files);

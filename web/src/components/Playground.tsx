@@ -7,7 +7,7 @@ import { StatusLine } from './StatusLine.tsx';
 import { StdinBar } from './StdinBar.tsx';
 import { Shortcuts } from './Shortcuts.tsx';
 import { useMediaQuery } from '../use-media-query.ts';
-import { firstClickOnly, useRun, useRunAgain } from '../use-run.ts';
+import { firstClickOnly, useRun, useRunShortcuts } from '../use-run.ts';
 import { SteadyLabel } from './SteadyLabel.tsx';
 import { useLimits } from '../use-limits.ts';
 import { EXAMPLES } from '../examples.ts';
@@ -160,22 +160,7 @@ export function Playground() {
     run({ language: sourceRef.current.language, ...program, ...(stdin ? { stdin } : {}) }, stdin);
   }, [run, currentFiles, phone]);
 
-  const runAgain = useRunAgain(doRun);
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
-        e.preventDefault();
-        if (!e.repeat) runAgain();
-      } else if (e.key === 'Escape' && running && !(e.target instanceof HTMLInputElement)) {
-        // Not from the stdin field: an Esc there (to drop what was typed) stopped the program.
-        e.preventDefault();
-        stop();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [runAgain, running, stop]);
+  const runAgain = useRunShortcuts(doRun, stop, running);
 
   const share = async () => {
     // replaceState, not pushState: sharing never floods the browser history. The hash stays
