@@ -136,3 +136,30 @@ test('the Keys panel wraps its text inside a narrow phone', async ({ page }) => 
   expect(overflow).toEqual([]);
   await shot(page, 'phone-keys');
 });
+
+// Helper trial: on a 320 px phone "Run anyway" squeezed the Examples menu to 6 px, and Run →
+// Run anyway → Stop moved every control after the button.
+test.describe('on a 320 px phone', () => {
+  test.use({ viewport: { width: 320, height: 640 } });
+  test('the toolbar stays put through Run, Run anyway and Stop, and Examples keeps its room', async ({ page }) => {
+    await openPlayground(page);
+    const examples = page.getByLabel('Examples');
+    const place = async () => (await examples.boundingBox())!;
+    const idle = await place();
+    expect(idle.width).toBeGreaterThan(40);
+    await page.getByLabel('Language').selectOption('typescript');
+    await expect(page.locator('.editor[data-language="typescript"][data-ready="true"]')).toBeVisible();
+    await setCode(page, 'const n: number = "nope";\nsetInterval(() => console.log("tick", n), 100);');
+    await expect(page.locator('button.run[title*="problem"]')).toBeVisible({ timeout: 30_000 });
+    const withProblems = await place();
+    expect(withProblems.x).toBe(idle.x);
+    expect(withProblems.width).toBe(idle.width);
+    await page.getByRole('button', { name: /Run/ }).click();
+    await expect(consoleText(page)).toContainText('tick');
+    const running = await place();
+    expect(running.x).toBe(idle.x);
+    expect(running.width).toBe(idle.width);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await shot(page, 'phone-320-running');
+  });
+});

@@ -189,7 +189,7 @@ export function Playground() {
         <h1 className="brand">Node playground</h1>
         {running ? (
           <button type="button" className="primary stop" onClick={firstClickOnly(stop)} aria-keyshortcuts="Escape" title="Stop (Esc)">
-            <SteadyLabel text="■ Stop" />
+            <SteadyLabel kind="stop" />
           </button>
         ) : (
           <button
@@ -199,7 +199,7 @@ export function Playground() {
             aria-keyshortcuts="Control+Enter"
             title={problems.length ? `${problems.length} problem(s) in the code: run it anyway (Ctrl/Cmd+Enter)` : 'Run (Ctrl/Cmd+Enter)'}
           >
-            <SteadyLabel text={problems.length ? '▶ Run anyway' : '▶ Run'} />
+            <SteadyLabel kind={problems.length ? 'run-anyway' : 'run'} />
           </button>
         )}
         <select className="language" aria-label="Language" value={source.language} onChange={(e) => {
