@@ -8,6 +8,7 @@ import { preflight } from './src/sandbox/preflight.ts';
 import { createLeaseVerifier, createRegistry, createRelayProofVerifier, hostProof, type HostRegistry } from '../registry/index.ts';
 import { drainOnSignals } from '../protocol/process-signals.ts';
 import { isEntryPoint } from '../protocol/entry-point.ts';
+import { LogThrottle } from '../protocol/log-throttle.ts';
 import { HostMetrics } from './src/host-metrics.ts';
 import { startStatusServer } from './src/status-server.ts';
 
@@ -50,8 +51,10 @@ export async function startWorkerHost(config: WorkerHostConfig, registry: HostRe
   const proof = hostProof(leaseSecrets, config.hostId);
   registry.keepAlive(config.hostId, () => ({ ...workerHealth(host), leaseProof: proof }));
   await registry.registerSlots(records);
+  // Each slot event of a Redis outage fails: one line per 5 s, counting the rest (it wrote one per event).
+  const updateFailures = new LogThrottle(5000);
   const report = (err: Error) => {
-    log.warn({ err: err.message }, 'registry update failed');
+    updateFailures.note((alsoSuppressed) => log.warn({ err: err.message, alsoSuppressed }, 'registry update failed'));
     host.emit('registry-error', err.message);
   };
   // A slot's state reaches the registry once the current turn of the event loop is over: the

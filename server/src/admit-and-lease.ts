@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { toPublicError, type PublicErrorCode } from '../../protocol/index.ts';
 import { BusyError, type Lease } from '../../registry/index.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { LogThrottle } from './log-throttle.ts';
+import { LogThrottle } from '../../protocol/log-throttle.ts';
 import type { Recycling } from './slot-recycling.ts';
 
 /** A registry that cannot lease (Redis away) fails every run: one line per 5 s says so. */

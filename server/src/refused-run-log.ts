@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LogThrottle } from './log-throttle.ts';
+import { LogThrottle } from '../../protocol/log-throttle.ts';
 
 /** Per client and API, one line per this long; the rest are counted into the window's closing line. */
 const WINDOW_MS = 5000;

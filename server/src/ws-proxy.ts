@@ -12,11 +12,14 @@ import { SlotRelay, type RelayResult } from './slot-relay.ts';
 import { PreconnectPool } from './preconnect-pool.ts';
 import { admitAndLease } from './admit-and-lease.ts';
 import { logRefusedRun, type GatewayContext } from './gateway-context.ts';
+import { LogThrottle } from '../../protocol/log-throttle.ts';
 
 /** How long a client may take to close after its worker's connection ended. */
 const UPSTREAM_GONE_GRACE_MS = 1000;
 /** Slots that refused the connection before a run is given up (each one's host is reported). */
 const MAX_UNREACHABLE_RETRIES = 3;
+/** A Redis outage fails the release of every run that ends meanwhile: one line per 5 s says so. */
+const releaseFailures = new LogThrottle(5000);
 const STOP_FRAME_TEXT = encodeFrame(clientFrames.stop());
 
 /**
@@ -114,7 +117,7 @@ export class WsProxy {
       ctx.activeRuns.delete(handle);
       got.release(recycling);
       relay?.abort();
-      void ctx.registry.release(current).catch((e: Error) => ctx.log.error({ err: e.message }, 'lease release failed'));
+      void ctx.registry.release(current).catch((e: Error) => releaseFailures.note((alsoSuppressed) => ctx.log.error({ err: e.message, alsoSuppressed }, 'lease release failed')));
       // The access log: one line per run, client → run → worker → how it ended (the `exit`'s
       // reason, code and signal when the gateway saw it: proxied, on its way to the client;
       // in-process, from the slot once it is done, even for a client that left first).

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogThrottle } from '../../server/src/log-throttle.ts';
+import { LogThrottle } from '../../protocol/log-throttle.ts';
 
 /** A throttle on a hand-driven clock whose scheduled window ends run when the clock passes them. */
 function manual(everyMs: number) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Logger } from 'pino';
-import { LogThrottle } from '../../server/src/log-throttle.ts';
+import { LogThrottle } from '../../protocol/log-throttle.ts';
 import { RefusedRunLog } from '../../server/src/refused-run-log.ts';
 
 function harness(maxClients = 100) {
