@@ -27,3 +27,12 @@ test('an embed runs its program with the page-given stdin (query option and data
     await host.close();
   }
 });
+
+// Helper trial: an empty `stdin=` was taken for no input at all, so a program reading to the end
+// of its input waited until its timeout; `node main.js < /dev/null` ends at once.
+test('an empty stdin= is an empty input: the program reads EOF at once', async ({ page }) => {
+  await page.goto(`/embed?${new URLSearchParams({ code: SUM, lang: 'js', stdin: '' })}`);
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(page.getByTestId('console')).toContainText('sum 0');
+  await expect(page.getByTestId('status-text')).toHaveText(/Exited with code 0/);
+});

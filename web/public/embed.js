@@ -67,7 +67,7 @@
       if ('autorun' in block.dataset) q.set('autorun', '1');
       if (block.dataset.editor === 'hide') q.set('editor', '0');
       if (block.dataset.maxHeight) q.set('maxHeight', block.dataset.maxHeight);
-      if (block.dataset.stdin) q.set('stdin', block.dataset.stdin);
+      if (block.dataset.stdin !== undefined) q.set('stdin', block.dataset.stdin);
       var iframe = document.createElement('iframe');
       iframe.src = new URL('embed?' + q.toString(), base).toString();
       iframe.title = block.dataset.title || 'Runnable code example';

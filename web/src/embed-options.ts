@@ -45,7 +45,8 @@ export function readOptions(search: string): Options {
     showEditor: flag('editor', true),
     maxHeightPx: Number.isFinite(maxHeight) && maxHeight > 0 ? maxHeight : undefined,
     ...parseOrigins(q.get('origins')),
-    stdin: q.get('stdin') || undefined,
+    // Present but empty is an empty input (EOF at once, as `< /dev/null`), not no input.
+    stdin: q.get('stdin') ?? undefined,
   };
 }
 

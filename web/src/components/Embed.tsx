@@ -118,7 +118,7 @@ export function Embed() {
     run({ language: opts.language, ...(files.length === 1 ? { code: files[0]!.content } : { files, ...(entry ? { entry } : {}) }), ...(stdin ? { stdin } : {}) }, stdin);
     // The page's input is all of it, as `node main.js < input` reads it: a program waiting for
     // the end of its input ends.
-    if (stdin) closeStdin({ quiet: true });
+    if (stdin !== undefined) closeStdin({ quiet: true });
   }, [run, opts.language, opts.stdin, currentFiles, closeStdin]);
   const runAgain = useRunShortcuts(doRun, stop, running);
   /** Replaces the whole program (a host's setSource or setFiles). */
