@@ -1,10 +1,11 @@
 import { test, expect } from '@playwright/test';
 import { openPlayground, setCode, shot, status, WORKER } from './helpers.ts';
 
-// The e2e server runs with PLAYGROUND_TIMEOUT_MS=3000 and the default 1 MiB output cap.
+// The e2e server runs with PLAYGROUND_TIMEOUT_MS=3000 and the default 256 MiB memory and 1 MiB
+// output caps (the memory limit was not shown: a helper trial).
 test('the run limits are shown before a run and the elapsed time counts against them', async ({ page }) => {
   await openPlayground(page);
-  await expect(page.getByTestId('limits')).toHaveText('limits: 3 s, 1 MiB output');
+  await expect(page.getByTestId('limits')).toHaveText('max 3 s, 256 MiB RAM, 1 MiB output');
   await setCode(page, 'setInterval(() => {}, 1000)');
   await page.getByRole('button', { name: /Run/ }).click();
   await expect(page.locator('.status-time')).toContainText('of 3 s');
@@ -24,7 +25,7 @@ for (const size of sizes) {
   test(`on ${size.name} the status line keeps its height before, during and after a run`, async ({ page }) => {
     await page.setViewportSize(size.viewport);
     await openPlayground(page);
-    await expect(page.getByTestId('limits')).toHaveText('limits: 3 s, 1 MiB output');
+    await expect(page.getByTestId('limits')).toHaveText('max 3 s, 256 MiB RAM, 1 MiB output');
     const height = async () => Math.round((await page.getByTestId('status').boundingBox())!.height);
     // On a phone the status is on the Output tab.
     if (size.phone) await page.getByRole('button', { name: 'Output', exact: true }).click();

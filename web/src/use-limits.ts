@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react';
 export interface Limits {
   timeoutMs: number;
   maxOutputBytes: number;
+  /** A run's memory cap; a server that does not say it shows the other two. */
+  memoryMb?: number;
 }
 
 /**
@@ -18,7 +20,8 @@ export function useLimits(): Limits | undefined {
       .then((r) => r.json())
       .then((h: { limits?: Partial<Limits> }) => {
         const l = h.limits;
-        if (l && typeof l.timeoutMs === 'number' && typeof l.maxOutputBytes === 'number') setLimits({ timeoutMs: l.timeoutMs, maxOutputBytes: l.maxOutputBytes });
+        if (l && typeof l.timeoutMs === 'number' && typeof l.maxOutputBytes === 'number')
+          setLimits({ timeoutMs: l.timeoutMs, maxOutputBytes: l.maxOutputBytes, ...(typeof l.memoryMb === 'number' ? { memoryMb: l.memoryMb } : {}) });
       })
       .catch(() => undefined);
     return () => ac.abort();

@@ -26,10 +26,11 @@ export function StatusLine({ state, onRetry, limits }: { state: RunState; onRetr
           phone when the first run starts and its worker appears). */}
       {limits && (
         <span className="status-meta">
-          <span className="status-limits" data-testid="limits" title="A run is stopped when it passes either limit">
-            {/* On a phone the words go, so the worker's address fits whole beside them. */}
-            <span className="wide-only">limits: </span>
-            {formatSeconds(limits.timeoutMs)}, {formatBytes(limits.maxOutputBytes)}
+          <span className="status-limits" data-testid="limits" title="A run is stopped when it passes any of these limits">
+            {/* On a phone the words (and the memory) go, so the worker's address fits whole beside them. */}
+            <span className="wide-only">max </span>
+            {formatSeconds(limits.timeoutMs)}, {limits.memoryMb !== undefined && <span className="wide-only">{formatBytes(limits.memoryMb * 1024 ** 2)} RAM, </span>}
+            {formatBytes(limits.maxOutputBytes)}
             <span className="wide-only"> output</span>
           </span>
           {state.worker && <Worker address={state.worker} />}
