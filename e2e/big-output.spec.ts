@@ -79,3 +79,25 @@ test('a fast run of thousands of lines ends with the console at its last line', 
   });
   expect(lastLine).toContain('line 4999');
 });
+
+// A helper trial: copying output across the edge of two blocks of one long line put a newline
+// into the copied text, where the program printed none. What is copied is what was printed.
+test('copying the output gives the printed text, long lines across blocks included', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openPlayground(page);
+  await setCode(page, 'console.log("first");\nfor (let i = 0; i < 400; i++) process.stdout.write("q".repeat(499) + (i % 10));\nconsole.log();\nconsole.log("last");');
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(status(page)).toContainText('Exited with code 0', { timeout: 60_000 });
+  expect(await page.locator('.console .console-block').count()).toBeGreaterThan(2);
+  await consoleText(page).evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    getSelection()!.removeAllRanges();
+    getSelection()!.addRange(range);
+  });
+  await page.keyboard.press('ControlOrMeta+C');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const long = Array.from({ length: 400 }, (_, i) => 'q'.repeat(499) + (i % 10)).join('');
+  expect(copied).toBe(`first\n${long}\nlast\n`);
+});

@@ -198,6 +198,19 @@ export const Console = forwardRef<ConsoleApi, Props>(function Console({ onResize
           e.preventDefault();
           onLocation(Number(link.dataset.line), link.dataset.column ? Number(link.dataset.column) : undefined, link.dataset.file);
         }}
+        onCopy={(e) => {
+          // The browser ends every block element's text with a newline when it copies, but a
+          // block may end mid-line (a line longer than a block goes on in the next): a copy
+          // across that edge got a newline the program never printed (a helper trial). The
+          // printed newlines are in the text itself, so the selection's text content is exact.
+          const el = box.current;
+          const sel = getSelection();
+          if (!el || !sel || sel.isCollapsed) return;
+          const ranges = Array.from({ length: sel.rangeCount }, (_, i) => sel.getRangeAt(i));
+          if (!ranges.every((r) => el.contains(r.commonAncestorContainer))) return;
+          e.preventDefault();
+          e.clipboardData.setData('text/plain', ranges.map((r) => r.cloneContents().textContent ?? '').join(''));
+        }}
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
