@@ -110,10 +110,10 @@ export class MemoryRegistry implements Registry {
     }
   }
 
-  async reportUnreachable(lease: Lease): Promise<void> {
+  async reportUnreachable(lease: Lease, why: 'unreachable' | 'draining' = 'unreachable'): Promise<void> {
     const e = this.entries.get(lease.slot.id);
     if (!e || e.lease?.leaseId !== lease.leaseId) return;
-    this.counts.slotsUnreachable++;
+    if (why === 'unreachable') this.counts.slotsUnreachable++;
     e.lease = undefined;
     e.ready = false;
     this.idle.delete(e.slot.id);

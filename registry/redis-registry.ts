@@ -480,8 +480,8 @@ export class RedisRegistry implements Registry {
   }
 
   /** A leased slot refused the connection: its host is treated as down until it heartbeats. */
-  async reportUnreachable(lease: Lease): Promise<void> {
-    await this.call('unreachable', clusterNow(), lease.slot.id, lease.leaseId);
+  async reportUnreachable(lease: Lease, why: 'unreachable' | 'draining' = 'unreachable'): Promise<void> {
+    await this.call('unreachable', clusterNow(), lease.slot.id, lease.leaseId, why);
   }
 
   async lease(options: LeaseOptions): Promise<Lease> {

@@ -161,12 +161,14 @@ clearLease(p, id)
 return offer(p, id, now)
 `,
   /**
-   * ARGV: prefix, now, slotId, leaseId — a gateway could not connect to the slot it leased: its
-   * host is taken as dead (its heartbeat key is deleted, so none of its slots is leased) until
-   * it renews its heartbeat; a live host does so within a third of the TTL and its slots return.
+   * ARGV: prefix, now, slotId, leaseId, why — a gateway could not connect to the slot it leased
+   * (why = 'unreachable'), or its host answered that it drains ('draining'): the host is taken
+   * as gone (its heartbeat key is deleted, so none of its slots is leased) until it renews its
+   * heartbeat; a live host does so within a third of the TTL and its slots return. Only
+   * 'unreachable' is counted as a fault.
    */
   unreachable: `
-local p, now, id, leaseId = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local p, now, id, leaseId, why = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local s = p .. 'slot:' .. id
 if redis.call('HGET', s, 'leaseId') ~= leaseId then return 0 end
 redis.call('HSET', s, 'leaseId', '', 'deadline', '0', 'gateway', '')
@@ -174,7 +176,7 @@ redis.call('ZREM', p .. 'leases', id)
 redis.call('LREM', p .. 'idle', 0, id)
 local host = redis.call('HGET', s, 'hostId')
 if host then redis.call('DEL', p .. 'host:' .. host) end
-redis.call('HINCRBY', p .. 'counters', 'slotsUnreachable', 1)
+if why ~= 'draining' then redis.call('HINCRBY', p .. 'counters', 'slotsUnreachable', 1) end
 return 1
 `,
   /**

@@ -119,8 +119,12 @@ export interface GatewayRegistry {
    */
   together<T>(fn: () => T): T;
   leaveAsGateway(): Promise<void>;
-  /** A leased slot could not be reached: the slot is not offered again as if it were idle. */
-  reportUnreachable(lease: Lease): Promise<void>;
+  /**
+   * A leased slot could not be reached, or its host answered that it is draining: the slot is
+   * not offered again as if it were idle, and its host's slots are not leased until it beats
+   * again. Only `unreachable` counts as a fault (`slotsUnreachable`): a drain is planned.
+   */
+  reportUnreachable(lease: Lease, why?: 'unreachable' | 'draining'): Promise<void>;
   /**
    * Whether the slot `lease` held is done with that lease's run: its worker host has torn the
    * run down and booted the next sandbox (the slot is ready again, or already leased to someone

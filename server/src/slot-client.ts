@@ -150,6 +150,7 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     });
     ws.on('message', (data) => this.received(data.toString()));
     ws.on('error', (err: Error & { code?: string }) => {
+      if (retrying) return;
       // A slot that refuses the connection (its host died before its heartbeat expired): the
       // host is reported down and the run is leased elsewhere, as the WebSocket proxy does.
       const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH';
@@ -169,6 +170,13 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     });
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
+      // Its host began a drain after the lease (ws-proxy.ts says why): leased elsewhere, not a fault.
+      if (res.statusCode === 503 && unreachable < MAX_UNREACHABLE_RETRIES && !this.finished) {
+        retrying = true;
+        ws.terminate();
+        void this.elsewhere(opts, req, lease, unreachable + 1, 'draining');
+        return;
+      }
       this.refused(res.statusCode ?? 0);
     });
   }
@@ -200,8 +208,8 @@ export class SlotClient extends EventEmitter<SlotClientEvents> {
     this.finish(false);
   }
 
-  private async elsewhere(opts: SlotClientOptions, req: SlotRunRequest, dead: Lease, unreachable: number): Promise<void> {
-    await opts.registry.reportUnreachable(dead).catch(() => undefined);
+  private async elsewhere(opts: SlotClientOptions, req: SlotRunRequest, dead: Lease, unreachable: number, why: 'unreachable' | 'draining' = 'unreachable'): Promise<void> {
+    await opts.registry.reportUnreachable(dead, why).catch(() => undefined);
     try {
       const leaseOptions = { waitMs: opts.queueWaitMs, holdMs: opts.leaseHoldMs, signal: opts.signal };
       this.lease = await (opts.lease ? opts.lease(leaseOptions) : opts.registry.lease(leaseOptions));

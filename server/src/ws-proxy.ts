@@ -109,6 +109,8 @@ export class WsProxy {
     const startedAt = performance.now();
     let current = lease;
     let unreachable = 0;
+    /** Slots whose host turned out draining (leased just before it deregistered). */
+    let drained = 0;
     // The slot's teardown after the run counts against the client's share (edge.ts), also when
     // the client leaves before its `exit`: a client that left on its program's last output was
     // not charged, and held every slot tearing its runs down.
@@ -151,18 +153,29 @@ export class WsProxy {
       if (socket.destroyed) return;
       // A slot that refuses the connection (its host died, its heartbeat not yet expired) is
       // reported so it is not offered again as idle, and the run is leased elsewhere: the
-      // client never learns of it. Anything else is the usual typed error.
-      if (result.kind !== 'unreachable' || unreachable >= MAX_UNREACHABLE_RETRIES) {
+      // client never learns of it. A slot whose host began a drain after the lease (503: it
+      // deregisters as its drain begins, or could not, Redis being away) is taken out the same
+      // way and the run leased elsewhere, but not as a fault: a drain is planned (an operator
+      // drill: a run leased as its host drained got INTERNAL "refused (HTTP 503)"). Anything
+      // else is the usual typed error.
+      const draining = result.kind === 'refused' && result.status === 503;
+      if (draining && drained < MAX_UNREACHABLE_RETRIES) {
+        drained++;
+        ctx.log.info({ runId, worker: current.slot.address, hostId: current.slot.hostId }, 'worker slot draining: leasing another slot');
+        this.pool.forget(current.slot.address);
+        await ctx.registry.reportUnreachable(current, 'draining').catch(() => undefined);
+      } else if (result.kind !== 'unreachable' || unreachable >= MAX_UNREACHABLE_RETRIES) {
         const why = result.kind === 'refused' ? `HTTP ${result.status}` : result.kind === 'unreachable' ? result.code : result.kind === 'broken' ? result.message : result.kind;
         ctx.log.error({ runId, worker: current.slot.address, err: why }, 'relay to worker slot failed');
         return fail('INTERNAL', result.kind === 'refused' ? `the worker slot refused the run (${why}); retry` : 'the worker slot could not be reached; retry');
+      } else {
+        unreachable++;
+        ctx.metrics.slotsUnreachable.inc();
+        ctx.log.warn({ runId, worker: current.slot.address, hostId: current.slot.hostId, err: result.code }, 'worker slot unreachable: its host is taken as down; leasing another slot');
+        this.pool.forget(current.slot.address);
+        await ctx.registry.reportUnreachable(current).catch(() => undefined);
       }
-      unreachable++;
-      ctx.metrics.slotsUnreachable.inc();
-      ctx.log.warn({ runId, worker: current.slot.address, hostId: current.slot.hostId, err: result.code }, 'worker slot unreachable: its host is taken as down; leasing another slot');
-      this.pool.forget(current.slot.address);
       const dead = current;
-      await ctx.registry.reportUnreachable(dead).catch(() => undefined);
       try {
         current = await ctx.registry.lease({ waitMs: ctx.config.queueWaitMs, holdMs: ctx.leaseHoldMs });
       } catch (e) {

@@ -7,6 +7,9 @@ import { Redis } from 'ioredis';
 import { runOverWs, type Received } from '../helpers/ws-client.ts';
 import { getJson, slotBlock, spawnEntry, waitFor } from '../helpers/playground.ts';
 import { linesWithDuplicateKeys } from '../helpers/log-lines.ts';
+import http from 'node:http';
+import pino from 'pino';
+import { createRegistry, hostProof, type HostRegistry } from '../../registry/index.ts';
 
 const clusters: Cluster[] = [];
 // The test is one address opening many runs: it may, and a trusted proxy lets it speak for
@@ -345,4 +348,81 @@ test('gateways whose clocks are 45 s off neither end the cluster\'s runs nor hav
     const r = await runOverWs(g.wsUrl, { type: 'run', language: 'js', code: 'console.log("skewed ok")' }, as(2));
     assert.equal(r.stdout, 'skewed ok\n', JSON.stringify(r.messages));
   }
+});
+
+// An operator drill: a planned drain (SIGTERM to a worker host) under steady traffic made a run
+// fail INTERNAL "the worker slot refused the run (HTTP 503)": it had been leased a slot of the
+// host just before the host deregistered, and reached it draining. The race is a millisecond
+// wide; here the draining host's slot stays in the registry (a host answering every upgrade 503,
+// registered as an idle slot with a live, trusted heartbeat), so every run meets it.
+test('a slot whose host is draining (503) is given back and the run is leased elsewhere, nothing reported as a fault', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster(undefined, MANY_CLIENTS);
+  clusters.push(cluster);
+  await cluster.workerHost(1);
+  const gw = await cluster.gateway();
+  await cluster.waitIdle(gw.httpUrl, 1);
+  const draining = http.createServer((_req, res) => res.writeHead(503).end());
+  draining.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
+  await new Promise<void>((r) => draining.listen(0, '127.0.0.1', r));
+  const port = (draining.address() as { port: number }).port;
+  const registry = await createRegistry(cluster.redisUrl, pino({ level: 'silent' }), 1000, cluster.prefix, 5000);
+  try {
+    const hostId = 'hdraining';
+    (registry as HostRegistry).keepAlive(hostId, () => ({ leaseProof: hostProof([cluster.secret], hostId) }));
+    await (registry as HostRegistry).registerSlots([{ id: 'draining-slot', address: `127.0.0.1:${port}`, hostId }]);
+    await (registry as HostRegistry).markReady('draining-slot');
+    await cluster.waitIdle(gw.httpUrl, 2);
+    // The live host's slot busy: the next run is leased the draining one, then waits for the live one.
+    const long = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("ok"), 1500)' }, as(0));
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("ok")' }, as(1));
+    assert.equal(r.stdout, 'ok\n', JSON.stringify(r.error));
+    assert.equal((await long).stdout, 'ok\n');
+    assert.match(gw.logs(), /worker slot draining: leasing another slot/);
+    // The HTTP API's way to a slot too. The draining host was taken out: made to beat again first.
+    await (registry as HostRegistry).markReady('draining-slot');
+    await cluster.waitIdle(gw.httpUrl, 2);
+    const long2 = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("ok"), 1500)' }, as(2));
+    await new Promise((r) => setTimeout(r, 500));
+    const api = await fetch(`${gw.httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json', ...as(3).headers }, body: JSON.stringify({ language: 'javascript', version: '*', files: [{ content: 'console.log("ok")' }] }) });
+    const body = (await api.json()) as { run?: { stdout?: string } };
+    assert.equal(api.status, 200, JSON.stringify(body));
+    assert.equal(body.run?.stdout, 'ok\n');
+    assert.equal((await long2).stdout, 'ok\n');
+    const faults = gw.logs().split('\n').filter((l) => /"msg":"[^"]*(unreachable|relay to worker slot failed)/.test(l));
+    assert.deepEqual(faults, []);
+  } finally {
+    await registry.close();
+    draining.close();
+  }
+});
+
+// An operator drill: a planned drain (SIGTERM to a worker host) under steady traffic made the
+// gateway warn "worker slot unreachable: its host is taken as down" 40–600 ms in, as for a host
+// that died. A drain is planned: no run may be sent to a draining host's slot, and nothing
+// may be logged as a fault.
+test('a worker host drained under traffic: every run is served elsewhere and no slot is reported unreachable', { timeout: 120_000 }, async (t) => {
+  const cluster = new Cluster(undefined, { ...MANY_CLIENTS, PLAYGROUND_SHUTDOWN_GRACE_MS: '3000' });
+  clusters.push(cluster);
+  const a = await cluster.workerHost(3);
+  await cluster.workerHost(3);
+  const gw = await cluster.gateway();
+  await cluster.waitIdle(gw.httpUrl, 6);
+  const results: Received[] = [];
+  const loops = Array.from({ length: 3 }, async (_, i) => {
+    // Until a second after the host has gone (bounded: at most 150 runs each).
+    for (let n = 0, goneAt = 0; n < 150 && !(goneAt && performance.now() - goneAt > 1000); n++) {
+      results.push(await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("ok"), 20)' }, as(i)));
+      if (!goneAt && a.proc.exitCode !== null) goneAt = performance.now();
+    }
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  a.proc.kill('SIGTERM');
+  await Promise.all(loops);
+  await waitFor('the drained host to exit', () => (a.proc.exitCode !== null ? true : undefined), 20_000);
+  const failed = results.filter((r) => r.stdout !== 'ok\n');
+  t.diagnostic(`${results.length} runs, ${failed.length} not ok`);
+  assert.deepEqual(failed.map((r) => r.error ?? r.exit), []);
+  const faults = gw.logs().split('\n').filter((l) => /"msg":"[^"]*(unreachable|relay to worker slot failed)/.test(l));
+  assert.deepEqual(faults, []);
 });

@@ -128,6 +128,17 @@ test('an unreachable slot takes its host out at once; the host\'s next heartbeat
   assert.equal((await gw.counters()).slotsUnreachable, 1);
 });
 
+test('a slot whose host answered it drains takes the host out the same way, but is not counted as unreachable', async () => {
+  const prefix = newPrefix();
+  await hostWith(prefix, 'h1', 2, { ttlMs: 3000 });
+  const gw = await open(prefix);
+  const lease = await gw.lease({ waitMs: 0, holdMs: 10_000 });
+  await gw.reportUnreachable(lease, 'draining');
+  assert.deepEqual(await gw.stats(), { total: 0, idle: 0, busy: 0, leased: 0, waiting: 0 });
+  await assert.rejects(gw.lease({ waitMs: 0, holdMs: 1000 }), BusyError);
+  assert.equal((await gw.counters()).slotsUnreachable, 0);
+});
+
 test('a host that never returns is forgotten with its slots after the forget delay', async () => {
   const prefix = newPrefix();
   const { reg: host, ids } = await hostWith(prefix, 'gone', 2, { ttlMs: 500, forgetMs: 1000 });
