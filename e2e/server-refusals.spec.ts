@@ -62,3 +62,27 @@ test('a run queued for a free worker says so, then runs', async ({ page, baseURL
   await expect(status(page)).toHaveText('Exited with code 0', { timeout: 20_000 });
   await expect(page.getByTestId('console')).toContainText('my turn');
 });
+
+// A helper trial: Stop (or Esc) on a run not started yet (runs replaced in quick succession, the
+// last one still connecting) only queued a stop frame: the status stayed "Connecting…", then
+// "Waiting for a free worker…", and the program started once a slot was free, to be stopped a
+// moment later (an embed saw its run-start after its stop). Stopping a run that has not
+// started gives up its place at once: nothing runs.
+test('Stop on a run that has not started ends it at once, and it never runs', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'console.log("started"); setInterval(() => {}, 1000);');
+  await page.getByTestId('console').focus();
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('ControlOrMeta+Enter');
+    await page.waitForTimeout(60);
+  }
+  await page.waitForTimeout(100);
+  // The replaced runs' sockets still hold this client's places for a moment: the last one waits.
+  await expect(status(page)).toHaveText('Connecting…');
+  await page.keyboard.press('Escape');
+  await expect(status(page)).toHaveText('Stopped', { timeout: 500 });
+  await expect(page.getByRole('button', { name: /Run/ })).toBeVisible();
+  await page.waitForTimeout(2500);
+  await expect(status(page)).toHaveText('Stopped');
+  await expect(page.getByTestId('console')).toHaveText('');
+});

@@ -117,6 +117,8 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
   const retry = useRef<{ timer: number; request: RunRequest; eof: boolean; error: ErrorMessage } | undefined>(undefined);
   /** The run's stdin was closed (EOF sent or queued). */
   const eofSent = useRef(false);
+  /** The current run's `started` came (its program is running on a worker). */
+  const started = useRef(false);
   const ev = useRef(events);
   ev.current = events;
 
@@ -136,6 +138,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
       cancelRetry();
       stopTicker();
       eofSent.current = false;
+      started.current = false;
       const con = consoleRef.current;
       con?.clear();
       if (echoStdin) con?.echo(echoStdin);
@@ -177,6 +180,7 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
       const h: RunHandle = startRun(request, {
         onStarted: (msg) => {
           if (!current()) return;
+          started.current = true;
           startedAt.current = performance.now();
           setState({ phase: 'running', status: 'Running…', statusKind: 'running', worker: msg.worker, elapsedMs: 0 });
           ticker.current = window.setInterval(() => {
@@ -237,6 +241,18 @@ export function useRun(consoleRef: React.RefObject<ConsoleApi | null>, events: R
 
   const stop = useCallback(() => {
     const waiting = retry.current;
+    if (!waiting && handle.current && !started.current) {
+      // Not started yet (connecting, or queued for a worker): the connection is dropped, which
+      // gives up the run's place in the queue; a stop frame would wait for a worker and start
+      // the program only to stop it (a helper trial). The run ends here, as stopped.
+      handle.current.abandon();
+      handle.current = undefined;
+      stopTicker();
+      window.clearTimeout(waitNote.current);
+      setState({ phase: 'idle', status: 'Stopped', statusKind: 'idle' });
+      ev.current.onEnd?.({ type: 'exit', code: null, signal: null, reason: 'stopped', durationMs: 0 }, undefined);
+      return;
+    }
     if (!waiting) return handle.current?.stop();
     // Stopped while waiting to try again: nothing runs, and the run ends here.
     cancelRetry();
