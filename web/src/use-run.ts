@@ -86,7 +86,8 @@ export function useRunAgain(run: () => void): () => void {
  * ignored it); Esc stops a running program, except where Esc already means something: in the
  * editor it closes suggestions and is the first half of "Esc then Tab" (a helper trial: leaving
  * the editor that way stopped the program, so a keyboard user could never reach the stdin field
- * of a program waiting for input), and in a text field it drops what was typed.
+ * of a program waiting for input), and in a text field it drops what was typed (the stdin field
+ * lets it through when it is empty: StdinBar.tsx).
  */
 export function useRunShortcuts(run: () => void, stop: () => void, running: boolean): () => void {
   const runAgain = useRunAgain(run);
@@ -95,7 +96,7 @@ export function useRunShortcuts(run: () => void, stop: () => void, running: bool
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
         if (!e.repeat) runAgain();
-      } else if (e.key === 'Escape' && running && !(e.target instanceof HTMLInputElement) && !(e.target instanceof Element && e.target.closest('.monaco-editor'))) {
+      } else if (e.key === 'Escape' && running && !(e.target instanceof HTMLInputElement && e.target.id !== 'stdin-input') && !(e.target instanceof Element && e.target.closest('.monaco-editor'))) {
         e.preventDefault();
         stop();
       }

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 
 const KEYS: ReadonlyArray<[string, string]> = [
   ['Ctrl/⌘ + Enter', 'Run (while running: run the code again)'],
-  ['Esc', 'Stop the running program (outside the editor: there Esc is the editor\u2019s)'],
+  ['Esc', 'Stop the running program (not in the editor, where Esc is the editor\u2019s; in the stdin field, once it is empty)'],
   ['Shift + Alt + F', 'Format the code'],
   ['Ctrl/⌘ + Z', 'Undo (also undoes loading an example)'],
   ['Ctrl/⌘ + F', 'Find in the code'],

@@ -34,7 +34,21 @@ export function StdinBar({ running, closed, onSend, onEof }: Props) {
       }}
     >
       <label htmlFor="stdin-input">stdin</label>
-      <input id="stdin-input" value={line} onChange={(e) => setLine(e.target.value)} placeholder={placeholder} disabled={running && closed} autoComplete="off" />
+      <input
+        id="stdin-input"
+        value={line}
+        onChange={(e) => setLine(e.target.value)}
+        // Esc drops what was typed, and only that; in an empty field it goes on to the page, where
+        // it stops a running program (use-run.ts).
+        onKeyDown={(e) => {
+          if (e.key !== 'Escape' || !line) return;
+          e.stopPropagation();
+          setLine('');
+        }}
+        placeholder={placeholder}
+        disabled={running && closed}
+        autoComplete="off"
+      />
       {queued > 0 && !running && (
         <span className="stdin-queued" data-testid="stdin-queued">
           {queued} line{queued === 1 ? '' : 's'} queued
