@@ -151,18 +151,32 @@ export function Embed() {
     };
   }, [live, opts.showEditor]);
 
-  // Autosize: report the content height to the host page (our protocol and RunKit's).
+  // Autosize: report the height the content needs to the host page (our protocol and RunKit's).
+  // The embed never lays itself out taller than its frame (styles.css: a plain iframe of fixed
+  // height, which nobody resizes, cut off the newest output): the console shrinks and scrolls
+  // instead, so what it holds beyond its box (up to its own cap) is added back here.
+  const reportSize = useRef<() => void>(() => undefined);
+  /** The `max-height` option as laid out (below), for the report. */
+  const maxHeight = useRef(0);
   useEffect(() => {
     const el = root.current;
     if (!el) return;
     let last = 0;
     const report = () => {
-      const height = Math.ceil(el.getBoundingClientRect().height);
+      let needed = el.getBoundingClientRect().height;
+      const out = el.querySelector<HTMLElement>('.console');
+      if (out) {
+        const outCap = parseFloat(getComputedStyle(out).maxHeight) - (out.offsetHeight - out.clientHeight);
+        needed += Math.max(0, (Number.isFinite(outCap) ? Math.min(out.scrollHeight, outCap) : out.scrollHeight) - out.clientHeight);
+      }
+      const cap = maxHeight.current;
+      const height = Math.ceil(cap ? Math.min(needed, cap) : needed);
       if (height === last) return;
       last = height;
       post('resize', { height });
       toParent({ context: 'iframe.resize', src: location.href, height });
     };
+    reportSize.current = report;
     const ro = new ResizeObserver(report);
     ro.observe(el);
     report();
@@ -248,9 +262,10 @@ export function Embed() {
   // need is raised to that: below it the console was cut off whole (a user probe: two files
   // at 120 px ran with no output to see).
   const maxHeightPx = opts.maxHeightPx && Math.max(opts.maxHeightPx, BAR_PX + (tabs ? TABS_PX : 0) + 3 * LINE_PX + CONSOLE_MIN_PX);
+  maxHeight.current = maxHeightPx || 0;
 
   return (
-    <main className="embed-root" ref={root} aria-label="Runnable code example" style={maxHeightPx ? { maxHeight: maxHeightPx } : undefined}>
+    <main className="embed-root" ref={root} aria-label="Runnable code example" style={maxHeightPx ? { maxHeight: `min(${maxHeightPx}px, 100vh)` } : undefined}>
       <div className="embed-bar" role="toolbar" aria-label="Run controls">
         {running ? (
           <button type="button" className="primary stop" onClick={firstClickOnly(stop)}>
@@ -327,7 +342,7 @@ export function Embed() {
           )}
         </div>
       )}
-      <Console ref={consoleRef} files={tabs ? files.map((f) => f.name) : undefined} onLocation={(line, column, file) => editorApi.current?.revealLine(line, column, file)} />
+      <Console ref={consoleRef} files={tabs ? files.map((f) => f.name) : undefined} onLocation={(line, column, file) => editorApi.current?.revealLine(line, column, file)} onResize={() => reportSize.current()} />
     </main>
   );
 }
