@@ -14,3 +14,15 @@ test('stdin round trip: a line typed below reaches the program; EOF ends it', as
   await expect(consoleText(page)).toContainText('eof');
   await expect(status(page)).toHaveText('Exited with code 0');
 });
+
+// A helper trial: the stdin bar's button says Queue before a run and Send during it, and the
+// width between them resized the input field at every run's start and end.
+test('the stdin field keeps its width through a run (Queue and Send share one width)', async ({ page }) => {
+  await openPlayground(page);
+  await setCode(page, 'setTimeout(() => {}, 1500)');
+  const input = page.locator('#stdin-input');
+  const before = (await input.boundingBox())!.width;
+  await page.getByRole('button', { name: /Run/ }).click();
+  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeVisible();
+  expect((await input.boundingBox())!.width).toBe(before);
+});

@@ -55,7 +55,13 @@ export function StdinBar({ running, closed, onSend, onEof }: Props) {
         </span>
       )}
       <button type="submit" disabled={running && closed}>
-        {running ? 'Send' : 'Queue'}
+        {/* One width for both words: the field beside it resized at every run's start and end. */}
+        <span className="steady-label">
+          <span className="steady-label-sizer" aria-hidden="true">
+            {running ? 'Queue' : 'Send'}
+          </span>
+          <span>{running ? 'Send' : 'Queue'}</span>
+        </span>
       </button>
       <button
         type="button"
