@@ -35,7 +35,8 @@ test('the embed inside a host page answers postMessage commands, emits output/ru
     expect(output.map((o: any) => o.data).join('')).toBe('line 1\nline 2\nline 3\n');
     expect(output.every((o: any) => o.stream === 'stdout')).toBe(true);
     const [end] = await events(page, 'run-end');
-    expect(end.data).toMatchObject({ code: 0, reason: 'exit' });
+    // Its runId is the run-start's (a host could not tell whose end it was: a helper trial).
+    expect(end.data).toMatchObject({ runId: start.data.runId, code: 0, reason: 'exit' });
     expect(typeof end.data.durationMs).toBe('number');
     // The output made the content taller: the iframe reported it and the host resized it.
     await expect.poll(() => page.locator('#pg').evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(heightBefore);

@@ -99,18 +99,29 @@ export function Embed() {
   const editorReady = useRef(false);
   /** The files as the editor has them now (React state may be a keystroke behind). */
   const currentFiles = useCallback((): ProgramFile[] => (editorReady.current && editorApi.current ? editorApi.current.getFiles() : sourceFiles(sourceRef.current)), []);
+  /** The current run's id, once it started (its run-start said it). */
+  const startedRunId = useRef<string | undefined>(undefined);
   const { state, run, stop, sendStdin, closeStdin } = useRun(consoleRef, {
     // On the file the error names (error-location.ts); the console's link shows it.
     onErrorLocation: (marker) => editorApi.current?.setMarkers([marker]),
-    onStart: (s) => post('run-start', { runId: s.runId, worker: s.worker }),
+    onStart: (s) => {
+      startedRunId.current = s.runId;
+      post('run-start', { runId: s.runId, worker: s.worker });
+    },
     onOutput: (stream, data) => post('output', { stream, data }),
-    onEnd: (exit, error) => post('run-end', exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs } : { code: null, reason: 'error', error: error?.code ?? 'DISCONNECTED' }),
+    // With the runId of its run-start, when it had one: a replaced run emits no run-end, and a
+    // host could not tell whose end this was (a helper trial).
+    onEnd: (exit, error) => {
+      const runId = startedRunId.current ? { runId: startedRunId.current } : {};
+      post('run-end', exit ? { ...runId, code: exit.code, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs } : { ...runId, code: null, reason: 'error', error: error?.code ?? 'DISCONNECTED' });
+    },
   });
   const running = state.phase !== 'idle';
   /** For the host's commands, which outlive a render. */
   const runningRef = useRef(running);
   runningRef.current = running;
   const doRun = useCallback(() => {
+    startedRunId.current = undefined;
     const files = currentFiles();
     const { entry } = sourceRef.current;
     // One file is sent as `code`, as before files existed; several as `files` (+ `entry`).
