@@ -243,3 +243,32 @@ test('worker host SIGTERM: /healthz counts only the slots still serving (busy = 
     await cluster.stop();
   }
 });
+
+// A gateway may hold a lease on a slot of a host that deregisters as it drains (leased a moment
+// before): it must find the slot answering 503 (draining: lease elsewhere, not a fault), not a
+// refused connection, which reads as a host that died. An idle host's drain closed its listeners
+// within milliseconds of the signal.
+test('worker host SIGTERM with nothing running: its slot addresses answer 503 for a moment before they close', { timeout: 60_000 }, async () => {
+  const cluster = new Cluster();
+  try {
+    const host = await cluster.workerHost(2, { PLAYGROUND_SHUTDOWN_GRACE_MS: '3000' });
+    const gw = await cluster.gateway();
+    await cluster.waitIdle(gw.httpUrl, 2);
+    const exited = new Promise<number | null>((r) => host.proc.once('exit', (code) => r(code)));
+    host.proc.kill('SIGTERM');
+    // 0: the connection was refused (statusOf answers 0 when fetch fails).
+    const seen: number[] = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < 10_000) {
+      const answer = (await statusOf(`http://${host.slots[0]}/healthz`)).status;
+      if (seen.at(-1) !== answer) seen.push(answer);
+      if (answer === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Idle (200) only if the first probe beat the signal: then draining, then closed.
+    assert.deepEqual(seen.filter((x) => x !== 200), [503, 0], `answers seen: ${seen.join(', ')}`);
+    assert.equal(await exited, 0, host.logs());
+  } finally {
+    await cluster.stop();
+  }
+});

@@ -17,6 +17,15 @@ import { acceptRelayLink, type RelayLinkHost } from './relay-link.ts';
 import { holdWrites, refuse } from './slot-socket.ts';
 
 /** The worker host's checks of what gateways present (registry/lease-token.ts, relay-credential.ts). */
+
+/**
+ * A drain keeps the slots' addresses answering at least this long (503: draining), even with
+ * nothing running: a gateway holding a lease taken a moment before the host deregistered then
+ * hears "draining" and leases elsewhere quietly, where a closed port (an idle host's drain
+ * closed it within milliseconds) reads as a host that died: a fault warning, the host counted
+ * unreachable.
+ */
+const DRAIN_MIN_LISTEN_MS = 1000;
 export interface SlotAuth {
   /** A lease credential (a handshake's header, or a lease frame's): the lease id when valid, false otherwise. */
   lease(from: http.IncomingMessage | string, slotId: string): string | false;
@@ -385,6 +394,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
+    const listenUntil = Date.now() + DRAIN_MIN_LISTEN_MS;
     for (const slot of this.slots) slot.retire();
     const running = this.slots.filter((s) => s.isBusy).length;
     this.log.info({ running, graceMs }, 'worker host draining');
@@ -395,6 +405,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> {
     for (const slot of this.slots) slot.shutdownRun();
     const hard = Date.now() + 5000;
     while (this.slots.some((s) => s.isBusy) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+    if (Date.now() < listenUntil) await new Promise((r) => setTimeout(r, listenUntil - Date.now()));
     await this.stop();
   }
 
