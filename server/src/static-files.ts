@@ -16,6 +16,13 @@ const FALLBACK_PAGE = `<!doctype html><meta charset="utf-8"><title>Playground</t
 <p>The web UI is not built yet: run <code>npm run build:web</code> (part of <code>npm run setup</code>).
 The WebSocket API is at <code>/api/ws</code>.</p>`;
 
+/**
+ * The full playground is framed only by its own origin and keeps no opener across origins: any
+ * site could frame it (1 × 1, or under a decoy: clickjacking) or open it and keep a handle to
+ * navigate it with a share link (an attacker trial). The embed is meant to be framed anywhere.
+ */
+const PAGE_ONLY_HEADERS = { 'X-Frame-Options': 'SAMEORIGIN', 'Content-Security-Policy': "frame-ancestors 'self'", 'Cross-Origin-Opener-Policy': 'same-origin' };
+
 /** Content-hashed build output: a new build gets new names, so these never change. */
 const HASHED = /^\/assets\//;
 
@@ -94,6 +101,7 @@ export class StaticFiles {
       setHeaders: (res, pathname) => {
         res.setHeader('Cache-Control', HASHED.test(pathname) ? 'public, max-age=31536000, immutable' : 'no-cache');
         res.setHeader('X-Content-Type-Options', 'nosniff');
+        if (pathname === PAGES['/']) for (const [name, value] of Object.entries(PAGE_ONLY_HEADERS)) res.setHeader(name, value);
       },
     }) as Handler;
   }

@@ -175,3 +175,26 @@ test('pipelined downloads the client abandons close their files too (a queued an
     }
   });
 });
+
+// An attacker trial: any site could frame the full playground (a 1×1 frame loaded a share link
+// into this browser's saved work; clickjacking) or keep a handle on it from window.open. The page
+// is framed only by its own origin and keeps no opener across origins; the embed stays frameable
+// by anyone, as it is meant to be.
+test('the playground page refuses foreign frames and openers; the embed is frameable', async () => {
+  const dir = fakeBuild();
+  try {
+    await withServer(dir, async (get) => {
+      const page = await get('/');
+      assert.equal(page.headers['x-frame-options'], 'SAMEORIGIN');
+      assert.equal(page.headers['content-security-policy'], "frame-ancestors 'self'");
+      assert.equal(page.headers['cross-origin-opener-policy'], 'same-origin');
+      const embed = await get('/embed?code=1');
+      assert.equal(embed.status, 200);
+      assert.equal(embed.headers['x-frame-options'], undefined);
+      assert.equal(embed.headers['content-security-policy'], undefined);
+      assert.equal(embed.headers['cross-origin-opener-policy'], undefined);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

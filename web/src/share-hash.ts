@@ -1,13 +1,16 @@
 import { readShare, type SharedSource } from './share.ts';
 
 /**
- * A share link is read once: the page loads its code, then drops the hash, so a reload shows
- * the autosave (later edits) rather than the link's old code (B4). The hash that Share writes
- * stays only until the next edit, for the same reason. A damaged link is dropped too.
+ * A share link's code is shown, and its hash stays in the address bar until the code is edited
+ * (then the page drops it and autosaves, so a reload shows the edits, B4): until then the link
+ * is not saved over this browser's work, and a reload shows the link again (an attacker trial:
+ * any page could open a link in a popup and close it, and the saved work was gone). The hash
+ * that Share writes stays only until the next edit, for the same reason. A damaged link is
+ * dropped at once.
  */
 export function takeShare(): ReturnType<typeof readShare> {
   const read = readShare(location.hash);
-  if (read.kind !== 'none') clearHash();
+  if (read.kind === 'damaged') clearHash();
   return read;
 }
 

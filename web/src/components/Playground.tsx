@@ -21,6 +21,8 @@ import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
 const STORE_KEY = 'node-playground:source';
 const THEME_KEY = 'node-playground:theme';
 
+/** A link's code is not saved over the reader's until it is edited (share-hash.ts). */
+const LINK_LOADED = 'Loaded the shared link (your own code stays saved until you edit this)';
 const DAMAGED_LINK = 'This link is damaged (cut short?): its code could not be read, so your own code is shown';
 
 /**
@@ -28,13 +30,12 @@ const DAMAGED_LINK = 'This link is damaged (cut short?): its code could not be r
  * work of this browser says so with an Undo, as a link pasted into an open page does (a user
  * trial: a link opened in a new tab replaced the saved work for good, without a word).
  */
-function initialState(): { source: SharedSource; replaced?: { what: string; previous: SharedSource; next: SharedSource }; note?: string } {
+function initialState(): { source: SharedSource; link?: SharedSource; replaced?: { what: string; previous: SharedSource; next: SharedSource }; note?: string } {
   const saved = load<SharedSource | undefined>(STORE_KEY, undefined);
   const link = takeShare();
   if (link.kind === 'source') {
-    save(STORE_KEY, link.source);
     const differs = saved !== undefined && JSON.stringify(saved) !== JSON.stringify(link.source);
-    return { source: link.source, replaced: differs ? { what: 'Loaded the shared link', previous: saved, next: link.source } : undefined };
+    return { source: link.source, link: link.source, replaced: differs ? { what: LINK_LOADED, previous: saved, next: link.source } : undefined };
   }
   return { source: saved ?? { language: 'javascript' as Language, code: EXAMPLES[0]!.code }, note: link.kind === 'damaged' ? DAMAGED_LINK : undefined };
 }
@@ -79,13 +80,23 @@ export function Playground() {
   const focusOnReady = useRef(false);
 
   useEffect(() => applyTheme(themeChoice, setTheme), [themeChoice]);
-  useEffect(() => save(STORE_KEY, source), [source]);
+  /** A link's code shown and not edited yet: not saved, its hash kept (share-hash.ts). */
+  const unsavedLink = useRef(initial.link);
+  const keep = useCallback((next: SharedSource) => {
+    if (unsavedLink.current) {
+      if (JSON.stringify(next) === JSON.stringify(unsavedLink.current)) return;
+      unsavedLink.current = undefined;
+      clearHash();
+    }
+    save(STORE_KEY, next);
+  }, []);
+  useEffect(() => keep(source), [source, keep]);
   useEffect(() => {
     // A reload right after a keystroke can beat React's render and the save above: save the editor's files as the page goes.
-    const flush = () => save(STORE_KEY, currentSource());
+    const flush = () => keep(currentSource());
     window.addEventListener('pagehide', flush);
     return () => window.removeEventListener('pagehide', flush);
-  }, [currentSource]);
+  }, [currentSource, keep]);
 
   /** Replaces the code from outside (example, pasted link): undoable, in the editor or by the note. */
   const replaceSource = useCallback((next: SharedSource, what: string) => {
@@ -104,7 +115,14 @@ export function Playground() {
     if (replaced && JSON.stringify(source) !== JSON.stringify(replaced.next)) setReplaced(undefined);
   }, [source, replaced]);
 
-  useEffect(() => onSharedHash((shared) => replaceSource(shared, 'Loaded the shared link'), () => setLinkNote(DAMAGED_LINK)), [replaceSource]);
+  useEffect(
+    () =>
+      onSharedHash((shared) => {
+        unsavedLink.current = shared;
+        replaceSource(shared, LINK_LOADED);
+      }, () => setLinkNote(DAMAGED_LINK)),
+    [replaceSource],
+  );
 
   const undoReplaced = useCallback(() => {
     if (!replaced) return;
