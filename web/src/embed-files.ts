@@ -1,7 +1,7 @@
 // An embed's program of several files: from its URL (`files=`, `entry=`) or from the host's
 // `setFiles` command. Both pass the contract's rules ("Programs of several files") here, so a bad
 // list is refused with the rule it breaks before anything runs, worded as the server words it.
-import lz from 'lz-string';
+import { unpack } from './share.ts';
 import { programFilesSchema, type ProgramFile } from '../../protocol/program-files.ts';
 
 export interface FilesProgram {
@@ -31,7 +31,7 @@ export function checkFiles(files: unknown, entry: unknown): FilesCheck {
  * `[`, so the first character tells which.
  */
 export function parseFilesOption(value: string, entry: string | null): FilesCheck {
-  const json = value.trimStart().startsWith('[') ? value : lz.decompressFromEncodedURIComponent(value);
+  const json = value.trimStart().startsWith('[') ? value : unpack(value);
   if (!json) return { ok: false, error: 'files: neither a JSON list nor lz-string of one' };
   let list: unknown;
   try {

@@ -1,6 +1,5 @@
 // The embed's options, from its URL (docs/embed.md, "Query options of /embed").
-import { decompressFromEncodedURIComponent } from 'lz-string';
-import { fromFiles, languageOrDefault, type Language, type SharedSource } from './share.ts';
+import { fromFiles, languageOrDefault, unpack, type Language, type SharedSource } from './share.ts';
 import { parseThemeChoice, type ThemeChoice } from './theme.ts';
 import { parseFilesOption } from './embed-files.ts';
 
@@ -32,7 +31,7 @@ export function readOptions(search: string): Options {
   };
   const maxHeight = Number(q.get('maxHeight') ?? q.get('max-height'));
   const language = languageOrDefault(lang);
-  const code = (lz ? decompressFromEncodedURIComponent(lz) : null) ?? q.get('code') ?? '';
+  const code = (lz ? unpack(lz) : undefined) ?? q.get('code') ?? '';
   const packedFiles = q.get('files');
   const files = packedFiles === null ? undefined : parseFilesOption(packedFiles, q.get('entry'));
   return {

@@ -66,6 +66,24 @@ export function decodeShare(hash: string): SharedSource | undefined {
  * one that cannot be read (cut short, mangled). A truncated `code` often decompresses to "":
  * that is damage unless the link really is the empty program's.
  */
+/**
+ * What a link may expand to: beyond it the link is taken as damaged. No run takes code this size
+ * (the server's cap is 256 KiB), and an attacker trial's 19 KB link expanded to 3 MB (the editor
+ * held the page for seconds), an 81 KB one to more than a string may hold (a blank page).
+ */
+const MAX_SHARED_CHARS = 1024 * 1024;
+
+/** lz-string's expansion, bounded: undefined when it fails or is too long. */
+export function unpack(packed: string): string | undefined {
+  let text: string | null | undefined;
+  try {
+    text = lz.decompressFromEncodedURIComponent(packed);
+  } catch {
+    return undefined;
+  }
+  return typeof text === 'string' && text.length <= MAX_SHARED_CHARS ? text : undefined;
+}
+
 export function readShare(hash: string): { kind: 'source'; source: SharedSource } | { kind: 'none' } | { kind: 'damaged' } {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const packedFiles = params.get('files');
@@ -75,8 +93,8 @@ export function readShare(hash: string): { kind: 'source'; source: SharedSource 
   }
   const packed = params.get('code');
   if (packed === null) return { kind: 'none' };
-  const code = packed ? lz.decompressFromEncodedURIComponent(packed) : '';
-  if (code === null || code === undefined || (code === '' && packed !== lz.compressToEncodedURIComponent(''))) return { kind: 'damaged' };
+  const code = packed ? unpack(packed) : '';
+  if (code === undefined || (code === '' && packed !== lz.compressToEncodedURIComponent(''))) return { kind: 'damaged' };
   return { kind: 'source', source: { language: languageOrDefault(params.get('lang')), code } };
 }
 
@@ -88,7 +106,7 @@ export function shareUrl(source: SharedSource, base: string = location.href): st
 
 /** A files link whose list the server would refuse (bad names, duplicates) is no link at all. */
 function decodeFiles(packed: string, language: Language, entry: string | undefined): SharedSource | undefined {
-  const json = lz.decompressFromEncodedURIComponent(packed);
+  const json = unpack(packed);
   if (!json) return undefined;
   let parsed: unknown;
   try {

@@ -23,7 +23,7 @@ const THEME_KEY = 'node-playground:theme';
 
 /** A link's code is not saved over the reader's until it is edited (share-hash.ts). */
 const LINK_LOADED = 'Loaded the shared link (your own code stays saved until you edit this)';
-const DAMAGED_LINK = 'This link is damaged (cut short?): its code could not be read, so your own code is shown';
+const DAMAGED_LINK = 'This link is damaged (cut short?) or too large: its code could not be read, so your own code is shown';
 
 /**
  * The code a page opens with: a share link's, else the autosave. A link that replaces saved
