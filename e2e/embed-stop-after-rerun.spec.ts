@@ -57,3 +57,23 @@ test('runs replaced while connecting leave no console noise and the last one run
     await host.close();
   }
 });
+
+// An attacker trial: `setSource` and `run` posted back to back (the host's natural way to run new
+// code) ran the old code while the block was still a preview: `run` read the program before
+// React had rendered the new one.
+test('setSource then run, posted in one go, runs the new code', async ({ page, baseURL }) => {
+  const host = await startHostPage(baseURL!, new URLSearchParams({ code: 'console.log("old")', lang: 'js' }).toString());
+  try {
+    await page.goto(host.url);
+    await expect.poll(() => events(page, 'ready').then((e) => e.length)).toBe(1);
+    await page.evaluate(() => {
+      (window as any).send('setSource', { code: 'console.log("new")' });
+      (window as any).send('run');
+    });
+    await expect.poll(() => events(page, 'run-end').then((e) => e.length), { timeout: 15_000 }).toBe(1);
+    const out = (await events(page, 'output')).map((e: any) => e.data.data).join('');
+    expect(out).toBe('new\n');
+  } finally {
+    await host.close();
+  }
+});

@@ -135,7 +135,11 @@ export function Embed() {
   /** Replaces the whole program (a host's setSource or setFiles). */
   const replaceProgram = (files: ProgramFile[], entry?: string) => {
     if (editorReady.current) editorApi.current?.setFiles(files);
-    setSource(fromFiles(opts.language, files, entry));
+    const next = fromFiles(opts.language, files, entry);
+    // At once, not at the next render: a `run` posted right behind `setSource` ran the old code
+    // while the editor was still a preview (an attacker trial: 4 embeds of 6).
+    sourceRef.current = next;
+    setSource(next);
     setActive(entry ?? files[0]!.name);
   };
 
