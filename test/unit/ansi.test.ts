@@ -30,3 +30,14 @@ test('each converter keeps its own state across calls, as a stream does', () => 
   assert.equal(err.ansi_to_html('b'), 'b');
   assert.equal(out.ansi_to_html('c'), '<span class="ansi-inverse-fg ansi-inverse-bg">c</span>');
 });
+
+// An attacker trial: a program's terminal hyperlink (OSC 8) was a plain link: clicking it took the
+// playground page itself away, to a place the program's text could disguise. It opens in a new
+// tab, without an opener or referrer, and its address shows on hover.
+test('a terminal hyperlink opens in a new tab, without opener or referrer, its address in its title', () => {
+  assert.equal(
+    html('\x1b]8;;https://evil.example/x?a=1&b="2"\x1b\\TEXT\x1b]8;;\x1b\\'),
+    '<a href="https://evil.example/x?a=1&amp;b=&quot;2&quot;" target="_blank" rel="noopener noreferrer nofollow" title="https://evil.example/x?a=1&amp;b=&quot;2&quot;">TEXT</a>',
+  );
+  assert.doesNotMatch(html('\x1b]8;;javascript:alert(1)\x1b\\X\x1b]8;;\x1b\\'), /href/);
+});

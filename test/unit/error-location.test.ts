@@ -61,3 +61,10 @@ test('the console links every location of the program, naming its file', () => {
   assert.doesNotMatch(html, /loader:1521:14<\/a>/);
   assert.match(linkLocations('(/tmp/main.js:4)'), /<a href="#" class="loc" data-line="4" title="Show line 4 in the editor">\/tmp\/main\.js:4<\/a>/);
 });
+
+// An attacker trial: the location linker ran over markup as well as text, so a terminal hyperlink
+// whose address held "main.js:1" got a link spliced into its href (broken markup, stray text).
+test('locations are linked in text only, never inside a tag or another link', () => {
+  const link = '<a href="https://evil.example/?q=main.js:1" target="_blank">see main.js:1</a>';
+  assert.equal(linkLocations(`${link} at /tmp/main.js:2`, ['main.js']), `${link} at <a href="#" class="loc" data-line="2" title="Show line 2 in the editor">/tmp/main.js:2</a>`);
+});

@@ -17,6 +17,8 @@ interface Fragment {
 interface Steps {
   process_ansi(packet: { text: string }): void;
   transform_to_html(fragment: Fragment): string;
+  process_hyperlink(packet: { url: string; text: string }): string;
+  escape_txt_for_html(text: string): string;
 }
 
 /** The page's own colours, swapped in by inverse where the program set none (styles.css). */
@@ -49,6 +51,16 @@ export function terminalAnsi(): AnsiUp {
       else if (n === 9 || n === 29) crossedOut = n === 9;
     }
     processAnsi(packet);
+  };
+  // A terminal hyperlink (OSC 8) opens in a new tab, without opener or referrer, its address in
+  // its title: as a plain link it took the playground page itself away, to a place the program's
+  // text could disguise (an attacker trial). ansi_up keeps only http(s) addresses.
+  const hyperlink = steps.process_hyperlink.bind(ansi);
+  steps.process_hyperlink = (packet) => {
+    const a = hyperlink(packet);
+    if (!a) return a;
+    const href = steps.escape_txt_for_html.call(ansi, packet.url);
+    return a.replace(/^<a href="[^"]*">/, `<a href="${href}" target="_blank" rel="noopener noreferrer nofollow" title="${href}">`);
   };
   steps.transform_to_html = (fragment) => {
     if (!fragment.text) return '';

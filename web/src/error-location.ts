@@ -52,11 +52,22 @@ export function findErrorLocation(stderr: string, names?: readonly string[]): Ma
  * turns into a jump to the editor. Names have no HTML-special characters, so escaping stays intact.
  */
 export function linkLocations(html: string, names?: readonly string[]): string {
-  return html.replace(LOCATION, (whole, path: string, line: string, col: string | undefined) => {
-    const at = programFileOf(path, names);
-    if (!at) return whole;
-    const c = col ? ` data-column="${col}"` : '';
-    const f = at.file ? ` data-file="${at.file}"` : '';
-    return `<a href="#" class="loc"${f} data-line="${line}"${c} title="Show line ${line}${at.file ? ` of ${at.file}` : ''} in the editor">${whole}</a>`;
+  // Text only: not inside a tag (an attacker trial: a terminal hyperlink's href holding
+  // "main.js:1" got a link spliced into it), nor inside another link.
+  let inLink = false;
+  return html.replace(/(<[^>]*>)|[^<]+/g, (part, tag: string | undefined) => {
+    if (tag) {
+      if (/^<a[\s>]/i.test(tag)) inLink = true;
+      else if (/^<\/a>/i.test(tag)) inLink = false;
+      return tag;
+    }
+    if (inLink) return part;
+    return part.replace(LOCATION, (whole, path: string, line: string, col: string | undefined) => {
+      const at = programFileOf(path, names);
+      if (!at) return whole;
+      const c = col ? ` data-column="${col}"` : '';
+      const f = at.file ? ` data-file="${at.file}"` : '';
+      return `<a href="#" class="loc"${f} data-line="${line}"${c} title="Show line ${line}${at.file ? ` of ${at.file}` : ''} in the editor">${whole}</a>`;
+    });
   });
 }
