@@ -95,3 +95,28 @@ test('origins= with no valid entry lets nobody control the embed (never everybod
     await host.close();
   }
 });
+
+// An attacker trial: embed.js had no way to set origins=, so every embed it made took commands
+// from any window and sent its events (the code, the output) to any parent. It now limits each
+// to the page that loaded it, unless data-origins says otherwise ("*": anyone, as before).
+test('embed.js limits its embeds to the page that made them; data-origins overrides', async ({ page, baseURL }) => {
+  const html = `<!doctype html><meta charset="utf-8">
+<pre data-playground data-lang="js" data-title="Own">console.log(1)</pre>
+<pre data-playground data-lang="js" data-title="Listed" data-origins="https://docs.example, https://other.example">console.log(2)</pre>
+<pre data-playground data-lang="js" data-title="Anyone" data-origins="*">console.log(3)</pre>
+<script src="${baseURL}/embed.js"></script>`;
+  const host = await startHostPage(baseURL!, '', html);
+  try {
+    await page.goto(host.url);
+    const origins = async (title: string) => new URL(await page.locator(`iframe[title="${title}"]`).getAttribute('src') ?? '').searchParams.get('origins');
+    await expect.poll(() => origins('Own')).toBe(new URL(host.url).origin);
+    expect(await origins('Listed')).toBe('https://docs.example, https://other.example');
+    expect(await origins('Anyone')).toBeNull();
+    // The page that made it still hears it: its resize events size the frame.
+    const own = page.frameLocator('iframe[title="Own"]');
+    await own.getByRole('button', { name: /Run/ }).click();
+    await expect(own.getByTestId('console')).toHaveText('1\n');
+  } finally {
+    await host.close();
+  }
+});

@@ -5,7 +5,8 @@
  * per file; the first runs, or the one marked data-entry.
  *   <div data-playground><pre data-file="main.js">require('./util.js')</pre><pre data-file="util.js">…</pre></div>
  * Options (data-*): lang, theme (light|dark|auto), readonly, autorun, editor="hide", max-height,
- * stdin (the program's whole input). */
+ * stdin (the program's whole input), origins (who may command it and hear its events: this page
+ * by default; a comma-separated list of origins, or "*" for any window). */
 (function () {
   var script = document.currentScript;
   var base = new URL('.', (script && script.src) || location.href);
@@ -68,6 +69,11 @@
       if (block.dataset.editor === 'hide') q.set('editor', '0');
       if (block.dataset.maxHeight) q.set('maxHeight', block.dataset.maxHeight);
       if (block.dataset.stdin !== undefined) q.set('stdin', block.dataset.stdin);
+      // Commands from, and events (the code, the output) to, this page only, unless data-origins
+      // says otherwise ("*": any window). Every embed took commands from any window and told any
+      // parent its events (an attacker trial). A page with no origin (file:) cannot be named.
+      var origins = block.dataset.origins;
+      if (origins !== undefined ? origins.trim() !== '*' : location.origin !== 'null') q.set('origins', origins !== undefined ? origins : location.origin);
       var iframe = document.createElement('iframe');
       iframe.src = new URL('embed?' + q.toString(), base).toString();
       iframe.title = block.dataset.title || 'Runnable code example';
