@@ -18,7 +18,7 @@ test('in the embed Ctrl/⌘+Enter runs from outside the editor and Esc stops, ex
     // Esc in the editor is the editor's (Esc then Tab leaves it): the program goes on.
     await frame.locator('.monaco-editor').first().click();
     await page.keyboard.press('Escape');
-    await page.waitForTimeout(300);
+    await page.waitForTimeout(200);
     await expect(frame.getByRole('button', { name: /Stop/ })).toBeVisible();
     await frame.getByTestId('console').click();
     await page.keyboard.press('Escape');

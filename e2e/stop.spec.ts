@@ -33,7 +33,7 @@ test('Esc in the editor belongs to the editor: Esc then Tab leaves it, the progr
   await expect(consoleText(page)).toContainText('waiting');
   await page.locator('.monaco-editor').first().click();
   await page.keyboard.press('Escape');
-  await page.waitForTimeout(300);
+  await page.waitForTimeout(200);
   await expect(page.getByRole('button', { name: /Stop/ })).toBeVisible();
   const stdin = page.locator('#stdin-input');
   for (let i = 0; i < 10 && !(await stdin.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
@@ -41,8 +41,4 @@ test('Esc in the editor belongs to the editor: Esc then Tab leaves it, the progr
   await page.keyboard.type('hello');
   await page.keyboard.press('Enter');
   await expect(consoleText(page)).toContainText('got hello');
-  // Outside the editor Esc still stops it.
-  await page.locator('[data-testid="console"]').click();
-  await page.keyboard.press('Escape');
-  await expect(status(page)).toHaveText('Stopped');
 });

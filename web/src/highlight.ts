@@ -1,6 +1,6 @@
 // A light, instant view of code (no Monaco): Prism's JavaScript/TypeScript grammars, a few kB.
 import Prism from 'prismjs';
-import 'prismjs/components/prism-typescript';
+import 'prismjs/components/prism-typescript.js';
 import type { Language } from './share.ts';
 
 /**
