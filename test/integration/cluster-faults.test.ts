@@ -350,6 +350,19 @@ test('gateways whose clocks are 45 s off neither end the cluster\'s runs nor hav
   }
 });
 
+/** Until a gateway leases `hostId`'s slots: it re-checks the hosts' lease-secret proofs once a heartbeat (TTL / 3). */
+async function trusted(cluster: Cluster, hostId: string): Promise<void> {
+  const redis = new Redis(cluster.redisUrl);
+  try {
+    await waitFor(`a gateway to trust ${hostId}`, async () => {
+      for (const key of await redis.keys(`${cluster.prefix}gwallow:*`)) if (await redis.sismember(key, hostId)) return true;
+      return undefined;
+    }, 15_000);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 // An operator drill: a planned drain (SIGTERM to a worker host) under steady traffic made a run
 // fail INTERNAL "the worker slot refused the run (HTTP 503)": it had been leased a slot of the
 // host just before the host deregistered, and reached it draining. The race is a millisecond
@@ -372,6 +385,7 @@ test('a slot whose host is draining (503) is given back and the run is leased el
     await (registry as HostRegistry).registerSlots([{ id: 'draining-slot', address: `127.0.0.1:${port}`, hostId }]);
     await (registry as HostRegistry).markReady('draining-slot');
     await cluster.waitIdle(gw.httpUrl, 2);
+    await trusted(cluster, hostId);
     // The live host's slot busy: the next run is leased the draining one, then waits for the live one.
     const long = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("ok"), 1500)' }, as(0));
     await new Promise((r) => setTimeout(r, 500));
@@ -382,6 +396,7 @@ test('a slot whose host is draining (503) is given back and the run is leased el
     // The HTTP API's way to a slot too. The draining host was taken out: made to beat again first.
     await (registry as HostRegistry).markReady('draining-slot');
     await cluster.waitIdle(gw.httpUrl, 2);
+    await trusted(cluster, hostId);
     const long2 = runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'setTimeout(() => console.log("ok"), 1500)' }, as(2));
     await new Promise((r) => setTimeout(r, 500));
     const api = await fetch(`${gw.httpUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'application/json', ...as(3).headers }, body: JSON.stringify({ language: 'javascript', version: '*', files: [{ content: 'console.log("ok")' }] }) });
