@@ -41,3 +41,24 @@ test('a terminal hyperlink opens in a new tab, without opener or referrer, its a
   );
   assert.doesNotMatch(html('\x1b]8;;javascript:alert(1)\x1b\\X\x1b]8;;\x1b\\'), /href/);
 });
+
+// An attacker trial: a program that printed `\x1b[` or `\x1b]8;` and then never ended the
+// sequence had all its later output held back as "incomplete", and every chunk rescanned all of
+// it (a megabyte cost the page 4.4 s of CPU, and nothing showed). Past 4 KiB (no real sequence
+// is that long) the escape is dropped and what followed it shows as text.
+test('an escape sequence that never ends is given up after 4 KiB: its text shows, nothing more is held', () => {
+  for (const start of ['\x1b[', '\x1b]8;']) {
+    const ansi = terminalAnsi();
+    let shown = ansi.ansi_to_html(`before ${start}`);
+    for (let i = 0; i < 100; i++) shown += ansi.ansi_to_html('1'.repeat(1000));
+    const held = (ansi as unknown as { _buffer: string })._buffer.length;
+    assert.ok(held <= 4096, `${JSON.stringify(start)}: ${held} characters held back`);
+    assert.ok(shown.startsWith('before '), shown.slice(0, 40));
+    assert.ok(shown.replace(/<[^>]*>/g, '').length >= 96_000, `${JSON.stringify(start)}: only ${shown.length} characters shown`);
+  }
+});
+
+test('a sequence split across chunks still applies once it ends', () => {
+  const ansi = terminalAnsi();
+  assert.equal(ansi.ansi_to_html('a\x1b[3') + ansi.ansi_to_html('1mb'), 'a<span class="ansi-red-fg">b</span>');
+});

@@ -21,6 +21,13 @@ interface Steps {
   escape_txt_for_html(text: string): string;
 }
 
+/**
+ * The longest escape sequence held back while its end has not arrived. Real ones are short (an
+ * SGR is a few bytes, a hyperlink's address at most 512); one that never ends held back every
+ * later byte of its stream, rescanned at every chunk.
+ */
+const MAX_HELD_SEQUENCE_CHARS = 4096;
+
 /** The page's own colours, swapped in by inverse where the program set none (styles.css). */
 const PAGE_BACKGROUND: Colour = { rgb: [], class_name: 'ansi-inverse' };
 const PAGE_TEXT: Colour = { rgb: [], class_name: 'ansi-inverse' };
@@ -67,6 +74,19 @@ export function terminalAnsi(): AnsiUp {
     let html = toHtml(inverse ? { ...fragment, fg: fragment.bg ?? PAGE_BACKGROUND, bg: fragment.fg ?? PAGE_TEXT } : fragment);
     if (concealed) html = `<span class="ansi-concealed">${html}</span>`;
     if (crossedOut) html = `<span class="ansi-crossed-out">${html}</span>`;
+    return html;
+  };
+  // ansi_up holds an unfinished sequence in `_buffer` until the rest arrives. Past the cap its
+  // escape is dropped (as ansi_up drops an illegal one) and what followed it is text.
+  const held = ansi as unknown as { _buffer: string };
+  const convert = ansi.ansi_to_html.bind(ansi);
+  ansi.ansi_to_html = (text: string): string => {
+    let html = convert(text);
+    while (held._buffer.length > MAX_HELD_SEQUENCE_CHARS) {
+      const rest = held._buffer.slice(1);
+      held._buffer = '';
+      html += convert(rest);
+    }
     return html;
   };
   return ansi;
