@@ -1,4 +1,5 @@
 import lz from 'lz-string';
+import { decompressBounded } from './lz-bounded.ts';
 
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
 import { programFilesSchema, type ProgramFile } from '../../protocol/program-files.ts';
@@ -73,15 +74,9 @@ export function decodeShare(hash: string): SharedSource | undefined {
  */
 const MAX_SHARED_CHARS = 1024 * 1024;
 
-/** lz-string's expansion, bounded: undefined when it fails or is too long. */
+/** lz-string's expansion, bounded as it goes: undefined when it fails or would be too long. */
 export function unpack(packed: string): string | undefined {
-  let text: string | null | undefined;
-  try {
-    text = lz.decompressFromEncodedURIComponent(packed);
-  } catch {
-    return undefined;
-  }
-  return typeof text === 'string' && text.length <= MAX_SHARED_CHARS ? text : undefined;
+  return decompressBounded(packed, MAX_SHARED_CHARS) ?? undefined;
 }
 
 export function readShare(hash: string): { kind: 'source'; source: SharedSource } | { kind: 'none' } | { kind: 'damaged' } {
