@@ -162,4 +162,24 @@ test.describe('on a 320 px phone', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     await shot(page, 'phone-320-running');
   });
+
+  // UI trial: a long verdict ("Time limit exceeded after 10 s") wrapped beside its time, and the
+  // status grew from two rows to three (56 → 100 px), pushing the output down as the run ended.
+  test('a long verdict keeps the status at its height: it shortens, its whole text kept for readers', async ({ page }) => {
+    await openPlayground(page);
+    await setCode(page, 'console.log("short")');
+    await page.getByRole('button', { name: /Run/ }).click();
+    await expect(consoleText(page)).toHaveText('short\n');
+    await expect(page.getByRole('button', { name: /Run/ })).toBeEnabled();
+    const status = page.getByTestId('status');
+    const before = (await status.boundingBox())!.height;
+    await page.getByRole('button', { name: 'Code', exact: true }).click();
+    await setCode(page, 'for (;;) {}');
+    await page.getByRole('button', { name: /Run/ }).click();
+    await expect(page.getByTestId('status-text')).toHaveText(/Time limit exceeded after/, { timeout: 15_000 });
+    expect((await status.boundingBox())!.height).toBe(before);
+    await expect(page.getByTestId('status-text')).toHaveAttribute('title', /Time limit exceeded after \d+(\.\d)? s/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await shot(page, 'phone-320-verdict');
+  });
 });

@@ -5,7 +5,7 @@ export function StatusLine({ state, onRetry, limits }: { state: RunState; onRetr
   const running = state.phase === 'running';
   return (
     <div className={`status status-${state.statusKind}`} role="status" aria-live="polite" data-testid="status">
-      <span className="status-text" data-testid="status-text">
+      <span className="status-text" data-testid="status-text" title={state.status || undefined}>
         {state.status}
       </span>
       {state.elapsedMs !== undefined && (
