@@ -60,6 +60,8 @@ test('a command message with a command that is no string, or an id that is neith
     assert.equal(r.ok, false, JSON.stringify(id));
     assert.equal(r.id, undefined);
     assert.equal(!r.ok && !r.refusal.ok && r.refusal.code, 'BAD_REQUEST');
+    // Without a usable id the command's name is what tells the host which message was refused.
+    assert.equal(r.command, 'run', JSON.stringify(id));
   }
   // The id is optional (fire-and-forget), a string or a number.
   assert.deepEqual(checkCommand({ command: 'run' }), { ok: true, id: undefined, command: 'run' });

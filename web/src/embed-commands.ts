@@ -31,12 +31,13 @@ const refuse = (error: string): CommandResult => ({ ok: false, code: 'BAD_REQUES
  * The fields of a command message: `id` (optional, a string or a number: the reply carries it
  * back) and `command` (a string). A message that breaks either is refused with a reply that
  * says so, instead of being dropped (a host waited for a timeout on `command: {}`); the reply
- * carries the id only when it is one.
+ * carries the id only when it is one, and the command's name whenever it is a string.
  */
-export function checkCommand(msg: { id?: unknown; command?: unknown }): { ok: true; id?: string | number; command: string } | { ok: false; id?: string | number; refusal: CommandResult } {
+export function checkCommand(msg: { id?: unknown; command?: unknown }): { ok: true; id?: string | number; command: string } | { ok: false; id?: string | number; command?: string; refusal: CommandResult } {
   const idOk = msg.id === undefined || typeof msg.id === 'string' || (typeof msg.id === 'number' && Number.isFinite(msg.id));
   const id = idOk ? (msg.id as string | number | undefined) : undefined;
-  if (!idOk) return { ok: false, refusal: refuse('id must be a string or a number (the reply carries it back)') };
+  // The reply then names the command instead: the only thing left to tell the host which it was.
+  if (!idOk) return { ok: false, ...(typeof msg.command === 'string' ? { command: msg.command } : {}), refusal: refuse('id must be a string or a number (the reply carries it back)') };
   if (typeof msg.command !== 'string') return { ok: false, id, refusal: refuse(`command must be a string, one of ${[...COMMANDS].join(', ')}`) };
   return { ok: true, id, command: msg.command };
 }

@@ -222,7 +222,7 @@ export function Embed() {
       if (!isCommand(ev.data)) return;
       const checked = checkCommand(ev.data);
       const { id } = checked;
-      const command = checked.ok ? checked.command : undefined;
+      const { command } = checked;
       const args = ev.data.args;
       const reply = (r: CommandResult) =>
         (ev.source as Window | null)?.postMessage({ channel: CHANNEL, type: 'reply', ...(id === undefined ? {} : { id }), ...(command === undefined ? {} : { command }), ...r }, ev.origin === 'null' ? '*' : ev.origin);
