@@ -120,3 +120,45 @@ test('embed.js limits its embeds to the page that made them; data-origins overri
     await host.close();
   }
 });
+
+// An attacker trial: a page framing a docs page navigated the docs page's embed (origins= the
+// docs origin) to an address listing its own origin, then drove it inside the docs page.
+test('an embed whose page is not among its origins= takes no commands, even from a listed origin', async ({ page, baseURL }) => {
+  const docs = await startHostPage(baseURL!, '', '<!doctype html><meta charset="utf-8"><title>Docs</title><h1>Docs</h1><iframe id="pg"></iframe>');
+  const evilHtml = `<!doctype html><meta charset="utf-8"><title>Evil</title>
+<iframe id="docs" src="${docs.url}"></iframe>
+<script>
+  window.replies = {};
+  window.addEventListener('message', (ev) => { const d = ev.data; if (d && d.channel === 'node-playground' && d.type === 'reply') window.replies[d.id] = d; });
+  window.send = (id) => frames[0].frames[0].postMessage({ channel: 'node-playground', type: 'command', id, command: 'getSource' }, '*');
+</script>`;
+  const evil = await startHostPage(baseURL!, '', evilHtml);
+  try {
+    await page.goto(evil.url);
+    const evilOrigin = new URL(evil.url).origin;
+    await expect(page.frameLocator('#docs').locator('h1')).toHaveText('Docs');
+    // The framing page points the docs page's (cross-origin) embed at its own origin.
+    await page.evaluate(
+      ({ gateway, origin }) => {
+        frames[0]!.frames[0]!.location.href = `${gateway}/embed?code=${encodeURIComponent('console.log("planted")')}&origins=${encodeURIComponent(origin)}`;
+      },
+      { gateway: baseURL!, origin: evilOrigin },
+    );
+    await expect(page.frameLocator('#docs').frameLocator('#pg').getByTestId('code-preview')).toContainText('planted');
+    let reply: any;
+    await expect
+      .poll(async () => {
+        const id = `q${Date.now()}`;
+        await page.evaluate((i) => (window as any).send(i), id);
+        reply = await page.waitForFunction((i) => (window as any).replies[i], id, { timeout: 1000 }).then((h) => h.jsonValue(), () => undefined);
+        return reply !== undefined;
+      })
+      .toBe(true);
+    expect(reply).toMatchObject({ ok: false, code: 'FORBIDDEN_ORIGIN' });
+    expect(reply.error).toContain(new URL(docs.url).origin);
+    expect(reply.result).toBeUndefined();
+  } finally {
+    await evil.close();
+    await docs.close();
+  }
+});

@@ -23,3 +23,17 @@ export function isCommand(data: unknown): data is CommandMessage {
 export function originAllowed(origin: string, allowlist: readonly string[] | undefined): boolean {
   return allowlist === undefined || allowlist.includes('*') || allowlist.includes(origin);
 }
+
+/**
+ * The page the embed sits in, when `origins=` names who may control it: a listed origin, or the
+ * embed is not to be controlled at all. An attacker trial: a page that frames a docs page could
+ * navigate the docs page's embed to an address with its own origin in `origins=`, and then drive
+ * it inside the docs page. `ancestorOrigins` (Chromium, Safari) names the parent's origin; where
+ * a browser lacks it, or the embed is a page of its own, `origins=` alone decides, as before.
+ * Returns the parent's origin when it is not listed.
+ */
+export function unlistedParent(allowlist: readonly string[] | undefined, ancestorOrigins: ArrayLike<string> | undefined): string | undefined {
+  if (allowlist === undefined || allowlist.includes('*') || !ancestorOrigins || ancestorOrigins.length === 0) return undefined;
+  const parent = ancestorOrigins[0]!;
+  return allowlist.includes(parent) ? undefined : parent;
+}

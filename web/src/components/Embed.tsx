@@ -8,7 +8,7 @@ import { firstClickOnly, useRun, useRunShortcuts } from '../use-run.ts';
 import { fromFiles, mainFileName, shareUrl, sourceFiles } from '../share.ts';
 import type { ProgramFile } from '../../../protocol/program-files.ts';
 import { applyTheme, type Theme, type ThemeChoice } from '../theme.ts';
-import { CHANNEL, isCommand, originAllowed, type EmbedEventName } from '../embed-api.ts';
+import { CHANNEL, isCommand, originAllowed, unlistedParent, type EmbedEventName } from '../embed-api.ts';
 import { carryOut, checkCommand, type CommandResult } from '../embed-commands.ts';
 import { describeProgram } from '../embed-files.ts';
 import { readOptions } from '../embed-options.ts';
@@ -42,9 +42,11 @@ function post(event: EmbedEventName, data: unknown = {}): void {
 export function Embed() {
   const [opts] = useState(() => {
     const read = readOptions(location.search);
-    eventTargets = read.origins === undefined || read.origins.includes('*') ? ['*'] : read.origins;
+    const strayParent = unlistedParent(read.origins, location.ancestorOrigins);
+    eventTargets = strayParent !== undefined ? [] : read.origins === undefined || read.origins.includes('*') ? ['*'] : read.origins;
+    if (strayParent !== undefined) console.warn(`playground embed: this embed sits in a page of ${strayParent}, which origins= does not list: it takes no commands and sends no events`);
     if (read.badOrigins.length) console.warn(`playground embed: origins= entries that are no origin were ignored: ${read.badOrigins.join(', ')} (write them as https://host[:port])`);
-    return read;
+    return { ...read, strayParent };
   });
   const [source, setSource] = useState(opts.source);
   /** The file shown: the entry first, as it is what runs. */
@@ -230,6 +232,9 @@ export function Embed() {
       // reply goes to the sender's own origin and carries nothing from this embed.
       if (!originAllowed(ev.origin, opts.origins)) {
         return reply({ ok: false, code: 'FORBIDDEN_ORIGIN', error: `origin ${ev.origin} is not allowed to control this embed (origins=${(opts.origins ?? []).join(',')})` });
+      }
+      if (opts.strayParent !== undefined) {
+        return reply({ ok: false, code: 'FORBIDDEN_ORIGIN', error: `this embed sits in a page of ${opts.strayParent}, which is not among its origins=${(opts.origins ?? []).join(',')}: it takes no commands` });
       }
       if (!checked.ok) return reply(checked.refusal);
       reply(
