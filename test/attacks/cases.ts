@@ -124,16 +124,16 @@ console.log(open.length ? 'ESCAPED:writable ' + open.join(', ') : 'BLOCKED:proc-
   {
     name: 'writes outside the private temp dir',
     layer: 'read-only root, read-only /dev, read-only bind mounts',
-    code: `const fs = require('fs'); let wrote = []; for (const f of ['/x', '/etc/x', '/usr/bin/x', '/usr/bin/node', '/sandbox/runner.cjs', '/dev/x', '/proc/sys/kernel/hostname', 'CANARY_FILE']) { try { fs.writeFileSync(f, 'pwned'); wrote.push(f); } catch {} } console.log(wrote.length ? 'ESCAPED:wrote ' + wrote : 'BLOCKED:writes');`,
+    code: `const fs = require('fs'); let wrote = []; for (const f of ['/x', '/etc/x', '/usr/bin/x', '/usr/bin/node', '/sandbox/runner.cjs', '/dev/x', '/dev/shm/x', '/proc/sys/kernel/hostname', 'CANARY_FILE']) { try { fs.writeFileSync(f, 'pwned'); wrote.push(f); } catch {} } console.log(wrote.length ? 'ESCAPED:wrote ' + wrote : 'BLOCKED:writes');`,
     reasons: ['exit'],
     expect: [/BLOCKED:writes/],
   },
   {
-    name: 'filling the temp dir and /dev/shm',
-    layer: 'size-capped tmpfs (64 MiB /tmp, 16 MiB /dev/shm) and RLIMIT_FSIZE',
+    name: 'filling the temp dir',
+    layer: 'RLIMIT_FSIZE per file, the memory cgroup for all of them (/dev/shm is read-only)',
     code: `const fs = require('fs'); const chunk = Buffer.alloc(1 << 20, 1); for (const dir of ['/tmp', '/dev/shm']) { let n = 0; try { const fd = fs.openSync(dir + '/fill', 'w'); for (;;) { fs.writeSync(fd, chunk); n++; if (n > 200) break; } } catch (e) { console.log('BLOCKED:fill ' + dir + ' at ' + n + ' MiB ' + (e.code || '')); } }`,
     reasons: ['exit', 'memory'],
-    expect: [/BLOCKED:fill \/tmp/],
+    expect: [/BLOCKED:fill \/tmp/, /BLOCKED:fill \/dev\/shm at 0 MiB EROFS/],
   },
   {
     name: 'network: gateway, Redis, other worker IPs, DNS, external addresses',

@@ -94,18 +94,18 @@ test('a lower memoryMb in the request is enforced', async () => {
   assert.equal(r.stdout, '');
 });
 
-test('files in /tmp and /dev/shm count against the run\'s memory: filling them ends the run with reason memory; the next run finds them empty', async () => {
+test('files in /tmp count against the run\'s memory: filling it ends the run with reason memory; the next run finds it empty', async () => {
   // 40 MiB files (each under the per-file cap) until the 96 MiB memory limit is met.
   const r = await run({
     code: `const fs = require('fs'); const chunk = Buffer.alloc(40 * 1024 * 1024, 7);
-      for (let i = 0; i < 10; i++) { fs.writeFileSync((i % 2 ? '/dev/shm/f' : '/tmp/f') + i, chunk); console.log('wrote', i); }
+      for (let i = 0; i < 10; i++) { fs.writeFileSync('/tmp/f' + i, chunk); console.log('wrote', i); }
       console.log('survived');`,
     memoryMb: 96,
   });
   assert.equal(r.exit?.reason, 'memory', `${r.stdout} ${r.stderr} ${JSON.stringify(r.exit)}`);
   assert.doesNotMatch(r.stdout, /survived/);
-  const next = await run({ code: `const fs = require('fs'); console.log(JSON.stringify([fs.readdirSync('/tmp'), fs.readdirSync('/dev/shm')]));` });
-  assert.equal(next.stdout, '[["main.js"],[]]\n', `only its own program file: ${next.stderr}`);
+  const next = await run({ code: `const fs = require('fs'); console.log(JSON.stringify(fs.readdirSync('/tmp')));` });
+  assert.equal(next.stdout, '["main.js"]\n', `only its own program file: ${next.stderr}`);
 });
 
 test('an output flood ends with output-limit, delivering exactly the cap', async () => {
@@ -210,10 +210,12 @@ test('the program sees none of the worker host environment, not even in /proc/1/
   assert.ok(!keys.includes('NODE_EXTRA_CA_CERTS'));
 });
 
-test('the filesystem is read-only outside a size-capped /tmp', async () => {
+// The contract: "a private, size-capped writable temp dir; everything else read-only or absent".
+// A contract audit found a second one, a private /dev/shm: it is read-only now.
+test('the filesystem is read-only outside a size-capped /tmp, /dev/shm included', async () => {
   const r = await run({
     code: `const fs = require('fs');
-      for (const f of ['/etc/x', '/usr/bin/x', '/x', '/sandbox/x', '/proc/x']) { try { fs.writeFileSync(f, 'x'); console.log('WROTE', f); } catch (e) { console.log('denied', f); } }
+      for (const f of ['/etc/x', '/usr/bin/x', '/x', '/sandbox/x', '/proc/x', '/dev/shm/x', '/dev/x', '/node_modules/x']) { try { fs.writeFileSync(f, 'x'); console.log('WROTE', f); } catch (e) { console.log('denied', f); } }
       fs.writeFileSync('/tmp/ok', 'y'); console.log('tmp ok', fs.readFileSync('/tmp/ok', 'utf8'));
       try { fs.writeFileSync('/tmp/big', Buffer.alloc(100 * 1024 * 1024)); console.log('WROTE big'); } catch (e) { console.log('big', e.code); }
       console.log(fs.existsSync('/etc/shadow') ? 'shadow visible' : 'no shadow');`,

@@ -43,7 +43,7 @@ test('a host without them (never, or no sysfs entry) gets no stand-in, so no tun
 
 test('bwrap binds the stand-in where glibc reads it and sets the tunable only with it', () => {
   const layout: SandboxLayout = { nodePath: '/usr/bin/node', libraries: [], runnerPath: '/r/runner.cjs', runtimeFiles: [], packagesModules: undefined, passwdPath: '/p', groupPath: '/g', procMasks: [] };
-  const limits: SandboxLimits = { maxOpenFiles: 64, maxFileBytes: 1 << 20, cpuSeconds: 10, tmpSizeBytes: 1 << 20, shmSizeBytes: 1 << 20, heapMb: 128 };
+  const limits: SandboxLimits = { maxOpenFiles: 64, maxFileBytes: 1 << 20, cpuSeconds: 10, tmpSizeBytes: 1 << 20, heapMb: 128 };
   const without = bwrapArgs(layout, limits);
   assert.ok(!without.includes(HOST_THP_DIR));
   assert.ok(!without.includes(BOOT_MALLOC_TUNABLES[0]));

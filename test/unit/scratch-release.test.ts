@@ -7,9 +7,9 @@ import { ScratchSpace } from '../../workers/src/sandbox/scratch.ts';
 
 function sandboxDirs(root: string, files: number, nested: boolean) {
   const dir = path.join(root, `sb-${files}-${nested}`);
-  const dirs = { tmp: path.join(dir, 'tmp'), shm: path.join(dir, 'shm') };
-  for (const d of [dirs.tmp, dirs.shm]) mkdirSync(d, { recursive: true });
-  for (let i = 0; i < files; i++) writeFileSync(path.join(i % 2 ? dirs.shm : dirs.tmp, `f${i}`), 'x');
+  const dirs = { tmp: path.join(dir, 'tmp') };
+  mkdirSync(dirs.tmp, { recursive: true });
+  for (let i = 0; i < files; i++) writeFileSync(path.join(dirs.tmp, `f${i}`), 'x');
   if (nested) {
     mkdirSync(path.join(dirs.tmp, 'a/b/c'), { recursive: true });
     writeFileSync(path.join(dirs.tmp, 'a/b/c/deep.txt'), 'x');

@@ -214,7 +214,6 @@ export function sandboxLimits(config: { limits: Pick<WorkerHostConfig['limits'],
     // The wall clock is the real limit; this only backstops a runaway CPU consumer.
     cpuSeconds: Math.ceil((config.limits.timeoutMs * 2) / 1000) + 5,
     tmpSizeBytes: config.limits.tmpSizeBytes,
-    shmSizeBytes: 16 * 1024 * 1024,
     heapMb: sandboxHeapMb(config, cgroupsVersion),
   };
 }

@@ -43,7 +43,6 @@ export interface SandboxLimits {
   maxFileBytes: number;
   cpuSeconds: number;
   tmpSizeBytes: number;
-  shmSizeBytes: number;
   heapMb: number;
 }
 
@@ -87,7 +86,8 @@ export function resolveLibraries(nodePath: string): Array<[string, string]> {
  * bubblewrap arguments: every namespace unshared (no network device at all), no nested user
  * namespaces, node as pid 1 (no bwrap reaper holding the original environment), a read-only
  * root with only node, its libraries and the runner, a size-capped /tmp as the working
- * directory, a read-only /dev with a capped /dev/shm, and a clean environment.
+ * directory (the one writable place: /dev/shm is read-only with the rest of /dev), and a clean
+ * environment.
  */
 export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?: ScratchDirs, typeScriptAtBoot = true): string[] {
   const snapshots = layout.runnerSnapshots;
@@ -135,11 +135,12 @@ export function bwrapArgs(layout: SandboxLayout, limits: SandboxLimits, scratch?
   // mount that open fails (EROFS); nothing in Node writes to /proc.
   args.push('--remount-ro', '/proc');
   args.push(
+    // /dev/shm stays the empty, read-only folder `--dev` makes: the contract allows one writable
+    // place (a contract audit found this second one), and nothing in Node uses POSIX shared memory.
     '--dev', '/dev',
-    // Binds of the slot's noexec tmpfs keep its flags; bwrap's own tmpfs would be exec-able
-    // (only without root, where no tmpfs can be mounted, and the operator was warned).
-    ...(scratch ? ['--bind', scratch.shm, '/dev/shm'] : ['--size', String(limits.shmSizeBytes), '--tmpfs', '/dev/shm']),
     '--remount-ro', '/dev',
+    // Binds of the host's noexec tmpfs keep its flags; bwrap's own tmpfs would be exec-able
+    // (only without root, where no tmpfs can be mounted, and the operator was warned).
     ...(scratch ? ['--bind', scratch.tmp, '/tmp'] : ['--size', String(limits.tmpSizeBytes), '--tmpfs', '/tmp']),
     '--remount-ro', '/',
     '--chdir', '/tmp',

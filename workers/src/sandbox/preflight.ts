@@ -45,7 +45,7 @@ export interface PreflightResult {
   layout: SandboxLayout;
   /** True when sandboxes run under their own uid (the worker host is root). */
   dropsPrivileges: boolean;
-  /** Noexec /tmp and /dev/shm (needs root to mount); bwrap's exec-able tmpfs without it. */
+  /** A noexec /tmp (needs root to mount); bwrap's exec-able tmpfs without it. */
   scratch: ScratchSpace | undefined;
   warnings: string[];
   /** The package store as staged for a sandbox uid that cannot reach the original (sandbox-reach.ts). */
@@ -254,7 +254,7 @@ async function prepareScratch(isRoot: boolean, opts: PreflightOptions, warnings:
   const mount = which('mount', opts.searchPath);
   const umount = which('umount', opts.searchPath);
   if (!isRoot || !mount || !umount) {
-    warnings.push(`/tmp and /dev/shm in sandboxes are NOT noexec: ${!isRoot ? 'the worker host is not root, so it cannot mount them' : 'mount/umount were not found (apt-get install -y mount)'}.`);
+    warnings.push(`/tmp in sandboxes is NOT noexec: ${!isRoot ? 'the worker host is not root, so it cannot mount them' : 'mount/umount were not found (apt-get install -y mount)'}.`);
     return undefined;
   }
   const rootDir = scratchRoot();

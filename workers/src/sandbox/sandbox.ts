@@ -44,7 +44,7 @@ export interface SandboxFactoryOptions {
   readyTimeoutMs: number;
   /** Each slot's cgroup reused by its successive sandboxes (the worker host sets it). */
   slotCgroups?: SlotCgroups | undefined;
-  /** Noexec /tmp and /dev/shm per sandbox (when the worker host is root). */
+  /** A noexec /tmp per sandbox (when the worker host is root). */
   scratch?: ScratchSpace | undefined;
   /**
    * Forks sandboxes in a small helper process (the worker host always sets it). Without one,

@@ -6,10 +6,9 @@ import { TreeRemover } from './tree-remover.ts';
 
 const run = promisify(execFile);
 
-/** One sandbox's writable directories, bound at /tmp and /dev/shm. */
+/** One sandbox's writable directory, bound at /tmp. */
 export interface ScratchDirs {
   tmp: string;
-  shm: string;
 }
 
 /**
@@ -64,11 +63,9 @@ export class ScratchSpace {
     // Synchronous: five metadata calls on a tmpfs take microseconds, and as thread-pool trips
     // they cost the worker host ~0.3 ms of CPU per run (issue 16).
     mkdirSync(dir, { mode: 0o755 });
-    const dirs = { tmp: path.join(dir, 'tmp'), shm: path.join(dir, 'shm') };
-    for (const d of [dirs.tmp, dirs.shm]) {
-      mkdirSync(d, { mode: 0o700 });
-      chownSync(d, uid, uid);
-    }
+    const dirs = { tmp: path.join(dir, 'tmp') };
+    mkdirSync(dirs.tmp, { mode: 0o700 });
+    chownSync(dirs.tmp, uid, uid);
     return dirs;
   }
 
@@ -81,7 +78,7 @@ export class ScratchSpace {
    */
   async release(dirs: ScratchDirs): Promise<void> {
     const root = path.dirname(dirs.tmp);
-    if (smallFlatTree([dirs.tmp, dirs.shm])) rmSync(root, { recursive: true, force: true });
+    if (smallFlatTree([dirs.tmp])) rmSync(root, { recursive: true, force: true });
     else await this.remover.remove(root);
   }
 

@@ -52,7 +52,7 @@ export const SECCOMP_RULES: readonly SeccompRule[] = [
   ...deny('kernel attack surface with a history of exploits and no use here', EPERM, 'userfaultfd', 'perf_event_open', 'bpf', 'keyctl', 'add_key', 'request_key', 'fanotify_init', 'name_to_handle_at', 'open_by_handle_at', 'lookup_dcookie', 'move_pages', 'migrate_pages'),
   // A program cannot write executable pages (/proc is read-only: no /proc/self/mem writes),
   // but if it ever ran native code, an anonymous file would be an exec-able place for a binary
-  // of its own (/tmp and /dev/shm are noexec); nothing in Node needs one.
+  // of its own (/tmp is noexec, the rest read-only); nothing in Node needs one.
   ...deny('anonymous files: an exec-able home for a binary of the program\'s own (execve of /proc/self/fd/N), and secret memory outside the kernel\'s view', ENOSYS, 'memfd_create', 'memfd_secret'),
   ...deny('loading code into the kernel or replacing it', EPERM, 'kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module'),
   ...deny('host administration', EPERM, 'reboot', 'swapon', 'swapoff', 'acct', 'quotactl', 'quotactl_fd', 'syslog', 'vhangup', 'settimeofday', 'clock_settime', 'clock_adjtime', 'adjtimex', 'uselib', '_sysctl', 'iopl', 'ioperm', 'modify_ldt'),
