@@ -66,7 +66,6 @@ export type ClientFrame = RunFrame | StdinFrame | StopFrame;
 export interface RunLimits {
   timeoutMs: number;
   memoryMb: number;
-  minMemoryMb: number;
   maxCodeBytes: number;
   maxStdinBytes: number;
 }
@@ -173,7 +172,7 @@ export function parseRunMessage(raw: string, limits: RunLimits): Parsed<RunReque
     code: msg.code ?? '',
     stdin: msg.stdin ?? '',
     timeoutMs: Math.min(msg.timeoutMs ?? limits.timeoutMs, limits.timeoutMs),
-    memoryMb: Math.max(limits.minMemoryMb, Math.min(msg.memoryMb ?? limits.memoryMb, limits.memoryMb)),
+    memoryMb: Math.min(msg.memoryMb ?? limits.memoryMb, limits.memoryMb),
     args: msg.args ?? [],
   };
   if (msg.files) {

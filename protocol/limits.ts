@@ -4,7 +4,10 @@ export const DEFAULT_LIMITS = Object.freeze({
   /** Operators cannot configure a wall-clock timeout above this. */
   maxTimeoutMs: 60_000,
   memoryMb: 256,
-  /** Below this Node itself cannot start: requests asking for less are raised to it. */
+  /**
+   * The least an operator may configure: a waiting sandbox is started under the host's limit.
+   * A request may ask for less; below what its sandbox already holds it gets the memory verdict.
+   */
   minMemoryMb: 64,
   maxOutputBytes: 1024 * 1024,
   maxCodeBytes: 256 * 1024,

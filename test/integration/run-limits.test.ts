@@ -94,6 +94,20 @@ test('a lower memoryMb in the request is enforced', async () => {
   assert.equal(r.stdout, '');
 });
 
+// A contract audit: 45 MB of buffers under `memoryMb: 32` ran to the end (requests were floored at
+// 64 MiB); and a limit under what the waiting sandbox holds went on under the host's limit.
+test('a memoryMb below 64 is enforced as asked; one below what a sandbox holds at all is the memory verdict, never the host\'s limit', async () => {
+  const code = 'const keep = []; for (let i = 0; i < 45; i++) keep.push(Buffer.alloc(1024 * 1024, 1)); console.log("survived");';
+  const r = await run({ code, memoryMb: 32 });
+  assert.equal(r.exit?.reason, 'memory', `${r.stdout} ${JSON.stringify(r.exit)}`);
+  assert.equal(r.stdout, '');
+  const tiny = await run({ code, memoryMb: 1 });
+  assert.equal(tiny.exit?.reason, 'memory', `${tiny.stdout} ${JSON.stringify(tiny.exit)}`);
+  assert.equal(tiny.stdout, '');
+  const fits = await run({ code: 'console.log("small")', memoryMb: 32 });
+  assert.equal(fits.stdout, 'small\n', fits.stderr);
+});
+
 test('files in /tmp count against the run\'s memory: filling it ends the run with reason memory; the next run finds it empty', async () => {
   // 40 MiB files (each under the per-file cap) until the 96 MiB memory limit is met.
   const r = await run({

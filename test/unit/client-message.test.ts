@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRunMessage, parseLaterMessage } from '../../protocol/client-frames.ts';
 
-const limits = { timeoutMs: 10_000, memoryMb: 256, minMemoryMb: 64, maxCodeBytes: 1000, maxStdinBytes: 100 };
+const limits = { timeoutMs: 10_000, memoryMb: 256, maxCodeBytes: 1000, maxStdinBytes: 100 };
 
 test('a valid run takes server defaults; aliases resolve', () => {
   const r = parseRunMessage(JSON.stringify({ type: 'run', language: 'ts', code: 'x' }), limits);
@@ -13,7 +13,8 @@ test('a valid run takes server defaults; aliases resolve', () => {
   }
 });
 
-test('requests may only lower limits: larger values are clamped, memory has a floor', () => {
+// A contract audit: memoryMb below 64 was raised to 64, so a request's lower limit was not applied.
+test('requests may only lower limits: larger values are clamped, lower ones kept as they are', () => {
   const r = parseRunMessage(JSON.stringify({ type: 'run', language: 'js', code: '', timeoutMs: 999_999, memoryMb: 4096 }), limits);
   assert.ok(r.ok);
   assert.equal(r.value.timeoutMs, 10_000);
@@ -21,7 +22,7 @@ test('requests may only lower limits: larger values are clamped, memory has a fl
   const low = parseRunMessage(JSON.stringify({ type: 'run', language: 'js', code: '', timeoutMs: 50, memoryMb: 1 }), limits);
   assert.ok(low.ok);
   assert.equal(low.value.timeoutMs, 50);
-  assert.equal(low.value.memoryMb, 64);
+  assert.equal(low.value.memoryMb, 1);
   // Past 2^53 too (an attacker probe: zod's int() refused them as "Too big", where protocol.md clamps).
   for (const huge of ['1e300', '9007199254740993']) {
     const h = parseRunMessage(`{"type":"run","language":"js","code":"","timeoutMs":${huge},"memoryMb":${huge}}`, limits);

@@ -30,7 +30,7 @@ test('a run frame that waited in the turn budget while its connection closed nev
     ws: ws as unknown as WebSocket,
     runId: 'r1',
     worker: '127.0.0.1:1',
-    limits: { timeoutMs: 1000, memoryMb: 128, minMemoryMb: 64, maxCodeBytes: 65536, maxStdinBytes: 65536, maxOutputBytes: 65536, firstMessageTimeoutMs: 5000, framesPerSecond: 1000, bytesPerSecond: 1 << 22, maxFrameBytes: 1 << 22 },
+    limits: { timeoutMs: 1000, memoryMb: 128, maxCodeBytes: 65536, maxStdinBytes: 65536, maxOutputBytes: 65536, firstMessageTimeoutMs: 5000, framesPerSecond: 1000, bytesPerSecond: 1 << 22, maxFrameBytes: 1 << 22 },
     sandbox: async () => {
       sandboxRequested = true;
       throw new Error('must not be called');

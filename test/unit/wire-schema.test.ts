@@ -20,7 +20,7 @@ import {
   type PublicErrorCode,
 } from '../../protocol/index.ts';
 
-const limits = { timeoutMs: 10_000, memoryMb: 256, minMemoryMb: 64, maxCodeBytes: 1000, maxStdinBytes: 100 };
+const limits = { timeoutMs: 10_000, memoryMb: 256, maxCodeBytes: 1000, maxStdinBytes: 100 };
 const file = (name: string, content = '') => ({ name, content });
 const codeOf = (run: Record<string, unknown>) => {
   const r = parseRunMessage(JSON.stringify({ type: 'run', language: 'js', ...run }), limits);

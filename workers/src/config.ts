@@ -64,7 +64,6 @@ export type WorkerHostConfig = Readonly<{
   limits: Readonly<{
     timeoutMs: number;
     memoryMb: number;
-    minMemoryMb: number;
     maxOutputBytes: number;
     maxCodeBytes: number;
     maxStdinBytes: number;
@@ -159,7 +158,6 @@ export function loadWorkerHostConfig(source: Record<string, string>, opts: { sta
     limits: Object.freeze({
       timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
       memoryMb: c.PLAYGROUND_MEMORY_MB,
-      minMemoryMb: DEFAULT_LIMITS.minMemoryMb,
       maxOutputBytes: c.PLAYGROUND_MAX_OUTPUT_BYTES,
       maxCodeBytes: c.PLAYGROUND_MAX_CODE_BYTES,
       maxStdinBytes: c.PLAYGROUND_MAX_STDIN_BYTES,

@@ -202,7 +202,18 @@ export class RunSession {
     // Only a lower limit costs a cgroup write on the hand-off path; the CPU baseline and the
     // peak-memory reset were taken when the sandbox became ready (it idles at ~0 CPU).
     if (req.memoryMb < this.opts.limits.memoryMb) {
-      await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).catch((err: Error) => log.warn({ err: err.message }, 'could not lower memory limit'));
+      // Fails closed: a limit the kernel refuses (below what the waiting sandbox already holds,
+      // ~15 MiB) ends the run with the verdict it would meet at once. The run went on under the
+      // host's limit instead, with a warning, when requests were floored at 64 MiB (a contract
+      // audit: a request may only lower the limits, so 32 MiB must mean 32 MiB).
+      const lowered = await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).then(
+        () => true,
+        (err: Error) => (log.info({ err: err.message, memoryMb: req.memoryMb }, 'memory limit below what the sandbox holds: memory verdict'), false),
+      );
+      if (!lowered) {
+        this.phase = handOff(this.phase, sandbox.cpuBaselineNs);
+        return this.finish('memory');
+      }
     }
     // Hand off first: the program boots while the rest is set up here. Its output and exit can
     // only be seen on a later turn of the event loop, so the listeners below and `started` are
