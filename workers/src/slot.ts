@@ -144,8 +144,11 @@ export class Slot extends EventEmitter<SlotEvents> {
       const old = this.warm;
       this.warm = undefined;
       this.setState('recycling');
+      const t0 = performance.now();
       await this.destroySandbox(old).catch((err: Error) => log.error({ err: err.message }, 'sandbox cleanup failed'));
+      const teardownMs = Math.round(performance.now() - t0);
       if (!this.stopped) await this.prepare().catch(() => undefined);
+      log.debug({ teardownMs, recycleMs: Math.round(performance.now() - t0), bwrapKilled: old.bwrapWasKilled }, 'slot recycled');
     }
     if (this.stopped) this.state = 'stopped';
     else this.setState('idle');

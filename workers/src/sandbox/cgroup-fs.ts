@@ -65,7 +65,7 @@ export async function readKeyed(file: string, key: string): Promise<number | und
   }
 }
 
-export async function killProcsIn(procsFile: string): Promise<number> {
+export async function killProcsIn(procsFile: string, except?: number): Promise<number> {
   let text = '';
   try {
     text = await readSmall(procsFile);
@@ -74,6 +74,7 @@ export async function killProcsIn(procsFile: string): Promise<number> {
   }
   const pids = text.split('\n').filter(Boolean).map(Number);
   for (const pid of pids) {
+    if (pid === except) continue;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {

@@ -42,8 +42,11 @@ export interface RunCgroup {
   reset(limits: CgroupLimits): Promise<void>;
   /** SIGKILLs every process in the cgroup until it is empty. */
   killAll(): Promise<void>;
-  /** One SIGKILL sweep over the cgroup, without waiting for it to empty. */
-  killOnce(): Promise<void>;
+  /**
+   * One SIGKILL sweep over the cgroup, without waiting for it to empty; `except` (bwrap's own
+   * process, which then reaps the program and exits) is left alone.
+   */
+  killOnce(except?: number): Promise<void>;
   remove(): Promise<void>;
 }
 

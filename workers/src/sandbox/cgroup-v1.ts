@@ -78,8 +78,8 @@ class V1RunCgroup implements RunCgroup {
   async killAll(): Promise<void> {
     await killUntilEmpty(this.procsFiles, path.join(this.dirs.pids!, 'pids.current'));
   }
-  async killOnce(): Promise<void> {
-    await killProcsIn(this.procsFiles[0]!);
+  async killOnce(except?: number): Promise<void> {
+    await killProcsIn(this.procsFiles[0]!, except);
   }
   async remove(): Promise<void> {
     for (const dir of new Set(Object.values(this.dirs).filter((d): d is string => Boolean(d)))) {

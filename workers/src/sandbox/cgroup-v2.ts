@@ -56,10 +56,10 @@ class V2RunCgroup implements RunCgroup {
     if (existsSync(killFile)) await writeFile(killFile, 1).catch(() => undefined);
     await killUntilEmpty(this.procsFiles, path.join(this.dir, 'pids.current'));
   }
-  async killOnce(): Promise<void> {
+  async killOnce(except?: number): Promise<void> {
     const killFile = path.join(this.dir, 'cgroup.kill');
-    if (existsSync(killFile)) await writeFile(killFile, 1).catch(() => undefined);
-    else await killProcsIn(this.procsFiles[0]!);
+    if (except === undefined && existsSync(killFile)) await writeFile(killFile, 1).catch(() => undefined);
+    else await killProcsIn(this.procsFiles[0]!, except);
   }
   async remove(): Promise<void> {
     await removeDir(this.dir, this.procsFiles[0]!);
