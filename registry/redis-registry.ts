@@ -34,6 +34,8 @@ function describe(target: RedisTarget): string {
 
 type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') => void; holdMs: number; leaseId: string; waitUntil: number };
 
+/** How long a process waits for Redis (or its Sentinels) at start before it exits 1. */
+const STARTUP_CONNECT_TIMEOUT_MS = 15_000;
 const POLL_MS = 250;
 /** A worker host that sees no live gateway for this many heartbeat TTLs (a minute by default) says so. */
 const NO_GATEWAY_WARN_TTLS = 12;
@@ -199,13 +201,26 @@ export class RedisRegistry implements Registry {
 
   static async connect(target: RedisTarget, log: Logger, queueMax: number, prefix = 'playground:', heartbeatTtlMs = 5000, forgetAfterMs = 60_000): Promise<RedisRegistry> {
     const r = new RedisRegistry(target, log, { prefix, queueMax, heartbeatTtlMs, commandTimeoutMs: 2000, forgetAfterMs });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.all([r.redisClient.connect(), r.sub.connect()]);
-      await r.syncClock();
-      await r.sub.subscribe(`${prefix}grants`, `${prefix}kill`);
+      // Bounded: with Sentinels ioredis retries them without end when none answers, and the
+      // process neither served nor exited (an operator drill); an unreachable URL fails at once.
+      const giveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${STARTUP_CONNECT_TIMEOUT_MS / 1000} s`)), STARTUP_CONNECT_TIMEOUT_MS);
+      });
+      await Promise.race([
+        (async () => {
+          await Promise.all([r.redisClient.connect(), r.sub.connect()]);
+          await r.syncClock();
+          await r.sub.subscribe(`${prefix}grants`, `${prefix}kill`);
+        })(),
+        giveUp,
+      ]);
     } catch (err) {
       await r.close();
       throw new PlaygroundError('PG_ERR_REGISTRY_UNAVAILABLE', `cannot reach Redis at ${describe(target)}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
     return r;
   }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Cluster } from '../helpers/cluster.ts';
 import { runOverWs } from '../helpers/ws-client.ts';
-import { waitFor } from '../helpers/playground.ts';
+import { spawnEntry, waitFor } from '../helpers/playground.ts';
 
 // A private Redis on its own port, so the test can kill and restart it.
 const PORT = 16_379 + (process.pid % 500);
@@ -202,5 +202,26 @@ test('clients queued when Redis restarts empty are served once it is back', { ti
     await holder;
   } finally {
     await cluster.stop();
+  }
+});
+
+// An operator drill: with every Sentinel unreachable at start, a gateway and a worker host never
+// listened and never exited (ioredis retries Sentinels without end), where with an unreachable
+// PLAYGROUND_REDIS_URL they exit 1 at once: a load balancer saw connection refused for as long
+// as it lasted, and systemd's Restart=on-failure never stepped in. Both modes now fail the start
+// alike, once a bounded wait is over.
+test('with no Sentinel reachable at start, a gateway and a worker host exit 1 with PG_ERR_REGISTRY_UNAVAILABLE, as with an unreachable Redis URL', { timeout: 120_000 }, async () => {
+  const env = { PLAYGROUND_REDIS_SENTINELS: `127.0.0.1:${PORT + 1},127.0.0.1:${PORT + 2}`, PLAYGROUND_REDIS_SENTINEL_NAME: 'mymaster', PLAYGROUND_LEASE_SECRET: 'x'.repeat(32), PLAYGROUND_PORT: '0' };
+  const gateway = spawnEntry('server/main.ts', env);
+  const host = spawnEntry('workers/main.ts', { ...env, PLAYGROUND_WORKER_ADDRESSES: '127.88.9.1', PLAYGROUND_WORKER_PORT: '17990' });
+  try {
+    for (const [name, p] of [['gateway', gateway], ['worker host', host]] as const) {
+      await waitFor(`the ${name} to exit`, () => (p.proc.exitCode !== null || p.proc.signalCode !== null ? true : undefined), 60_000);
+      assert.equal(p.proc.exitCode, 1, `${name}: ${p.logs()}`);
+      assert.match(p.logs(), /PG_ERR_REGISTRY_UNAVAILABLE/, name);
+    }
+  } finally {
+    await gateway.stop();
+    await host.stop();
   }
 });
