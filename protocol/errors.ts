@@ -79,8 +79,8 @@ export function toPublicError(err: unknown): PublicError {
       // A draining gateway says so; no trusted host says that (its slots may well be idle: "all
       // busy" beside /healthz's idle slots misled an operator); otherwise why no slot came.
       const reason = (err as PlaygroundError & { reason?: string }).reason;
-      if (reason === 'draining') return { code: entry.publicCode, message: 'this gateway is shutting down; retry shortly' };
-      if (reason === 'untrusted') return { code: entry.publicCode, message: `${err.message}; retry shortly` };
+      if (reason === 'draining') return { code: entry.publicCode, message: 'the server is shutting down; retry shortly' };
+      if (reason === 'untrusted' || reason === 'no-hosts') return { code: entry.publicCode, message: `${err.message}; retry shortly` };
       return { code: entry.publicCode, message: `all worker slots are busy (${err.message}); retry shortly` };
     }
     return { code: entry.publicCode, message: entry.publicMessage };

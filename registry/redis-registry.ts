@@ -5,6 +5,7 @@ import { PlaygroundError } from '../protocol/index.ts';
 import { BusyError, type GatewayTrust, type HostState, type Lease, type LeaseOptions, type Registry, type RegistryCounters, type RegistryStats, type SlotRecord } from './registry.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 import { clusterNow, setClusterOffset } from './cluster-clock.ts';
+import { LogThrottle } from '../protocol/log-throttle.ts';
 
 /** Another process holds this host id (its heartbeat goes on). */
 class HostIdInUse extends Error {
@@ -35,6 +36,8 @@ function describe(target: RedisTarget): string {
 type Granted = { resolve: (lease: Lease) => void; giveUp: (reason: 'draining') => void; holdMs: number; leaseId: string; waitUntil: number };
 
 /** How long a process waits for Redis (or its Sentinels) at start before it exits 1. */
+/** ioredis reports each failed reconnection: shared by every registry of a process. */
+const redisErrors = new LogThrottle(5000);
 const STARTUP_CONNECT_TIMEOUT_MS = 15_000;
 const POLL_MS = 250;
 /** A worker host that sees no live gateway for this many heartbeat TTLs (a minute by default) says so. */
@@ -88,6 +91,8 @@ export class RedisRegistry implements Registry {
   private closed = false;
   /** Set once this process acts as a gateway (joinAsGateway): its waiters and leases carry it. */
   private gatewayId = '';
+  /** Redis reported an error since it was last ready. */
+  private registryDown = false;
   private gatewayTimer: NodeJS.Timeout | undefined;
   private trustCheck: ((hostId: string, info: Record<string, unknown>) => boolean) | undefined;
   private untrusted = new Set<string>();
@@ -139,9 +144,16 @@ export class RedisRegistry implements Registry {
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       this.redisClient.defineCommand(`pg_${name}`, { numberOfKeys: 0, lua: SCRIPTS[name] });
     }
-    this.redisClient.on('error', (err) => log.warn({ err: err.message, ...sentinelHint(err.message) }, 'redis error'));
+    // One line per 5 s with a count: ioredis reports every failed reconnection (~2 a second).
+    this.redisClient.on('error', (err) => {
+      this.registryDown = true;
+      redisErrors.note((alsoSuppressed) => log.warn({ err: err.message, ...sentinelHint(err.message), alsoSuppressed }, 'redis error'));
+    });
     this.sub.on('error', () => undefined);
     this.redisClient.on('ready', () => {
+      // A worker host says so when it re-registers; a gateway said nothing when Redis came back.
+      if (this.registryDown && this.gatewayId) log.info({ gatewayId: this.gatewayId }, 'registry reachable again');
+      this.registryDown = false;
       this.heartbeatsTrustedAt = clusterNow() + 2 * opts.heartbeatTtlMs;
       // A Redis that lost everything (restart, failover to a lagging replica) must learn at once
       // that this gateway lives and which hosts it trusts.
@@ -368,9 +380,11 @@ export class RedisRegistry implements Registry {
     if (!this.clockSynced) return;
     const now = clusterNow();
     const heartbeats = now >= this.heartbeatsTrustedAt ? 1 : 0;
-    const [expired, orphaned, forgotten, forgottenIds] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs, heartbeats)) as [number, number, number, string[]];
+    const [expired, orphaned, forgotten, forgottenIds, dropped, deadGateways] = (await this.call('reclaim', now, now - this.opts.forgetAfterMs, heartbeats)) as [number, number, number, string[], number, string[]];
     if (expired) this.log.warn({ leases: expired }, 'reclaimed leases past their deadline');
-    if (orphaned) this.log.warn({ leases: orphaned }, 'reclaimed leases of a gateway whose heartbeat expired');
+    // Which gateway died is what an operator looks for (its id is in its start line).
+    if (orphaned) this.log.warn({ leases: orphaned, gatewayIds: deadGateways }, 'reclaimed leases of a gateway whose heartbeat expired');
+    if (dropped) this.log.warn({ waiters: dropped, gatewayIds: deadGateways }, 'dropped the queued clients of a gateway whose heartbeat expired');
     if (forgotten) this.log.warn({ hosts: forgotten, hostIds: forgottenIds, afterMs: this.opts.forgetAfterMs }, 'removed worker hosts that never came back, with their slots');
   }
 
@@ -418,6 +432,7 @@ export class RedisRegistry implements Registry {
     this.gatewayId = `g${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     this.trustCheck = trust;
     await this.gatewayBeat();
+    this.log.info({ gatewayId: this.gatewayId }, 'joined the registry as a gateway');
     this.gatewayTimer = setInterval(() => void this.gatewayBeat().catch(() => undefined), Math.floor(this.opts.heartbeatTtlMs / 3));
     this.gatewayTimer.unref();
   }
@@ -542,7 +557,10 @@ export class RedisRegistry implements Registry {
           // was busy (they had all gone idle: an operator drill).
           if (reason === 'timeout') return reject(err);
         }
-        reject(new BusyError(reason));
+        // An operator drill: with no host registered at all the wait ended in "all worker slots
+        // are busy" while /healthz said there were none.
+        const noHosts = reason === 'timeout' && this.gatewayId !== '' && this.trusted.length === 0 && this.untrusted.size === 0;
+        reject(new BusyError(noHosts ? 'no-hosts' : reason));
       };
       const onAbort = () => void giveUp('aborted');
       const timer = setTimeout(() => void giveUp('timeout'), options.waitMs);

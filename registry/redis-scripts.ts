@@ -181,7 +181,8 @@ return 1
 `,
   /**
    * ARGV: prefix, now, forgetBeforeMs, heartbeats (1 when they can be trusted) → {reclaimed
-   * after the deadline, reclaimed from dead gateways, hosts forgotten, {their ids}}. Leases
+   * after the deadline, reclaimed from dead gateways, hosts forgotten, {their ids}, waiters
+   * dropped, {the dead gateways whose leases or waiters went}}. Leases
    * past their deadline or held by a gateway whose heartbeat expired are cleared, announced on
    * the kill channel and offered again; a worker host not seen since forgetBeforeMs is removed
    * with its slots. With heartbeats 0 only deadlines count (see RedisRegistry.reclaim).
@@ -189,6 +190,13 @@ return 1
   reclaim: `${HELPERS}
 local p, now, forgetBefore, heartbeats = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
 local expired, orphaned, forgotten, forgottenIds = 0, 0, 0, {}
+local deadGateways, deadSeen = {}, {}
+local function dead(gw)
+  if not deadSeen[gw] then
+    deadSeen[gw] = true
+    deadGateways[#deadGateways + 1] = gw
+  end
+end
 local function reclaimOne(id)
   local leaseId = redis.call('HGET', p .. 'slot:' .. id, 'leaseId')
   redis.call('ZREM', p .. 'leases', id)
@@ -202,10 +210,13 @@ local function reclaimOne(id)
 end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do expired = expired + reclaimOne(id) end
 if expired > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedDeadline', expired) end
-if not heartbeats then return {expired, 0, 0, {}} end
+if not heartbeats then return {expired, 0, 0, {}, 0, {}} end
 for _, id in ipairs(redis.call('ZRANGE', p .. 'leases', 0, -1)) do
   local gw = redis.call('HGET', p .. 'slot:' .. id, 'gateway')
-  if gw and not gatewayAlive(p, gw) then orphaned = orphaned + reclaimOne(id) end
+  if gw and not gatewayAlive(p, gw) then
+    orphaned = orphaned + reclaimOne(id)
+    dead(gw)
+  end
 end
 -- Waiters of dead gateways, and those whose wait ran out, leave the queue now rather than when a
 -- slot is next offered (they were counted as waiting meanwhile). The list is rebuilt in order,
@@ -219,9 +230,11 @@ for _, w in ipairs(queue) do
   else
     local a = string.find(info, '|', 1, true)
     local b = string.find(info, '|', a + 1, true)
-    if gatewayAlive(p, string.sub(info, b + 1)) then
+    local gw = string.sub(info, b + 1)
+    if gatewayAlive(p, gw) then
       table.insert(kept, w)
     else
+      dead(gw)
       redis.call('DEL', p .. 'waiter:' .. w)
       gone = gone + 1
       dropped = dropped + 1
@@ -251,7 +264,7 @@ for _, host in ipairs(redis.call('ZRANGEBYSCORE', p .. 'hostseen', '-inf', forge
 end
 if orphaned > 0 then redis.call('HINCRBY', p .. 'counters', 'leasesReclaimedGatewayGone', orphaned) end
 if forgotten > 0 then redis.call('HINCRBY', p .. 'counters', 'hostsForgotten', forgotten) end
-return {expired, orphaned, forgotten, forgottenIds}
+return {expired, orphaned, forgotten, forgottenIds, dropped, deadGateways}
 `,
   /**
    * ARGV: prefix, now, hostId, ttlMs, info → {1 when the host's key had lapsed, live gateways,

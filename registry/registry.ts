@@ -152,8 +152,9 @@ const BUSY_REASONS = {
   timeout: 'no worker slot became idle in time',
   'queue-full': 'the wait queue is full',
   aborted: 'the client went away',
-  draining: 'this server is shutting down',
+  draining: 'the server is shutting down',
   untrusted: 'no worker host this server can hand runs to is up (the live ones hold another lease secret)',
+  'no-hosts': 'no worker host is up (none is registered, or every one is draining)',
 } as const;
 
 /** No slot for this lease request (public code BUSY); `reason` says why. */

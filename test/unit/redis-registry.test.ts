@@ -4,6 +4,7 @@ import pino from 'pino';
 import { RedisRegistry, redisReconnectDelayMs } from '../../registry/redis-registry.ts';
 import { redisTestSpace } from '../helpers/redis-test-space.ts';
 import { BusyError, type Lease } from '../../registry/registry.ts';
+import { toPublicError } from '../../protocol/index.ts';
 
 // Against the real Redis on 127.0.0.1:6379 (.ci/run starts one); every test uses its own prefix.
 const { url: URL, opened, newPrefix } = redisTestSpace('pgtest');
@@ -16,13 +17,14 @@ async function registries(n: number, prefix: string, ttlMs = 5000): Promise<Redi
   return out;
 }
 
-async function withSlots(prefix: string, count: number, ttlMs = 5000): Promise<RedisRegistry> {
-  const [host] = await registries(1, prefix, ttlMs);
+async function withSlots(prefix: string, count: number, ttlMs = 5000, logger = log): Promise<RedisRegistry> {
+  const host = await RedisRegistry.connect(URL, logger, 1000, prefix, ttlMs);
+  opened.push(host);
   const slots = Array.from({ length: count }, (_, i) => ({ id: `127.0.0.${i + 1}:7070`, address: `127.0.0.${i + 1}:7070`, hostId: 'h1' }));
-  host!.keepAlive('h1', () => ({ sandbox: 'bwrap' }));
-  await host!.registerSlots(slots);
-  for (const s of slots) await host!.markReady(s.id);
-  return host!;
+  host.keepAlive('h1', () => ({ sandbox: 'bwrap' }));
+  await host.registerSlots(slots);
+  for (const s of slots) await host.markReady(s.id);
+  return host;
 }
 
 test('lease is atomic across gateways: 60 concurrent leasers on 5 connections, 4 slots → 4 unique leases, the rest BUSY', async () => {
@@ -219,11 +221,19 @@ test('a worker host that sees no live gateway for a dozen TTLs says so, with the
 // An operator drill: a killed gateway's queued waiters stayed in the shared FIFO (counted in
 // every gateway's `waiting`) until a slot happened to be offered, 4–8 s later. They go with the
 // next reclaim pass once its heartbeat has expired.
-test("a dead gateway's waiters leave the shared queue within a TTL or so, slot or no slot", async () => {
+// A later drill: that went by without a log line, and no line named the gateway that died.
+test("a dead gateway's waiters leave the shared queue within a TTL or so, slot or no slot, and a warning names it", async () => {
   const prefix = newPrefix();
-  await withSlots(prefix, 1, 600);
-  const [holder, doomed, observer] = await registries(3, prefix, 600);
+  const lines: Array<{ level: number; msg: string; gatewayId?: string; gatewayIds?: string[]; waiters?: number }> = [];
+  const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  // Every process reclaims: whichever does it first says so, the worker host too.
+  await withSlots(prefix, 1, 600, captured);
+  const [holder, doomed, observer] = await Promise.all([0, 1, 2].map(() => RedisRegistry.connect(URL, captured, 1000, prefix, 600)));
+  opened.push(holder!, doomed!, observer!);
   for (const r of [holder!, doomed!, observer!]) await r.joinAsGateway(() => true);
+  const joined = lines.filter((l) => l.msg === 'joined the registry as a gateway').map((l) => l.gatewayId);
+  assert.equal(new Set(joined).size, 3, 'each gateway logs its id as it joins');
+  const doomedId = joined[1]!;
   await holder!.lease({ waitMs: 0, holdMs: 60_000 });
   const waits = [1, 2, 3].map(() => doomed!.lease({ waitMs: 6000, holdMs: 1000 }).catch(() => undefined));
   await new Promise((r) => setTimeout(r, 300));
@@ -235,4 +245,29 @@ test("a dead gateway's waiters leave the shared queue within a TTL or so, slot o
   assert.equal((await observer!.stats()).waiting, 0, 'dropped from the queue');
   assert.ok((await observer!.counters()).waitersDropped >= 3);
   await Promise.all(waits);
+  const warned = lines.filter((l) => l.level === 40 && l.msg === 'dropped the queued clients of a gateway whose heartbeat expired');
+  assert.equal(warned.reduce((n, l) => n + (l.waiters ?? 0), 0), 3, JSON.stringify(warned));
+  assert.ok(warned.every((l) => l.gatewayIds?.includes(doomedId!)), JSON.stringify(warned));
+});
+
+// An operator drill: a gateway whose registry held no worker host at all answered, after the
+// whole queue wait, "all worker slots are busy (no worker slot became idle in time)", while its
+// /healthz said there was no slot. The wait stays (a host restarting comes back within it); its
+// end says what is wrong.
+test('a wait that ends with no worker host registered at all says so, not that every slot is busy', async () => {
+  const prefix = newPrefix();
+  const [gateway] = await registries(1, prefix, 600);
+  await gateway!.joinAsGateway(() => true);
+  const err = await gateway!.lease({ waitMs: 300, holdMs: 1000 }).then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof BusyError, String(err));
+  assert.equal(err.reason, 'no-hosts');
+  assert.match(toPublicError(err).message, /^no worker host is up/);
+  assert.equal(toPublicError(err).code, 'BUSY');
+  // With a host and its slot busy, the end of the wait is the usual one.
+  await withSlots(prefix, 1, 600);
+  await new Promise((r) => setTimeout(r, 700));
+  await gateway!.lease({ waitMs: 0, holdMs: 60_000 });
+  const busy = await gateway!.lease({ waitMs: 300, holdMs: 1000 }).then(() => undefined, (e: unknown) => e);
+  assert.ok(busy instanceof BusyError);
+  assert.equal(busy.reason, 'timeout');
 });
