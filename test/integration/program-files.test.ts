@@ -277,3 +277,24 @@ test('a package that is not installed fails as under plain node; the store is re
   const after = await ws({ language: 'javascript', code: 'console.log(require("lodash").sum([2, 3]))' });
   assert.equal(after.stdout, '5\n');
 });
+
+// A contract audit: in TypeScript `import { sum } from "lodash"` failed ("does not provide an
+// export named 'sum'") and `import * as _` had no `sum`, as node's ES loader sees no names in
+// lodash's bundle. TypeScript runs them as tsc (esModuleInterop), ts-node and tsx do; JavaScript
+// keeps node's own behaviour (parity), and ES-module packages load as they are.
+test('TypeScript imports a CommonJS package by name or as a namespace; JavaScript keeps node\'s behaviour', async () => {
+  const ts = async (code: string) => ws({ language: 'typescript', code });
+  const named = await ts('import { sum, chunk as c } from "lodash";\nconst n: number = sum([1, 2]);\nconsole.log(n, c([1, 2, 3], 2).length);');
+  assert.equal(named.stdout, '3 2\n', named.stderr);
+  const star = await ts('import * as _ from "lodash";\nimport { z } from "zod";\nconsole.log(_.sum([2, 3]), z.number().parse(4));\nconst top = await Promise.resolve("tla");\nconsole.log(top);');
+  assert.equal(star.stdout, '5 4\ntla\n', star.stderr);
+  const both = await ts('import _, { max } from "lodash";\nconsole.log(_.min([4, 5]), max([4, 5]));');
+  assert.equal(both.stdout, '4 5\n', both.stderr);
+  // A line number after a multi-line import is the file's own.
+  const where = await ts('import {\n  sum,\n} from "lodash";\nconsole.log(sum([1]));\nthrow new Error("line 5");');
+  assert.equal(where.stdout, '1\n');
+  assert.match(where.stderr, /main\.ts:5/, where.stderr);
+  const js = await ws({ language: 'javascript', code: 'import { sum } from "lodash";\nconsole.log(sum([1, 2]));' });
+  assert.equal(js.exit?.code, 1);
+  assert.match(js.stderr, /Named export 'sum' not found/, js.stderr);
+});

@@ -225,6 +225,62 @@ function rewriteSpecifiers(code, map) {
   return last === 0 ? code : out + code.slice(last);
 }
 
+/**
+ * TypeScript's way with a CommonJS package, in an ES-module file: `import { sum } from 'lodash'`
+ * and `import * as _ from 'lodash'` are how TypeScript users write it, and what tsc (with
+ * esModuleInterop), ts-node and tsx run; node's ES loader sees only the names its lexer finds in
+ * the package's code, none in lodash's bundle (a contract audit: "does not provide an export
+ * named 'sum'"). For a package `isCommonJs` names, such an import becomes its default import
+ * (the package's module.exports) plus a destructuring, on the same line (the source map holds).
+ * JavaScript keeps node's own behaviour.
+ */
+function interopCommonJsImports(code, isCommonJs) {
+  const { tokens } = parse(code, false, false, false);
+  let out = '';
+  let last = 0;
+  let n = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i].type !== TokenType._import) continue;
+    const next = tokens[i + 1];
+    if (!next || next.type === TokenType.parenL || next.type === TokenType.dot || next.type === TokenType.string) continue;
+    let j = i + 1;
+    while (j < tokens.length && !(tokens[j].type === TokenType.name && code.slice(tokens[j].start, tokens[j].end) === 'from' && tokens[j + 1] && tokens[j + 1].type === TokenType.string)) {
+      if (tokens[j].type === TokenType.semi || tokens[j].type === TokenType._import) break;
+      j++;
+    }
+    const from = tokens[j];
+    if (!from || from.type !== TokenType.name) continue;
+    const literal = code.slice(tokens[j + 1].start, tokens[j + 1].end);
+    const spec = literal.slice(1, -1);
+    if (spec.startsWith('.') || spec.startsWith('/') || !isCommonJs(spec)) continue;
+    const clause = code.slice(next.start, from.start).trim();
+    const m = /^(?:([A-Za-z_$][\w$]*)\s*(?:,\s*|$))?(?:\*\s*as\s+([A-Za-z_$][\w$]*)|\{([^}]*)\})?$/.exec(clause);
+    if (!m || (!m[2] && m[3] === undefined)) continue;
+    const local = m[1] || `__pgCjs${n++}`;
+    let bindings = '';
+    if (m[2]) bindings = `const ${m[2]} = ${local};`;
+    else {
+      const parts = [];
+      const defaults = [];
+      for (const item of m[3].split(',').map((s) => s.trim()).filter(Boolean)) {
+        const [name, alias] = item.split(/\s+as\s+/);
+        if (name === 'default') defaults.push(alias || name);
+        else parts.push(alias ? `${name}: ${alias}` : name);
+      }
+      if (parts.length) bindings += `const { ${parts.join(', ')} } = ${local};`;
+      for (const d of defaults) bindings += ` const ${d} = ${local};`;
+    }
+    let end = tokens[j + 1].end;
+    if (tokens[j + 2] && tokens[j + 2].type === TokenType.semi) end = tokens[j + 2].end;
+    // The statement's line breaks stay (after it): the lines below keep their numbers.
+    const breaks = code.slice(tokens[i].start, end).replace(/[^\n]/g, '');
+    out += code.slice(last, tokens[i].start) + `import ${local} from ${literal}; ${bindings.trim()}${breaks}`;
+    last = end;
+    i = j + 1;
+  }
+  return last === 0 ? code : out + code.slice(last);
+}
+
 /** Boot-time warm-up: compiles sucrase's paths for common TypeScript before any program. */
 function warm() {
   const sample = [
@@ -299,6 +355,42 @@ const isRelative = (spec) => spec.startsWith('./') || spec.startsWith('../');
 const DYNAMIC_RELATIVE_IMPORT = /\bimport\s*\(\s*['"`]\.\.?\//;
 /** A relative specifier naming a .js, .mjs or .cjs file, as TypeScript lets one name a .ts file. */
 const JS_SPECIFIER = /['"`]\.\.?\/[^'"`\n]*\.[cm]?js['"`]/;
+/** An import with bindings from a bare specifier (a package): `import … from 'pkg'`. */
+const BARE_IMPORT = /\bimport\b[^'"`;]*\bfrom\s*['"][^'"./]/;
+
+/**
+ * Whether node's ES loader would load `spec` (a package, or a file of one) as CommonJS: it
+ * resolves, its package is not `"type": "module"`, offers no `import` condition, and the file
+ * is not `.mjs`. A package that is not installed is left to node's own error.
+ */
+function commonJsPackage(spec, fromDir, Module, fs, path) {
+  if (spec.startsWith('node:') || Module.isBuiltin(spec)) return false;
+  let file;
+  try {
+    file = Module.createRequire(path.join(fromDir, 'noop.js')).resolve(spec);
+  } catch {
+    return false;
+  }
+  if (!path.isAbsolute(file) || file.endsWith('.mjs')) return false;
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (!fs.existsSync(manifest)) continue;
+    let pkg;
+    try {
+      pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    } catch {
+      return false;
+    }
+    if (!pkg.name) continue;
+    return pkg.type !== 'module' && !hasImportCondition(pkg.exports);
+  }
+  return false;
+}
+
+function hasImportCondition(exportsField) {
+  if (!exportsField || typeof exportsField !== 'object') return false;
+  return Object.entries(exportsField).some(([key, value]) => key === 'import' || key === 'module' || hasImportCondition(value));
+}
 
 /**
  * Makes a program's TypeScript files runnable as they are on disk (the files are already
@@ -341,6 +433,7 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
     let code = unit.esm ? unit.js : runnableCommonJs(abs, unit);
     // Parsing again is needed only when a relative specifier may be there to rewrite.
     if (unit.esm && /['"]\.\.?\//.test(code)) code = rewriteSpecifiers(code, (spec) => importTarget(path.dirname(abs), spec));
+    if (unit.esm && BARE_IMPORT.test(code)) code = interopCommonJsImports(code, (spec) => commonJsPackage(spec, path.dirname(abs), Module, fs, path));
     fs.writeFileSync(unit.shadow, code);
     return unit.shadow;
   };
@@ -409,4 +502,4 @@ function prepareProgram({ files, entry, workDir, runtimeDir, looksLikeEsm, Modul
   return { kind: 'compile', file: entryAbs, code: unit.js, sourceMaps: needsSourceMaps };
 }
 
-module.exports = { transpile, rewriteSpecifiers, prepareProgram, warm, warmTypical, TypeScriptSyntaxError };
+module.exports = { transpile, rewriteSpecifiers, interopCommonJsImports, prepareProgram, warm, warmTypical, TypeScriptSyntaxError };
