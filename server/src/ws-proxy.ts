@@ -257,6 +257,12 @@ export class WsProxy {
       this.notified.add(client);
       this.ctx.metrics.errors.inc({ code: 'INTERNAL' });
       const msg = serverFrames.error('INTERNAL', 'the worker running this program went away; retry');
+      // The client's side is unpiped from the dead worker first: the pipe's own cleanup, when
+      // the worker's socket closes, paused the client after closeWith() had resumed it, so the
+      // client's close frame and end were never read and its socket closed only when the timer
+      // below destroyed it (an operator drill: the run's access line 1 s late, its duration 1 s
+      // long, written after the same client's next run).
+      client.unpipe(upstream);
       closeWith(client, serverTextFrame(encodeFrame(msg)), CLOSE_CODES.INTERNAL, 'INTERNAL');
     };
     // Registered before the pipe to the client, so a vanished worker's error frame goes first.

@@ -441,3 +441,37 @@ test('a worker host drained under traffic: every run is served elsewhere and no 
   const faults = gw.logs().split('\n').filter((l) => /"msg":"[^"]*(unreachable|relay to worker slot failed)/.test(l));
   assert.deepEqual(faults, []);
 });
+
+// An operator drill: when a worker host died mid-run, the client got its error and closed at
+// once, but the gateway's access line for that run (`outcome:"worker-gone"`) came ~1 s later,
+// its durationMs 1 s too long, and after the line of the same client's next run: the gateway
+// stopped reading the client's socket (the pipe to the dead worker paused it as it unpiped), so
+// the client's close went unseen until a timer destroyed the socket.
+test('a run whose worker host died is logged when its client closes, before that client\'s next run', { timeout: 120_000 }, async () => {
+  const cluster = new Cluster('redis://127.0.0.1:6379/0', { PLAYGROUND_HEARTBEAT_TTL_MS: '1500' });
+  clusters.push(cluster);
+  // Two hosts: the run's own is killed, the other (warm) takes the same client's next run at once.
+  const hosts = [await cluster.workerHost(1), await cluster.workerHost(1)];
+  const gw = await cluster.gateway();
+  await cluster.waitIdle(gw.httpUrl, 2);
+  let worker = '';
+  const first = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("up"); setTimeout(() => {}, 5000)' }, {
+    onMessage: (m) => {
+      if (m.type === 'started') worker = m.worker;
+      if (m.type === 'stdout') hosts.find((h) => h.slots.includes(worker))!.proc.kill('SIGKILL');
+    },
+  });
+  assert.equal(first.error?.code, 'INTERNAL', JSON.stringify(first.messages));
+  const order: string[] = [];
+  const runLines = () =>
+    gw
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"run"'))
+      .map((l) => (JSON.parse(l) as { outcome: string }).outcome);
+  const next = await runOverWs(gw.wsUrl, { type: 'run', language: 'js', code: 'console.log("next")' });
+  assert.equal(next.stdout, 'next\n', JSON.stringify(next.messages));
+  await waitFor('both access lines', () => (runLines().length >= 2 ? true : undefined), 10_000);
+  order.push(...runLines());
+  assert.deepEqual(order.slice(0, 2), ['worker-gone', 'ended'], gw.logs());
+});
