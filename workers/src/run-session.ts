@@ -206,11 +206,12 @@ export class RunSession {
       // ~15 MiB) ends the run with the verdict it would meet at once. The run went on under the
       // host's limit instead, with a warning, when requests were floored at 64 MiB (a contract
       // audit: a request may only lower the limits, so 32 MiB must mean 32 MiB).
-      const lowered = await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).then(
-        () => true,
-        (err: Error) => (log.info({ err: err.message, memoryMb: req.memoryMb }, 'memory limit below what the sandbox holds: memory verdict'), false),
+      const refused = await sandbox.cgroup.setMemoryLimit(req.memoryMb * 1024 * 1024).then(
+        () => undefined,
+        (err: Error) => err,
       );
-      if (!lowered) {
+      if (refused) {
+        log.info({ err: refused.message, memoryMb: req.memoryMb }, 'memory limit below what the sandbox holds: memory verdict');
         this.phase = handOff(this.phase, sandbox.cpuBaselineNs);
         return this.finish('memory');
       }
