@@ -68,7 +68,7 @@ export function launcherPid(rootPid: number): number | undefined {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('launcher.cjs') && readFileSync(`/proc/${name}/stat`, 'utf8').includes(`) S ${rootPid} `)) return Number(name);
+      if (/launcher\.cjs|\/\.native\/launcher-/.test(readFileSync(`/proc/${name}/cmdline`, 'utf8')) && readFileSync(`/proc/${name}/stat`, 'utf8').includes(`) S ${rootPid} `)) return Number(name);
     } catch {
       /* gone */
     }

@@ -6,6 +6,8 @@ need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
+# The native sandbox launcher (workers/src/sandbox/launcher.c) is compiled at build time.
+{ command -v cc >/dev/null 2>&1 && [[ -f /usr/include/stdio.h ]]; } || need+=(gcc libc6-dev)
 if [[ "${1:-}" == "--with-test-deps" ]]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   # redis-server also runs as a Sentinel (`redis-server <conf> --sentinel`) for the failover drill.

@@ -32,7 +32,7 @@ function treeCommands(pid: number): string[] {
 test('npm run build compiles to JavaScript, and `npm start` serves runs from it with plain node (no tsx)', { timeout: 180_000 }, async () => {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr + build.stdout);
-  for (const f of ['dist/main.js', 'dist/server/main.js', 'dist/workers/main.js', 'dist/registry/index.js', 'dist/protocol/index.js', 'dist/workers/src/sandbox/runner.cjs', 'dist/workers/src/sandbox/launcher.cjs']) {
+  for (const f of ['dist/main.js', 'dist/server/main.js', 'dist/workers/main.js', 'dist/registry/index.js', 'dist/protocol/index.js', 'dist/workers/src/sandbox/runner.cjs', 'dist/workers/src/sandbox/launcher.cjs', 'dist/workers/src/sandbox/launcher.c']) {
     assert.ok(existsSync(path.join(ROOT, f)), f);
   }
   assert.doesNotMatch(readFileSync(path.join(ROOT, 'dist/main.js'), 'utf8'), /from '[^']+\.ts'/, 'relative imports are rewritten to .js');

@@ -1,8 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { encodeSpawnRequest, nativeLauncher } from './native-launcher.ts';
 
 export const LAUNCHER_PATH = fileURLToPath(new URL('./launcher.cjs', import.meta.url));
 export const LAUNCHER_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded'];
@@ -85,10 +86,11 @@ interface Pending {
 }
 
 /**
- * The worker host's side of launcher.cjs: sandboxes are forked by that small process so that a
- * fork never copies this (large) process's page tables on the event loop that also serves the
- * gateway. Restarted if it dies; the sandboxes it had started die with it (bwrap's
- * --die-with-parent) and are reported as killed.
+ * The worker host's side of the sandbox launcher: sandboxes are forked by that small process so
+ * that a fork never copies this (large) process's page tables on the event loop that also
+ * serves the gateway. The native one (launcher.c) by default, launcher.cjs where it cannot be
+ * built (both speak the same protocol). Restarted if it dies; the sandboxes it had started die
+ * with it (bwrap's --die-with-parent) and are reported as killed.
  */
 export class Launcher {
   private proc: ChildProcess | undefined;
@@ -97,8 +99,15 @@ export class Launcher {
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<number, RemoteChild>();
   private stopped = false;
+  private native = false;
 
-  constructor(private readonly log?: Logger) {}
+  /** `native: false` keeps to launcher.cjs (tests of both, the benchmark's A/B). */
+  constructor(private readonly log?: Logger, private readonly opts: { native?: boolean } = {}) {}
+
+  /** Which launcher runs (or ran last): launcher.c's binary or launcher.cjs. */
+  get kind(): 'native' | 'node' {
+    return this.native ? 'native' : 'node';
+  }
 
   /** The launcher's pid while it runs (for logs and tests). */
   get pid(): number | undefined {
@@ -113,7 +122,11 @@ export class Launcher {
       // a 1 MiB young generation (V8's default grows to 16 MiB of pages dirtied between
       // collections) and no concurrent GC or compile work keep them few (RssAnon ~21 → ~13 MiB).
       // Measured: ~0.9 → ~0.8 ms of its CPU per fork; ~0.5 ms per run in two interleaved A/Bs.
-      const proc = fork(LAUNCHER_PATH, [], { execArgv: LAUNCHER_NODE_FLAGS, env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+      const native = this.opts.native === false ? undefined : nativeLauncher();
+      if (native && 'error' in native) this.log?.warn({ err: native.error }, 'the native sandbox launcher is not available: using launcher.cjs (more CPU per run)');
+      this.native = native !== undefined && 'path' in native;
+      const options = { env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] as Array<'ignore' | 'inherit' | 'ipc'>, serialization: 'json' as const };
+      const proc = native && 'path' in native ? spawn(native.path, [], options) : fork(LAUNCHER_PATH, [], { ...options, execArgv: LAUNCHER_NODE_FLAGS });
       proc.on('message', (msg: LauncherMessage, handle?: Duplex) => this.onMessage(msg, handle));
       proc.once('spawn', () => {
         this.proc = proc;
@@ -140,7 +153,8 @@ export class Launcher {
     const child = new RemoteChild();
     return new Promise<RemoteChild>((resolve, reject) => {
       this.pending.set(id, { child, resolve, reject });
-      proc.send({ type: 'spawn', id, file: req.file, args: req.args, env: req.env, cwd: req.cwd, uid: req.uid, joinCgroups: req.joinCgroups });
+      if (this.native) proc.send({ type: 'spawn', id, req: encodeSpawnRequest(req) });
+      else proc.send({ type: 'spawn', id, file: req.file, args: req.args, env: req.env, cwd: req.cwd, uid: req.uid, joinCgroups: req.joinCgroups });
     });
   }
 
