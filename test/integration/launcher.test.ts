@@ -1,6 +1,6 @@
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -231,6 +231,53 @@ for (const native of [true, false]) {
         await waitFor('the cgroup empties', () => (readFileSync(`${dir}/cgroup.procs`, 'utf8').trim() === '' ? true : undefined), 5000);
         rmdirSync(dir);
       }
+    });
+
+    // The native launcher's own way (sandbox-command.ts: nativeSandboxCommand): no shell; the
+    // forked child joins the cgroups, opens the filter on fd 4 and sets the rlimits, as root,
+    // then drops to the uid and execs.
+    if (native) test('self-joining spawn: the child joins its cgroup, holds the filter on fd 4 and its rlimits, as the uid, with no shell between', { timeout: 30_000 }, async () => {
+      const dir = testCgroup();
+      const filter = path.join(mkdtempSync(path.join(os.tmpdir(), 'filter-')), 'seccomp.bpf');
+      writeFileSync(filter, 'not a real filter');
+      chmodSync(path.dirname(filter), 0o755);
+      try {
+        const child = await launcher.spawn({
+          file: '/bin/sh',
+          args: ['-c', 'id -u; id -G; readlink /proc/self/fd/4; grep -E "^Max (open files|file size|core file size|cpu time)" /proc/self/limits; cat /proc/self/cgroup'],
+          env: { PATH: '/usr/bin:/bin' },
+          uid: 63_652,
+          joinCgroups: [`${dir}/cgroup.procs`],
+          joinSelf: true,
+          seccompFile: filter,
+          rlimits: { nofile: 77, fsize: 1024 * 512, core: 0, cpu: 9 },
+        });
+        const io = collect(child);
+        assert.deepEqual(await io.closed, [0, null], io.err());
+        const [uid, groups, fd4, ...rest] = io.out().trim().split('\n');
+        assert.equal(uid, '63652');
+        assert.equal(groups, '63652', 'supplementary groups cleared');
+        assert.equal(fd4, filter);
+        const limits = rest.filter((l) => l.startsWith('Max ')).map((l) => l.replace(/\s{2,}/g, '|'));
+        assert.deepEqual(limits.map((l) => l.split('|').slice(0, 3).join('|')).sort(), ['Max core file size|0|0', 'Max cpu time|9|9', 'Max file size|524288|524288', 'Max open files|77|77']);
+        assert.ok(rest.some((l) => l.endsWith(`/launcher-gate-test-${process.pid}`)), rest.join('\n'));
+      } finally {
+        await waitFor('the cgroup empties', () => (readFileSync(`${dir}/cgroup.procs`, 'utf8').trim() === '' ? true : undefined), 5000);
+        rmdirSync(dir);
+        rmSync(path.dirname(filter), { recursive: true, force: true });
+      }
+    });
+
+    if (native) test('self-joining spawn: a cgroup it cannot join ends the child before its exec; the spawn fails and nothing ran', { timeout: 30_000 }, async () => {
+      const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'self-')), 'ran');
+      chmodSync(path.dirname(marker), 0o777);
+      await assert.rejects(
+        launcher.spawn({ file: '/bin/sh', args: ['-c', `touch ${marker}`], env: { PATH: '/usr/bin:/bin' }, uid: 63_653, joinCgroups: ['/sys/fs/cgroup/no-such-group/cgroup.procs'], joinSelf: true, rlimits: { nofile: 64, fsize: 512, core: 0, cpu: 5 } }),
+        /could not move the sandbox into its cgroup/,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(existsSync(marker), false, 'nothing was executed');
+      rmSync(path.dirname(marker), { recursive: true, force: true });
     });
 
     test('gated spawn: a cgroup it cannot join never opens the gate; the spawn fails and nothing ran', { timeout: 30_000 }, async () => {

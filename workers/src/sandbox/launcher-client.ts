@@ -28,6 +28,13 @@ export interface SpawnRequest {
   uid?: number;
   /** Write the child's pid into these cgroup.procs files, then open its fd-4 gate (sandbox-command.ts). */
   joinCgroups?: readonly string[];
+  /**
+   * Native launcher only: the child joins `joinCgroups` itself (no gate), opens `seccompFile`
+   * on fd 4 and sets `rlimits` (soft and hard), all before it drops to `uid` and execs `file`.
+   */
+  joinSelf?: boolean;
+  seccompFile?: string;
+  rlimits?: Partial<Record<'nofile' | 'fsize' | 'core' | 'cpu', number>>;
 }
 
 /**
@@ -99,14 +106,22 @@ export class Launcher {
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<number, RemoteChild>();
   private stopped = false;
-  private native = false;
+  private native: ReturnType<typeof nativeLauncher> | undefined;
 
   /** `native: false` keeps to launcher.cjs (tests of both, the benchmark's A/B). */
   constructor(private readonly log?: Logger, private readonly opts: { native?: boolean } = {}) {}
 
-  /** Which launcher runs (or ran last): launcher.c's binary or launcher.cjs. */
+  /**
+   * Which launcher this one runs: launcher.c's binary (built on first use) or launcher.cjs. It
+   * never changes for a Launcher: a request may depend on it (SpawnRequest.joinSelf).
+   */
   get kind(): 'native' | 'node' {
-    return this.native ? 'native' : 'node';
+    if (this.opts.native === false) return 'node';
+    if (!this.native) {
+      this.native = nativeLauncher();
+      if ('error' in this.native) this.log?.warn({ err: this.native.error }, 'the native sandbox launcher is not available: using launcher.cjs (more CPU per run)');
+    }
+    return 'path' in this.native ? 'native' : 'node';
   }
 
   /** The launcher's pid while it runs (for logs and tests). */
@@ -122,11 +137,9 @@ export class Launcher {
       // a 1 MiB young generation (V8's default grows to 16 MiB of pages dirtied between
       // collections) and no concurrent GC or compile work keep them few (RssAnon ~21 → ~13 MiB).
       // Measured: ~0.9 → ~0.8 ms of its CPU per fork; ~0.5 ms per run in two interleaved A/Bs.
-      const native = this.opts.native === false ? undefined : nativeLauncher();
-      if (native && 'error' in native) this.log?.warn({ err: native.error }, 'the native sandbox launcher is not available: using launcher.cjs (more CPU per run)');
-      this.native = native !== undefined && 'path' in native;
       const options = { env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] as Array<'ignore' | 'inherit' | 'ipc'>, serialization: 'json' as const };
-      const proc = native && 'path' in native ? spawn(native.path, [], options) : fork(LAUNCHER_PATH, [], { ...options, execArgv: LAUNCHER_NODE_FLAGS });
+      const native = this.kind === 'native' && this.native && 'path' in this.native ? this.native.path : undefined;
+      const proc = native ? spawn(native, [], options) : fork(LAUNCHER_PATH, [], { ...options, execArgv: LAUNCHER_NODE_FLAGS });
       proc.on('message', (msg: LauncherMessage, handle?: Duplex) => this.onMessage(msg, handle));
       proc.once('spawn', () => {
         this.proc = proc;
@@ -148,12 +161,14 @@ export class Launcher {
 
   async spawn(req: SpawnRequest): Promise<RemoteChild> {
     if (this.stopped) throw new Error('launcher stopped');
+    const native = this.kind === 'native';
+    if (!native && (req.joinSelf || req.seccompFile || req.rlimits)) throw new Error('launcher.cjs cannot join cgroups, open a filter or set rlimits in the child');
     const proc = await this.ensure();
     const id = this.nextId++;
     const child = new RemoteChild();
     return new Promise<RemoteChild>((resolve, reject) => {
       this.pending.set(id, { child, resolve, reject });
-      if (this.native) proc.send({ type: 'spawn', id, req: encodeSpawnRequest(req) });
+      if (native) proc.send({ type: 'spawn', id, req: encodeSpawnRequest(req) });
       else proc.send({ type: 'spawn', id, file: req.file, args: req.args, env: req.env, cwd: req.cwd, uid: req.uid, joinCgroups: req.joinCgroups });
     });
   }

@@ -10,8 +10,13 @@
 //
 // Requests come as JSON lines {"type":"spawn","id":N,"req":"<base64>"}; the base64 holds NUL
 // terminated fields: uid ("" for none), cwd ("" for none), file, argc, args..., envc, env...,
-// joinc, cgroup.procs files... (launcher-client.ts: encodeSpawnRequest). Anything else that
-// arrives (Node's NODE_HANDLE_ACK) is ignored. Each stdio socket goes back as one message
+// joinc, cgroup.procs files..., how they are joined ("gate" or "self"), the seccomp file ("" for
+// none), rlimitc, rlimits ("nofile=N", "fsize=N", "core=N", "cpu=N") (native-launcher.ts:
+// encodeSpawnRequest). "gate": as launcher.cjs, this process writes the child's pid into the
+// files, then "go\n" on the child's fd 4 (its shell waits for it). "self": the child, still
+// root, joins them itself, opens the seccomp file on fd 4, sets its rlimits, drops to the uid
+// and execs the file (bwrap) directly: no shell in the chain (issue 16: one exec less a run).
+// Anything else that arrives (Node's NODE_HANDLE_ACK) is ignored. Each stdio socket goes back as one message
 // with its descriptor attached (SCM_RIGHTS), as Node itself sends a handle.
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -23,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -141,7 +147,24 @@ static long b64decode(char *s, size_t len) {
 }
 
 /* The request's fields, split at their NULs; NULL when it is malformed. */
-struct request { long id; uid_t uid; int has_uid; const char *cwd, *file; char **argv, **envp; char **join; size_t njoin; };
+struct request {
+  long id;
+  uid_t uid;
+  int has_uid;
+  const char *cwd, *file;
+  char **argv, **envp;
+  char **join;
+  size_t njoin;
+  int join_self;
+  const char *seccomp;
+  int nlimits;
+  int limit_resource[8];
+  rlim_t limit_value[8];
+};
+
+/* What failed in the child before its exec, with its errno (written to the error pipe). */
+enum step { STEP_EXEC, STEP_FDS, STEP_CWD, STEP_CGROUP, STEP_SECCOMP, STEP_RLIMIT, STEP_UID };
+struct child_error { int step; int err; int index; };
 
 static char **take_list(char **fields, size_t n, size_t *at) {
   if (*at >= n) return NULL;
@@ -177,13 +200,44 @@ static int parse_request(char *data, long len, struct request *r) {
   if (!join) return -1;
   r->join = join;
   for (r->njoin = 0; join[r->njoin]; r->njoin++) {}
-  return 0;
+  if (at + 3 > n) return -1;
+  const char *mode = fields[at++];
+  if (strcmp(mode, "gate") != 0 && strcmp(mode, "self") != 0) return -1;
+  r->join_self = strcmp(mode, "self") == 0;
+  r->seccomp = fields[at][0] ? fields[at] : NULL;
+  at++;
+  char *end;
+  long nlimits = strtol(fields[at++], &end, 10);
+  if (*end || nlimits < 0 || nlimits > 8 || (size_t)nlimits > n - at) return -1;
+  static const struct { const char *name; int resource; } names[] = { { "nofile", RLIMIT_NOFILE }, { "fsize", RLIMIT_FSIZE }, { "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU } };
+  for (long i = 0; i < nlimits; i++) {
+    char *eq = strchr(fields[at], '=');
+    if (!eq) return -1;
+    *eq = 0;
+    int found = -1;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) if (strcmp(names[k].name, fields[at]) == 0) found = names[k].resource;
+    if (found < 0) return -1;
+    unsigned long long v = strtoull(eq + 1, &end, 10);
+    if (*end || !eq[1]) return -1;
+    r->limit_resource[r->nlimits] = found;
+    r->limit_value[r->nlimits] = (rlim_t)v;
+    r->nlimits++;
+    at++;
+  }
+  return at == n ? 0 : -1;
 }
 
 static void free_request(struct request *r) {
   free(r->argv);
   free(r->envp);
   free(r->join);
+}
+
+static void child_fail(int errpipe, int step, int index) {
+  struct child_error e = { step, errno, index };
+  ssize_t ignored = write(errpipe, &e, sizeof e);
+  (void)ignored;
+  _exit(127);
 }
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
@@ -193,28 +247,46 @@ static void child_exec(const struct request *r, int sv[5][2], int nstdio, int er
   sigprocmask(SIG_SETMASK, &all, NULL);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
   setsid();
-  // Each child end is moved above the targets first, so no dup2 overwrites one not yet placed.
+  // The error pipe and each child end are moved above every target first, so no dup2 below
+  // overwrites one not yet placed.
+  errpipe = fcntl(errpipe, F_DUPFD_CLOEXEC, 64);
+  if (errpipe < 0) _exit(127);
   int high[5];
   for (int i = 0; i < nstdio; i++) {
     high[i] = fcntl(sv[i][1], F_DUPFD, 16);
-    if (high[i] < 0) goto fail;
+    if (high[i] < 0) child_fail(errpipe, STEP_FDS, i);
   }
   for (int i = 0; i < nstdio; i++) {
-    if (dup2(high[i], i) < 0) goto fail;
+    if (dup2(high[i], i) < 0) child_fail(errpipe, STEP_FDS, i);
   }
-  // Everything else goes: the channel, the other sockets' ends, the error pipe stays (close-on-exec).
+  // Everything else goes: the channel, the other sockets' ends (the error pipe is close-on-exec).
   for (int fd = nstdio; fd < 1024; fd++) if (fd != errpipe) close(fd);
-  if (r->cwd && chdir(r->cwd) != 0) goto fail;
+  if (r->cwd && chdir(r->cwd) != 0) child_fail(errpipe, STEP_CWD, 0);
+  if (r->join_self) {
+    // Still root: into the run's cgroups, so that bwrap and everything below it are born there.
+    char text[32];
+    int len = snprintf(text, sizeof text, "%d", (int)getpid());
+    for (size_t i = 0; i < r->njoin; i++) {
+      int fd = open(r->join[i], O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write(fd, text, (size_t)len) != len) child_fail(errpipe, STEP_CGROUP, (int)i);
+      close(fd);
+    }
+    // bwrap reads its filter from this descriptor (readable by every uid: it is no secret).
+    if (r->seccomp) {
+      int fd = open(r->seccomp, O_RDONLY);
+      if (fd < 0 || (fd != GATE_FD && (dup2(fd, GATE_FD) < 0 || close(fd) != 0))) child_fail(errpipe, STEP_SECCOMP, 0);
+    }
+    for (int i = 0; i < r->nlimits; i++) {
+      struct rlimit l = { r->limit_value[i], r->limit_value[i] };
+      if (setrlimit(r->limit_resource[i], &l) != 0) child_fail(errpipe, STEP_RLIMIT, i);
+    }
+  }
   if (r->has_uid) {
     // As Node's spawn with uid and gid: supplementary groups cleared first.
-    if (setgroups(0, NULL) != 0 || setgid((gid_t)r->uid) != 0 || setuid(r->uid) != 0) goto fail;
+    if (setgroups(0, NULL) != 0 || setgid((gid_t)r->uid) != 0 || setuid(r->uid) != 0) child_fail(errpipe, STEP_UID, 0);
   }
   execve(r->file, r->argv, r->envp);
-fail:;
-  int err = errno;
-  ssize_t ignored = write(errpipe, &err, sizeof err);
-  (void)ignored;
-  _exit(127);
+  child_fail(errpipe, STEP_EXEC, 0);
 }
 
 static void close_all(int sv[5][2], int nstdio, int side) {
@@ -223,7 +295,7 @@ static void close_all(int sv[5][2], int nstdio, int side) {
 
 static void spawn_one(struct request *r) {
   long id = r->id;
-  int nstdio = r->njoin ? 5 : 4;
+  int nstdio = r->njoin && !r->join_self ? 5 : 4;
   int sv[5][2];
   for (int i = 0; i < 5; i++) sv[i][0] = sv[i][1] = -1;
   for (int i = 0; i < nstdio; i++) {
@@ -251,21 +323,28 @@ static void spawn_one(struct request *r) {
     close_all(sv, nstdio, 0);
     return spawn_error(id, "fork", fork_err);
   }
-  // Blocks until the exec (end of file: the pipe was close-on-exec) or the child's errno.
-  int child_err = 0;
+  // Blocks until the exec (end of file: the pipe was close-on-exec) or the child's failure.
+  struct child_error failed;
   ssize_t got;
-  do got = read(errpipe[0], &child_err, sizeof child_err);
+  do got = read(errpipe[0], &failed, sizeof failed);
   while (got < 0 && errno == EINTR);
   close(errpipe[0]);
-  if (got == (ssize_t)sizeof child_err) {
+  if (got == (ssize_t)sizeof failed) {
     close_all(sv, nstdio, 0);
     waitpid(pid, NULL, 0);
     char what[600];
-    snprintf(what, sizeof what, "spawn %.500s", r->file);
-    return spawn_error(id, what, child_err);
+    if (failed.step == STEP_CGROUP) snprintf(what, sizeof what, "could not move the sandbox into its cgroup (%.500s)", r->join[failed.index]);
+    else if (failed.step == STEP_SECCOMP) snprintf(what, sizeof what, "could not open the seccomp filter %.500s", r->seccomp);
+    else if (failed.step == STEP_RLIMIT) snprintf(what, sizeof what, "could not set the sandbox's rlimit %d", r->limit_resource[failed.index]);
+    else if (failed.step == STEP_UID) snprintf(what, sizeof what, "could not drop to uid %u", (unsigned)r->uid);
+    else if (failed.step == STEP_CWD) snprintf(what, sizeof what, "could not enter %.500s", r->cwd);
+    else if (failed.step == STEP_FDS) snprintf(what, sizeof what, "could not place the child's stdio");
+    else snprintf(what, sizeof what, "spawn %.500s", r->file);
+    errno = failed.err;
+    return spawn_error(id, what, failed.err);
   }
   remember(pid, id);
-  if (r->njoin) {
+  if (r->njoin && !r->join_self) {
     // Still waiting at its gate: moved into the run's cgroups before it may go on, so bwrap and
     // everything below it are born there. A failed move never opens the gate.
     char text[32];

@@ -58,13 +58,25 @@ function safe(file: string): boolean {
 
 /**
  * A spawn request as launcher.c reads it: NUL-terminated fields, base64 in a JSON string (so
- * that the C side needs no JSON parser): uid, cwd, file, then counted lists of args (argv[0]
- * included), env entries (`K=V`) and cgroup.procs files.
+ * that the C side needs no JSON parser): uid, cwd, file, counted lists of args (argv[0]
+ * included), env entries (`K=V`) and cgroup.procs files, how they are joined, the seccomp
+ * file, and the counted rlimits.
  */
 export function encodeSpawnRequest(req: SpawnRequest): string {
   const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
   const join = req.joinCgroups ?? [];
-  const fields = [req.uid === undefined ? '' : String(req.uid), req.cwd ?? '', req.file, String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, String(join.length), ...join];
+  const limits = Object.entries(req.rlimits ?? {}).map(([k, v]) => `${k}=${v}`);
+  const fields = [
+    req.uid === undefined ? '' : String(req.uid),
+    req.cwd ?? '',
+    req.file,
+    String(req.args.length + 1), req.file, ...req.args,
+    String(env.length), ...env,
+    String(join.length), ...join,
+    req.joinSelf ? 'self' : 'gate',
+    req.seccompFile ?? '',
+    String(limits.length), ...limits,
+  ];
   if (fields.some((f) => f.includes('\0'))) throw new Error('a spawn request field holds a NUL byte');
   return Buffer.from(fields.map((f) => `${f}\0`).join(''), 'utf8').toString('base64');
 }

@@ -1,5 +1,4 @@
 import { accessSync, constants, realpathSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +7,9 @@ import { resolveLibraries, sandboxNodeFlags, SANDBOX_DIR, type SandboxLayout, ty
 import { buildTypeScriptRuntime } from './typescript-runtime.ts';
 import { buildRunnerSnapshots } from './runner-snapshot.ts';
 import { linkUsrTree } from './usr-tree.ts';
-import { gatedSandboxCommand, shellSandboxCommand } from './sandbox-command.ts';
+import { gatedSandboxCommand, nativeSandboxCommand, shellSandboxCommand } from './sandbox-command.ts';
+import { Launcher } from './launcher-client.ts';
+import { runTrial } from './sandbox-trial.ts';
 import { storeModulesDir } from '../../../protocol/package-store.ts';
 import { detectCgroups, NO_CGROUPS, type CgroupDriver } from './cgroups.ts';
 import { buildSeccompFilter, SECCOMP_ARCHES } from './seccomp.ts';
@@ -179,9 +180,12 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   // sandbox uid cannot reach; and proves the filter is on and /tmp is noexec.
   const trialUid = isRoot ? opts.trialUid : undefined;
   const trialDirs = scratch && trialUid !== undefined ? await scratch.acquire(`trial-${process.pid}`, trialUid) : undefined;
-  // As the launcher starts sandboxes: forked as the sandbox uid, no setpriv (sandbox-command.ts).
+  // As the launcher starts sandboxes: the native one's bwrap without a shell, or launcher.cjs's
+  // shell forked as the sandbox uid, no setpriv (sandbox-command.ts).
   const cmdOpts = { procsFiles: [], tools, layout, limits: opts.limits, scratch: trialDirs };
-  const cmd = trialUid !== undefined ? gatedSandboxCommand({ ...cmdOpts, uid: trialUid }) : shellSandboxCommand({ ...cmdOpts, uid: undefined });
+  const cmd = trialUid === undefined
+    ? shellSandboxCommand({ ...cmdOpts, uid: undefined })
+    : new Launcher().kind === 'native' ? nativeSandboxCommand({ ...cmdOpts, uid: trialUid }) : gatedSandboxCommand({ ...cmdOpts, uid: trialUid });
   const probe = `const fs = require('fs');
     const seccomp = /^Seccomp:\\s+(\\d)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
     const tmp = fs.readFileSync('/proc/self/mounts', 'utf8').split('\\n').find((l) => l.split(' ')[1] === '/tmp') || '';
@@ -189,12 +193,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
     const noNewPrivs = /^NoNewPrivs:\\s+(\\d)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
     process.stdout.write(JSON.stringify({ seccomp, noNewPrivs, limits, tmpNoexec: tmp.split(' ')[3]?.split(',').includes('noexec') }))`;
   // The sandbox's own command, with the probe in place of the runner.
-  const trial = spawnSync(cmd.file, [...cmd.args.slice(0, cmd.args.lastIndexOf('--') + 2), '-e', probe], {
-    env: { PATH: '/usr/bin:/bin' },
-    ...(cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.uid } : {}),
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
+  const trial = await runTrial(cmd, [...cmd.args.slice(0, cmd.args.lastIndexOf('--') + 2), '-e', probe]);
   if (trialDirs) await scratch!.release(trialDirs);
   let seen: { seccomp?: string; noNewPrivs?: string; limits?: Record<string, string>; tmpNoexec?: boolean } | undefined;
   try {

@@ -20,15 +20,33 @@ export interface SandboxCommand {
   /** Spawn the command as this uid and gid (supplementary groups cleared); `gated` only. */
   uid?: number;
   /**
-   * `gated` only: after the spawn, the spawner (root) writes the child's pid into these files,
-   * then writes a line to the child's fd 4, which the shell waits for before going on.
+   * `gated`: after the spawn, the spawner (root) writes the child's pid into these files, then
+   * writes a line to the child's fd 4, which the shell waits for before going on. `native`:
+   * the child joins them itself before it drops to `uid` (`joinSelf`).
    */
   joinCgroups?: readonly string[];
+  /** `native` only (launcher.c): what the shell of the other commands does, done in the forked child. */
+  joinSelf?: boolean;
+  seccompFile?: string;
+  rlimits?: SandboxRlimits;
+}
+
+/** Soft and hard alike; `fsize` in bytes (a whole number of 512-byte blocks, as `ulimit -f` sets it). */
+export interface SandboxRlimits {
+  nofile: number;
+  fsize: number;
+  core: number;
+  cpu: number;
+}
+
+export function sandboxRlimits(limits: SandboxLimits): SandboxRlimits {
+  return { nofile: limits.maxOpenFiles, fsize: Math.ceil(limits.maxFileBytes / 512) * 512, core: 0, cpu: limits.cpuSeconds };
 }
 
 /** POSIX sh's own rlimits: -f and -c count 512-byte blocks; without -H/-S both soft and hard are set. */
 function ulimits(limits: SandboxLimits): string[] {
-  return [`ulimit -n ${limits.maxOpenFiles}`, `ulimit -f ${Math.ceil(limits.maxFileBytes / 512)}`, 'ulimit -c 0', `ulimit -t ${limits.cpuSeconds}`];
+  const r = sandboxRlimits(limits);
+  return [`ulimit -n ${r.nofile}`, `ulimit -f ${r.fsize / 512}`, `ulimit -c ${r.core}`, `ulimit -t ${r.cpu}`];
 }
 
 /**
@@ -78,5 +96,24 @@ export function gatedSandboxCommand(opts: SandboxCommandOptions & { uid: number 
     args: ['-c', script, 'sh', ...positional, opts.tools.bwrap, ...bwrapArgs(opts.layout, opts.limits, opts.scratch, opts.typeScriptAtBoot ?? true)],
     uid: opts.uid,
     joinCgroups: opts.procsFiles,
+  };
+}
+
+/**
+ * The command as the native launcher starts it (launcher.c, "self"): bwrap itself, no shell.
+ * The forked child, still root, joins the run's cgroups (so bwrap and everything below it are
+ * born inside them), opens the seccomp program on fd 4 for bwrap, sets the rlimits, clears its
+ * groups and drops to the sandbox uid, then execs bwrap (issue 16: the shell's exec was ~3 ms
+ * of CPU per run on the slow VM). bwrap sets no_new_privs itself (preflight checks it).
+ */
+export function nativeSandboxCommand(opts: SandboxCommandOptions & { uid: number }): SandboxCommand {
+  return {
+    file: opts.tools.bwrap,
+    args: bwrapArgs(opts.layout, opts.limits, opts.scratch, opts.typeScriptAtBoot ?? true),
+    uid: opts.uid,
+    joinCgroups: opts.procsFiles,
+    joinSelf: true,
+    seccompFile: opts.layout.seccompPath,
+    rlimits: sandboxRlimits(opts.limits),
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable, Writable, Duplex } from 'node:stream';
 import type { CgroupDriver, RunCgroup, CgroupStats } from './cgroups.ts';
 import type { SandboxLayout, SandboxLimits } from './bwrap-args.ts';
-import { gatedSandboxCommand, shellSandboxCommand } from './sandbox-command.ts';
+import { gatedSandboxCommand, nativeSandboxCommand, shellSandboxCommand } from './sandbox-command.ts';
 import type { Launcher, SandboxProcess, SpawnRequest } from './launcher-client.ts';
 import type { ScratchDirs, ScratchSpace } from './scratch.ts';
 import type { SlotCgroups } from './slot-cgroups.ts';
@@ -190,12 +190,15 @@ export class Sandbox {
         typeScriptAtBoot = opts.typeScriptAtBoot?.() ?? true;
         if (opts.scratch && uid !== undefined) scratch = { space: opts.scratch, dirs: await opts.scratch.acquire(id, uid) };
         const cmdOpts = { procsFiles: cgroup.procsFiles, uid, tools: opts.tools, layout: opts.layout, limits: opts.limits, scratch: scratch?.dirs, typeScriptAtBoot };
-        // The launcher drops privileges and joins the cgroups itself (one exec less); a plain
-        // fork (the benchmark's baselines) goes through a root shell and setpriv.
-        const cmd = opts.launcher && uid !== undefined ? gatedSandboxCommand({ ...cmdOpts, uid }) : shellSandboxCommand(cmdOpts);
+        // The native launcher does the shell's work in the forked child and execs bwrap (no
+        // shell); launcher.cjs drops privileges and joins the cgroups itself (no setpriv); a
+        // plain fork (the benchmark's baselines) goes through a root shell and setpriv.
+        const cmd = !opts.launcher || uid === undefined
+          ? shellSandboxCommand(cmdOpts)
+          : opts.launcher.kind === 'native' ? nativeSandboxCommand({ ...cmdOpts, uid }) : gatedSandboxCommand({ ...cmdOpts, uid });
         // Only the spawn's own PATH: nothing of the worker host's environment reaches bwrap,
         // whose original environment would otherwise be readable in /proc.
-        req = { file: cmd.file, args: cmd.args, env: { PATH: '/usr/bin:/bin' }, uid: cmd.uid, joinCgroups: cmd.joinCgroups };
+        req = { file: cmd.file, args: cmd.args, env: { PATH: '/usr/bin:/bin' }, uid: cmd.uid, joinCgroups: cmd.joinCgroups, joinSelf: cmd.joinSelf, seccompFile: cmd.seccompFile, rlimits: cmd.rlimits };
       } else {
         // UNSAFE: no isolation at all. Only with the loudly named operator flag.
         workDir = mkdtempSync(path.join(os.tmpdir(), 'playground-unsafe-'));
