@@ -108,6 +108,24 @@ for (const native of [true, false]) {
       assert.notEqual(launcher.pid, first);
     });
 
+    // systemd's default stop, `kill -- -pgid` and Ctrl+C signal the worker host's whole group:
+    // the launcher must outlive them until its worker host has drained (drain-signals.test.ts),
+    // and what it starts must not inherit its ignored signals.
+    test('the launcher ignores SIGTERM, SIGINT and SIGHUP; a process it starts has every signal at its default', { timeout: 30_000 }, async () => {
+      // Once it has served a spawn it is past its start-up (launcher.cjs sets its handlers there).
+      assert.deepEqual(await collect(await launcher.spawn({ file: '/bin/true', args: [], env: {} })).closed, [0, null]);
+      const pid = launcher.pid!;
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.kill(pid, signal);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(alive(pid), 'the launcher is still there');
+      assert.equal(launcher.pid, pid);
+      const child = await launcher.spawn({ file: '/bin/cat', args: ['/proc/self/status'], env: { PATH: '/usr/bin:/bin' } });
+      const io = collect(child);
+      assert.deepEqual(await io.closed, [0, null]);
+      assert.match(io.out(), /^SigIgn:\s+0+$/m);
+      assert.match(io.out(), /^SigBlk:\s+0+$/m);
+    });
+
     test('stop() ends the launcher process', { timeout: 30_000 }, async () => {
       const own = new Launcher(undefined, { native });
       await own.start();

@@ -452,6 +452,13 @@ int main(void) {
   fcntl(channel, F_SETFD, FD_CLOEXEC);
   fcntl(channel, F_SETFL, fcntl(channel, F_GETFL) & ~O_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
+  // A SIGTERM or SIGINT sent to the worker host's whole process group (systemd's default, a
+  // `kill -- -pgid`, Ctrl+C in a terminal) must not end the launcher before its worker host has
+  // drained: the running programs would die with it. It exits when its worker host does (the
+  // IPC channel closes), whatever the signal was. Children get every signal back at its default.
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
   close_inherited();
   sigset_t chld;
   sigemptyset(&chld);
