@@ -219,7 +219,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
   };
   const wrong = Object.entries(wanted).filter(([k, v]) => seen?.limits?.[k] !== v);
   if (wrong.length) {
-    fail('PG_ERR_SANDBOX_UNAVAILABLE', `the sandbox's rlimits are not in force: ${wrong.map(([k, v]) => `${k} ${seen?.limits?.[k] ?? '?'} (wanted ${v})`).join(', ')}.`, 'make /bin/sh a POSIX shell whose `ulimit` sets -n, -f, -c and -t (dash or bash).');
+    fail('PG_ERR_SANDBOX_UNAVAILABLE', `the sandbox's rlimits are not in force: ${wrong.map(([k, v]) => `${k} ${seen?.limits?.[k] ?? '?'} (wanted ${v})`).join(', ')}.`, cmd.joinSelf ? 'the native sandbox launcher sets them with setrlimit before bwrap starts: check that nothing (an LSM, a hard limit of the worker host) refuses them.' : 'make /bin/sh a POSIX shell whose `ulimit` sets -n, -f, -c and -t (dash or bash).');
   }
   if (seen?.noNewPrivs !== '1') {
     fail('PG_ERR_SANDBOX_UNAVAILABLE', 'the sandbox runs without no_new_privs.', 'install util-linux setpriv and bubblewrap >= 0.8.');
