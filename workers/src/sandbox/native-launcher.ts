@@ -16,20 +16,20 @@ let built: { path: string } | { error: string } | undefined;
  * A binary that root runs must be root's alone: one found writable by others is rebuilt.
  */
 export function nativeLauncher(): { path: string } | { error: string } {
-  if (built) return built;
-  built = build();
+  built ??= buildNativeLauncher(NATIVE_LAUNCHER_SOURCE, process.env.CC || 'cc');
   return built;
 }
 
-function build(): { path: string } | { error: string } {
+/** The binary of `sourceFile` in `.native/` beside it, compiled with `cc` unless already there. */
+export function buildNativeLauncher(sourceFile: string, cc: string): { path: string } | { error: string } {
   let source: Buffer;
   try {
-    source = readFileSync(NATIVE_LAUNCHER_SOURCE);
+    source = readFileSync(sourceFile);
   } catch {
-    return { error: `${NATIVE_LAUNCHER_SOURCE} is missing` };
+    return { error: `${sourceFile} is missing` };
   }
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const dir = path.join(path.dirname(NATIVE_LAUNCHER_SOURCE), '.native');
+  const dir = path.join(path.dirname(sourceFile), '.native');
   const binary = path.join(dir, `launcher-${hash}`);
   if (existsSync(binary) && safe(dir) && safe(binary)) return { path: binary };
   try {
@@ -39,10 +39,11 @@ function build(): { path: string } | { error: string } {
     return { error: `cannot create ${dir}: ${(err as Error).message}` };
   }
   const tmp = `${binary}.${process.pid}.tmp`;
-  const cc = spawnSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', tmp, NATIVE_LAUNCHER_SOURCE], { encoding: 'utf8', timeout: 60_000 });
-  if (cc.status !== 0) {
+  const compiled = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', tmp, sourceFile], { encoding: 'utf8', timeout: 60_000 });
+  if (compiled.status !== 0) {
     rmSync(tmp, { force: true });
-    return { error: `could not compile ${path.basename(NATIVE_LAUNCHER_SOURCE)}: ${(cc.error?.message ?? cc.stderr ?? '').trim().slice(0, 500)}` };
+    const why = compiled.error?.message ?? (compiled.stderr.trim() || `${cc} exited with ${compiled.status ?? compiled.signal}`);
+    return { error: `could not compile ${path.basename(sourceFile)}: ${why.trim().slice(0, 500)}` };
   }
   chmodSync(tmp, 0o755);
   renameSync(tmp, binary);
