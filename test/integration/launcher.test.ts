@@ -81,13 +81,31 @@ for (const native of [true, false]) {
       }
     });
 
+    // The worker host's ends must be non-blocking (libuv writes until EAGAIN): handed over
+    // blocking, a sandbox that did not read its stdin blocked the worker host's whole event loop
+    // on the write (hostile-frames F1: a victim's run took 16 s during a stdin flood). The
+    // program's ends stay blocking, as a process's stdio is.
+    test("the worker host's ends of the stdio sockets are non-blocking; the child's are blocking", { timeout: 30_000 }, async () => {
+      const flags = (text: string) => Number.parseInt(/^flags:\s+(\d+)/m.exec(text)![1]!, 8);
+      const O_NONBLOCK = 0o4000;
+      const child = await launcher.spawn({ file: '/bin/sh', args: ['-c', 'for fd in 0 1 2 3; do grep ^flags: /proc/self/fdinfo/$fd; done'], env: { PATH: '/usr/bin:/bin' } });
+      const ours = child.stdio.map((s) => (s as unknown as { _handle: { fd: number } })._handle.fd);
+      for (const fd of ours) assert.ok((flags(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')) & O_NONBLOCK) !== 0, `our fd ${fd} is non-blocking`);
+      const io = collect(child);
+      assert.deepEqual(await io.closed, [0, null], io.err());
+      const theirs = io.out().trim().split('\n').map(flags);
+      assert.equal(theirs.length, 4);
+      for (const f of theirs) assert.equal(f & O_NONBLOCK, 0, "the child's stdio is blocking");
+    });
+
     // Spawns asked for together: each child's four sockets and its `spawned` reach the right
     // request, whatever the launcher's messages share a read with (the native launcher sends
     // them without waiting for Node's acknowledgements).
     test('twenty spawns at once each get their own stdio, output and exit', { timeout: 30_000 }, async () => {
-      const children = await Promise.all(Array.from({ length: 20 }, (_, i) => launcher.spawn({ file: '/bin/sh', args: ['-c', `echo out${i}; echo err${i} >&2; exit ${i}`], env: { PATH: '/usr/bin:/bin' } })));
-      const results = await Promise.all(children.map(async (child) => {
-        const io = collect(child);
+      // Each child's listeners go on as its own spawn resolves (as a sandbox's do), not once all
+      // twenty have: a child that had exited and closed by then was waited for forever.
+      const results = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+        const io = collect(await launcher.spawn({ file: '/bin/sh', args: ['-c', `echo out${i}; echo err${i} >&2; exit ${i}`], env: { PATH: '/usr/bin:/bin' } }));
         const closed = await io.closed;
         return { closed, out: io.out(), err: io.err() };
       }));

@@ -311,7 +311,11 @@ static void spawn_one(struct request *r) {
   int sv[5][2];
   for (int i = 0; i < 5; i++) sv[i][0] = sv[i][1] = -1;
   for (int i = 0; i < nstdio; i++) {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) != 0) {
+    // The worker host's end is non-blocking, as libuv makes a parent's end (the flag belongs to
+    // the open file and travels with the descriptor): handed over blocking, a sandbox that did
+    // not read its stdin blocked the worker host's event loop on the write. The child's end
+    // stays blocking, as a process's stdio is.
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) != 0 || fcntl(sv[i][0], F_SETFL, fcntl(sv[i][0], F_GETFL) | O_NONBLOCK) != 0) {
       int err = errno;
       close_all(sv, nstdio, 0);
       close_all(sv, nstdio, 1);
