@@ -159,11 +159,27 @@ export class MemoryRegistry implements Registry {
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
+      if (options.waitMs > 0) for (const h of this.wantedHandlers) h();
     });
   }
 
   release(lease: Lease): Promise<void> {
     return this.releaseSlot(lease.slot.id, lease.leaseId);
+  }
+
+  /** One process: a slot held ahead is an ordinary lease here, counted as leased. */
+  async claim(lease: Lease): Promise<boolean> {
+    return this.entries.get(lease.slot.id)?.lease?.leaseId === lease.leaseId;
+  }
+
+  renewHeld(lease: Lease): Promise<boolean> {
+    return this.claim(lease);
+  }
+
+  private readonly wantedHandlers = new Set<() => void>();
+
+  onSlotWanted(handler: () => void): void {
+    this.wantedHandlers.add(handler);
   }
 
   async stats(): Promise<RegistryStats> {

@@ -137,7 +137,7 @@ export class RedisRegistry implements Registry {
         if (this.closed) return;
         log.warn('redis connection ended; connecting again');
         // A fresh connection has no subscriptions: the pub/sub client takes its channels again.
-        const again = () => (client === this.sub ? client.subscribe(`${opts.prefix}grants`, `${opts.prefix}kill`) : undefined);
+        const again = () => (client === this.sub ? client.subscribe(...this.channels()) : undefined);
         setTimeout(() => void client.connect().then(again).catch(() => undefined), 1000).unref();
       });
     }
@@ -164,6 +164,7 @@ export class RedisRegistry implements Registry {
     });
     this.sub.on('message', (channel, message) => {
       if (channel === `${opts.prefix}grants`) void this.takeGrant(message);
+      else if (channel === `${opts.prefix}wanted`) for (const h of this.wantedHandlers) h();
       else if (channel === `${opts.prefix}kill`) {
         const [slotId, leaseId] = message.split('|');
         if (slotId && leaseId) for (const h of this.killHandlers) h(slotId, leaseId);
@@ -185,6 +186,30 @@ export class RedisRegistry implements Registry {
   }
 
   private reaps = 0;
+  private readonly wantedHandlers = new Set<() => void>();
+
+  /** The pub/sub channels this process listens to: `wanted` only once a gateway asks for it. */
+  private channels(): string[] {
+    const p = this.opts.prefix;
+    return [`${p}grants`, `${p}kill`, ...(this.wantedHandlers.size ? [`${p}wanted`] : [])];
+  }
+
+  /** A lease request joined the queue somewhere (a gateway holding a slot ahead gives it back). */
+  onSlotWanted(handler: () => void): void {
+    const first = this.wantedHandlers.size === 0;
+    this.wantedHandlers.add(handler);
+    if (first) void this.sub.subscribe(`${this.opts.prefix}wanted`).catch(() => undefined);
+  }
+
+  /** The slot held ahead for `lease` (options.reserve) now serves a run: leased, its deadline from now. */
+  async claim(lease: Lease, holdMs: number): Promise<boolean> {
+    return Number(await this.call('claim', clusterNow(), lease.slot.id, lease.leaseId, holdMs, '')) === 1;
+  }
+
+  /** The slot stays held for the gateway's next run, its deadline from now. */
+  async renewHeld(lease: Lease, holdMs: number): Promise<boolean> {
+    return Number(await this.call('claim', clusterNow(), lease.slot.id, lease.leaseId, holdMs, '1')) === 1;
+  }
 
   /**
    * Measures this process's offset from Redis's clock (`TIME`, taken as read half-way through
@@ -224,7 +249,7 @@ export class RedisRegistry implements Registry {
         (async () => {
           await Promise.all([r.redisClient.connect(), r.sub.connect()]);
           await r.syncClock();
-          await r.sub.subscribe(`${prefix}grants`, `${prefix}kill`);
+          await r.sub.subscribe(...r.channels());
         })(),
         giveUp,
       ]);
@@ -529,7 +554,7 @@ export class RedisRegistry implements Registry {
     if (mayWait) this.mayWait++;
     let r: string[];
     try {
-      r = (await this.call('lease', clusterNow(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId)) as string[];
+      r = (await this.call('lease', clusterNow(), options.holdMs, leaseId, waiterId, queueFull ? 0 : options.waitMs, this.gatewayId, options.reserve ? '1' : '')) as string[];
     } finally {
       if (mayWait) this.mayWait--;
     }

@@ -14,13 +14,13 @@ end
 local function trusts(p, gw, host)
   return gw == '' or redis.call('SISMEMBER', p .. 'gwallow:' .. gw, host) == 1
 end
-local function lease(p, id, leaseId, gw, now, hold)
-  redis.call('HSET', p .. 'slot:' .. id, 'leaseId', leaseId, 'deadline', now + hold, 'gateway', gw)
+local function lease(p, id, leaseId, gw, now, hold, reserved)
+  redis.call('HSET', p .. 'slot:' .. id, 'leaseId', leaseId, 'deadline', now + hold, 'gateway', gw, 'reserved', reserved or '')
   redis.call('ZADD', p .. 'leases', now + hold, id)
   redis.call('LREM', p .. 'idle', 0, id)
 end
 local function clearLease(p, id)
-  redis.call('HSET', p .. 'slot:' .. id, 'leaseId', '', 'deadline', '0', 'gateway', '')
+  redis.call('HSET', p .. 'slot:' .. id, 'leaseId', '', 'deadline', '0', 'gateway', '', 'reserved', '')
   redis.call('ZREM', p .. 'leases', id)
 end
 -- Hands a slot that just became available to the oldest live waiter that trusts its host, or
@@ -67,9 +67,14 @@ end
 `;
 
 export const SCRIPTS = {
-  /** ARGV: prefix, now, holdMs, leaseId, waiterId, waitMs, gatewayId → {'lease', id, address, hostId, nextAddress?} | {'wait'} | {'busy'} */
+  /**
+   * ARGV: prefix, now, holdMs, leaseId, waiterId, waitMs, gatewayId, reserve ('1': a slot a
+   * gateway holds for its next run, counted idle until claimed) → {'lease', id, address, hostId,
+   * nextAddress?} | {'wait'} | {'busy'}. A request that joins the queue says so on the `wanted`
+   * channel: gateways holding a slot for their next run give it back, to the queue's head.
+   */
   lease: `${HELPERS}
-local p, now, hold, leaseId, waiter, waitMs, gw = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+local p, now, hold, leaseId, waiter, waitMs, gw, reserve = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8] or ''
 while true do
   local w = redis.call('LINDEX', p .. 'waiters', 0)
   if not w then break end
@@ -93,7 +98,7 @@ if redis.call('LLEN', p .. 'waiters') == 0 then
     local host = redis.call('HGET', s, 'hostId')
     if host and redis.call('EXISTS', p .. 'host:' .. host) == 1 and redis.call('HGET', s, 'ready') == '1' and redis.call('HGET', s, 'leaseId') == '' then
       if trusts(p, gw, host) then
-        lease(p, id, leaseId, gw, now, hold)
+        lease(p, id, leaseId, gw, now, hold, reserve)
         found = {'lease', id, redis.call('HGET', s, 'address'), host}
         break
       end
@@ -114,7 +119,21 @@ end
 if waitMs <= 0 then return {'busy'} end
 redis.call('SET', p .. 'waiter:' .. waiter, leaseId .. '|' .. hold .. '|' .. gw, 'PX', waitMs)
 redis.call('RPUSH', p .. 'waiters', waiter)
+redis.call('PUBLISH', p .. 'wanted', gw)
 return {'wait'}
+`,
+  /**
+   * ARGV: prefix, now, slotId, leaseId, holdMs, held — a slot held for a gateway's next run now
+   * serves one (held ''): it counts as leased, and its deadline runs from now; with held '1' it
+   * stays held and only its deadline moves → 1, or 0 when that lease is gone.
+   */
+  claim: `
+local p, now, id, leaseId, hold, held = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6] or ''
+local s = p .. 'slot:' .. id
+if redis.call('HGET', s, 'leaseId') ~= leaseId then return 0 end
+redis.call('HSET', s, 'reserved', held, 'deadline', now + hold)
+redis.call('ZADD', p .. 'leases', now + hold, id)
+return 1
 `,
   /**
    * ARGV: prefix, now, waiterId, leaseId, holdMs, waitMs, gatewayId — a waiter whose place Redis
@@ -171,7 +190,7 @@ return offer(p, id, now)
 local p, now, id, leaseId, why = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local s = p .. 'slot:' .. id
 if redis.call('HGET', s, 'leaseId') ~= leaseId then return 0 end
-redis.call('HSET', s, 'leaseId', '', 'deadline', '0', 'gateway', '')
+redis.call('HSET', s, 'leaseId', '', 'deadline', '0', 'gateway', '', 'reserved', '')
 redis.call('ZREM', p .. 'leases', id)
 redis.call('LREM', p .. 'idle', 0, id)
 local host = redis.call('HGET', s, 'hostId')
@@ -347,7 +366,7 @@ for i = 3, #ARGV, 2 do
   local id, address = ARGV[i], ARGV[i + 1]
   redis.call('SADD', p .. 'slots', id)
   redis.call('SADD', p .. 'hostslots:' .. host, id)
-  redis.call('HSET', p .. 'slot:' .. id, 'address', address, 'hostId', host, 'ready', '0', 'leaseId', '', 'deadline', '0', 'gateway', '')
+  redis.call('HSET', p .. 'slot:' .. id, 'address', address, 'hostId', host, 'ready', '0', 'leaseId', '', 'deadline', '0', 'gateway', '', 'reserved', '')
   redis.call('LREM', p .. 'idle', 0, id)
   redis.call('ZREM', p .. 'leases', id)
 end
@@ -367,7 +386,10 @@ for i = 2, #ARGV do
 end
 return 1
 `,
-  /** ARGV: prefix → {total, idle, busy, waiting, leased}: slots of hosts without a heartbeat do not count */
+  /**
+   * ARGV: prefix → {total, idle, busy, waiting, leased}: slots of hosts without a heartbeat do
+   * not count; a ready slot a gateway holds for its next run (not yet claimed) counts as idle.
+   */
   stats: `
 local p = ARGV[1]
 local total, idle, leased = 0, 0, 0
@@ -377,7 +399,8 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'slots')) do
   if host and redis.call('EXISTS', p .. 'host:' .. host) == 1 then
     total = total + 1
     local lease = redis.call('HGET', s, 'leaseId')
-    if lease and lease ~= '' then leased = leased + 1
+    local held = lease and lease ~= '' and redis.call('HGET', s, 'reserved') == '1'
+    if lease and lease ~= '' and not held then leased = leased + 1
     elseif redis.call('HGET', s, 'ready') == '1' then idle = idle + 1 end
   end
 end

@@ -37,6 +37,11 @@ export interface LeaseOptions {
   /** How long the lease may be held (the run's timeout plus slack). */
   holdMs: number;
   signal?: AbortSignal;
+  /**
+   * A slot held for the gateway's next run (lease-ahead.ts): it counts as idle in the stats
+   * until `claim`ed. Redis only; the memory registry leases it as any other.
+   */
+  reserve?: boolean;
 }
 
 /**
@@ -100,6 +105,14 @@ export interface GatewayRegistry {
   /** Atomic: never hands one slot to two holders. Rejects with BusyError after waitMs. */
   lease(options: LeaseOptions): Promise<Lease>;
   release(lease: Lease): Promise<void>;
+  /** A lease taken with `reserve` now serves a run; false when the registry no longer holds it. */
+  claim(lease: Lease, holdMs: number): Promise<boolean>;
+  /** A lease taken with `reserve` stays held, its deadline from now; false when the registry no longer holds it. */
+  renewHeld(lease: Lease, holdMs: number): Promise<boolean>;
+  /** Runs after the registry's store came back (and may have lost everything). */
+  onReconnect(handler: () => void): void;
+  /** Runs `handler` whenever a lease request (of any gateway) joins the queue. */
+  onSlotWanted(handler: () => void): void;
   stats(): Promise<RegistryStats>;
   /** Heartbeat payloads of live worker hosts. */
   hosts(): Promise<Array<Record<string, unknown>>>;

@@ -14,6 +14,7 @@ const schema = z.object({
   PLAYGROUND_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   PLAYGROUND_QUEUE_WAIT_MS: int(10_000, 0, 300_000),
   PLAYGROUND_QUEUE_MAX: int(1000, 0, 100_000),
+  PLAYGROUND_LEASE_AHEAD: z.enum(['0', '1']).default('1'),
   PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
   // The worker host's variable, with its bounds: both must agree on the cap.
   PLAYGROUND_MAX_STDIN_BYTES: int(DEFAULT_LIMITS.maxStdinBytes, 0, 64 * 1024 * 1024),
@@ -51,6 +52,8 @@ export type GatewayConfig = Readonly<{
   redisUrl: string | undefined;
   queueWaitMs: number;
   queueMax: number;
+  /** A gateway without slots of its own holds one idle slot for its next run (lease-ahead.ts). */
+  leaseAhead: boolean;
   /** Wall-clock cap of a run; a lease is held at most this plus slack. */
   timeoutMs: number;
   /**
@@ -117,6 +120,7 @@ export function loadGatewayConfig(source: Record<string, string>, opts: { standa
     redisUrl: c.PLAYGROUND_REDIS_URL,
     queueWaitMs: c.PLAYGROUND_QUEUE_WAIT_MS,
     queueMax: c.PLAYGROUND_QUEUE_MAX,
+    leaseAhead: c.PLAYGROUND_LEASE_AHEAD === '1',
     timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
     maxStdinBytes: c.PLAYGROUND_MAX_STDIN_BYTES,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,

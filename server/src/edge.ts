@@ -52,6 +52,8 @@ export class Edge {
   private readonly recycling = new Map<string, Set<{ over: Promise<void>; hurry: () => void }>>();
   /** Clients the rate limit refused, until when (so their next runs are not leased ahead). */
   private readonly limitedUntil = new Map<string, number>();
+  /** Clients' runs left in their rate window as of the limit's last answer (admitNow). */
+  private readonly pointsLeft = new Map<string, { left: number; until: number }>();
 
   constructor(private readonly opts: EdgeOptions) {
     const common = { points: opts.runsPerMinute, duration: 60, keyPrefix: `${opts.keyPrefix}rl` };
@@ -137,25 +139,71 @@ export class Edge {
       return { ok: false, ...retryHint(1000), message: `at most ${cap} concurrent runs per client` };
     }
     // Counted before the (possibly remote) rate check, so concurrent admissions see each other.
-    this.concurrent.set(ip, running + 1);
+    const place = this.takePlace(ip);
+    try {
+      this.notePoints(ip, await this.limiter.consume(ip));
+    } catch (err) {
+      place.giveBack();
+      if (err instanceof RateLimiterRes) {
+        this.noteLimited(ip, err.msBeforeNext);
+        this.notePoints(ip, err);
+        return { ok: false, ...retryHint(err.msBeforeNext), message: `at most ${this.opts.runsPerMinute} runs per minute per client` };
+      }
+      throw err;
+    }
+    return { ok: true, release: place.release };
+  }
+
+  /**
+   * admit() without waiting for anyone, for a run whose slot is already held (lease-ahead.ts):
+   * undefined unless this process knows the client is admitted — under its concurrency cap,
+   * not refused lately, and with at least two runs left in its rate window as of the limit's
+   * last answer to this process (a client it has not seen yet is asked about the slow way).
+   * `count()` then counts the run against the shared rate limit, when the caller chooses (off
+   * the run's path). Across several gateways a client may so exceed its per-minute limit by a
+   * run per gateway before each learns of it; from one gateway, never (its own runs are
+   * counted here as they are admitted).
+   */
+  admitNow(ip: string): (Extract<Admission, { ok: true }> & { count: () => void }) | undefined {
+    if (this.likelyRefused(ip)) return undefined;
+    const recycling = [...(this.recycling.get(ip) ?? [])];
+    if ((this.concurrent.get(ip) ?? 0) + recycling.length >= this.concurrencyCap) {
+      for (const e of recycling) e.hurry();
+      return undefined;
+    }
+    const known = this.pointsLeft.get(ip);
+    if (!known) return undefined;
+    const left = known.until > Date.now() ? known.left : this.opts.runsPerMinute;
+    if (left < 2) return undefined;
+    this.pointsLeft.set(ip, { left: left - 1, until: known.until > Date.now() ? known.until : Date.now() + 60_000 });
+    const place = this.takePlace(ip);
+    const count = (): void => {
+      // Slots its last runs left on other worker hosts are asked about only when hurried: asked
+      // now, they are known to be back by the client's next run.
+      for (const e of recycling) e.hurry();
+      this.limiter.consume(ip).then(
+        (res) => this.notePoints(ip, res),
+        (err: unknown) => {
+          if (!(err instanceof RateLimiterRes)) return;
+          this.noteLimited(ip, err.msBeforeNext);
+          this.notePoints(ip, err);
+        },
+      );
+    };
+    return { ok: true, release: place.release, count };
+  }
+
+  /** One of the client's concurrent-run places, and the ways to give it back. */
+  private takePlace(ip: string): { giveBack: () => void; release: (recycling?: Recycling) => void } {
+    this.concurrent.set(ip, (this.concurrent.get(ip) ?? 0) + 1);
     const giveBack = () => {
       const n = (this.concurrent.get(ip) ?? 1) - 1;
       if (n <= 0) this.concurrent.delete(ip);
       else this.concurrent.set(ip, n);
     };
-    try {
-      await this.limiter.consume(ip);
-    } catch (err) {
-      giveBack();
-      if (err instanceof RateLimiterRes) {
-        this.noteLimited(ip, err.msBeforeNext);
-        return { ok: false, ...retryHint(err.msBeforeNext), message: `at most ${this.opts.runsPerMinute} runs per minute per client` };
-      }
-      throw err;
-    }
     let released = false;
     return {
-      ok: true,
+      giveBack,
       release: (recycling) => {
         if (released) return;
         released = true;
@@ -163,6 +211,16 @@ export class Edge {
         if (recycling) this.countRecycling(ip, recycling);
       },
     };
+  }
+
+  /** What the rate limit last said of the client's window (bounded like limitedUntil). */
+  private notePoints(ip: string, res: RateLimiterRes): void {
+    const now = Date.now();
+    if (this.pointsLeft.size >= 10_000 && !this.pointsLeft.has(ip)) {
+      for (const [k, v] of this.pointsLeft) if (v.until <= now) this.pointsLeft.delete(k);
+      if (this.pointsLeft.size >= 10_000) return;
+    }
+    this.pointsLeft.set(ip, { left: res.remainingPoints, until: now + res.msBeforeNext });
   }
 
   private recyclingOf(ip: string): number {

@@ -209,6 +209,7 @@ export class Gateway {
       });
     });
     await this.ops.listen(this.opts.config.host);
+    this.wsProxy.start();
     return this.server.address() as AddressInfo;
   }
 
@@ -224,6 +225,7 @@ export class Gateway {
     clearInterval(this.poolTimer);
     // Queued clients are answered BUSY (retryable) now: no slot goes to a gateway going away.
     this.ctx.registry.stopWaiting();
+    await this.wsProxy.stopLeasingAhead();
     this.ctx.log.info({ activeRuns: this.ctx.activeRuns.size, graceMs }, 'gateway draining');
     // Each queued client's BUSY goes out before anything closes under it (bounded).
     let settleTimer: NodeJS.Timeout | undefined;

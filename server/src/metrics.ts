@@ -31,6 +31,11 @@ export class Metrics {
     help: 'Leased slots that refused this gateway\'s connection (the run was leased elsewhere; the host taken as down).',
     registers: [this.registry],
   });
+  readonly leasedAhead = new client.Counter({
+    name: 'playground_gateway_runs_leased_ahead_total',
+    help: 'WebSocket runs started on the slot this gateway held for its next run (no registry round trip on their path).',
+    registers: [this.registry],
+  });
   readonly rateLimited = new client.Counter({ name: 'playground_rate_limited_total', help: 'Requests refused by rate or concurrency limits.', registers: [this.registry] });
   readonly connectionsRefused = new client.Counter({
     name: 'playground_connections_refused_total',
