@@ -234,7 +234,7 @@ load average ${p.loadAvgAtStart.join(' ')} at the start, ${p.loadAvgAtEnd.join('
 | ours \`/api/v2/execute\` | ${l.oursExecute!.p50} ms (${p.latencyP50OursOverPiston} ×) | ${l.oursExecute!.p99} ms |
 | ours WebSocket, first byte / exit | ${l.oursWsFirstByte!.p50} / ${l.oursWsExit!.p50} ms | ${l.oursWsFirstByte!.p99} / ${l.oursWsExit!.p99} ms |
 
-Closed loop, sustained: runs that end in ${p.closedLoop?.seconds ?? '?'} s after a ${p.closedLoop?.warmupS ?? '?'} s warm-up at the same concurrency (our warm pool is spent in the warm-up, so each counted run's boot is in the window, as each of Piston's is).
+${p.closedLoop?.warmupS !== undefined ? `Closed loop, sustained: runs that end in ${p.closedLoop.seconds} s after a ${p.closedLoop.warmupS} s warm-up at the same concurrency (our warm pool is spent in the warm-up, so each counted run's boot is in the window, as each of Piston's is).` : 'Closed loop, counted from the first run (results from before the sustained count; see the thirteenth pass).'}
 
 | concurrency | Piston runs/s | ours \`/api/v2/execute\` runs/s (÷ Piston) | ours WebSocket runs/s (÷ Piston) |
 |---|---|---|---|

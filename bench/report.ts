@@ -647,6 +647,131 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   ±0.3 ms, so not taken. What is left is two hops and one Redis round trip on a 2-core machine;
   within ~1 ms would take the lease off the run's path (a slot leased to the gateway ahead of
   its client, which holds slots back from other gateways' queues) and is not done.
+- **Eleventh pass** (issues 16 and 14, first session of 2026-12-02; kernel 6.18.44-fc-v1098,
+  \`node -e 0\` ≈ 50 ms of CPU here, between the two kinds). Measured at the session's start,
+  quiet: \`npm run bench -- --only=cost --quick\`: machine 47.0 ms per run against a bare
+  bwrap'd \`node -e\` of 41.2 ms (1.14 ×), process trees service 7.8 + sandboxes 37.7 against a
+  bare tree of 38.5 ms: the sandbox costs what the bare reference does, the service is the
+  difference. \`--only=piston --quick\` (load 1–3): our runs/s over Piston's 2.26 / 1.43 / 1.10 /
+  1.12 × at concurrency 1 / 2 / 4 / 16 over WebSocket, 2.07 / 1.50 / 1.05 / 1.04 × over
+  \`/api/v2/execute\`; machine CPU per run 55.9 (WebSocket) and 61.6 ms (\`/api/v2/execute\`)
+  against Piston's 55.6: once both cores are busy, runs/s is CPU per run, and ours is
+  Piston's. \`--only=proxied --quick\`: in-process 5.12, all-in-one on Redis 5.93, proxied
+  6.72 ms p50 (+1.6 ms; +0.81 of it the registry's round trip). Tried on bwrap alone (its
+  flags with \`node --version\`, 3 × 100 each at concurrency 2, interleaved, machine CPU per
+  boot): as they are 16.6 ms; the 4 empty folders bound over \`/proc\` entries as tmpfs mounts
+  instead (a tmpfs mount needs no mount-table re-read) 17.1; \`/dev\` as one bind of a prepared
+  folder of device nodes instead of bwrap's \`--dev\` (6 binds) 16.9; both 16.4; without any
+  stand-in over \`/proc\` 13.1 (the stand-ins' cost, ~3.5 ms; they stay, see the fourth pass).
+  Within the ±2 ms spread of this measurement, so not taken: bubblewrap 0.8 (and 0.11, its
+  newest release) re-reads the mount table after every bind, and fewer binds of this size do
+  not show. Neither target moved this session.
+- **Twelfth pass** (issues 16 and 14, second session of 2026-12-02; the same VM kind, kernel
+  6.18.44-fc-v1098, slower this afternoon: a bare bwrap'd \`node -e\` cost 57 ms of machine CPU
+  against 41 ms in the eleventh pass). Measured: \`npm run bench -- --only=cost --quick\`:
+  machine 66.7 ms per run against the bare 57.3 ms (1.16 ×), trees 1.25 × (a test ran beside
+  it). \`--only=piston --quick\` (load 0.8): our runs/s over Piston's 2.16 / 1.16 / 1.24 / 1.04 ×
+  at concurrency 1 / 2 / 4 / 16 over WebSocket, 2.02 / 1.14 / 1.24 / 1.09 × over
+  \`/api/v2/execute\`; machine CPU per run 63.7 (WebSocket) and 62.7 ms (\`/api/v2/execute\`)
+  against Piston's 72.7 (0.86–0.88 ×; process trees 0.98 ×). \`--only=proxied --quick\`:
+  in-process 6.32, all-in-one on Redis 7.13, proxied 8.29 ms p50 (+1.97 ms). Neither target
+  is met. Where bwrap's CPU goes, measured alone (its flags, \`node --version\` as the program,
+  3 × 100 boots per variant, interleaved, machine CPU per boot from \`/proc/stat\`): as they are
+  17.6–25.9 ms; without the 28 stand-ins over \`/proc\` 12.6–15.4 ms; with only \`/usr\`, \`/proc\`
+  and \`/dev\` (no other bind) 12.3–16.0 ms. So the stand-ins are all of bwrap's cost above the
+  minimum here, 5–10 ms a boot, and \`perf\` says why: 14 % of all samples are the kernel
+  printing \`/proc/self/mountinfo\` for bwrap's re-read after each bind (\`show_mountinfo\`,
+  \`mangle_path\`), against 2 % in the mount calls themselves. A network namespace costs 1.0–1.3
+  ms a boot (bwrap alone, \`/usr/bin/true\`: 4.3–4.7 ms with \`--share-net\`, 5.6–5.8 ms without;
+  \`copy_net_ns\` 2 % of bwrap's samples). Considered and not taken: one network namespace for
+  all sandboxes, made once (sandboxes sharing one could talk through abstract Unix sockets,
+  which seccomp cannot tell from path ones by their address, and Landlock's scoping needs code
+  of ours inside the sandbox before \`exec\`); \`/proc\` mounted \`subset=pid\` instead of the
+  stand-ins (bwrap mounts procfs without options, and \`os.cpus()\`, \`os.totalmem()\`,
+  \`os.loadavg()\` would then lose the files they read: parity); the launcher in a mount
+  namespace trimmed of the host's mounts (20 lines of this host's table are 11 cgroup v1
+  mounts the launcher needs; it would pay on hosts with many more mounts, not here). What
+  changed that touches the cost: \`/dev/shm\` is read-only (the contract allows one writable
+  place), one bind and one scratch folder fewer per sandbox (within the noise); and a run the
+  server kills is now torn down by bwrap itself (the program's processes first), which is not
+  a CPU change but gave slots back 55–70 ms after a stop or a timeout instead of 1.2–1.9 s on
+  this VM (its init reaps orphans lazily; operations.md, sixth round). Found on the way: this
+  VM's environment sets \`NODE_EXTRA_CA_CERTS\`, and then 47 % of a bare \`node -e 0\` is Node
+  loading its root store and the extra certificates (\`UseExtraCaCerts\` → \`NewRootCertStore\`,
+  \`perf record\`): the sandboxes never see it (\`--clearenv\`), nor do the benchmark's references,
+  but a \`node -e 0\` timed in this shell is not what a sandbox pays (time it under \`env -i\`).
+- **Thirteenth pass: a native launcher, no shell** (issues 16 and 14, third session of
+  2026-12-02; kernel 6.18.44-fc-v1045, the slow kind of VM, where every cross-process wake-up
+  and page fault is dear). Per-process CPU over 300 runs at concurrency 2 (a probe reading
+  \`/proc/<pid>/stat\` of the playground process and of its launcher, 16 slots): the launcher
+  **11.2–11.7 ms per run**, the playground process 13.5–14.5 ms. \`perf record --no-inherit\` on
+  the launcher: a third of its samples were page faults, and most of them copy-on-write faults
+  after each \`fork()\` (\`do_wp_page\`, TLB shootdowns through \`smp_call_function_many_cond\`),
+  taken by V8's stub cache (\`StubCache::Set\`), malloc's free lists and the young generation:
+  every fork write-protects the forking process's private pages, and a Node process writes
+  hundreds of them before its next fork. \`launcher.c\` speaks launcher.cjs's protocol over
+  Node's IPC channel (JSON lines; each stdio socket travels with its message as Node's own
+  handle passing does, \`SCM_RIGHTS\`, without waiting for the acknowledgements), and touches a
+  few pages between forks: the launcher **2.4 ms per run**. It is compiled by \`npm run build\`
+  (or by the first worker host to start, into \`workers/src/sandbox/.native/\`, one binary per
+  source hash, rebuilt if found writable by others); without a C compiler the worker host
+  warns and uses launcher.cjs. With it the shell left the spawn chain: the forked child, still
+  root, joins the run's cgroups (bwrap and everything below it are born inside them, as
+  before), opens the seccomp program on fd 4, sets the four rlimits (soft and hard, as \`ulimit\`
+  did), clears its groups, drops to the slot's uid and execs bwrap (a loop of 300 \`sh -c
+  'ulimit …; exec /bin/true'\` against 300 \`/bin/true\`: 3.4 ms of CPU per exec of the shell here).
+  Preflight's trial sandbox is started the same way, so what it proves (filter on,
+  no_new_privs, the rlimits, a noexec \`/tmp\`) is proved of that path. After both: the launcher
+  1.9 ms and the playground process 12.7 ms per run. Found by the clean-clone CI before this
+  landed: launcher.c handed over blocking sockets (libuv makes a parent's ends non-blocking,
+  and that flag travels with the descriptor), so a sandbox that did not read its stdin blocked
+  the worker host's event loop on the write: hostile-frames F1's victim took 16 s during a
+  stdin flood (~0.5 ms over ~30 runs after the fix; a test checks the flags of both ends).
+  \`npm run bench -- --only=piston,cost
+  --quick\`, before (fa91dad) and after (cdc4249), each in one run beside Piston:
+
+  | | before | after |
+  |---|---|---|
+  | machine CPU per run, WebSocket / \`/api/v2/execute\` | 171.4 / 170.4 ms | 149.3 / 155.7 ms |
+  | bare \`bwrap … node -e\`, same run | 133.2 ms (ours 1.29 ×) | 154.5 ms (ours 0.97–1.01 ×) |
+  | process trees, WebSocket | service 23.8 + sandboxes 139.2 ms | service 11.8 + sandboxes 130.3 ms |
+  | Piston's machine CPU per run, same run | 205.1 ms (ours 0.84 ×) | 241.2 ms (ours 0.62–0.65 ×) |
+  | our runs/s over Piston's at concurrency 1 / 2 / 4 / 16, WebSocket | 1.92 / 1.77 / 1.63 / 1.88 × (burst) | 1.54 / 1.43 / 1.31 / 1.71 × (sustained) |
+  | the same, \`/api/v2/execute\` | 1.89 / 1.83 / 1.63 / 1.82 × (burst) | 1.79 / 1.71 / 1.63 / 1.64 × (sustained) |
+
+  One run each is noisy here (the bare reference alone moved 128 → 189 ms between runs of the
+  cost section this session; a third run of the section above, after the fix of the stdio
+  sockets' flags below, gave ours 173.1 against a bare 150.3 ms, 1.15 ×, and our runs/s
+  1.53–1.87 × Piston's). Interleaved, which is the figure to trust: \`node --import tsx
+  bench/ab-cost.ts <fa91dad> <c48cd16> 4 100\` (4 rounds of 100 runs at concurrency 2, the two
+  trees and the bare reference window by window): before, machine **201.6 ms** per run (1.28 ×
+  the bare 157.2), process trees 186.2 (service 28.1 + sandboxes 158.1); after, machine
+  **182.8 ms (1.16 ×)**, trees 170.1 (service 18.3 + sandboxes 151.8), against a bare tree of
+  133.5 ms.
+  The throughput rows are not the same measure: until this pass a closed loop counted from its
+  first run, when all 16 slots were warm, so in a 4 s window ~16 of ~55 runs had booted before
+  it (a burst, not sustained throughput). The section now counts the runs that end after a
+  warm-up at the same concurrency (2 s in \`--quick\`, 3 s in a full run), when the pool is
+  spent and each counted run's boot is in the window, as each of Piston's is; "after" is that
+  measure, still ≥ 1.31 × Piston at every concurrency on this VM. What is left of a run's CPU
+  here is the sandbox's own (bwrap ~17–18 ms a boot alone, measured by replaying a live
+  sandbox's bwrap command 100 times with \`/usr/bin/true\`; the rest Node's boot, the run and the
+  exit), at the bare reference's level. Tried and dropped again, now that the launcher is
+  native and could do it: running bwrap in a mount namespace without the host's cgroup mounts
+  and other mounts it does not bind (mountinfo 22 → 8 lines): the same replay, 3 × 100 boots
+  interleaved, 17 / 17 / 17 ms as it is against 18 / 17 / 19 ms trimmed.
+  The warm first byte did not move (issue 16 item 3): \`npm run bench -- --only=latency
+  --quick\`, five rounds alternating the tree before (fa91dad) and after: p50 11.06 / 12.45 /
+  12.79 / 15.32 / 14.84 ms before, 13.34 / 12.77 / 11.27 / 14.72 / 12.33 ms after (medians
+  12.79 and 12.77); back to back 52.17 against 49.09 ms (medians).
+  The proxied path (issue 14 item 8), \`npm run bench -- --only=proxied --quick\` on this VM:
+  in-process 14.49, all-in-one on Redis 15.84, proxied 18.14 ms p50 (+3.65 ms, 1.25 ×). Split by a client-side
+  probe (40 paced runs per setup, interleaved): the \`101\` arrives 3.87 / 6.10 / 4.66 ms after
+  the connect (in-process / all-in-one on Redis / proxied) and the first byte 10.51 / 10.76 /
+  13.65 ms after the \`run\` frame is sent. Proxied, the gateway answers the handshake before
+  the registry does, so the client's \`run\` frame arrives while Redis is still being asked
+  (its round trip is ~2.2 ms here, the \`101\` of the all-in-one on Redis waits for it); the
+  rest is the hop itself, the gateway's and the worker host's wake-ups in each direction.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
@@ -681,8 +806,9 @@ CPU of the whole machine (\`/proc/stat\`, every field but idle and iowait) over 
 ${c.ws.runs} runs of \`console.log('hi')\` at concurrency 2, opened and closed with all 16 slots warm,
 so every run's replacement boot and teardown is inside it; the benchmark client's own CPU is
 subtracted. Split by process tree: **service** = the playground process, the launcher and
-their helpers; **sandboxes** = everything the launcher started (sh → setpriv →
-bwrap → node) and their kernel time. The reference is a bare \`bwrap <the sandbox's flags>
+their helpers; **sandboxes** = everything the launcher started (bwrap → node since the
+thirteenth pass below; sh → bwrap → node before it, sh → setpriv → bwrap → node before the
+third) and their kernel time. The reference is a bare \`bwrap <the sandbox's flags>
 node -e "console.log('hi')"\` spawned by the benchmark, ${c.bare.runs} times at concurrency 2,
 measured the same way in the same run (here the benchmark is the spawner, so its CPU counts).
 
