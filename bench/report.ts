@@ -772,6 +772,29 @@ ${x.cost ? costSection(x) : ''}${x.piston ? pistonMarkdown(x.piston) : ''}## Rea
   the registry does, so the client's \`run\` frame arrives while Redis is still being asked
   (its round trip is ~2.2 ms here, the \`101\` of the all-in-one on Redis waits for it); the
   rest is the hop itself, the gateway's and the worker host's wake-ups in each direction.
+- **Fourteenth pass: a slot held ahead** (issue 14 item 8, fourth session of 2026-12-02; kernel
+  6.18.44-fc-v1045 again, but quick this time: in-process p50 ~5 ms). At the session's start
+  \`npm run bench -- --only=proxied --quick\`: in-process 6.28, all-in-one on Redis 7.21,
+  proxied 8.14 ms p50 (+1.86 ms). A gateway without slots of its own now holds one idle slot
+  for its next run (\`server/src/lease-ahead.ts\`, docs/registry.md): a client it knows to be
+  admitted starts on it with nobody asked, over a connection to it opened ahead. Timestamps in
+  the gateway (from its \`upgrade\` event, 12 runs) then showed the held path deciding in
+  0.06–0.1 ms but issuing its Redis writes (the slot's claim, the rate limit's count, a poll of
+  the client's last slot) in that turn: 0.5 ms of the gateway's loop, and Redis's wake-up and
+  answer landed while the client's \`run\` frame was arriving; with \`tcpdump -i lo\` the
+  gateway forwarded that frame 1.0–1.4 ms after it came in. Those writes now wait for the run's
+  end (or 1 s). A probe interleaving four setups run by run (120 paced runs each, p50):
+  in-process 5.00, proxied with the held slot 5.55, proxied without it
+  (\`PLAYGROUND_LEASE_AHEAD=0\`) 6.72 ms; an earlier round before the writes were deferred:
+  4.83 / 6.19 / 6.67. Sending the lease frame the moment the held slot is taken rather than
+  with the run frame: 5.63 against 5.55 ms (6.14 against 6.19 before): nothing, not taken.
+  \`npm run bench -- --only=proxied\` (300 rounds) at the end: in-process 5.06 (p99 8.76),
+  all-in-one on Redis 5.75 (11.32), proxied **5.56 ms (p99 9.57): +0.50 ms at p50, +0.81 at
+  p99**. The scale-out row of the table above is the 2026-12-01 full run's, before this pass.
+  A loopback round trip between two idle Node processes costs ~0.5 ms on this VM (a ping-pong
+  with 250 ms pauses, p50 0.52 ms): what the proxied path still adds is about that one hop.
+  The all-in-one on Redis still waits for Redis before its \`101\` (its next slot may be one
+  of its own, handed over in-process); it holds no slot ahead.
 ${x.redisThroughput ? `- With Redis (1 gateway + 1 worker host as separate processes, \`--redis\`): ${x.redisThroughput.runsPerS} runs/s at C=4.\n` : ''}`;
 }
 
