@@ -16,7 +16,13 @@ const EARLY_MAX_BYTES = 64 * 1024;
 const LEASE_WAITS_FOR_RUN_MS = 3;
 /** A worker answers a handshake in milliseconds; one that does not answer is given up. */
 const UPSTREAM_HANDSHAKE_TIMEOUT_MS = 10_000;
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+/**
+ * A connection that fails so before the slot said anything never reached a run: refused, or
+ * reset as it was accepted (a host killed a moment before leaves its listening socket to the
+ * kernel while it dies, which accepts the connection and then resets it: an operator drill
+ * caught one run in twenty answered INTERNAL that way).
+ */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
 
 export type RelayResult =
   /** `rest`: the slot's bytes behind its answer, already written to the client. */

@@ -40,6 +40,8 @@ class StandInSlot {
   id = '';
   /** Drop the next connection opened ahead of a run as the run arrives on it (a dying worker). */
   dropNextPreopened = false;
+  /** Reset the next fresh connection that carries a run before answering it (a host killed as it arrived). */
+  resetNextFresh = false;
   runStartedAt = 0;
 
   constructor(secret: string) {
@@ -58,6 +60,12 @@ class StandInSlot {
         conn.handshakes.push({ leaseId: 'dropped' });
         handshakes.push({ leaseId: 'dropped' });
         return void socket.destroy();
+      }
+      if (this.resetNextFresh) {
+        this.resetNextFresh = false;
+        conn.handshakes.push({ leaseId: 'reset' });
+        handshakes.push({ leaseId: 'reset' });
+        return void socket.resetAndDestroy();
       }
       const leaseId = verify(req, this.id);
       const record: Connection['handshakes'][number] = { leaseId };
@@ -208,4 +216,21 @@ test('a client queued for a slot has its handshake answered at once; when it lea
   await waitFor('its place given up', async () => ((await getJson(`${httpUrl}/healthz`)).body.waiting === 0 ? true : undefined), 10_000);
   for (const h of holders) h.terminate();
   await cluster.waitIdle(httpUrl, 2);
+});
+
+test('a slot whose connection is reset before it answers (its host killed as the run arrived): the run is leased elsewhere, the client never knows', { timeout: 60_000 }, async () => {
+  const { wsUrl } = gateway!;
+  // The run's connection opened ahead dies, and the fresh one it is retried on is reset.
+  for (const s of slots) {
+    s.dropNextPreopened = true;
+    s.resetNextFresh = true;
+  }
+  const before = handshakes.length;
+  await run(wsUrl, 200);
+  const later = handshakes.slice(before);
+  assert.ok(later.some((h) => h.leaseId === 'reset'), `a fresh connection was reset: ${JSON.stringify(later)}`);
+  for (const s of slots) {
+    s.dropNextPreopened = false;
+    s.resetNextFresh = false;
+  }
 });
