@@ -116,7 +116,12 @@ if redis.call('LLEN', p .. 'waiters') == 0 then
     return found
   end
 end
-if waitMs <= 0 then return {'busy'} end
+if waitMs <= 0 then
+  -- A run refused for want of a slot (no queue wait, or its gateway's queue full) wants one as
+  -- much as a queued one: slots held ahead go back. A gateway asking for one to hold does not.
+  if reserve ~= '1' then redis.call('PUBLISH', p .. 'wanted', gw) end
+  return {'busy'}
+end
 redis.call('SET', p .. 'waiter:' .. waiter, leaseId .. '|' .. hold .. '|' .. gw, 'PX', waitMs)
 redis.call('RPUSH', p .. 'waiters', waiter)
 redis.call('PUBLISH', p .. 'wanted', gw)
@@ -125,12 +130,17 @@ return {'wait'}
   /**
    * ARGV: prefix, now, slotId, leaseId, holdMs, held — a slot held for a gateway's next run now
    * serves one (held ''): it counts as leased, and its deadline runs from now; with held '1' it
-   * stays held and only its deadline moves → 1, or 0 when that lease is gone.
+   * stays held and only its deadline moves, unless its host is down: then it is let go (not
+   * offered: its host is gone) → 1, or 0 when that lease is gone.
    */
-  claim: `
+  claim: `${HELPERS}
 local p, now, id, leaseId, hold, held = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6] or ''
 local s = p .. 'slot:' .. id
 if redis.call('HGET', s, 'leaseId') ~= leaseId then return 0 end
+if held == '1' and redis.call('EXISTS', p .. 'host:' .. (redis.call('HGET', s, 'hostId') or '')) == 0 then
+  clearLease(p, id)
+  return 0
+end
 redis.call('HSET', s, 'reserved', held, 'deadline', now + hold)
 redis.call('ZADD', p .. 'leases', now + hold, id)
 return 1

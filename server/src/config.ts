@@ -14,7 +14,7 @@ const schema = z.object({
   PLAYGROUND_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   PLAYGROUND_QUEUE_WAIT_MS: int(10_000, 0, 300_000),
   PLAYGROUND_QUEUE_MAX: int(1000, 0, 100_000),
-  PLAYGROUND_LEASE_AHEAD: z.enum(['0', '1']).default('1'),
+  PLAYGROUND_LEASE_AHEAD: z.enum(['1', 'true', 'yes', '0', 'false', 'no']).default('1'),
   PLAYGROUND_TIMEOUT_MS: int(DEFAULT_LIMITS.timeoutMs, 100, DEFAULT_LIMITS.maxTimeoutMs),
   // The worker host's variable, with its bounds: both must agree on the cap.
   PLAYGROUND_MAX_STDIN_BYTES: int(DEFAULT_LIMITS.maxStdinBytes, 0, 64 * 1024 * 1024),
@@ -120,7 +120,7 @@ export function loadGatewayConfig(source: Record<string, string>, opts: { standa
     redisUrl: c.PLAYGROUND_REDIS_URL,
     queueWaitMs: c.PLAYGROUND_QUEUE_WAIT_MS,
     queueMax: c.PLAYGROUND_QUEUE_MAX,
-    leaseAhead: c.PLAYGROUND_LEASE_AHEAD === '1',
+    leaseAhead: ['1', 'true', 'yes'].includes(c.PLAYGROUND_LEASE_AHEAD),
     timeoutMs: c.PLAYGROUND_TIMEOUT_MS,
     maxStdinBytes: c.PLAYGROUND_MAX_STDIN_BYTES,
     leaseSecret: c.PLAYGROUND_LEASE_SECRET,

@@ -2,10 +2,13 @@ import type { Logger } from 'pino';
 import type { GatewayRegistry, Lease } from '../../registry/index.ts';
 
 /**
- * A held slot's deadline is moved on this often: it runs from when it was taken or last moved,
- * and a run on it has at least its timeout + 20 s of it before the claim moves it again.
+ * A held slot is confirmed (its deadline moved on) every third of the gateway's heartbeat TTL,
+ * as the heartbeat itself, and used only within half a TTL of its last confirmation: a gateway
+ * cut off from Redis (its commands failing or hanging, no reconnect seen) could otherwise start
+ * a run on a slot the registry had taken back from it as from a dead gateway and given away.
  */
-export const HELD_RENEW_MS = 10_000;
+const RENEW_EVERY_TTL_PART = 3;
+const USABLE_TTL_PART = 2;
 /** After a run queued somewhere in the cluster, no slot is held ahead for this long. */
 export const WANTED_PAUSE_MS = 2000;
 
@@ -13,6 +16,8 @@ export interface LeaseAheadOptions {
   registry: GatewayRegistry;
   /** The hold of a run's lease (the run's timeout plus slack). */
   holdMs: number;
+  /** The gateway's heartbeat TTL (PLAYGROUND_HEARTBEAT_TTL_MS): a dead gateway's leases go after it. */
+  heartbeatTtlMs: number;
   log: Logger;
   /** A slot was taken ahead: open a connection to it (preconnect-pool.ts). */
   warm: (address: string) => void;
@@ -32,7 +37,8 @@ export interface LeaseAheadOptions {
  * heartbeat, as any lease of it.
  */
 export class LeaseAhead {
-  private held: { lease: Lease; timer: NodeJS.Timeout } | undefined;
+  /** `confirmedAt`: when the registry last said it holds the slot for us (performance.now()). */
+  private held: { lease: Lease; timer: NodeJS.Timeout; confirmedAt: number } | undefined;
   private asking = false;
   private stopped = false;
   private pausedUntil = 0;
@@ -47,15 +53,19 @@ export class LeaseAhead {
     opts.registry.onReconnect(() => this.giveBack());
   }
 
-  /** Whether a slot is held for the next run. */
+  /** Whether a slot is held for the next run (and confirmed lately enough to be used). */
   get holding(): boolean {
+    if (this.held && performance.now() - this.held.confirmedAt > this.opts.heartbeatTtlMs / USABLE_TTL_PART) {
+      // Not confirmed for half a TTL (Redis slow or away): not used, and given back if it can be.
+      this.giveBack();
+    }
     return this.held !== undefined;
   }
 
   /** The held slot, now the caller's run's (to `claim` once its start is over); undefined when none is held. */
   take(): Lease | undefined {
-    const held = this.held;
-    if (!held) return undefined;
+    if (!this.holding) return undefined;
+    const held = this.held!;
     this.held = undefined;
     clearTimeout(held.timer);
     return held.lease;
@@ -74,21 +84,26 @@ export class LeaseAhead {
     );
   }
 
-  /** Takes a slot for the next run, unless one is held or asked for, or runs queue. */
-  refill(): void {
-    if (this.stopped || this.held || this.asking || Date.now() < this.pausedUntil) return;
+  /**
+   * Takes a slot for the next run, unless one is held or asked for, or runs queue. Returns
+   * whether a slot is held or asked for now (when not, the caller may warm another connection).
+   */
+  refill(): boolean {
+    if (this.held || this.asking) return true;
+    if (this.stopped || Date.now() < this.pausedUntil) return false;
     this.asking = true;
     this.opts.registry.lease({ waitMs: 0, holdMs: this.opts.holdMs, reserve: true }).then(
       (lease) => {
         this.asking = false;
         // A run queued (or the gateway began to stop) while this was asked: not ours to hold.
         if (this.stopped || this.held || Date.now() < this.pausedUntil) return void this.opts.registry.release(lease).catch(() => undefined);
-        this.held = { lease, timer: this.renewTimer() };
+        this.held = { lease, timer: this.renewTimer(), confirmedAt: performance.now() };
         this.opts.warm(lease.slot.address);
       },
       // No idle slot (or Redis away): nothing held; the next run's end asks again.
       () => void (this.asking = false),
     );
+    return true;
   }
 
   /** Gives the held slot back to the registry (to the queue's head, if runs wait). */
@@ -100,24 +115,33 @@ export class LeaseAhead {
     void this.opts.registry.release(held.lease).catch(() => undefined);
   }
 
-  /** The held slot's host was found down or draining: it is dropped, not given back. */
-  forget(address: string): void {
-    if (this.held?.lease.slot.address !== address) return;
-    clearTimeout(this.held.timer);
-    this.held = undefined;
+  /**
+   * A worker host was found down or draining: a slot held on it is let go (release clears the
+   * lease; the registry does not offer a slot whose host is gone).
+   */
+  forgetHost(hostId: string): void {
+    if (this.held?.lease.slot.hostId === hostId) this.giveBack();
   }
 
   private renewTimer(): NodeJS.Timeout {
-    return setTimeout(() => void this.renew(), HELD_RENEW_MS).unref();
+    return setTimeout(() => void this.renew(), this.opts.heartbeatTtlMs / RENEW_EVERY_TTL_PART).unref();
   }
 
-  /** Moves the held slot's deadline on; one the registry no longer holds for us is dropped and another taken. */
+  /**
+   * Confirms the held slot and moves its deadline on. One the registry no longer holds for us
+   * (or whose host is down) is dropped and another taken; an unanswered confirmation is tried
+   * again, and the slot is not used meanwhile once half a TTL has passed (`holding`).
+   */
   private async renew(): Promise<void> {
     const held = this.held;
     if (!held) return;
-    const still = await this.opts.registry.renewHeld(held.lease, this.opts.holdMs).catch(() => true);
+    const still = await this.opts.registry.renewHeld(held.lease, this.opts.holdMs).catch(() => undefined);
     if (this.held !== held) return;
-    if (still) return void (held.timer = this.renewTimer());
+    if (still === undefined) return void (held.timer = this.renewTimer());
+    if (still) {
+      held.confirmedAt = performance.now();
+      return void (held.timer = this.renewTimer());
+    }
     this.held = undefined;
     this.refill();
   }

@@ -44,6 +44,8 @@ export class WsProxy {
   private readonly ended = new WeakSet<Duplex>();
   /** What went by from each client's worker: its close frame and the run's `exit`. */
   private readonly watchers = new WeakMap<Duplex, CloseFrameWatcher>();
+  /** The lease each client's run is on now (it changes when a slot turns out unreachable). */
+  private readonly runLease = new WeakMap<Duplex, Lease>();
   private readonly pool: PreconnectPool;
   /** The slot held for this gateway's next run: a gateway without slots of its own, on Redis. */
   private readonly ahead: LeaseAhead | undefined;
@@ -51,7 +53,7 @@ export class WsProxy {
   constructor(private readonly ctx: GatewayContext) {
     this.pool = new PreconnectPool(ctx.leaseSecret);
     if (!ctx.localSlots && ctx.registry.kind === 'redis' && ctx.config.leaseAhead) {
-      this.ahead = new LeaseAhead({ registry: ctx.registry, holdMs: ctx.leaseHoldMs, log: ctx.log, warm: (address) => this.pool.warm(address) });
+      this.ahead = new LeaseAhead({ registry: ctx.registry, holdMs: ctx.leaseHoldMs, heartbeatTtlMs: ctx.config.heartbeatTtlMs, log: ctx.log, warm: (address) => this.pool.warm(address) });
     }
   }
 
@@ -160,6 +162,7 @@ export class WsProxy {
     }
     ctx.log.debug({ runId, worker: lease.slot.address }, 'relaying run');
     for (;;) {
+      this.runLease.set(socket, current);
       const result = await this.open(relay, current, runId);
       if (result.kind === 'open') {
         const ran = current;
@@ -180,7 +183,7 @@ export class WsProxy {
       if (draining && drained < MAX_UNREACHABLE_RETRIES) {
         drained++;
         ctx.log.info({ runId, worker: current.slot.address, hostId: current.slot.hostId }, 'worker slot draining: leasing another slot');
-        this.forget(current.slot.address);
+        this.forget(current);
         await ctx.registry.reportUnreachable(current, 'draining').catch(() => undefined);
       } else if (result.kind !== 'unreachable' || unreachable >= MAX_UNREACHABLE_RETRIES) {
         const why = result.kind === 'refused' ? `HTTP ${result.status}` : result.kind === 'unreachable' ? result.code : result.kind === 'broken' ? result.message : result.kind;
@@ -190,7 +193,7 @@ export class WsProxy {
         unreachable++;
         ctx.metrics.slotsUnreachable.inc();
         ctx.log.warn({ runId, worker: current.slot.address, hostId: current.slot.hostId, err: result.code }, 'worker slot unreachable: its host is taken as down; leasing another slot');
-        this.forget(current.slot.address);
+        this.forget(current);
         await ctx.registry.reportUnreachable(current).catch(() => undefined);
       }
       const dead = current;
@@ -224,7 +227,8 @@ export class WsProxy {
     // SETTLE_AFTER_MS: sent at its start, Redis's wake-up and answer competed with the client's
     // `run`, the relay and the program's start for the CPU (+0.5–1 ms to the first byte on a
     // 2-core VM).
-    // A run over by then needs no claim: its lease is given back at once.
+    // A run over by then needs no claim: its lease is given back at once. Nor does one that
+    // moved to another slot (this one unreachable or draining: its lease is gone).
     let settled = false;
     const settle = (runOver: boolean): void => {
       if (settled) return;
@@ -232,7 +236,7 @@ export class WsProxy {
       clearTimeout(timer);
       ctx.registry.together(() => {
         admission.count();
-        if (!runOver) ahead.claim(lease);
+        if (!runOver && this.runLease.get(socket) === lease) ahead.claim(lease);
       });
     };
     const timer = setTimeout(() => settle(false), SETTLE_AFTER_MS).unref();
@@ -240,10 +244,10 @@ export class WsProxy {
     return { ok: true, lease, release: admission.release };
   }
 
-  /** A slot's host is down or draining: no connection to it is kept, nor the slot held. */
-  private forget(address: string): void {
-    this.pool.forget(address);
-    this.ahead?.forget(address);
+  /** A slot's host is down or draining: no connection to it is kept, nor a slot of it held. */
+  private forget(lease: Lease): void {
+    this.pool.forget(lease.slot.address);
+    this.ahead?.forgetHost(lease.slot.hostId);
   }
 
   /** Writes the `101` and starts keeping the client's frames until the slot takes them. */
@@ -276,8 +280,12 @@ export class WsProxy {
   private warmWhenDone(client: Duplex, next: string | undefined): void {
     if (this.ctx.localSlots) return;
     // With a slot held ahead, that slot's connection is the one opened (lease-ahead.ts).
-    if (this.ahead) return void client.once('close', () => this.ahead!.refill());
-    if (next) client.once('close', () => this.pool.warm(next));
+    // Without one (runs queue, or none is idle), the next idle slot the lease named, as before.
+    const ahead = this.ahead;
+    client.once('close', () => {
+      if (ahead?.refill()) return;
+      if (next) this.pool.warm(next);
+    });
   }
 
   /**

@@ -11,7 +11,7 @@ const { url: URL, opened, newPrefix } = redisTestSpace('pgahead');
 const log = pino({ level: 'silent' });
 const HOLD_MS = 40_000;
 
-async function setup(slots: number): Promise<{ host: RedisRegistry; gw: RedisRegistry; prefix: string; warmed: string[]; ahead: LeaseAhead }> {
+async function setup(slots: number, heartbeatTtlMs = 5000): Promise<{ host: RedisRegistry; gw: RedisRegistry; prefix: string; warmed: string[]; ahead: LeaseAhead }> {
   const prefix = newPrefix();
   const host = await RedisRegistry.connect(URL, log, 1000, prefix, 5000);
   const gw = await RedisRegistry.connect(URL, log, 1000, prefix, 5000);
@@ -21,7 +21,7 @@ async function setup(slots: number): Promise<{ host: RedisRegistry; gw: RedisReg
   await host.registerSlots(records);
   for (const s of records) await host.markReady(s.id);
   const warmed: string[] = [];
-  const ahead = new LeaseAhead({ registry: gw, holdMs: HOLD_MS, log, warm: (a) => warmed.push(a) });
+  const ahead = new LeaseAhead({ registry: gw, holdMs: HOLD_MS, heartbeatTtlMs, log, warm: (a) => warmed.push(a) });
   return { host, gw, prefix, warmed, ahead };
 }
 
@@ -95,4 +95,43 @@ test('stop gives the held slot back', async () => {
   assert.equal(ahead.holding, false);
   const lease = await gw.lease({ waitMs: 0, holdMs: HOLD_MS });
   assert.ok(lease);
+});
+
+test('a run refused at once for want of a slot (no queue wait) also gets held slots given back', async () => {
+  const { prefix, ahead } = await setup(1);
+  ahead.refill();
+  await until('the only slot held', () => ahead.holding);
+  const other = await RedisRegistry.connect(URL, log, 1000, prefix, 5000);
+  opened.push(other);
+  await assert.rejects(other.lease({ waitMs: 0, holdMs: HOLD_MS }));
+  await until('the held slot given back', async () => !ahead.holding);
+  // The client's retry finds it.
+  assert.ok(await other.lease({ waitMs: 0, holdMs: HOLD_MS }));
+});
+
+test('a held slot whose host went down is let go at its next confirmation, and one on a host found down is given up at once', async () => {
+  const { gw, prefix, ahead } = await setup(2, 300);
+  ahead.refill();
+  await until('a slot held', () => ahead.holding);
+  await gw.redisClient.del(`${prefix}host:h1`);
+  await until('the held slot let go', () => !ahead.holding, 2000);
+  assert.deepEqual(await gw.redisClient.zrange(`${prefix}leases`, '0', '-1'), [], 'its lease cleared');
+
+  const second = await setup(2);
+  second.ahead.refill();
+  await until('a slot held', () => second.ahead.holding);
+  second.ahead.forgetHost('h1');
+  assert.equal(second.ahead.holding, false);
+  assert.deepEqual(await second.gw.stats(), { total: 2, idle: 2, busy: 0, leased: 0, waiting: 0 });
+});
+
+test('a held slot not confirmed for half a heartbeat TTL (Redis cut off) is not used', async () => {
+  const { gw, ahead } = await setup(1, 400);
+  ahead.refill();
+  await until('a slot held', () => ahead.holding);
+  // The registry stops answering this gateway's confirmations (a partition, not a reconnect).
+  gw.renewHeld = () => new Promise<boolean>(() => undefined);
+  await new Promise((r) => setTimeout(r, 450));
+  assert.equal(ahead.take(), undefined);
+  assert.equal(ahead.holding, false);
 });
