@@ -88,10 +88,16 @@ for (const native of [true, false]) {
     test("the worker host's ends of the stdio sockets are non-blocking; the child's are blocking", { timeout: 30_000 }, async () => {
       const flags = (text: string) => Number.parseInt(/^flags:\s+(\d+)/m.exec(text)![1]!, 8);
       const O_NONBLOCK = 0o4000;
-      const child = await launcher.spawn({ file: '/bin/sh', args: ['-c', 'for fd in 0 1 2 3; do grep ^flags: /proc/self/fdinfo/$fd; done'], env: { PATH: '/usr/bin:/bin' } });
-      const ours = child.stdio.map((s) => (s as unknown as { _handle: { fd: number } })._handle.fd);
-      for (const fd of ours) assert.ok((flags(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')) & O_NONBLOCK) !== 0, `our fd ${fd} is non-blocking`);
+      // The child waits for a line on its stdin before it exits, so our ends are still open when
+      // they are looked at (a child that had exited had them closed already: a CI run).
+      const child = await launcher.spawn({ file: '/bin/sh', args: ['-c', 'for fd in 0 1 2 3; do grep ^flags: /proc/self/fdinfo/$fd; done; read line'], env: { PATH: '/usr/bin:/bin' } });
       const io = collect(child);
+      const ours = child.stdio.map((s) => (s as unknown as { _handle: { fd: number } | null })._handle?.fd);
+      for (const fd of ours) {
+        assert.ok(fd !== undefined, 'our end is open');
+        assert.ok((flags(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')) & O_NONBLOCK) !== 0, `our fd ${fd} is non-blocking`);
+      }
+      (child.stdio[0] as unknown as { end: (s: string) => void }).end('\n');
       assert.deepEqual(await io.closed, [0, null], io.err());
       const theirs = io.out().trim().split('\n').map(flags);
       assert.equal(theirs.length, 4);
